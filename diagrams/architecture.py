@@ -1,0 +1,144 @@
+"""The whole architecture: control plane, worker nodes, and who talks to whom.
+
+Every component box and every edge comes from ``k8score.registry.specs()``:
+a component that list+watches resources through the API server gets an arrow
+to ``kube-apiserver`` labelled with exactly the resources its class declares
+(``watches`` / ``writes``); a component whose spec says ``talks_to="kubelet"``
+(the container runtime) hangs off the kubelet; only the API server has an arrow
+to etcd. Components k8score does not run yet (``implemented=False``) are drawn
+grey and dashed, so the picture never claims more than the code does.
+
+Run by the site build: ``render(outdir)`` writes ``architecture.svg`` and
+``architecture.png``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+NAME = "architecture"
+TITLE = "Kubernetes 架构：控制平面与工作节点（箭头 = 谁发起连接；标签 = list+watch / 写入的资源）"
+# Two worker nodes show that every node runs the same agents; edge labels only on the first.
+WORKER_NODES = ("node-1", "node-2")
+
+
+def _shared():
+    spec = importlib.util.spec_from_file_location("_k8score_diagrams_shared",
+                                                  Path(__file__).with_name("_shared.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _icon(name: str):
+    """The Kubernetes icon class for a component name (generic box for anything new)."""
+    from diagrams.generic.blank import Blank
+    from diagrams.k8s.controlplane import CCM, APIServer, ControllerManager, Kubelet, KubeProxy, Scheduler
+    from diagrams.k8s.infra import ETCD
+    from diagrams.onprem.container import Containerd
+
+    return {
+        "kube-apiserver": APIServer,
+        "etcd": ETCD,
+        "kube-scheduler": Scheduler,
+        "kube-controller-manager": ControllerManager,
+        "cloud-controller-manager": CCM,
+        "kubelet": Kubelet,
+        "kube-proxy": KubeProxy,
+        "container-runtime": Containerd,
+    }.get(name, Blank)
+
+
+# Short Chinese roles under the names (the spec's summary is a full sentence; it goes in the page text).
+_ROLE = {
+    "kube-apiserver": "集群唯一入口",
+    "etcd": "集群状态存储",
+    "kube-scheduler": "为 Pod 选节点",
+    "kube-controller-manager": "控制循环",
+    "cloud-controller-manager": "对接云平台（可选）",
+    "kubelet": "节点代理",
+    "kube-proxy": "Service 转发规则",
+    "container-runtime": "containerd (CRI)",
+}
+
+
+def _api_edge_label(spec) -> str:
+    sh = _shared()
+    parts = [sh.resources_label("list+watch", spec.watches), sh.resources_label("写", spec.writes)]
+    return "\n".join(p for p in parts if p)
+
+
+def render(outdir: Path) -> list[Path]:
+    from diagrams import Cluster, Diagram, Edge
+    from diagrams.k8s.compute import Pod
+    from diagrams.onprem.client import User
+
+    sh = _shared()
+    specs = sh.spec_map()
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    api_name = "kube-apiserver"
+
+    def make(spec, suffix: str = ""):
+        node = _icon(spec.name)(sh.node_label(spec, _ROLE.get(spec.name)))
+        if not spec.implemented:
+            node._attrs.update({"fontcolor": sh.FUTURE_COLOR})
+        return node
+
+    with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
+                 direction="TB", graph_attr=sh.GRAPH_ATTR, node_attr=sh.NODE_ATTR, edge_attr=sh.EDGE_ATTR):
+        user = User("用户 / CI\nkubectl")
+
+        boxes: dict[str, object] = {}
+        with Cluster("控制平面 (control plane)", graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
+            for spec in specs.values():
+                if spec.plane == "control-plane":
+                    boxes[spec.name] = make(spec)
+
+        node_boxes: list[dict[str, object]] = []
+        for node_name in WORKER_NODES:
+            with Cluster(f"工作节点 (worker node) {node_name}",
+                         graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT}):
+                here = {s.name: make(s) for s in specs.values() if s.plane == "node"}
+                here["_pods"] = Pod("Pods")
+                node_boxes.append(here)
+
+        api = boxes[api_name]
+        user >> Edge(label="HTTPS REST\n(认证→鉴权→准入)", **sh.edge_style(True, sh.USER_COLOR)) >> api
+
+        for spec in specs.values():
+            if spec.plane != "control-plane" or spec.name == api_name:
+                continue
+            if spec.talks_to == api_name:
+                boxes[spec.name] >> Edge(label=_api_edge_label(spec), **sh.edge_style(spec.implemented)) >> api
+        # Only the API server holds the store (etcd's spec talks to no one; it is talked to).
+        if "etcd" in boxes:
+            api >> Edge(label="gRPC: Range / Txn / Watch\n(只有 API Server 访问 etcd)",
+                        **sh.edge_style(True, sh.STORAGE_COLOR)) >> boxes["etcd"]
+
+        for i, here in enumerate(node_boxes):
+            first = i == 0
+            for spec in specs.values():
+                if spec.plane != "node":
+                    continue
+                label_on = first
+                if spec.talks_to == api_name:
+                    here[spec.name] >> Edge(label=_api_edge_label(spec) if label_on else "",
+                                            **sh.edge_style(spec.implemented)) >> api
+                elif spec.talks_to in here:
+                    here[spec.talks_to] >> Edge(label="CRI (gRPC)" if label_on else "",
+                                                **sh.edge_style(spec.implemented)) >> here[spec.name]
+            runtime = next((s for s in specs.values() if s.talks_to == "kubelet"), None)
+            if runtime is not None:
+                here[runtime.name] >> Edge(label="创建/启动容器" if first else "",
+                                           **sh.edge_style(runtime.implemented)) >> here["_pods"]
+
+    return sh.outputs(outdir, NAME)
+
+
+if __name__ == "__main__":  # pragma: no cover - manual preview
+    import sys
+
+    for p in render(Path(sys.argv[1] if len(sys.argv) > 1 else "build/diagrams")):
+        print(p)

@@ -1,0 +1,124 @@
+"""Run a page's ``python run`` blocks in one shared namespace and capture what they show.
+
+This one file runs in two places, so a block's output is the same in both:
+
+* natively at site build time (``docs/_hooks/native.py``) and in the test suite;
+* in the browser, inside the Pyodide Web Worker (esbuild bundles this file's text into
+  ``web/worker.js``).
+
+It only uses the standard library (and ``k8score.display`` when importable).
+
+A run returns a list of *segments* in the order the block produced them:
+``{"kind": "text", "text": ...}`` for stdout/stderr, ``{"kind": "dot", "dot": ...}`` for each
+``show(...)`` call and ``{"kind": "error", "text": ...}`` for an exception, whose traceback is
+shortened to the reader's own code (frames of the page's blocks only, no runner or library
+frames) and ends with ``Type: message`` -- the same on CPython 3.11 and Pyodide's 3.14, because
+it is formatted here rather than by the interpreter's version-dependent traceback printer.
+"""
+
+from __future__ import annotations
+
+import sys
+
+BLOCK_FILENAME = "<代码块 {n}>"  # shown in tracebacks; n counts from 1 on each page
+
+
+class _Capture:
+    """A text stream that appends to the run's segment list (stdout and stderr share it)."""
+
+    def __init__(self, segments: list):
+        self._segments = segments
+
+    def write(self, text: str) -> int:
+        if text:
+            if self._segments and self._segments[-1]["kind"] == "text":
+                self._segments[-1]["text"] += text
+            else:
+                self._segments.append({"kind": "text", "text": text})
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+class Session:
+    """One page's Python session: a fresh ``__main__``-like namespace shared by its blocks."""
+
+    def __init__(self) -> None:
+        self.namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
+        self._sources: dict[str, list[str]] = {}
+        self._segments: list | None = None
+
+    def run(self, code: str, index: int) -> dict:
+        """Run block ``index`` (0-based) of the page; return ``{"segments": [...], "error": bool}``."""
+        filename = BLOCK_FILENAME.format(n=index + 1)
+        self._sources[filename] = code.splitlines()
+        segments: list = []
+        self._segments = segments
+        capture = _Capture(segments)
+        display = _display_module()
+        old_out, old_err = sys.stdout, sys.stderr
+        old_handler = display._handler if display else None
+        sys.stdout = sys.stderr = capture
+        if display:
+            display.set_handler(self._on_show)
+        error = False
+        try:
+            exec(compile(code, filename, "exec"), self.namespace)
+        except BaseException as exc:  # the reader's code may raise anything, even SystemExit
+            error = True
+            sys.stdout, sys.stderr = old_out, old_err
+            segments.append({"kind": "error", "text": self.format_exception(exc)})
+        finally:
+            sys.stdout, sys.stderr = old_out, old_err
+            if display:
+                display.set_handler(old_handler)
+            self._segments = None
+        return {"segments": segments, "error": error}
+
+    def _on_show(self, dot: str) -> None:
+        assert self._segments is not None
+        self._segments.append({"kind": "dot", "dot": dot})
+
+    def format_exception(self, exc: BaseException) -> str:
+        """A traceback of the reader's frames only, then ``Type: message``."""
+        lines = []
+        tb = exc.__traceback__
+        frames = []
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            if code.co_filename in self._sources:
+                frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        if frames:
+            lines.append("Traceback (most recent call last):")
+            for filename, lineno, name in frames:
+                lines.append(f'  File "{filename}", line {lineno}, in {name}')
+                source = self._line(filename, lineno)
+                if source:
+                    lines.append(f"    {source}")
+        if isinstance(exc, SyntaxError) and exc.filename in self._sources:
+            lines.append(f'  File "{exc.filename}", line {exc.lineno}')
+            source = self._line(exc.filename, exc.lineno or 0)
+            if source:
+                lines.append(f"    {source}")
+            lines.append(f"{type(exc).__name__}: {exc.msg}")
+        else:
+            message = str(exc)
+            lines.append(f"{type(exc).__name__}: {message}" if message else type(exc).__name__)
+        return "\n".join(lines) + "\n"
+
+    def _line(self, filename: str, lineno: int) -> str:
+        source = self._sources.get(filename, [])
+        return source[lineno - 1].strip() if 0 < lineno <= len(source) else ""
+
+
+def _display_module():
+    try:
+        from k8score import display
+    except ImportError:  # k8score not installed: blocks can still print
+        return None
+    return display

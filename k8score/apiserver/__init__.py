@@ -1,0 +1,26 @@
+"""kube-apiserver: the only component that reads and writes etcd.
+
+>>> from k8score.sim import Loop
+>>> from k8score.etcd import Store
+>>> api = APIServer(Loop(seed=0), Store())
+>>> api.start()
+>>> [ns["metadata"]["name"] for ns in api.list("namespaces")["items"]]
+['default', 'kube-node-lease', 'kube-public', 'kube-system']
+
+Public API: :class:`APIServer` (create/get/list/update/patch/delete/watch),
+:class:`ApiError`, :data:`RESOURCES` / :func:`resolve` / :class:`ResourceInfo`,
+:func:`handle` (REST requests), and the helpers :func:`parse_quantity` /
+:class:`Quantity`, :func:`parse_label_selector` / :func:`from_label_selector_dict`.
+"""
+
+from .errors import ApiError
+from .quantity import Quantity, QuantityError, parse_quantity
+from .resources import RESOURCES, ResourceInfo, resolve
+from .rest import handle
+from .selectors import from_label_selector_dict, parse_field_selector, parse_label_selector
+from .server import APIServer
+from .watch import Watch
+
+__all__ = ["APIServer", "ApiError", "RESOURCES", "ResourceInfo", "resolve", "handle", "Watch",
+           "Quantity", "QuantityError", "parse_quantity", "parse_label_selector",
+           "parse_field_selector", "from_label_selector_dict"]

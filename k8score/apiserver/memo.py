@@ -1,0 +1,67 @@
+"""Memoising pure functions of JSON values, keyed by their ``marshal`` bytes.
+
+Pods created by a ReplicaSet share one spec; defaulting and validating it again for
+every replica is the same pure computation. The key is ``marshal.dumps(value)`` (C
+speed, distinguishes ``True`` from ``1``); values marshal cannot encode just skip the
+cache. The table is bounded: when full it is cleared (simple, and deterministic).
+"""
+
+from __future__ import annotations
+
+import copy
+from marshal import dumps, loads
+from typing import Any, Callable
+
+_MAX = 512
+
+
+class SpecMemo:
+    """``apply(value)`` runs ``fn`` on a fresh copy of ``value`` and returns
+    ``(that copy, fn's result)``; repeated values are answered from the cache.
+
+    ``fn`` must be pure: it may mutate its argument and return an extra result, and must
+    depend on nothing else. ``value`` itself is never modified.
+    """
+
+    def __init__(self, fn: Callable[[Any], Any]):
+        self._fn = fn
+        self._table: dict[bytes, tuple[bytes, Any]] = {}
+
+    def apply(self, value: Any) -> tuple[Any, Any]:
+        try:
+            key = dumps(value)
+        except ValueError:  # not plain JSON data: no caching
+            fresh = copy.deepcopy(value)
+            return fresh, self._fn(fresh)
+        hit = self._table.get(key)
+        if hit is not None:
+            return loads(hit[0]), hit[1]
+        fresh = loads(key)
+        extra = self._fn(fresh)
+        if len(self._table) >= _MAX:
+            self._table.clear()
+        self._table[key] = (dumps(fresh), extra)
+        return fresh, extra
+
+
+class ResultMemo:
+    """``call(value)`` = ``fn(value)`` for a function that does not mutate, cached."""
+
+    def __init__(self, fn: Callable[[Any], Any]):
+        self._fn = fn
+        self._table: dict[bytes, Any] = {}
+
+    def call(self, value: Any) -> Any:
+        try:
+            key = dumps(value)
+        except ValueError:
+            return self._fn(value)
+        try:
+            return self._table[key]
+        except KeyError:
+            pass
+        out = self._fn(value)
+        if len(self._table) >= _MAX:
+            self._table.clear()
+        self._table[key] = out
+        return out

@@ -1,0 +1,140 @@
+"""The API server's view of etcd: JSON values under /registry keys, guarded writes.
+
+Like k8s.io/apiserver/pkg/storage/etcd3/store.go: an object is stored *without*
+``metadata.resourceVersion``; on the way out its resourceVersion is set from the key's
+``mod_revision``. Every write is an etcd transaction whose comparison makes it
+optimistic: create only if the key does not exist (``create_revision == 0``), update or
+delete only if the key is still at the revision that was read (``mod_revision == rv``).
+A failed comparison becomes 409 AlreadyExists / Conflict upstream of here.
+
+Reads at an old revision below the compaction point raise ApiError 410 (Expired).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .errors import ApiError
+from .jsonutil import encode_json
+
+_loads = json.loads
+
+
+def encode(obj: dict, spec_json: str | None = None) -> str:
+    """JSON text for etcd (compact; the resourceVersion is not stored).
+
+    ``spec_json``, when given, is the already encoded ``obj["spec"]`` (memoised for pods
+    that share a template); the text is the same as encoding the whole object.
+    """
+    meta = obj["metadata"]
+    rv = meta.pop("resourceVersion", None)
+    try:
+        if spec_json is None:
+            return encode_json(obj)
+        return "{" + ",".join(f"{encode_json(k)}:{spec_json if k == 'spec' else encode_json(v)}"
+                              for k, v in obj.items()) + "}"
+    finally:
+        if rv is not None:
+            meta["resourceVersion"] = rv
+
+
+def decode(value: str | bytes, mod_revision: int) -> dict:
+    obj = _loads(value)
+    obj["metadata"]["resourceVersion"] = str(mod_revision)
+    return obj
+
+
+class EventLeases:
+    """Events expire: they are written with an etcd lease of ``--event-ttl`` (1 h).
+
+    As storage/etcd3/lease_manager.go does, one lease is shared by the events written
+    within a short window (5 % of the TTL, at most 60 s, at most 1000 objects) and is
+    granted for TTL + that window, so no event lives less than the TTL.
+    """
+
+    TTL = 3600            # kube-apiserver --event-ttl default (1h)
+    REUSE_SECONDS = 60    # lease_manager.go defaultLeaseReuseDurationSeconds
+    REUSE_PERCENT = 0.05  # lease_manager.go defaultLeaseReuseDurationPercent
+    MAX_OBJECTS = 1000    # lease_manager.go defaultLeaseMaxObjectCount
+
+    def __init__(self, store: Any):
+        self.store = store
+        self._id = 0
+        self._until = -1.0
+        self._count = 0
+
+    def lease(self, now: float) -> int:
+        if self._id and now < self._until and self._count < self.MAX_OBJECTS:
+            self._count += 1
+            return self._id
+        reuse = min(self.REUSE_SECONDS, int(self.TTL * self.REUSE_PERCENT))
+        self._id = self.store.lease_grant(self.TTL + reuse).id
+        self._until = now + reuse
+        self._count = 1
+        return self._id
+
+
+class Storage:
+    """Typed access to an etcd ``Store`` (see k8score.etcd) for the API server."""
+
+    def __init__(self, store: Any):
+        self.store = store
+        from .. import etcd as _etcd  # imported late: k8score.etcd is another package's
+        self._etcd = _etcd
+
+    @property
+    def revision(self) -> int:
+        return self.store.revision
+
+    @property
+    def compact_revision(self) -> int:
+        return self.store.compact_revision
+
+    # -- reads -----------------------------------------------------------------
+    def get(self, key: str) -> Any:
+        """The KeyValue at ``key`` or None."""
+        kvs = self.store.range(key).kvs
+        return kvs[0] if kvs else None
+
+    def list(self, prefix: str, revision: int = 0) -> tuple[list, int]:
+        """``(kvs, revision)`` under ``prefix`` at ``revision`` (0: now), in key order."""
+        try:
+            r = self.store.range(prefix, self._etcd.prefix_end(prefix), revision=revision)
+        except self._etcd.EtcdError as e:
+            raise self._read_error(e, revision, "list") from None
+        return r.kvs, r.header.revision
+
+    def _read_error(self, e: Exception, revision: int, what: str) -> ApiError:
+        if revision and revision > self.store.revision:
+            return ApiError.too_large_resource_version(revision, self.store.revision)
+        if "compact" in str(e).lower():
+            return ApiError.expired(f"The resourceVersion for the provided {what} is too old.")
+        return ApiError.internal(str(e))
+
+    # -- guarded writes --------------------------------------------------------
+    def create(self, key: str, value: str, lease: int = 0) -> int | None:
+        """Put ``value`` if ``key`` does not exist; the new revision, or None if it exists."""
+        return self._txn(key, "create", 0, value, lease)
+
+    def update(self, key: str, value: str, mod_revision: int, lease: int = 0) -> int | None:
+        """Put ``value`` if ``key`` is still at ``mod_revision``; new revision or None.
+        (An etcd put without a lease detaches the key from its lease.)"""
+        return self._txn(key, "mod", mod_revision, value, lease)
+
+    def delete(self, key: str, mod_revision: int) -> int | None:
+        """Delete ``key`` if still at ``mod_revision``; the deletion's revision or None."""
+        return self._txn(key, "mod", mod_revision, None)
+
+    def delete_prefixes(self, prefixes: list[str], keys: list[str]) -> int:
+        """Delete everything under ``prefixes`` and the exact ``keys`` in one transaction
+        (one revision, so watchers see the whole removal at once); returns that revision."""
+        e = self._etcd
+        ops = [e.OpDelete(p, e.prefix_end(p)) for p in prefixes] + [e.OpDelete(k) for k in keys]
+        return self.store.txn([], ops, []).header.revision
+
+    def _txn(self, key: str, target: str, expect: int, value: str | None, lease: int = 0) -> int | None:
+        e = self._etcd
+        op = e.OpPut(key, value, lease) if value is not None else e.OpDelete(key)
+        r = self.store.txn([e.Compare(key, target, "=", expect)], [op], [])
+        return r.header.revision if r.succeeded else None

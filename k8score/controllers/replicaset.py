@@ -1,0 +1,217 @@
+"""The ReplicaSet controller (pkg/controller/replicaset/replica_set.go).
+
+Keeps ``spec.replicas`` pods alive for each ReplicaSet: counts the active pods it
+controls (ownerReference with its uid, labels matching its selector, not terminal, not
+being deleted), creates the missing ones from the template in "slow start" batches
+(1, 2, 4, ... — a broken template fails once, not 500 times), or deletes the surplus,
+best candidates first (see :mod:`.podcontrol`). Expectations stop it from acting twice
+on a key while its own watch has not caught up. Then it writes ``status``: replicas,
+fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration.
+
+Not modelled: adopting orphan pods that match the selector, and releasing owned pods
+whose labels stopped matching (upstream ``ClaimPods``) — pods here are only ever counted
+by their controller reference.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..client.errors import ApiError, is_not_found
+from ..client.meta import (controller_ref, is_pod_active, is_pod_ready, key_func, selector_matches,
+                           condition)
+from ..sim.clock import parse
+from .base import Controller
+from .expectations import Expectations
+from .podcontrol import deletion_order, pod_from_template
+
+# pkg/controller/replicaset/replica_set.go: BurstReplicas — max pods created/deleted per sync
+BURST_REPLICAS = 500
+# pkg/controller/controller_utils.go: SlowStartInitialBatchSize
+SLOW_START_INITIAL_BATCH_SIZE = 1
+
+
+class ReplicaSetController(Controller):
+    name = "replicaset"
+    kind = "replicaset-controller"
+    watches = ("replicasets", "pods")
+    writes = ("pods", "replicasets/status", "events")
+    summary = "让每个 ReplicaSet 的 Pod 数量等于 spec.replicas：少了就按模板创建，多了就删除"
+    event_component = "replicaset-controller"
+
+    def setup(self) -> None:
+        self.expectations = Expectations(clock=lambda: self.loop.now)
+        self.rs_informer = self.informer("replicasets")
+        self.pod_informer = self.informer("pods")
+        self.rs_informer.add_event_handler(on_add=self.enqueue, on_update=self._update_rs,
+                                           on_delete=self._delete_rs)
+        self.pod_informer.add_event_handler(on_add=self._add_pod, on_update=self._update_pod,
+                                            on_delete=self._delete_pod)
+
+    # -- handlers: only bookkeeping and enqueueing -----------------------------
+    def _update_rs(self, old: dict, cur: dict) -> None:
+        self.enqueue(cur)
+
+    def _delete_rs(self, rs: dict) -> None:
+        key = key_func(rs)
+        self.expectations.delete(key)
+        self.queue.add(key)
+
+    def _owner_key(self, pod: dict) -> str | None:
+        ref = controller_ref(pod)
+        if not ref or ref.get("kind") != "ReplicaSet":
+            return None
+        ns = (pod.get("metadata") or {}).get("namespace")
+        rs = self.rs_informer.get(f"{ns}/{ref.get('name')}")
+        if rs is None or rs["metadata"].get("uid") != ref.get("uid"):
+            return None
+        return key_func(rs)
+
+    def _add_pod(self, pod: dict) -> None:
+        if (pod.get("metadata") or {}).get("deletionTimestamp"):
+            self._delete_pod(pod)  # a restarted controller can see a pod already being deleted
+            return
+        rs_key = self._owner_key(pod)
+        if rs_key:
+            self.expectations.creation_observed(rs_key)
+            self.queue.add(rs_key)
+
+    def _update_pod(self, old: dict, cur: dict) -> None:
+        if old["metadata"].get("resourceVersion") == cur["metadata"].get("resourceVersion"):
+            return  # a resync: nothing changed
+        if cur["metadata"].get("deletionTimestamp"):
+            # Graceful deletion started: for us the pod is already gone.
+            self._delete_pod(cur)
+            return
+        old_key, cur_key = self._owner_key(old), self._owner_key(cur)
+        if old_key and old_key != cur_key:
+            self.queue.add(old_key)
+        if cur_key:
+            self.queue.add(cur_key)
+            rs = self.rs_informer.get(cur_key)
+            min_ready = ((rs or {}).get("spec") or {}).get("minReadySeconds") or 0
+            if min_ready and not is_pod_ready(old) and is_pod_ready(cur):
+                self.queue.add_after(cur_key, float(min_ready))  # becomes available then
+
+    def _delete_pod(self, pod: dict) -> None:
+        rs_key = self._owner_key(pod)
+        if rs_key:
+            self.expectations.deletion_observed(rs_key, key_func(pod))
+            self.queue.add(rs_key)
+
+    # -- sync -------------------------------------------------------------------
+    def sync(self, key: Any) -> None:
+        rs = self.rs_informer.get(key)
+        if rs is None:
+            self.expectations.delete(key)
+            return
+        needs_sync = self.expectations.satisfied(key)
+        pods = self._controlled_pods(rs)
+        error: ApiError | None = None
+        if needs_sync and not rs["metadata"].get("deletionTimestamp"):
+            try:
+                self._manage_replicas(pods, rs, key)
+            except ApiError as err:
+                error = err
+        self._update_status(rs, pods)
+        if error is not None:
+            raise error
+
+    def _controlled_pods(self, rs: dict) -> list[dict]:
+        ns, uid = rs["metadata"].get("namespace"), rs["metadata"].get("uid")
+        selector = rs["spec"].get("selector")
+        out = []
+        for pod in self.pod_informer.list(ns):
+            ref = controller_ref(pod)
+            if ref and ref.get("uid") == uid and is_pod_active(pod) \
+                    and selector_matches(selector, pod["metadata"].get("labels")):
+                out.append(pod)
+        return out
+
+    def _manage_replicas(self, pods: list[dict], rs: dict, key: str) -> None:
+        want = rs["spec"].get("replicas", 1)
+        diff = len(pods) - want
+        if diff < 0:
+            self._create_pods(rs, key, min(-diff, BURST_REPLICAS))
+        elif diff > 0:
+            victims = deletion_order(pods)[: min(diff, BURST_REPLICAS)]
+            self.expectations.expect_deletions(key, [key_func(p) for p in victims])
+            first_error: ApiError | None = None
+            for pod in victims:
+                name = pod["metadata"]["name"]
+                try:
+                    self.client.delete("pods", name, namespace=pod["metadata"]["namespace"])
+                except ApiError as err:
+                    self.expectations.deletion_observed(key, key_func(pod))
+                    if not is_not_found(err):
+                        self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {err.message}")
+                        first_error = first_error or err
+                    continue
+                self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+            if first_error is not None:
+                raise first_error
+
+    def _create_pods(self, rs: dict, key: str, count: int) -> None:
+        """slowStartBatch: 1, 2, 4, ... creations; stop after the first batch with a failure."""
+        self.expectations.expect_creations(key, count)
+        batch, attempted = min(count, SLOW_START_INITIAL_BATCH_SIZE), 0
+        error: ApiError | None = None
+        while batch > 0 and error is None:
+            for _ in range(batch):
+                attempted += 1
+                try:
+                    pod = self.client.create("pods", pod_from_template(rs["spec"]["template"], rs),
+                                             namespace=rs["metadata"]["namespace"])
+                except ApiError as err:
+                    self.expectations.creation_observed(key)  # a failed create is never seen
+                    self.recorder.event(rs, "Warning", "FailedCreate", f"Error creating: {err.message}")
+                    error = error or err
+                    continue
+                self.recorder.event(rs, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+            batch = min(2 * batch, count - attempted)
+        if attempted < count:
+            self.expectations.lower(key, add=count - attempted)  # never attempted: never seen
+        if error is not None:
+            raise error
+
+    # -- status -----------------------------------------------------------------
+    def _update_status(self, rs: dict, pods: list[dict]) -> None:
+        now = self.loop.now
+        min_ready = rs["spec"].get("minReadySeconds") or 0
+        template_labels = ((rs["spec"].get("template") or {}).get("metadata") or {}).get("labels") or {}
+        fully = ready = available = 0
+        for pod in pods:
+            labels = pod["metadata"].get("labels") or {}
+            if all(labels.get(k) == v for k, v in template_labels.items()):
+                fully += 1
+            if is_pod_ready(pod):
+                ready += 1
+                since = (condition(pod, "Ready") or {}).get("lastTransitionTime")
+                if min_ready == 0 or (since and parse(since) + min_ready <= now):
+                    available += 1
+        status: dict[str, Any] = {"replicas": len(pods)}
+        if fully:
+            status["fullyLabeledReplicas"] = fully
+        if ready:
+            status["readyReplicas"] = ready
+        if available:
+            status["availableReplicas"] = available
+        status["observedGeneration"] = rs["metadata"].get("generation", 1)
+        old = rs.get("status") or {}
+        if old.get("conditions"):
+            status["conditions"] = old["conditions"]
+        if {k: v for k, v in old.items()} == status:
+            return
+        body = copy.deepcopy(rs)
+        body["status"] = status
+        try:
+            self.client.update("replicasets", body, namespace=rs["metadata"]["namespace"], subresource="status")
+        except ApiError as err:
+            if err.code != 409:
+                raise
+            fresh = self.client.get("replicasets", rs["metadata"]["name"], namespace=rs["metadata"]["namespace"])
+            fresh["status"] = status
+            self.client.update("replicasets", fresh, namespace=rs["metadata"]["namespace"], subresource="status")
+        if min_ready and ready != available:
+            self.queue.add_after(key_func(rs), float(min_ready))

@@ -1,0 +1,140 @@
+"""Command-line parsing the way kubectl's cobra/pflag does it, with its error messages.
+
+>>> a = parse_args(shlex.split("kubectl -n kube-system get pods -o=wide --show-labels"))
+>>> a.command, a.args, a.flags["namespace"], a.flags["output"], a.flags["show-labels"]
+('get', ['pods'], 'kube-system', 'wide', True)
+"""
+
+from __future__ import annotations
+
+import shlex  # noqa: F401  (used by the doctest)
+from dataclasses import dataclass, field
+
+
+class CommandError(Exception):
+    """What kubectl prints on stderr before exiting with ``exit_code``."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.exit_code = exit_code
+
+
+# name -> (shorthand, takes a value, repeatable)
+_FLAGS: dict[str, tuple[str | None, bool, bool]] = {
+    "namespace": ("n", True, False),
+    "all-namespaces": ("A", False, False),
+    "output": ("o", True, False),
+    "selector": ("l", True, False),
+    "field-selector": (None, True, False),
+    "show-labels": (None, False, False),
+    "no-headers": (None, False, False),
+    "sort-by": (None, True, False),
+    "filename": ("f", True, True),
+    "replicas": (None, True, False),
+    "image": (None, True, True),
+    "port": (None, True, False),
+    "grace-period": (None, True, False),
+    "now": (None, False, False),
+    "force": (None, False, False),
+    "wait": (None, False, False),
+    "all": (None, False, False),
+    "ignore-not-found": (None, False, False),
+    "overwrite": (None, False, False),
+    "cascade": (None, True, False),
+    "dry-run": (None, True, False),
+    "show-events": (None, False, False),
+    "watch": ("w", False, False),
+    "ignore-daemonsets": (None, False, False),
+    "delete-emptydir-data": (None, False, False),
+}
+_SHORT = {short: name for name, (short, _, _) in _FLAGS.items() if short}
+# bool flags that pflag lets you write bare but that default to true
+_DEFAULT_TRUE = {"show-events", "wait"}
+# dry-run may be given bare (--dry-run means "client")
+_OPTIONAL_VALUE = {"dry-run": "client", "cascade": "background"}
+
+
+@dataclass
+class Args:
+    command: str = ""
+    args: list[str] = field(default_factory=list)
+    flags: dict = field(default_factory=dict)
+
+    def get(self, name: str, default=None):
+        return self.flags.get(name, default)
+
+
+def _bool(value: str, flag: str, command: str) -> bool:
+    if value.lower() in ("true", "t", "1"):
+        return True
+    if value.lower() in ("false", "f", "0"):
+        return False
+    raise CommandError(f'error: invalid argument "{value}" for "--{flag}" flag: strconv.ParseBool: '
+                       f'parsing "{value}": invalid syntax\n{_see(command)}')
+
+
+def _see(command: str) -> str:
+    return f"See 'kubectl {command} --help' for usage." if command else "See 'kubectl --help' for usage."
+
+
+def parse_args(tokens: list[str]) -> Args:
+    """Split ``tokens`` into the command word(s), positional args and flags."""
+    if tokens and tokens[0] == "kubectl":
+        tokens = tokens[1:]
+    out = Args()
+    positional: list[str] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok == "--":
+            positional.extend(tokens[i:])
+            break
+        if tok == "-" or not tok.startswith("-") or len(tok) == 1:
+            positional.append(tok)
+            continue
+        command = positional[0] if positional else ""
+        if tok.startswith("--"):
+            name, eq, value = tok[2:].partition("=")
+            if name not in _FLAGS:
+                raise CommandError(f"error: unknown flag: --{name}\n{_see(command)}")
+            has_eq = bool(eq)
+        else:
+            short, rest = tok[1], tok[2:]
+            if short not in _SHORT:
+                raise CommandError(f"error: unknown shorthand flag: '{short}' in {tok}\n{_see(command)}")
+            name = _SHORT[short]
+            has_eq = bool(rest)
+            value = rest[1:] if rest.startswith("=") else rest
+        _, takes_value, repeatable = _FLAGS[name]
+        if takes_value:
+            if not has_eq:
+                if name in _OPTIONAL_VALUE:
+                    value = _OPTIONAL_VALUE[name]
+                elif i < len(tokens):
+                    value = tokens[i]
+                    i += 1
+                else:
+                    short = _FLAGS[name][0]
+                    where = f"'{short}' in -{short}" if not tok.startswith("--") and short else f"--{name}"
+                    raise CommandError(f"error: flag needs an argument: {where}\n{_see(command)}")
+            if repeatable:
+                out.flags.setdefault(name, []).append(value)
+            else:
+                out.flags[name] = value
+        else:
+            out.flags[name] = _bool(value, name, command) if has_eq else True
+    for name in _DEFAULT_TRUE:
+        out.flags.setdefault(name, True)
+    if positional:
+        out.command, out.args = positional[0], positional[1:]
+    return out
+
+
+def split_command(line: str) -> list[str]:
+    """shlex, with kubectl's own quoting error turned into an error message."""
+    try:
+        return shlex.split(line)
+    except ValueError as e:
+        raise CommandError(f"error: {e}") from None

@@ -1,0 +1,289 @@
+"""The table columns of ``kubectl get``, one row function per resource.
+
+Upstream the API server builds these rows (pkg/printers/internalversion/printers.go) and
+kubectl only lays them out; here both happen on the client side. Every function is pure:
+a Kubernetes object (wire-format dict) and ``now`` (virtual seconds) in, cells out.
+
+A column is ``(header, priority)``: priority 0 is always shown, 1 only with ``-o wide``.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .podstatus import pod_row
+from .timefmt import seconds_of, since
+
+Column = tuple[str, int]
+
+
+def format_labels(labels: dict | None) -> str:
+    """apimachinery labels.FormatLabels: ``k=v,k2=v2`` sorted by key, or ``<none>``."""
+    if not labels:
+        return "<none>"
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def selector_string(selector: dict | None) -> str:
+    """metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key."""
+    reqs: list[tuple[str, str]] = []
+    for k, v in (selector or {}).get("matchLabels", {}).items():
+        reqs.append((k, f"{k}={v}"))
+    for e in (selector or {}).get("matchExpressions") or ():
+        key, op, values = e.get("key", ""), e.get("operator"), sorted(e.get("values") or [])
+        text = {"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})",
+                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, key)
+        reqs.append((key, text))
+    return ",".join(t for _, t in sorted(reqs, key=lambda r: r[0]))
+
+
+def format_selector(selector: dict | None) -> str:
+    """metav1.FormatLabelSelector: like :func:`selector_string`, ``<none>`` when empty."""
+    return selector_string(selector) or "<none>"
+
+
+def _meta(obj: dict) -> dict:
+    return obj.get("metadata") or {}
+
+
+def _age(obj: dict, now: float) -> str:
+    return since(_meta(obj).get("creationTimestamp"), now)
+
+
+def _containers(template: dict | None) -> tuple[str, str]:
+    # printers.go layoutContainerCells
+    cs = ((template or {}).get("spec") or {}).get("containers") or []
+    return ",".join(c.get("name", "") for c in cs), ",".join(c.get("image", "") for c in cs)
+
+
+# -- nodes ---------------------------------------------------------------------
+#: printers.go labelNodeRolePrefix / nodeLabelRole
+_ROLE_PREFIX, _ROLE_LABEL = "node-role.kubernetes.io/", "kubernetes.io/role"
+
+
+def node_roles(node: dict) -> list[str]:
+    roles = set()
+    for k, v in (_meta(node).get("labels") or {}).items():
+        if k.startswith(_ROLE_PREFIX) and k[len(_ROLE_PREFIX):]:
+            roles.add(k[len(_ROLE_PREFIX):])
+        elif k == _ROLE_LABEL and v:
+            roles.add(v)
+    return sorted(roles)
+
+
+def node_status(node: dict) -> str:
+    """``Ready``, ``NotReady``, ``Unknown``, plus ``,SchedulingDisabled`` when cordoned."""
+    status = []
+    for c in (node.get("status") or {}).get("conditions") or ():
+        if c.get("type") == "Ready":   # printers.go NodeAllConditions = [NodeReady]
+            status = ["Ready" if c.get("status") == "True" else "NotReady"]
+    if not status:
+        status = ["Unknown"]
+    if (node.get("spec") or {}).get("unschedulable"):
+        status.append("SchedulingDisabled")
+    return ",".join(status)
+
+
+def _address(node: dict, kind: str) -> str:
+    for a in (node.get("status") or {}).get("addresses") or ():
+        if a.get("type") == kind:
+            return a.get("address", "")
+    return "<none>"
+
+
+def _node_row(node: dict, now: float, wide: bool) -> list[str]:
+    info = (node.get("status") or {}).get("nodeInfo") or {}
+    row = [_meta(node).get("name", ""), node_status(node), ",".join(node_roles(node)) or "<none>",
+           _age(node, now), info.get("kubeletVersion", "")]
+    if wide:
+        row += [_address(node, "InternalIP"), _address(node, "ExternalIP"),
+                info.get("osImage") or "<unknown>", info.get("kernelVersion") or "<unknown>",
+                info.get("containerRuntimeVersion") or "<unknown>"]
+    return row
+
+
+# -- workloads -------------------------------------------------------------------
+def _deployment_row(d: dict, now: float, wide: bool) -> list[str]:
+    spec, st = d.get("spec") or {}, d.get("status") or {}
+    row = [_meta(d).get("name", ""), f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 1)}",
+           str(st.get("updatedReplicas", 0)), str(st.get("availableReplicas", 0)), _age(d, now)]
+    if wide:
+        names, images = _containers(spec.get("template"))
+        row += [names, images, selector_string(spec.get("selector"))]
+    return row
+
+
+def _replicaset_row(rs: dict, now: float, wide: bool) -> list[str]:
+    spec, st = rs.get("spec") or {}, rs.get("status") or {}
+    row = [_meta(rs).get("name", ""), str(spec.get("replicas", 1)), str(st.get("replicas", 0)),
+           str(st.get("readyReplicas", 0)), _age(rs, now)]
+    if wide:
+        names, images = _containers(spec.get("template"))
+        row += [names, images, format_selector(spec.get("selector"))]
+    return row
+
+
+# -- networking --------------------------------------------------------------------
+def _external_ip(svc: dict) -> str:
+    # printers.go getServiceExternalIP
+    spec = svc.get("spec") or {}
+    kind = spec.get("type", "ClusterIP")
+    external = spec.get("externalIPs") or []
+    if kind in ("ClusterIP", "NodePort"):
+        return ",".join(external) or "<none>"
+    if kind == "LoadBalancer":
+        ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+        lb = sorted({i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")})
+        lb_ips = ",".join(lb)
+        if len(lb_ips) > 16:   # loadBalancerWidth
+            lb_ips = lb_ips[:13] + "..."
+        if external:
+            return ",".join((lb_ips.split(",") if lb_ips else []) + external)
+        return lb_ips or "<pending>"
+    if kind == "ExternalName":
+        return spec.get("externalName", "")
+    return "<unknown>"
+
+
+def service_ports(ports: list | None) -> str:
+    """printers.go makePortString: ``80/TCP`` or ``80:30080/TCP``, comma separated."""
+    out = []
+    for p in ports or ():
+        proto = p.get("protocol", "TCP")
+        if p.get("nodePort"):
+            out.append(f"{p.get('port')}:{p['nodePort']}/{proto}")
+        else:
+            out.append(f"{p.get('port')}/{proto}")
+    return ",".join(out)
+
+
+def _service_row(svc: dict, now: float, wide: bool) -> list[str]:
+    spec = svc.get("spec") or {}
+    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+    row = [_meta(svc).get("name", ""), spec.get("type", "ClusterIP"), ips[0] if ips else "<none>",
+           _external_ip(svc), service_ports(spec.get("ports")) or "<none>", _age(svc, now)]
+    if wide:
+        row.append(format_labels(spec.get("selector")))
+    return row
+
+
+def format_endpoints(ep: dict, port_names: set[str] | None = None) -> str:
+    """printers.go formatEndpoints: up to 3 ``ip:port``, then ``+ N more...``."""
+    subsets = ep.get("subsets") or []
+    if not subsets:
+        return "<none>"
+    items: list[str] = []
+    count, more = 0, False
+    for ss in subsets:
+        addrs = [a.get("ip", "") for a in ss.get("addresses") or ()]
+        ports = ss.get("ports") or []
+        if not ports:
+            count += len(addrs)
+            for ip in addrs:
+                if len(items) == 3:
+                    more = True
+                    break
+                items.append(ip)
+            continue
+        for p in ports:
+            if port_names is None or p.get("name", "") in port_names:
+                count += len(addrs)
+                for ip in addrs:
+                    if len(items) == 3:
+                        more = True
+                        break
+                    host = f"[{ip}]" if ":" in ip else ip
+                    items.append(f"{host}:{p.get('port')}")
+    text = ",".join(items)
+    return f"{text} + {count - 3} more..." if more else text
+
+
+def _endpoints_row(ep: dict, now: float, wide: bool) -> list[str]:
+    return [_meta(ep).get("name", ""), format_endpoints(ep), _age(ep, now)]
+
+
+# -- the rest ------------------------------------------------------------------------
+def _namespace_row(ns: dict, now: float, wide: bool) -> list[str]:
+    return [_meta(ns).get("name", ""), (ns.get("status") or {}).get("phase", ""), _age(ns, now)]
+
+
+def _configmap_row(cm: dict, now: float, wide: bool) -> list[str]:
+    return [_meta(cm).get("name", ""), str(len(cm.get("data") or {}) + len(cm.get("binaryData") or {})),
+            _age(cm, now)]
+
+
+def _serviceaccount_row(sa: dict, now: float, wide: bool) -> list[str]:
+    return [_meta(sa).get("name", ""), str(len(sa.get("secrets") or [])), _age(sa, now)]
+
+
+def _lease_row(lease: dict, now: float, wide: bool) -> list[str]:
+    return [_meta(lease).get("name", ""), (lease.get("spec") or {}).get("holderIdentity") or "",
+            _age(lease, now)]
+
+
+def event_time(ev: dict) -> float:
+    """kubectl/pkg/util/event SortableEvents: series last-observed, else lastTimestamp, else eventTime."""
+    series = ev.get("series") or {}
+    for stamp in (series.get("lastObservedTime"), ev.get("lastTimestamp"), ev.get("eventTime"),
+                  ev.get("firstTimestamp"), _meta(ev).get("creationTimestamp")):
+        t = seconds_of(stamp)
+        if t is not None:
+            return t
+    return 0.0
+
+
+def _event_row(ev: dict, now: float, wide: bool) -> list[str]:
+    first = since(ev.get("firstTimestamp"), now) if ev.get("firstTimestamp") else since(ev.get("eventTime"), now)
+    last = since(ev.get("lastTimestamp"), now) if ev.get("lastTimestamp") else first
+    count = ev.get("count") or 0
+    series = ev.get("series")
+    if series:
+        last, count = since(series.get("lastObservedTime"), now), series.get("count", 0)
+    elif count == 0:
+        count = 1   # singleton events don't have a count in the new API
+    obj = ev.get("involvedObject") or {}
+    target = f"{(obj.get('kind') or '').lower()}/{obj['name']}" if obj.get("name") \
+        else (obj.get("kind") or "").lower()
+    message = (ev.get("message") or "").strip()
+    if not wide:
+        return [last, ev.get("type", ""), ev.get("reason", ""), target, message]
+    src = ev.get("source") or {}
+    component = src.get("component") or ev.get("reportingComponent") or ev.get("reportingController") or ""
+    host = src.get("host") or ev.get("reportingInstance") or ""
+    source = f"{component}, {host}" if host else component
+    return [last, ev.get("type", ""), ev.get("reason", ""), target, obj.get("fieldPath", ""), source,
+            message, first, str(count), _meta(ev).get("name", "")]
+
+
+RowFn = Callable[[dict, float, bool], list]
+
+#: plural -> (columns, row function). Headers are printers.go column names, upper-cased.
+TABLES: dict[str, tuple[list[Column], RowFn]] = {
+    "pods": ([("NAME", 0), ("READY", 0), ("STATUS", 0), ("RESTARTS", 0), ("AGE", 0), ("IP", 1),
+              ("NODE", 1), ("NOMINATED NODE", 1), ("READINESS GATES", 1)], pod_row),
+    "nodes": ([("NAME", 0), ("STATUS", 0), ("ROLES", 0), ("AGE", 0), ("VERSION", 0), ("INTERNAL-IP", 1),
+               ("EXTERNAL-IP", 1), ("OS-IMAGE", 1), ("KERNEL-VERSION", 1), ("CONTAINER-RUNTIME", 1)],
+              _node_row),
+    "deployments": ([("NAME", 0), ("READY", 0), ("UP-TO-DATE", 0), ("AVAILABLE", 0), ("AGE", 0),
+                     ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _deployment_row),
+    "replicasets": ([("NAME", 0), ("DESIRED", 0), ("CURRENT", 0), ("READY", 0), ("AGE", 0),
+                     ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _replicaset_row),
+    "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
+                  ("AGE", 0), ("SELECTOR", 1)], _service_row),
+    "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),
+    "events": ([("LAST SEEN", 0), ("TYPE", 0), ("REASON", 0), ("OBJECT", 0), ("SUBOBJECT", 1),
+                ("SOURCE", 1), ("MESSAGE", 0), ("FIRST SEEN", 1), ("COUNT", 1), ("NAME", 1)], _event_row),
+    "namespaces": ([("NAME", 0), ("STATUS", 0), ("AGE", 0)], _namespace_row),
+    "configmaps": ([("NAME", 0), ("DATA", 0), ("AGE", 0)], _configmap_row),
+    "serviceaccounts": ([("NAME", 0), ("SECRETS", 0), ("AGE", 0)], _serviceaccount_row),
+    "leases": ([("NAME", 0), ("HOLDER", 0), ("AGE", 0)], _lease_row),
+}
+
+
+def _default_row(obj: dict, now: float, wide: bool) -> list[str]:
+    return [_meta(obj).get("name", ""), _age(obj, now)]
+
+
+def table_for(plural: str) -> tuple[list[Column], RowFn]:
+    """Columns and row function for a resource (``NAME AGE`` for anything without a printer)."""
+    return TABLES.get(plural, ([("NAME", 0), ("AGE", 0)], _default_row))

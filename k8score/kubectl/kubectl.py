@@ -1,0 +1,177 @@
+"""``Kubectl``: run a kubectl command line against the simulated API server.
+
+It talks only through a :class:`~k8score.client.Client`, like the real kubectl talks
+only to the API server's REST API. What it prints — tables, describe reports, messages,
+errors — follows kubectl v1.35; stdout and stderr come back as one string (stdout first),
+and the exit code is kept in :attr:`Kubectl.last_exit_code`. It never raises.
+
+>>> k = Kubectl(client, now_fn=lambda: loop.now)            # doctest: +SKIP
+>>> k.run("create deployment web --image=nginx:1.14.2")     # doctest: +SKIP
+'deployment.apps/web created\\n'
+>>> k.run("get pods foo"), k.last_exit_code                 # doctest: +SKIP
+('Error from server (NotFound): pods "foo" not found\\n', 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..apiserver.errors import ApiError
+from ..apiserver.resources import RESOURCES, ResourceInfo, resolve
+from . import reads, writes
+from .args import Args, CommandError, parse_args, split_command
+
+#: The version this emulation follows (what ``kubectl version`` prints).
+VERSION = "v1.35.0"
+#: kubectl 1.35 vendors kustomize v5.7.1
+KUSTOMIZE_VERSION = "v5.7.1"
+
+# kubectl get all: the "all" category of the resources this server serves, in kubectl's order
+_ALL = ("pods", "services", "deployments", "replicasets")
+
+
+class Kubectl:
+    """kubectl for one cluster. ``namespace`` is the kubeconfig context's default namespace."""
+
+    def __init__(self, client: Any, now_fn: Callable[[], float], namespace: str = "default"):
+        self.client = client
+        self.now_fn = now_fn
+        self.namespace = namespace
+        #: Exit code of the last :meth:`run` (0 success, 1 error), as a shell would see it.
+        self.last_exit_code = 0
+        #: What the last :meth:`run` wrote to stdout and to stderr, separately.
+        self.last_stdout = ""
+        self.last_stderr = ""
+        self._out: list[str] = []
+        self._err: list[str] = []
+
+    # -- public -----------------------------------------------------------------------
+    def run(self, cmdline: str, stdin: str | None = None) -> str:
+        """Run one command line (``kubectl`` prefix optional); returns stdout + stderr text."""
+        self._out, self._err = [], []
+        self.last_exit_code = 0
+        try:
+            args = parse_args(split_command(cmdline))
+            self._dispatch(args, stdin)
+        except CommandError as e:
+            self.fail(e.message, e.exit_code)
+        except ApiError as e:
+            self.fail(self.api_error_text(e))
+        except Exception as e:  # never raise into a page: show it the way kubectl shows a bug
+            self.fail(f"error: internal error: {type(e).__name__}: {e}")
+        self.last_stdout = "".join(self._out)
+        self.last_stderr = "".join(self._err)
+        return self.last_stdout + self.last_stderr
+
+    def apply_object(self, obj: dict, namespace: str | None = None) -> dict:
+        """``kubectl apply`` of one manifest object (Python API); returns the stored object.
+
+        Raises :class:`ApiError` on failure (``Cluster.apply`` passes it on).
+        """
+        return writes.apply_one(self, obj, namespace or self.namespace, explicit_ns=False)[0]
+
+    # -- helpers for the command modules -----------------------------------------------
+    def now(self) -> float:
+        return self.now_fn()
+
+    def out(self, text: str) -> None:
+        if text:
+            self._out.append(text if text.endswith("\n") else text + "\n")
+
+    def err(self, text: str, exit_code: int = 1) -> None:
+        """A non-fatal error: printed, remembered in the exit code, the command goes on."""
+        self.fail(text, exit_code)
+
+    def fail(self, text: str, exit_code: int = 1) -> None:
+        self._err.append(text if text.endswith("\n") else text + "\n")
+        self.last_exit_code = exit_code
+
+    def api_error_text(self, e: ApiError, context: str = "") -> str:
+        """How kubectl prints an API error (cmd/util/helpers.go StandardErrorMessage)."""
+        if e.code == 503 and getattr(self.client.api, "running", True) is False:
+            host = getattr(self.client.api, "advertise_address", "127.0.0.1")
+            return f"The connection to the server {host}:6443 was refused - did you specify the right host or port?"
+        if context and e.reason != "Invalid":
+            prefix = f"Error from server ({e.reason}): " if e.reason else "Error from server: "
+            return f"{prefix}{context}{e.message}"
+        return str(e)
+
+    def resource(self, name: str) -> ResourceInfo:
+        try:
+            return resolve(name)
+        except ApiError:
+            raise CommandError(f'error: the server doesn\'t have a resource type "{name}"') from None
+
+    def resources(self, spec: str) -> list[ResourceInfo]:
+        """``pods,svc`` or ``all`` -> resource infos (duplicates dropped, order kept)."""
+        out: dict[str, ResourceInfo] = {}
+        for part in spec.split(","):
+            if not part:
+                continue
+            infos = [RESOURCES[p] for p in _ALL] if part == "all" else [self.resource(part)]
+            for info in infos:
+                out.setdefault(info.plural, info)
+        return list(out.values())
+
+    def ns_for(self, info: ResourceInfo, args: Args) -> str | None:
+        """The namespace a request goes to (None: cluster-scoped or --all-namespaces)."""
+        if not info.namespaced or args.get("all-namespaces"):
+            return None
+        return args.get("namespace") or self.namespace
+
+    # -- dispatch ----------------------------------------------------------------------
+    def _dispatch(self, args: Args, stdin: str | None) -> None:
+        commands: dict[str, Callable[[Kubectl, Args, str | None], None]] = {
+            "get": reads.get, "describe": reads.describe, "api-resources": reads.api_resources,
+            "version": reads.version,
+            "apply": writes.apply, "create": writes.create, "run": writes.run_pod,
+            "scale": writes.scale, "delete": writes.delete, "label": writes.label,
+            "cordon": writes.cordon, "uncordon": writes.uncordon, "drain": writes.drain,
+        }
+        if not args.command:
+            self.out(_HELP)
+            return
+        fn = commands.get(args.command)
+        if fn is None:
+            raise CommandError(f'error: unknown command "{args.command}" for "kubectl"\n\n'
+                               "Run 'kubectl --help' for usage.")
+        fn(self, args, stdin)
+
+
+_HELP = """kubectl controls the Kubernetes cluster manager.
+
+ Find more information at: https://kubernetes.io/docs/reference/kubectl/
+
+Basic Commands (Beginner):
+  create          Create a resource from a file or from stdin
+  run             Run a particular image on the cluster
+
+Basic Commands (Intermediate):
+  get             Display one or many resources
+  delete          Delete resources by file names, stdin, resources and names, or by resources and
+label selector
+
+Deploy Commands:
+  scale           Set a new size for a deployment, replica set, or replication controller
+
+Cluster Management Commands:
+  cordon          Mark node as unschedulable
+  uncordon        Mark node as schedulable
+  drain           Drain node in preparation for maintenance
+
+Troubleshooting and Debugging Commands:
+  describe        Show details of a specific resource or group of resources
+
+Advanced Commands:
+  apply           Apply a configuration to a resource by file name or stdin
+
+Settings Commands:
+  label           Update the labels on a resource
+
+Other Commands:
+  api-resources   Print the supported API resources on the server
+  version         Print the client and server version information
+
+Usage:
+  kubectl [flags] [options]
+"""

@@ -1,0 +1,244 @@
+"""The read-only commands: ``get``, ``describe``, ``api-resources``, ``version``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..apiserver.errors import ApiError
+from ..apiserver.resources import RESOURCES, ResourceInfo
+from . import describe as desc
+from .args import Args, CommandError
+from .columns import event_time
+from .printers import as_list, kind_name, names, no_resources, serialize, table
+
+if TYPE_CHECKING:
+    from .kubectl import Kubectl
+
+_OUTPUTS = ("", "wide", "name", "json", "yaml")
+_PRINTER_ERROR = ('error: unable to match a printer suitable for the output format "{0}", allowed formats are: '
+                  "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,"
+                  "jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
+_NO_TYPE = ('You must specify the type of resource to {0}. Use "kubectl api-resources" for a complete '
+            "list of supported resources.\n\nerror: Required resource not specified.\n"
+            'Use "kubectl explain <resource>" for a detailed description of that resource '
+            "(e.g. kubectl explain pods).\nSee 'kubectl {0} -h' for help and examples")
+
+
+def targets(k: "Kubectl", positional: list[str]) -> list[tuple[ResourceInfo, list[str]]]:
+    """resource.Builder ResourceTypeOrNameArgs: ``TYPE[,TYPE] [NAME...]`` or ``TYPE/NAME...``."""
+    if any("/" in a for a in positional):
+        if "/" not in positional[0]:
+            raise CommandError("error: there is no need to specify a resource type as a separate argument when "
+                               "passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' "
+                               "instead of 'kubectl get resource resource/<resource_name>'")
+        grouped: dict[str, tuple[ResourceInfo, list[str]]] = {}
+        for a in positional:
+            kind, _, name = a.partition("/")
+            if "/" not in a or not name:
+                raise CommandError("error: arguments in resource/name form must have a single resource and name")
+            info = k.resource(kind)
+            grouped.setdefault(info.plural, (info, []))[1].append(name)
+        return list(grouped.values())
+    return [(info, list(positional[1:])) for info in k.resources(positional[0])]
+
+
+def fetch(k: "Kubectl", info: ResourceInfo, wanted: list[str], args: Args) -> list[dict]:
+    """Named objects (NotFound errors printed, the rest kept) or a filtered list."""
+    ns = k.ns_for(info, args)
+    if wanted:
+        found = []
+        for name in wanted:
+            try:
+                found.append(_typed(k.client.get(info.plural, name, namespace=ns), info))
+            except ApiError as e:
+                if e.code == 404 and args.get("ignore-not-found"):
+                    continue
+                if e.code != 404:
+                    raise
+                k.err(k.api_error_text(e))
+        return found
+    result = k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"),
+                           field_selector=args.get("field-selector"))
+    return [_typed(o, info) for o in result.get("items") or []]
+
+
+def _typed(obj: dict, info: ResourceInfo) -> dict:
+    # list items come without apiVersion/kind on the wire; kubectl fills them in
+    if "kind" in obj and "apiVersion" in obj:
+        return obj
+    return {"apiVersion": info.api_version, "kind": info.kind, **obj}
+
+
+def _sort(objs: list[dict], sort_by: str | None, plural: str) -> list[dict]:
+    if not sort_by:
+        if plural == "events":   # shown oldest first, like `kubectl events`
+            return [o for _, o in sorted(enumerate(objs), key=lambda p: (event_time(p[1]), p[0]))]
+        return objs
+    path = sort_by.strip("{}").lstrip(".").split(".")
+
+    def key(o: dict) -> tuple:
+        cur: Any = o
+        for p in path:
+            cur = cur.get(p) if isinstance(cur, dict) else None
+        if cur is None:
+            return (0, 0, "")
+        if isinstance(cur, (int, float)) and not isinstance(cur, bool):
+            return (1, cur, "")
+        return (2, 0, str(cur))
+    return sorted(objs, key=key)
+
+
+def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    if not args.args:
+        raise CommandError(_NO_TYPE.format("get"))
+    output = args.get("output", "")
+    if output not in _OUTPUTS:
+        raise CommandError(_PRINTER_ERROR.format(output))
+    requested = targets(k, args.args)
+    with_kind = len(requested) > 1
+    single = len(requested) == 1 and len(requested[0][1]) == 1
+    groups = []
+    for info, wanted in requested:
+        objs = _sort(fetch(k, info, wanted, args), args.get("sort-by"), info.plural)
+        groups.append((info, objs))
+    total = sum(len(objs) for _, objs in groups)
+    if output in ("json", "yaml"):
+        items = [o for _, objs in groups for o in objs]
+        if single and len(items) == 1:
+            k.out(serialize(items[0], output))
+        elif items or not single:
+            k.out(serialize(as_list(items), output))
+        return
+    if total == 0:
+        if k.last_exit_code == 0 and not any(wanted for _, wanted in requested):
+            ns = None if args.get("all-namespaces") else (args.get("namespace") or k.namespace)
+            k.fail(no_resources(ns), exit_code=0)
+        return
+    now = k.now()
+    printed = False
+    for info, objs in groups:
+        if not objs:
+            continue
+        if output == "name":
+            k.out(names(objs, info.kind, info.group))
+            continue
+        if printed:
+            k.out("\n")
+        k.out(table(info.plural, objs, now, wide=output == "wide",
+                    with_namespace=bool(args.get("all-namespaces")) and info.namespaced,
+                    show_labels=bool(args.get("show-labels")), no_headers=bool(args.get("no-headers")),
+                    kind_prefix=kind_name(info.kind, info.group) if with_kind else None))
+        printed = True
+
+
+# -- describe ------------------------------------------------------------------------
+def _events_for(k: "Kubectl", obj: dict, info: ResourceInfo) -> list[dict] | None:
+    meta = obj.get("metadata") or {}
+    fields = [f"involvedObject.name={meta.get('name', '')}"]
+    if info.namespaced:
+        fields.append(f"involvedObject.namespace={meta.get('namespace', '')}")
+    if info.plural == "nodes":
+        fields.append("involvedObject.kind=Node")  # kubelet refs use uid=name, controllers the real uid
+    elif meta.get("uid"):
+        fields.append(f"involvedObject.uid={meta['uid']}")
+    if info.plural != "pods":
+        fields.append(f"involvedObject.kind={info.kind}")
+    try:
+        return k.client.list("events", namespace=meta.get("namespace") if info.namespaced else None,
+                             field_selector=",".join(fields)).get("items") or []
+    except ApiError:
+        return None
+
+
+def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict) -> str:
+    now = k.now()
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace")
+    events = _events_for(k, obj, info)
+    if info.plural == "pods":
+        return desc.describe_pod(obj, events, now)
+    if info.plural == "nodes":
+        pods = [p for p in k.client.list("pods", field_selector=f"spec.nodeName={meta.get('name')}")["items"]
+                if (p.get("status") or {}).get("phase") not in ("Succeeded", "Failed")]
+        try:
+            lease = k.client.get("leases", meta.get("name"), namespace="kube-node-lease")
+        except ApiError:
+            lease = None
+        return desc.describe_node(obj, pods, lease, events, now)
+    if info.plural == "replicasets":
+        pods = k.client.list("pods", namespace=ns, label_selector=desc.selector_string(
+            (obj.get("spec") or {}).get("selector")))["items"]
+        return desc.describe_replicaset(obj, pods, events, now)
+    if info.plural == "deployments":
+        uid = meta.get("uid")
+        owned = [rs for rs in k.client.list("replicasets", namespace=ns)["items"]
+                 if any(r.get("uid") == uid and r.get("controller")
+                        for r in (rs.get("metadata") or {}).get("ownerReferences") or ())]
+        new, old = _split_replicasets(obj, owned)
+        return desc.describe_deployment(obj, old, new, events, now)
+    if info.plural == "services":
+        try:
+            ep = k.client.get("endpoints", meta.get("name"), namespace=ns)
+        except ApiError:
+            ep = None
+        return desc.describe_service(obj, ep, events, now)
+    return desc.describe_generic(obj, events, now)
+
+
+def _split_replicasets(d: dict, owned: list[dict]) -> tuple[list[dict], list[dict]]:
+    """deploymentutil.FindNewReplicaSet: the oldest RS whose template equals the Deployment's."""
+    template = _strip_hash((d.get("spec") or {}).get("template") or {})
+    owned = sorted(owned, key=lambda r: ((r.get("metadata") or {}).get("creationTimestamp", ""),
+                                         (r.get("metadata") or {}).get("name", "")))
+    new = [r for r in owned if _strip_hash((r.get("spec") or {}).get("template") or {}) == template][:1]
+    old = [r for r in owned if r not in new and ((r.get("spec") or {}).get("replicas") or
+                                                 (r.get("status") or {}).get("replicas"))]
+    return new, old
+
+
+def _strip_hash(template: dict) -> dict:
+    labels = dict(((template.get("metadata") or {}).get("labels")) or {})
+    labels.pop("pod-template-hash", None)
+    return {"labels": labels, "spec": template.get("spec") or {}}
+
+
+def describe(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    if not args.args:
+        raise CommandError('error: You must specify the type of resource to describe. Use "kubectl api-resources" '
+                           "for a complete list of supported resources.")
+    reports = []
+    for info, wanted in targets(k, args.args):
+        if wanted:
+            objs = fetch(k, info, wanted, args)
+        else:
+            # describe TYPE: everything of that type (prefix match of names in upstream; all here)
+            objs = fetch(k, info, [], args)
+        reports.extend(_describe_one(k, info, o) for o in objs)
+    if reports:
+        k.out("\n\n".join(r.rstrip("\n") for r in reports) + "\n")
+    elif k.last_exit_code == 0:
+        ns = None if args.get("all-namespaces") else (args.get("namespace") or k.namespace)
+        k.fail(no_resources(ns), exit_code=0)
+
+
+# -- the rest -------------------------------------------------------------------------
+def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    infos = sorted(RESOURCES.values(), key=lambda i: (i.group, i.plural))
+    lines = ["NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND"]
+    for i in infos:
+        lines.append(f"{i.plural}\t{','.join(i.short_names)}\t{i.api_version}\t"
+                     f"{'true' if i.namespaced else 'false'}\t{i.kind}")
+    from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
+    k.out(tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING))
+
+
+def version(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    from .kubectl import KUSTOMIZE_VERSION, VERSION
+    text = f"Client Version: {VERSION}\nKustomize Version: {KUSTOMIZE_VERSION}\n"
+    try:
+        k.client.list("namespaces")
+        text += f"Server Version: {VERSION}\n"
+    except ApiError as e:
+        k.out(text)
+        raise CommandError(k.api_error_text(e)) from None
+    k.out(text)

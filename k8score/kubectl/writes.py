@@ -1,0 +1,286 @@
+"""The commands that change the cluster: ``create``, ``run``, ``scale``, ``delete``, ``label``,
+``cordon``, ``uncordon``, ``drain`` (``apply`` lives in :mod:`.apply`)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from ..apiserver.errors import ApiError
+from ..apiserver.resources import ResourceInfo
+from .apply import apply, apply_one, create_from_file, load_manifests, locate
+from .args import Args, CommandError
+from .printers import kind_name, no_resources
+from .reads import targets
+
+if TYPE_CHECKING:
+    from .kubectl import Kubectl
+
+_NEED_RESOURCES = ("error: You must provide one or more resources by argument or filename.\n"
+                   "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n"
+                   "   '<resource> <name>'\n   '<resource>'")
+
+
+def _required(args: Args, flag: str) -> str:
+    value = args.get(flag)
+    if value is None or value == []:
+        raise CommandError(f'error: required flag(s) "{flag}" not set')
+    return value
+
+
+def _int_flag(args: Args, flag: str, default: int | None = None) -> int | None:
+    value = args.get(flag)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise CommandError(f'error: invalid argument "{value}" for "--{flag}" flag: strconv.ParseInt: '
+                           f'parsing "{value}": invalid syntax') from None
+
+
+# -- create ------------------------------------------------------------------------------
+def create(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    if args.get("filename"):
+        create_from_file(k, args, stdin)
+        return
+    if not args.args:
+        raise CommandError("error: must specify one of -f and -k")
+    sub, rest = args.args[0], args.args[1:]
+    if sub in ("deployment", "deploy"):
+        _create_deployment(k, args, rest)
+    elif sub in ("namespace", "ns"):
+        if len(rest) != 1:
+            raise CommandError("error: exactly one NAME is required, got %d" % len(rest))
+        k.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": rest[0]}})
+        k.out(f"namespace/{rest[0]} created")
+    else:
+        raise CommandError(f'error: unknown command "{sub}" for "kubectl create"')
+
+
+def _container_name(image: str) -> str:
+    # create_deployment.go buildPodSpec: last path element, without tag or digest, sanitized
+    name = image.split("/")[-1].split(":")[0].split("@")[0]
+    return re.sub(r"[_.]", "-", name)
+
+
+def _create_deployment(k: "Kubectl", args: Args, rest: list[str]) -> None:
+    images = _required(args, "image")
+    if len(rest) != 1:
+        raise CommandError("error: exactly one NAME is required, got %d\nSee 'kubectl create deployment -h' "
+                           "for help and examples" % len(rest))
+    name = rest[0]
+    replicas = _int_flag(args, "replicas", 1)
+    port = _int_flag(args, "port", -1)
+    containers = [{"name": _container_name(img), "image": img, "resources": {}} for img in images]
+    if port is not None and port >= 0:
+        containers[0]["ports"] = [{"containerPort": port}]
+    labels = {"app": name}
+    body = {"apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": name, "labels": dict(labels)},
+            "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
+                     "template": {"metadata": {"labels": dict(labels)}, "spec": {"containers": containers}},
+                     "strategy": {}},
+            "status": {}}
+    ns = args.get("namespace") or k.namespace
+    k.client.create("deployments", body, namespace=ns)
+    k.out(f"deployment.apps/{name} created")
+
+
+def run_pod(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    """``kubectl run NAME --image=IMG``: one bare Pod labelled ``run=NAME``."""
+    images = _required(args, "image")
+    if not args.args:
+        raise CommandError("error: NAME is required for run\nSee 'kubectl run -h' for help and examples")
+    name = args.args[0]
+    container = {"name": name, "image": images[0], "resources": {}}
+    port = _int_flag(args, "port", -1)
+    if port is not None and port >= 0:
+        container["ports"] = [{"containerPort": port}]
+    body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"run": name}},
+            "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": "Always"},
+            "status": {}}
+    k.client.create("pods", body, namespace=args.get("namespace") or k.namespace)
+    k.out(f"pod/{name} created")
+
+
+# -- scale ---------------------------------------------------------------------------------
+def scale(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    if not args.args:
+        raise CommandError(_NEED_RESOURCES)
+    replicas = _int_flag(args, "replicas")
+    if replicas is None:
+        raise CommandError('error: required flag(s) "replicas" not set')
+    if replicas < 0:
+        raise CommandError("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
+    for info, wanted in targets(k, args.args):
+        if info.plural not in ("deployments", "replicasets"):
+            objs = wanted or ["<all>"]
+            for _ in objs:
+                k.err("Error from server (NotFound): the server could not find the requested resource")
+            continue
+        names = wanted or [o["metadata"]["name"] for o in k.client.list(
+            info.plural, namespace=k.ns_for(info, args), label_selector=args.get("selector"))["items"]]
+        for name in names:
+            try:
+                k.client.patch(info.plural, name, {"spec": {"replicas": replicas}},
+                               namespace=k.ns_for(info, args))
+            except ApiError as e:
+                k.err(k.api_error_text(e))
+                continue
+            k.out(f"{kind_name(info.kind, info.group)}/{name} scaled")
+
+
+# -- delete ---------------------------------------------------------------------------------
+def delete(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    grace = _int_flag(args, "grace-period")
+    if args.get("now"):
+        grace = 1
+    if args.get("force") and grace not in (None, 0):
+        raise CommandError("error: --force and --grace-period greater than 0 cannot be specified together")
+    if args.get("force") and grace is None:
+        grace = 0
+    if grace == 0 and args.get("force"):
+        k.fail("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
+               "terminated. The resource may continue to run on the cluster indefinitely.", exit_code=0)
+    if args.get("filename"):
+        namespace = args.get("namespace") or k.namespace
+        for obj, source in load_manifests(k, args, stdin):
+            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")))
+            _delete_one(k, args, info, ns, name, grace)
+        return
+    if not args.args:
+        raise CommandError(_NEED_RESOURCES)
+    found = 0
+    for info, wanted in targets(k, args.args):
+        ns = k.ns_for(info, args)
+        if wanted:
+            names = [(ns, n) for n in wanted]
+        else:
+            if not args.get("selector") and not args.get("all") and not args.get("field-selector"):
+                raise CommandError('error: resource(s) were provided, but no name was specified')
+            lst = k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"),
+                                field_selector=args.get("field-selector"))["items"]
+            names = [((o.get("metadata") or {}).get("namespace"), o["metadata"]["name"]) for o in lst]
+        for obj_ns, name in names:
+            found += _delete_one(k, args, info, obj_ns, name, grace)
+    if not found and k.last_exit_code == 0 and not any(w for _, w in targets(k, args.args)):
+        k.out(no_resources(None))
+
+
+def _delete_one(k: "Kubectl", args: Args, info: ResourceInfo, ns: str | None, name: str,
+                grace: int | None = None) -> int:
+    policy = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}.get(
+        (args.get("cascade") or "background").lower())
+    try:
+        k.client.delete(info.plural, name, namespace=ns, grace_period_seconds=grace, propagation_policy=policy)
+    except ApiError as e:
+        if e.code == 404 and args.get("ignore-not-found"):
+            return 0
+        k.err(k.api_error_text(e))
+        return 0
+    operation = "force deleted" if grace == 0 else "deleted"
+    # kubectl >= 1.33 names the namespace a namespaced object was deleted from
+    where = f" from {ns} namespace" if info.namespaced and ns else ""
+    if args.get("output") == "name":
+        k.out(f"{kind_name(info.kind, info.group)}/{name}")
+    else:
+        k.out(f'{kind_name(info.kind, info.group)} "{name}" {operation}{where}')
+    return 1
+
+
+# -- label -----------------------------------------------------------------------------------
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
+
+
+def label(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    resource_args = [a for a in args.args if "=" not in a and not a.endswith("-")]
+    changes = [a for a in args.args if "=" in a or (a.endswith("-") and a not in resource_args)]
+    if not changes:
+        raise CommandError("error: at least one label update is required")
+    if not resource_args:
+        raise CommandError(_NEED_RESOURCES)
+    updates: dict[str, str | None] = {}
+    for c in changes:
+        if c.endswith("-") and "=" not in c:
+            updates[c[:-1]] = None
+        else:
+            key, _, value = c.partition("=")
+            if not _LABEL_KEY.match(key):
+                raise CommandError(f"error: invalid label spec: {c}")
+            updates[key] = value
+    for info, wanted in targets(k, resource_args):
+        ns = k.ns_for(info, args)
+        objs = [k.client.get(info.plural, n, namespace=ns) for n in wanted] if wanted else \
+            k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"))["items"]
+        for obj in objs:
+            meta = obj.get("metadata") or {}
+            current = meta.get("labels") or {}
+            for key, value in updates.items():
+                if value is not None and key in current and current[key] != value and not args.get("overwrite"):
+                    raise CommandError(f"error: '{key}' already has a value ({current[key]}), "
+                                       "and --overwrite is false")
+            patch = {key: value for key, value in updates.items() if current.get(key) != value}
+            verb = "not labeled"
+            if patch:
+                k.client.patch(info.plural, meta["name"], {"metadata": {"labels": patch}},
+                               namespace=meta.get("namespace") if info.namespaced else None)
+                verb = "unlabeled" if all(v is None for v in patch.values()) else "labeled"
+            k.out(f"{kind_name(info.kind, info.group)}/{meta['name']} {verb}")
+
+
+# -- nodes -------------------------------------------------------------------------------------
+def _set_unschedulable(k: "Kubectl", args: Args, value: bool, verb: str, usage: str) -> list[str]:
+    if not args.args:
+        raise CommandError(f"error: USAGE: {usage} NODE [flags]\nSee 'kubectl {usage} -h' for help and examples")
+    names = []
+    for name in args.args:
+        node = k.client.get("nodes", name.split("/", 1)[-1])
+        name = node["metadata"]["name"]
+        if bool((node.get("spec") or {}).get("unschedulable")) == value:
+            k.out(f"node/{name} already {verb}")
+        else:
+            # drain.RunCordonOrUncordon: unschedulable false is dropped (omitempty), hence null
+            k.client.patch("nodes", name, {"spec": {"unschedulable": True if value else None}})
+            k.out(f"node/{name} {verb}")
+        names.append(name)
+    return names
+
+
+def cordon(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    _set_unschedulable(k, args, True, "cordoned", "cordon")
+
+
+def uncordon(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    _set_unschedulable(k, args, False, "uncordoned", "uncordon")
+
+
+def drain(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    """Cordon, then evict every pod on the node (the simulator deletes them gracefully)."""
+    names = _set_unschedulable(k, args, True, "cordoned", "drain")
+    for name in names:
+        pods = k.client.list("pods", field_selector=f"spec.nodeName={name}")["items"]
+        unmanaged = [p for p in pods if not any(r.get("controller") for r in
+                                                (p.get("metadata") or {}).get("ownerReferences") or ())]
+        if unmanaged and not args.get("force"):
+            listed = ", ".join(f"{p['metadata'].get('namespace')}/{p['metadata']['name']}" for p in unmanaged)
+            raise CommandError(f"error: unable to drain node \"{name}\" due to error: cannot delete Pods that "
+                               f"declare no controller (use --force to override): {listed}, continuing command...\n"
+                               f"There are pending nodes to be drained:\n {name}\n"
+                               f"cannot delete Pods that declare no controller (use --force to override): {listed}")
+        for p in pods:
+            meta = p["metadata"]
+            k.out(f"evicting pod {meta.get('namespace')}/{meta['name']}")
+        for p in pods:
+            meta = p["metadata"]
+            try:
+                k.client.delete("pods", meta["name"], namespace=meta.get("namespace"))
+            except ApiError as e:
+                k.err(k.api_error_text(e))
+                continue
+            k.out(f"pod/{meta['name']} evicted")
+        k.out(f"node/{name} drained")
+
+
+__all__ = ["apply", "apply_one", "create", "run_pod", "scale", "delete", "label", "cordon", "uncordon", "drain"]

@@ -1,0 +1,51 @@
+"""Per-key exponential backoff (client-go ``util/flowcontrol/backoff.go``), as the kubelet uses it.
+
+The kubelet keys image pulls by ``<pod uid>_<image>``: after a failed pull it waits 10 s,
+then 20 s, 40 s ... up to 300 s (pkg/kubelet/kubelet.go: ``backOffPeriod = 10s``,
+``MaxContainerBackOff = 300s``); a key untouched for twice the maximum starts over.
+
+>>> b = Backoff(10.0, 300.0)
+>>> [b.next("k", now=t) for t in (0, 10, 30, 70, 150, 310, 610)]
+[10.0, 20.0, 40.0, 80.0, 160.0, 300.0, 300.0]
+>>> b.in_backoff_since_update("k", now=700.0), b.in_backoff_since_update("k", now=1000.0)
+(True, False)
+"""
+
+from __future__ import annotations
+
+# pkg/kubelet/kubelet.go: backOffPeriod = time.Second * 10
+BACKOFF_INITIAL = 10.0
+# pkg/kubelet/kubelet.go: MaxContainerBackOff = 300 * time.Second
+BACKOFF_MAX = 300.0
+
+
+class Backoff:
+    def __init__(self, initial: float = BACKOFF_INITIAL, maximum: float = BACKOFF_MAX):
+        self.initial = initial
+        self.maximum = maximum
+        self._entries: dict[str, tuple[float, float]] = {}  # key -> (backoff, last update)
+
+    def next(self, key: str, now: float) -> float:
+        """Record a failure at ``now``; returns the delay before the next attempt."""
+        entry = self._entries.get(key)
+        if entry is None or now - entry[1] > 2 * self.maximum:
+            delay = self.initial
+        else:
+            delay = min(entry[0] * 2, self.maximum)
+        self._entries[key] = (delay, now)
+        return delay
+
+    def get(self, key: str) -> float:
+        entry = self._entries.get(key)
+        return entry[0] if entry else 0.0
+
+    def in_backoff_since_update(self, key: str, now: float) -> bool:
+        entry = self._entries.get(key)
+        return entry is not None and now - entry[1] < entry[0]
+
+    def retry_at(self, key: str) -> float | None:
+        entry = self._entries.get(key)
+        return entry[1] + entry[0] if entry else None
+
+    def reset(self, key: str) -> None:
+        self._entries.pop(key, None)

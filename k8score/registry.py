@@ -1,0 +1,69 @@
+"""Who is who in the cluster: one spec per component, read from the component classes.
+
+The architecture diagrams (``diagrams/``) and the site draw "who watches what"
+from here, so a picture cannot drift from the code: each component class
+declares ``kind``, ``plane``, ``watches``, ``writes`` and ``summary`` next to
+the code that does the watching and writing.
+
+Components that k8score does not implement yet are listed with
+``implemented=False`` so a diagram can show them greyed out rather than claim
+they run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    name: str
+    plane: str                 # "control-plane" or "node"
+    watches: tuple[str, ...]   # resources it list+watches through the API server
+    writes: tuple[str, ...]    # what it writes through the API server
+    summary: str               # one line, Chinese
+    implemented: bool = True
+    talks_to: str = "kube-apiserver"
+
+
+# (module, class) of every implemented component, in the order diagrams list them.
+_CLASSES = [
+    ("k8score.apiserver", "APIServer"),
+    ("k8score.scheduler", "Scheduler"),
+    ("k8score.controllers", "KubeControllerManager"),
+    ("k8score.kubelet", "Kubelet"),
+]
+
+# Not classes of their own (yet): the store is a library the API server owns, the
+# runtime is driven by the kubelet over the CRI; the rest are future work.
+_STATIC = [
+    ComponentSpec("etcd", "control-plane", (), (), "分布式键值存储：保存集群全部对象；只有 kube-apiserver 直接读写它",
+                  implemented=True, talks_to=""),
+    ComponentSpec("cloud-controller-manager", "control-plane", ("nodes", "services"), ("nodes", "services/status"),
+                  "对接云平台：节点生命周期、LoadBalancer、路由（尚未实现）", implemented=False),
+    ComponentSpec("kube-proxy", "node", ("services", "endpointslices"), (),
+                  "把 Service 翻译成节点上的转发规则（尚未实现）", implemented=False),
+    ComponentSpec("container-runtime", "node", (), (), "容器运行时（containerd），kubelet 通过 CRI 调用它",
+                  implemented=True, talks_to="kubelet"),
+]
+
+
+def _from_class(module: str, cls: str) -> ComponentSpec:
+    klass = getattr(import_module(module), cls)
+    return ComponentSpec(
+        name=klass.kind,
+        plane=klass.plane,
+        watches=tuple(klass.watches),
+        writes=tuple(klass.writes),
+        summary=klass.summary,
+    )
+
+
+def specs() -> list[ComponentSpec]:
+    """All components, implemented ones first read from their classes."""
+    found = [_from_class(m, c) for m, c in _CLASSES]
+    order = ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager",
+             "cloud-controller-manager", "kubelet", "kube-proxy", "container-runtime"]
+    allspecs = {s.name: s for s in found + _STATIC}
+    return [allspecs[n] for n in order if n in allspecs] + [s for n, s in allspecs.items() if n not in order]

@@ -1,0 +1,265 @@
+"""One scheduling decision: filter nodes, score the feasible ones, pick a host.
+
+As ``pkg/scheduler/schedule_one.go`` (``schedulePod``, ``findNodesThatFitPod``,
+``findNodesThatPassFilters``, ``numFeasibleNodesToFind``, ``prioritizeNodes``,
+``selectHost``). Pure code: a :class:`~.framework.Framework`, a
+:class:`~.nodeinfo.Snapshot` and a pod dict in, a :class:`ScheduleResult` or a
+:class:`FitError` out.
+
+Why big clusters stay fast: the scheduler stops filtering once it has found
+:func:`num_feasible_nodes_to_find` feasible nodes, and the next pod starts where
+this one stopped (``next_start_node_index``), so every node gets its turn.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .framework import Framework, NodeScores
+from .interface import CycleState
+from .nodeinfo import NodeInfo, Snapshot
+from .status import Code, Status
+
+# schedule_one.go: minFeasibleNodesToFind
+MIN_FEASIBLE_NODES_TO_FIND = 100
+# schedule_one.go: minFeasibleNodesPercentageToFind
+MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
+# framework/types.go: NoNodeAvailableMsg
+NO_NODE_AVAILABLE_MSG = "0/{} nodes are available"
+# schedule_one.go: ErrNoNodesAvailable
+ERR_NO_NODES_AVAILABLE = "no nodes available to schedule pods"
+
+
+def num_feasible_nodes_to_find(num_all_nodes: int, percentage: int | None = 0) -> int:
+    """How many feasible nodes to find before the scheduler stops looking.
+
+    Fewer than 100 nodes: all of them. Otherwise ``percentage`` of them (default
+    adaptive: ``50 - nodes // 125``, at least 5%), but never fewer than 100.
+
+    >>> [num_feasible_nodes_to_find(n) for n in (50, 100, 1000, 5000, 6000, 20000)]
+    [50, 100, 420, 500, 300, 1000]
+    >>> num_feasible_nodes_to_find(1000, percentage=100)
+    1000
+    """
+    if num_all_nodes < MIN_FEASIBLE_NODES_TO_FIND:
+        return num_all_nodes
+    if not percentage:
+        percentage = 50 - num_all_nodes // 125
+        if percentage < MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND:
+            percentage = MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND
+    num = num_all_nodes * percentage // 100
+    return max(num, MIN_FEASIBLE_NODES_TO_FIND)
+
+
+class Diagnosis:
+    """Why nodes were rejected (``framework.Diagnosis``), plus what was looked at."""
+
+    def __init__(self) -> None:
+        self.node_to_status: dict[str, Status] = {}     # explicitly filtered-out nodes, in scan order
+        self.absent_status: Status | None = None        # status of nodes never given to Filter
+        self.unschedulable_plugins: set[str] = set()
+        self.pre_filter_msg = ""
+        self.post_filter_msg = ""
+        self.feasible: list[str] = []                   # passed every filter, in scan order
+        self.evaluated: list[str] = []                  # every node given to Filter, in scan order
+        self.start_index = 0
+        self.num_to_find = 0
+
+    def add_plugin_status(self, s: Status) -> None:
+        if s.plugin and s.is_rejected():
+            self.unschedulable_plugins.add(s.plugin)
+
+
+class FitError(Exception):
+    """No node fits. ``str()`` is upstream's ``FitError.Error()`` message, e.g.
+    ``0/3 nodes are available: 1 node(s) were unschedulable, 2 Insufficient cpu.``"""
+
+    def __init__(self, pod: dict, num_all_nodes: int, diagnosis: Diagnosis):
+        self.pod = pod
+        self.num_all_nodes = num_all_nodes
+        self.diagnosis = diagnosis
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        d = self.diagnosis
+        msg = NO_NODE_AVAILABLE_MSG.format(self.num_all_nodes) + ":"
+        if d.pre_filter_msg:
+            msg += f" {d.pre_filter_msg}."
+        else:
+            counts: dict[str, int] = {}
+            for s in d.node_to_status.values():
+                for r in s.reasons:
+                    counts[r] = counts.get(r, 0) + 1
+            absent = self.num_all_nodes - len(d.node_to_status) - len(d.feasible)
+            if absent > 0 and d.absent_status is not None:
+                for r in d.absent_status.reasons:
+                    counts[r] = counts.get(r, 0) + absent
+            # sort.Strings over "<count> <reason>": a lexicographic sort, as upstream
+            parts = sorted(f"{n} {r}" for r, n in counts.items())
+            if parts:
+                msg += " " + ", ".join(parts) + "."
+        if d.post_filter_msg:
+            msg += f" {d.post_filter_msg}"
+        return msg
+
+
+class NoNodesAvailable(Exception):
+    def __init__(self) -> None:
+        super().__init__(ERR_NO_NODES_AVAILABLE)
+
+
+class ScheduleResult:
+    """The chosen node and everything needed to explain the choice."""
+
+    def __init__(self, suggested_host: str, evaluated_nodes: int, feasible_nodes: int,
+                 scores: list[NodeScores] | None, diagnosis: Diagnosis, tie: list[str]):
+        self.suggested_host = suggested_host
+        self.evaluated_nodes = evaluated_nodes
+        self.feasible_nodes = feasible_nodes
+        self.scores = scores          # None when only one node was feasible (scoring skipped)
+        self.diagnosis = diagnosis
+        self.tie = tie                # nodes sharing the top score (the host was drawn among them)
+
+
+class Algorithm:
+    """Holds what survives between cycles: the rotating start index and the RNG.
+
+    ``rng`` must be seeded (from ``loop.rng``) so placements are reproducible.
+    """
+
+    def __init__(self, rng: random.Random, percentage_of_nodes_to_score: int = 0):
+        self.rng = rng
+        self.percentage_of_nodes_to_score = percentage_of_nodes_to_score
+        self.next_start_node_index = 0
+
+    # -- schedulePod -------------------------------------------------------------
+    def schedule(self, fw: Framework, state: CycleState, pod: dict, snapshot: Snapshot) -> ScheduleResult:
+        """Raises :class:`NoNodesAvailable`, :class:`FitError`, or :class:`SchedulingError`."""
+        if snapshot.num_nodes() == 0:
+            raise NoNodesAvailable()
+        feasible, diagnosis = self._find_nodes_that_fit(fw, state, pod, snapshot)
+        if not feasible:
+            raise FitError(pod, snapshot.num_nodes(), diagnosis)
+        evaluated = len(feasible) + len(diagnosis.node_to_status)
+        if len(feasible) == 1:
+            # schedule_one.go: "When only one node after predicate, just use it."
+            return ScheduleResult(feasible[0].name, evaluated, 1, None, diagnosis, [feasible[0].name])
+        scores = self._prioritize(fw, state, pod, feasible)
+        host, tie = self.select_host(scores)
+        return ScheduleResult(host, evaluated, len(feasible), scores, diagnosis, tie)
+
+    def _find_nodes_that_fit(self, fw: Framework, state: CycleState, pod: dict,
+                             snapshot: Snapshot) -> tuple[list[NodeInfo], Diagnosis]:
+        diagnosis = Diagnosis()
+        all_nodes = snapshot.node_infos
+        pre_res, s, rejected = fw.run_pre_filter(state, pod, all_nodes)
+        diagnosis.unschedulable_plugins |= rejected
+        if not s.is_success():
+            if not s.is_rejected():
+                raise SchedulingError(s)
+            diagnosis.absent_status = s           # every node shares the PreFilter verdict
+            diagnosis.pre_filter_msg = s.message
+            return [], diagnosis
+        nominated = snapshot.get((pod.get("status") or {}).get("nominatedNodeName") or "")
+        if nominated is not None:
+            # evaluateNominatedNode: a node freed for this pod by preemption is tried first
+            feasible = self._find_nodes_that_pass_filters(fw, state, pod, diagnosis, [nominated])
+            if feasible:
+                return feasible, diagnosis
+            diagnosis = Diagnosis()
+            diagnosis.unschedulable_plugins |= rejected
+        nodes = all_nodes
+        if not pre_res.all_nodes():
+            wanted = pre_res.node_names
+            nodes = [ni for ni in all_nodes if ni.name in wanted]
+            # Go's %v of a []string: "[A B]"
+            diagnosis.absent_status = Status(
+                Code.UNSCHEDULABLE_AND_UNRESOLVABLE,
+                f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(rejected))}]")
+        feasible = self._find_nodes_that_pass_filters(fw, state, pod, diagnosis, nodes)
+        # always advance the start index, even on failure, so every node gets examined over time
+        processed = len(feasible) + len(diagnosis.node_to_status)
+        self.next_start_node_index = (self.next_start_node_index + processed) % len(all_nodes)
+        return feasible, diagnosis
+
+    def _find_nodes_that_pass_filters(self, fw: Framework, state: CycleState, pod: dict,
+                                      diagnosis: Diagnosis, nodes: list[NodeInfo]) -> list[NodeInfo]:
+        n = len(nodes)
+        if n == 0:
+            return []
+        percentage = fw.profile.percentage_of_nodes_to_score
+        if percentage is None:
+            percentage = self.percentage_of_nodes_to_score
+        to_find = num_feasible_nodes_to_find(n, percentage)
+        if not fw.has_score_plugins():
+            to_find = 1  # nothing to compare: the first feasible node will do
+        start = self.next_start_node_index % n
+        diagnosis.start_index = start
+        diagnosis.num_to_find = to_find
+        feasible: list[NodeInfo] = []
+        if not fw.has_filter_plugins():
+            feasible = [nodes[(start + i) % n] for i in range(min(to_find, n))]
+            diagnosis.feasible = [ni.name for ni in feasible]
+            diagnosis.evaluated = list(diagnosis.feasible)
+            return feasible
+        statuses = diagnosis.node_to_status
+        evaluated = diagnosis.evaluated
+        run_filter = fw.run_filter
+        for i in range(n):
+            ni = nodes[(start + i) % n]
+            evaluated.append(ni.name)
+            s = run_filter(state, pod, ni)
+            if s is None:
+                feasible.append(ni)
+                if len(feasible) >= to_find:
+                    break
+            elif s.code == Code.ERROR:
+                raise SchedulingError(s)
+            else:
+                statuses[ni.name] = s
+                diagnosis.add_plugin_status(s)
+        diagnosis.feasible = [ni.name for ni in feasible]
+        return feasible
+
+    def _prioritize(self, fw: Framework, state: CycleState, pod: dict,
+                    nodes: list[NodeInfo]) -> list[NodeScores]:
+        if not fw.has_score_plugins():
+            out = []
+            for ni in nodes:
+                ns = NodeScores(ni.name)
+                ns.total = 1  # schedule_one.go: without score plugins every node scores 1
+                out.append(ns)
+            return out
+        s = fw.run_pre_score(state, pod, nodes)
+        if not s.is_success():
+            raise SchedulingError(s)
+        scores, s = fw.run_score(state, pod, nodes)
+        if not s.is_success():
+            raise SchedulingError(s)
+        return scores
+
+    def select_host(self, scores: list[NodeScores]) -> tuple[str, list[str]]:
+        """Highest total wins; ties are broken by reservoir sampling with the seeded RNG
+        (upstream ``selectHost``: each of k tied nodes is chosen with probability 1/k)."""
+        best = scores[0]
+        max_score = best.total
+        selected = best.name
+        tie = [best.name]
+        count = 1
+        for ns in scores[1:]:
+            if ns.total > max_score:
+                max_score, selected, count, tie = ns.total, ns.name, 1, [ns.name]
+            elif ns.total == max_score:
+                count += 1
+                tie.append(ns.name)
+                if self.rng.randrange(count) == 0:
+                    selected = ns.name
+        return selected, tie
+
+
+class SchedulingError(Exception):
+    """A plugin returned Code.ERROR: the pod goes to backoffQ (not unschedulablePods)."""
+
+    def __init__(self, status: Status):
+        self.status = status
+        super().__init__(status.message)

@@ -1,0 +1,55 @@
+"""NodeResourcesBalancedAllocation: prefer nodes whose cpu and memory use stay in step.
+
+``pkg/scheduler/framework/plugins/noderesources/balanced_allocation.go``. Uses
+the *actual* requests (no 100m/200Mi defaults) of the node's pods plus this pod,
+and skips best-effort pods entirely (PreScore returns Skip: kubernetes#129138 —
+otherwise every best-effort pod would chase the same "balanced" node).
+See :func:`~.resource_allocation.balanced_resource_scorer` for the formula.
+"""
+
+from __future__ import annotations
+
+from ..interface import PreScorePlugin, ScorePlugin
+from ..resources import pod_requests
+from ..status import Status
+from .fit import _pod_value, _resource_values
+from .resource_allocation import DEFAULT_RESOURCES, balanced_resource_scorer
+
+_PRE_SCORE_KEY = "PreScoreNodeResourcesBalancedAllocation"
+
+
+class BalancedAllocation(PreScorePlugin, ScorePlugin):
+    name = "NodeResourcesBalancedAllocation"
+
+    def __init__(self, resources: tuple[tuple[str, int], ...] = DEFAULT_RESOURCES):
+        self.resources = tuple(resources)
+        self._default = self.resources == DEFAULT_RESOURCES
+
+    def _pod_request_list(self, pod: dict) -> list[int]:
+        req = pod_requests(pod)
+        return [_pod_value(req, r) for r, _ in self.resources]
+
+    def pre_score(self, state, pod, nodes):
+        reqs = self._pod_request_list(pod)
+        if all(v == 0 for v in reqs):
+            return Status.skip()
+        state.write(_PRE_SCORE_KEY, reqs)
+        return None
+
+    def score(self, state, pod, node_info):
+        reqs = state.get(_PRE_SCORE_KEY)
+        if reqs is None:
+            reqs = self._pod_request_list(pod)
+            if all(v == 0 for v in reqs):
+                return 0
+        if self._default:
+            # the default configuration, inlined (same formula as balanced_resource_scorer)
+            return balanced_resource_scorer(
+                (node_info.requested_cpu + reqs[0], node_info.requested_memory + reqs[1]),
+                (node_info.allocatable_cpu, node_info.allocatable_memory))
+        requested, allocatable = [], []
+        for (resource, _), p in zip(self.resources, reqs):
+            alloc, used = _resource_values(node_info, resource, non_zero=False)
+            allocatable.append(alloc)
+            requested.append(used + p)
+        return balanced_resource_scorer(requested, allocatable)

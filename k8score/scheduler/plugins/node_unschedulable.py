@@ -1,0 +1,32 @@
+"""NodeUnschedulable: cordoned nodes (``spec.unschedulable: true``) take no new pods.
+
+``pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go``.
+A pod that tolerates the ``node.kubernetes.io/unschedulable:NoSchedule`` taint
+(DaemonSet pods get that toleration automatically) may still land there.
+"""
+
+from __future__ import annotations
+
+from ..events import ActionType, ClusterEvent
+from ..interface import FilterPlugin
+from ..status import Status
+from ..taints import NO_SCHEDULE, TAINT_NODE_UNSCHEDULABLE, tolerations_tolerate
+
+# node_unschedulable.go: ErrReasonUnschedulable
+ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
+_UNSCHEDULABLE_TAINT = {"key": TAINT_NODE_UNSCHEDULABLE, "effect": NO_SCHEDULE}
+
+
+class NodeUnschedulable(FilterPlugin):
+    name = "NodeUnschedulable"
+
+    def filter(self, state, pod, node_info):
+        if not node_info.unschedulable:
+            return None
+        tolerations = (pod.get("spec") or {}).get("tolerations") or ()
+        if tolerations_tolerate(tolerations, _UNSCHEDULABLE_TAINT):
+            return None
+        return Status.unresolvable(ERR_REASON_UNSCHEDULABLE)
+
+    def events_to_register(self):
+        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_TAINT),)

@@ -1,0 +1,171 @@
+"""kube-apiserver watches: resourceVersions, synthetic ADDED, selectors, 410, shutdown."""
+
+import pytest
+
+from k8score.apiserver import APIServer, ApiError
+from k8score.etcd import Store
+from k8score.sim import Loop
+
+
+def pod(name, labels=None, node=None):
+    spec = {"containers": [{"name": "c", "image": "nginx:1.27"}]}
+    if node:
+        spec["nodeName"] = node
+    return {"metadata": {"name": name, "labels": labels or {"app": "web"}}, "spec": spec}
+
+
+@pytest.fixture
+def loop():
+    return Loop(seed=0)
+
+
+@pytest.fixture
+def store():
+    return Store()
+
+
+@pytest.fixture
+def api(loop, store):
+    a = APIServer(loop, store, seed=0)
+    a.start()
+    return a
+
+
+def summary(events):
+    return [(e["type"], e["object"]["metadata"].get("name")) for e in events]
+
+
+def test_watch_without_resource_version_starts_with_synthetic_added(api, loop):
+    api.create("pods", pod("a"))
+    api.create("pods", pod("b"))
+    got = []
+    api.watch("pods", got.append)
+    api.create("pods", pod("c"))
+    assert got == []  # delivered through the channel, slightly later
+    loop.run(until=loop.now + 0.01)
+    assert summary(got) == [("ADDED", "a"), ("ADDED", "b"), ("ADDED", "c")]
+
+
+def test_watch_latency_is_virtual_time(api, loop):
+    got = []
+    api.watch("pods", lambda e: got.append((loop.now, e["type"])), latency=0.25)
+    api.create("pods", pod("a"))
+    loop.run(until=0.2)
+    assert got == []
+    loop.run(until=0.3)
+    assert got == [(0.25, "ADDED")]
+
+
+def test_watch_from_resource_version_sees_only_later_events_in_order(api, loop):
+    api.create("pods", pod("a"))
+    rv = api.create("pods", pod("b"))["metadata"]["resourceVersion"]
+    api.create("pods", pod("c"))
+    p = api.get("pods", "a")
+    p["metadata"]["labels"]["x"] = "1"
+    modified = api.update("pods", p)
+    api.delete("pods", "b")
+    got = []
+    api.watch("pods", got.append, resource_version=rv)
+    loop.run(until=1)
+    assert summary(got) == [("ADDED", "c"), ("MODIFIED", "a"), ("DELETED", "b")]
+    rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in got]
+    assert rvs == sorted(rvs) and rvs[0] > int(rv)
+    assert got[1]["object"]["metadata"]["resourceVersion"] == modified["metadata"]["resourceVersion"]
+    # a DELETED event carries the last state with the revision of the deletion
+    assert got[2]["object"]["metadata"]["labels"] == {"app": "web"}
+    assert int(got[2]["object"]["metadata"]["resourceVersion"]) > int(modified["metadata"]["resourceVersion"])
+
+
+def test_watch_namespace_and_label_selector(api, loop):
+    api.create("namespaces", {"metadata": {"name": "other"}})
+    got = []
+    api.watch("pods", got.append, namespace="default", label_selector="app=web")
+    api.create("pods", pod("a"))
+    api.create("pods", pod("b", labels={"app": "db"}))
+    api.create("pods", pod("c"), namespace="other")
+    loop.run(until=1)
+    assert summary(got) == [("ADDED", "a")]
+
+
+def test_selector_transitions_become_added_and_deleted(api, loop):
+    got = []
+    api.watch("pods", got.append, label_selector="tier=front")
+    p = api.create("pods", pod("a", labels={"tier": "back"}))
+    p["metadata"]["labels"]["tier"] = "front"
+    p = api.update("pods", p)          # starts matching -> ADDED
+    p["metadata"]["labels"]["x"] = "1"
+    p = api.update("pods", p)          # still matching -> MODIFIED
+    p["metadata"]["labels"]["tier"] = "back"
+    api.update("pods", p)              # stops matching -> DELETED
+    loop.run(until=1)
+    assert [e["type"] for e in got] == ["ADDED", "MODIFIED", "DELETED"]
+
+
+def test_field_selector_watch_like_a_kubelet(api, loop):
+    got = []
+    api.watch("pods", got.append, field_selector="spec.nodeName=node-1")
+    api.create("pods", pod("a"))
+    api.create("pods", {"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "a"},
+                        "target": {"kind": "Node", "name": "node-1"}}, "default", subresource="binding")
+    api.create("pods", pod("b", node="node-2"))
+    loop.run(until=1)
+    assert summary(got) == [("ADDED", "a")]
+    assert got[0]["object"]["spec"]["nodeName"] == "node-1"
+
+
+def test_watch_from_compacted_resource_version_gets_410(api, loop, store):
+    rv = api.create("pods", pod("a"))["metadata"]["resourceVersion"]
+    for name in "bcd":
+        api.create("pods", pod(name))
+    store.compact(store.revision)
+    got = []
+    w = api.watch("pods", got.append, resource_version=rv)
+    loop.run(until=1)
+    assert len(got) == 1 and got[0]["type"] == "ERROR"
+    status = got[0]["object"]
+    assert status["code"] == 410 and status["kind"] == "Status"
+    assert status["message"] == f"too old resource version: {rv} ({store.compact_revision})"
+    assert w.closed
+    api.create("pods", pod("e"))
+    loop.run(until=2)
+    assert len(got) == 1  # the watch is over
+
+
+def test_client_stop_drops_in_flight_events(api, loop):
+    got = []
+    w = api.watch("pods", got.append)
+    api.create("pods", pod("a"))
+    w.stop()
+    loop.run(until=1)
+    assert got == [] and api.open_watches == 0
+
+
+def test_stopping_the_apiserver_ends_watches_with_503(api, loop):
+    got, closed = [], []
+    w = api.watch("pods", got.append)
+    w.on_close(lambda: closed.append(loop.now))
+    api.create("pods", pod("a"))
+    api.stop()
+    loop.run(until=1)
+    assert [e["type"] for e in got] == ["ADDED", "ERROR"]
+    assert got[1]["object"]["code"] == 503 and closed
+    api.start()
+    api.create("pods", pod("b"))
+    loop.run(until=2)
+    assert len(got) == 2  # that watch is gone; a client must watch again
+
+
+def test_deleting_a_namespace_is_seen_by_watchers(api, loop):
+    api.create("namespaces", {"metadata": {"name": "team"}})
+    api.create("pods", pod("a"), "team")
+    got = []
+    api.watch("pods", got.append, resource_version=str(api.storage.revision))
+    api.delete("namespaces", "team")
+    loop.run(until=1)
+    assert summary(got) == [("DELETED", "a")]
+
+
+def test_watch_rejects_bad_selectors_synchronously(api):
+    with pytest.raises(ApiError) as e:
+        api.watch("pods", print, field_selector="spec.bogus=1")
+    assert e.value.code == 400

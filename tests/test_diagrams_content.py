@@ -1,0 +1,77 @@
+"""The architecture diagrams (diagrams/*.py) are drawn from the code and cannot drift from it."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from k8score.registry import specs
+
+ROOT = Path(__file__).resolve().parents[1]
+DIAGRAMS = ROOT / "diagrams"
+
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot is not installed")
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_test_diagram_{name}", DIAGRAMS / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _svg_text(path: Path) -> str:
+    """All text drawn in an SVG, lines joined with spaces (Graphviz writes one <text> per line)."""
+    svg = path.read_text(encoding="utf-8")
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    return " ".join(t.replace("&#45;", "-").replace("&amp;", "&") for t in texts)
+
+
+def test_deployment_flow_steps_hold_against_the_code():
+    flow = _load("deployment_flow")
+    by_name = {s.name: s for s in specs()}
+    assert flow.check_steps(by_name) == []
+    assert [s.n for s in flow.STEPS] == list(range(1, 8))
+
+
+def test_deployment_flow_refuses_a_step_the_code_no_longer_does():
+    flow = _load("deployment_flow")
+    by_name = {s.name: s for s in specs()}
+    # Pretend the scheduler stopped watching pods: step 5 would now be a false claim.
+    sched = by_name["kube-scheduler"]
+    by_name["kube-scheduler"] = dataclasses.replace(sched, watches=tuple(w for w in sched.watches if w != "pods"))
+    problems = flow.check_steps(by_name)
+    assert len(problems) == 1 and problems[0].startswith("step 5: kube-scheduler")
+
+
+@needs_dot
+def test_architecture_draws_every_component_and_its_watches(tmp_path):
+    arch = _load("architecture")
+    paths = arch.render(tmp_path)
+    assert sorted(p.name for p in paths) == ["architecture.png", "architecture.svg"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+    svg = (tmp_path / "architecture.svg").read_text(encoding="utf-8")
+    # self-contained: icons are embedded, no link to a file on this machine
+    assert 'href="/' not in svg and "data:image/png;base64," in svg
+    text = _svg_text(tmp_path / "architecture.svg")
+    for s in specs():
+        assert s.name in text, s.name
+        for resource in s.watches if s.talks_to == "kube-apiserver" else ():
+            assert resource in text, (s.name, resource)
+    not_implemented = [s for s in specs() if not s.implemented]
+    assert text.count("尚未实现") >= len(not_implemented)
+
+
+@needs_dot
+def test_deployment_flow_renders_seven_numbered_steps(tmp_path):
+    flow = _load("deployment_flow")
+    paths = flow.render(tmp_path)
+    assert sorted(p.name for p in paths) == ["deployment_flow.png", "deployment_flow.svg"]
+    text = _svg_text(tmp_path / "deployment_flow.svg")
+    for mark in "①②③④⑤⑥⑦":
+        assert mark in text

@@ -1,0 +1,139 @@
+// The runnable blocks of one page: editors, Run / Stop / Reset, live output.
+//
+// Blocks share the page's Python session and run in order: running block i first runs the
+// earlier blocks not run yet in this session. Output is written with textContent (never as
+// HTML); diagrams are drawn by Graphviz-in-WebAssembly. Each block element carries
+// data-state (idle|queued|running|done|error|stopped) and data-runs (finished runs), which the
+// browser tests and the benchmark watch.
+
+import { createEditor, getCode, setCode } from "./editor.js";
+import { renderDot } from "./graphviz.js";
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+class Block {
+  constructor(page, root) {
+    this.page = page;
+    this.root = root;
+    this.index = Number(root.dataset.index);
+    this.original = root.dataset.code;
+    this.out = root.querySelector(".k8s-run__out");
+    this.buildOutput = this.out.innerHTML; // for Reset (our own build-time HTML)
+    this.runs = 0;
+
+    const editorBox = el("div", "k8s-run__editor");
+    const staticCode = root.querySelector(".highlight");
+    if (staticCode) staticCode.replaceWith(editorBox);
+    else root.prepend(editorBox);
+    this.view = createEditor(editorBox, this.original, () => page.runBlock(this.index));
+
+    const bar = el("div", "k8s-run__bar");
+    this.runButton = el("button", "md-button md-button--primary k8s-run__run", "▶ 运行");
+    this.runButton.title = "运行（Ctrl+Enter）";
+    this.stopButton = el("button", "md-button k8s-run__stop", "■ 停止");
+    this.stopButton.disabled = true;
+    this.resetButton = el("button", "md-button k8s-run__reset", "↺ 重置");
+    this.resetButton.title = "恢复原始代码和构建时的输出";
+    this.status = el("span", "k8s-run__status");
+    this.status.setAttribute("role", "status");
+    this.status.setAttribute("aria-live", "polite");
+    for (const b of [this.runButton, this.stopButton, this.resetButton]) b.type = "button";
+    bar.append(this.runButton, this.stopButton, this.resetButton, this.status);
+    editorBox.after(bar);
+
+    this.runButton.addEventListener("click", () => page.runBlock(this.index));
+    this.stopButton.addEventListener("click", () => page.stop());
+    this.resetButton.addEventListener("click", () => this.reset());
+    this.setState("idle");
+  }
+
+  code() {
+    return getCode(this.view);
+  }
+
+  setState(state, text = "") {
+    this.state = state;
+    this.root.dataset.state = state;
+    this.root.dataset.runs = String(this.runs);
+    this.stopButton.disabled = !(state === "running" || state === "queued");
+    this.runButton.disabled = state === "running" || state === "queued";
+    this.showStatus(text);
+  }
+
+  showStatus(text) {
+    const runner = this.page.runner;
+    const idle = !text && (this.state === "idle" || this.state === "stopped");
+    const busy = idle ? runner.state === "booting" : this.state === "running" || this.state === "queued";
+    this.status.classList.toggle("k8s-run__status--busy", busy);
+    this.status.textContent = idle ? (this.state === "stopped" && runner.state === "ready" ? "已停止" : runner.statusText) : text;
+  }
+
+  show(result) {
+    this.runs += 1;
+    this.out.replaceChildren();
+    for (const seg of result.segments) {
+      if (seg.kind === "dot") {
+        const box = el("div", "k8s-run__diagram");
+        this.out.append(box);
+        renderDot(box, seg.dot);
+      } else {
+        const cls = seg.kind === "error" ? "k8s-run__text k8s-run__error" : "k8s-run__text";
+        this.out.append(el("pre", cls, seg.text));
+      }
+    }
+    const ms = Math.round(result.ms);
+    this.setState(result.error ? "error" : "done", result.error ? `出错（${ms} ms）` : `完成，用时 ${ms} ms`);
+  }
+
+  reset() {
+    setCode(this.view, this.original);
+    this.out.innerHTML = this.buildOutput;
+    if (this.state !== "running" && this.state !== "queued") this.setState("idle");
+  }
+}
+
+export class Page {
+  constructor(runner, roots) {
+    this.runner = runner;
+    this.blocks = [...roots].map((root) => new Block(this, root));
+    this.ran = new Set(); // blocks run (or queued) in the current session
+    this.unsubscribe = runner.onStatus(() => {
+      for (const b of this.blocks) if (b.state === "idle" || b.state === "stopped") b.showStatus("");
+    });
+  }
+
+  dispose() {
+    this.unsubscribe();
+  }
+
+  runBlock(index) {
+    for (let j = 0; j < index; j++) if (!this.ran.has(j)) this.exec(j);
+    this.exec(index);
+  }
+
+  exec(index) {
+    const block = this.blocks[index];
+    if (block.state === "running" || block.state === "queued") return;
+    this.ran.add(index);
+    block.setState("queued", this.runner.state === "ready" ? "排队中…" : this.runner.statusText);
+    this.runner
+      .run(index, block.code(), () => block.setState("running", "运行中…"))
+      .then((result) => {
+        if (result) block.show(result);
+      });
+  }
+
+  stop() {
+    // The finished runs survive (the new worker replays them); the rest is dropped.
+    this.ran = new Set(this.runner.history.map((h) => h.index));
+    this.runner.stop();
+    for (const b of this.blocks) {
+      if (b.state === "running" || b.state === "queued") b.setState("stopped");
+    }
+  }
+}
