@@ -228,13 +228,20 @@ def test_high_priority_pod_preempts_low_priority_ones():
     assert len(preempted) == 2 and {e["involvedObject"]["name"] for e in preempted} <= {"low-0", "low-1", "low-2"}
     assert all(e["message"].startswith("Preempted by pod ") and e["message"].endswith(f"on node {nominated}")
                for e in preempted)
-    # no kubelet here: finish the graceful deletions as the kubelet would
-    for e in preempted:
-        victim = env.pod(e["involvedObject"]["name"])
-        assert victim["metadata"].get("deletionTimestamp")
-        env.client.delete("pods", victim["metadata"]["name"], namespace="default", grace_period_seconds=0)
+    # no kubelet here: finish the graceful deletions as the kubelet would, one at a time
+    first, second = sorted(e["involvedObject"]["name"] for e in preempted)
+    assert env.pod(first)["metadata"].get("deletionTimestamp")
+    env.client.delete("pods", first, namespace="default", grace_period_seconds=0)
+    env.run(3.0)
+    # retried: still no room, and no second preemption while a victim is terminating
+    assert ("0/2 nodes are available: 2 Insufficient cpu. "
+            "preemption: not eligible due to a terminating pod on the nominated node.") in \
+        [e["message"] for e in env.events("FailedScheduling")]
+    assert env.pod("vip")["status"]["nominatedNodeName"] == nominated     # the nomination is kept
+    env.client.delete("pods", second, namespace="default", grace_period_seconds=0)
     env.run(3.0)
     assert env.node_of("vip") == nominated
+    assert "evaluateNominatedNode" in env.sched.explain("vip").why
     assert env.node_of("mid") == node_of_mid
 
 
@@ -247,3 +254,14 @@ def test_equal_priority_pods_are_never_preempted():
     [ev] = env.events("FailedScheduling")
     assert ev["message"] == ("0/1 nodes are available: 1 Insufficient cpu. "
                              "preemption: 0/1 nodes are available: 1 No preemption victims found for incoming pod.")
+
+
+def test_unschedulable_pod_is_retried_after_five_minutes_without_any_event():
+    env = Env([make_node("n1", cpu="1")])
+    env.client.create("pods", make_pod("huge", {"cpu": "4"}))
+    env.run(299.0)
+    [ev] = env.events("FailedScheduling")
+    assert ev.get("count", 1) == 1 and env.sched.explain("huge").attempt == 1
+    env.run(2.0)             # podMaxInUnschedulablePodsDuration = 5 min
+    [ev] = env.events("FailedScheduling")
+    assert ev["count"] == 2 and env.sched.explain("huge").attempt == 2

@@ -270,3 +270,15 @@ def test_explanation_of_a_failure_carries_the_event_message():
     assert rec.outcome == "Unschedulable"
     assert "0/1 nodes are available: 1 Insufficient cpu." in format_explanation(rec)
     assert rec.to_dict()["nodes"][0]["reasons"] == ["Insufficient cpu"]
+
+
+def test_node_selector_routes_the_pod_and_explains_the_rest():
+    nodes = [make_node("a", labels={"disk": "hdd"}), make_node("b", labels={"disk": "ssd"}),
+             make_node("c")]
+    pod = make_pod("db", {"cpu": "1"})
+    pod["spec"]["nodeSelector"] = {"disk": "ssd"}
+    assert schedule(nodes, pod).suggested_host == "b"
+    pod["spec"]["nodeSelector"] = {"disk": "nvme"}
+    with pytest.raises(FitError) as e:
+        schedule(nodes, pod)
+    assert str(e.value) == "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."

@@ -8,8 +8,8 @@ one container per ``Req(...)`` call, and a pod with no ``Req`` has no containers
 import pytest
 
 from k8score.scheduler import Code, CycleState, Framework, NodeInfo, PodInfo, Snapshot, default_profile
-from k8score.scheduler.plugins import (BalancedAllocation, NodeName, NodeResourcesFit, NodeUnschedulable,
-                                       TaintToleration, build_profile)
+from k8score.scheduler.plugins import (BalancedAllocation, NodeAffinity, NodeName, NodeResourcesFit,
+                                       NodeUnschedulable, TaintToleration, build_profile)
 from k8score.scheduler.plugins.helper import default_normalize_score
 from k8score.scheduler.resources import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, pod_requests
 from k8score.scheduler.taints import tolerates
@@ -164,7 +164,7 @@ def test_balanced_allocation_skips_best_effort_pods():
     fw = Framework(default_profile())
     state = CycleState()
     fw.run_pre_score(state, make_pod("be"), node_infos(nodes))
-    assert state.skip_score_plugins == {"NodeResourcesBalancedAllocation"}
+    assert "NodeResourcesBalancedAllocation" in state.skip_score_plugins
 
 
 # -- TaintToleration --------------------------------------------------------------------------
@@ -246,14 +246,15 @@ def test_node_name_filter():
 
 def test_default_profile_weights_follow_upstream_default_plugins():
     fw = Framework(default_profile())
-    assert fw.weights == {"TaintToleration": 3, "NodeResourcesFit": 1, "NodeResourcesBalancedAllocation": 1}
+    assert fw.weights == {"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1,
+                          "NodeResourcesBalancedAllocation": 1}
     assert [p.name for p in fw.plugins_at("Bind")] == ["DefaultBinder"]
     assert fw.queue_sort.name == "PrioritySort"
 
 
 def test_unknown_plugin_in_profile_is_rejected():
     with pytest.raises(ValueError, match="does not exist"):
-        build_profile(plugins=[("NodeAffinity", 2)])
+        build_profile(plugins=[("PodTopologySpread", 2)])
 
 
 def test_pod_info_counts_what_filter_and_score_use():
@@ -311,7 +312,85 @@ def test_preemption_policy_never_and_unhelpful_nodes():
     never = make_pod("polite", {"cpu": "500m"}, priority=100)
     never["spec"]["preemptionPolicy"] = "Never"
     _, status, deleted = preempt(nodes, pods, never)
-    assert (status.message, deleted) == ("not eligible due to preemptionPolicy=Never.", [])
+    assert (status.message, deleted) == ("preemption: not eligible due to preemptionPolicy=Never.", [])
     _, status, _ = preempt(nodes, pods, make_pod("same-prio", {"cpu": "500m"}, priority=0))
     assert status.message == ("preemption: 0/2 nodes are available: 1 No preemption victims found for "
                               "incoming pod, 1 Preemption is not helpful for scheduling.")
+
+
+# -- NodeAffinity ------------------------------------------------------------------------------------
+
+def labelled(name, **labels):
+    return make_node(name, labels=labels)
+
+
+def with_affinity(pod, required=None, preferred=None, node_selector=None):
+    na = {}
+    if required is not None:
+        na["requiredDuringSchedulingIgnoredDuringExecution"] = {"nodeSelectorTerms": required}
+    if preferred is not None:
+        na["preferredDuringSchedulingIgnoredDuringExecution"] = preferred
+    if na:
+        pod["spec"]["affinity"] = {"nodeAffinity": na}
+    if node_selector:
+        pod["spec"]["nodeSelector"] = node_selector
+    return pod
+
+
+def affinity_filter(pod, node):
+    return NodeAffinity().filter(CycleState(), pod, NodeInfo(node))
+
+
+@pytest.mark.parametrize("expr, labels, expected", [
+    ({"key": "disk", "operator": "In", "values": ["ssd", "nvme"]}, {"disk": "ssd"}, True),
+    ({"key": "disk", "operator": "In", "values": ["ssd"]}, {}, False),
+    ({"key": "disk", "operator": "NotIn", "values": ["hdd"]}, {}, True),        # absent label: NotIn holds
+    ({"key": "disk", "operator": "NotIn", "values": ["hdd"]}, {"disk": "hdd"}, False),
+    ({"key": "gpu", "operator": "Exists"}, {"gpu": ""}, True),
+    ({"key": "gpu", "operator": "DoesNotExist"}, {"gpu": "1"}, False),
+    ({"key": "cores", "operator": "Gt", "values": ["8"]}, {"cores": "16"}, True),
+    ({"key": "cores", "operator": "Lt", "values": ["8"]}, {"cores": "16"}, False),
+    ({"key": "cores", "operator": "Gt", "values": ["8"]}, {"cores": "many"}, False),
+])
+def test_node_selector_requirement_operators(expr, labels, expected):
+    pod = with_affinity(make_pod("p"), required=[{"matchExpressions": [expr]}])
+    assert (affinity_filter(pod, labelled("n", **labels)) is None) is expected
+
+
+def test_required_terms_are_ored_expressions_anded_and_node_selector_also_applies():
+    terms = [{"matchExpressions": [{"key": "zone", "operator": "In", "values": ["a"]},
+                                   {"key": "disk", "operator": "In", "values": ["ssd"]}]},
+             {"matchExpressions": [{"key": "zone", "operator": "In", "values": ["b"]}]}]
+    pod = with_affinity(make_pod("p"), required=terms, node_selector={"tier": "web"})
+    assert affinity_filter(pod, labelled("n", zone="a", disk="ssd", tier="web")) is None
+    assert affinity_filter(pod, labelled("n", zone="b", tier="web")) is None
+    s = affinity_filter(pod, labelled("n", zone="a", disk="hdd", tier="web"))
+    assert (s.code, s.message) == (Code.UNSCHEDULABLE_AND_UNRESOLVABLE,
+                                   "node(s) didn't match Pod's node affinity/selector")
+    assert affinity_filter(pod, labelled("n", zone="b")) is not None           # nodeSelector misses
+    empty_term = with_affinity(make_pod("p"), required=[{}])
+    assert affinity_filter(empty_term, labelled("n", zone="a")) is not None     # empty term matches nothing
+
+
+def test_match_fields_pin_the_pod_to_named_nodes_in_prefilter():
+    terms = [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n2", "n3"]}]}]
+    pod = with_affinity(make_pod("p"), required=terms)
+    result, s = NodeAffinity().pre_filter(CycleState(), pod, [])
+    assert s is None and result.node_names == {"n2", "n3"}
+    conflicting = with_affinity(make_pod("p"), required=[
+        {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["n1"]},
+                         {"key": "metadata.name", "operator": "In", "values": ["n2"]}]}])
+    assert NodeAffinity().pre_filter(CycleState(), conflicting, [])[1].message == "pod affinity terms conflict"
+    assert NodeAffinity().pre_filter(CycleState(), make_pod("plain"), [])[1].code == Code.SKIP
+
+
+def test_preferred_node_affinity_score_is_normalized_to_the_best_node():
+    preferred = [{"weight": 80, "preference": {"matchExpressions": [
+                     {"key": "disk", "operator": "In", "values": ["ssd"]}]}},
+                 {"weight": 20, "preference": {"matchExpressions": [
+                     {"key": "zone", "operator": "In", "values": ["a"]}]}}]
+    pod = with_affinity(make_pod("p"), preferred=preferred)
+    nodes = [labelled("n1", disk="ssd", zone="a"), labelled("n2", disk="ssd"), labelled("n3")]
+    assert score_all(NodeAffinity(), pod, nodes) == {"n1": 100, "n2": 80, "n3": 0}
+    only_low = [labelled("n2", zone="a"), labelled("n3")]      # raw 20 and 0 -> 100 and 0
+    assert score_all(NodeAffinity(), pod, only_low) == {"n2": 100, "n3": 0}

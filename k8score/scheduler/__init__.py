@@ -5,7 +5,7 @@ Layout (mirrors ``pkg/scheduler``):
 - :mod:`.status`, :mod:`.interface` — ``Status``/``Code``, ``CycleState``, one plugin
   interface per extension point (``framework/interface.go``);
 - :mod:`.framework` — ``Profile`` and the ``Framework`` that runs a profile's plugins;
-- :mod:`.plugins` — NodeName, NodeUnschedulable, TaintToleration, NodeResourcesFit,
+- :mod:`.plugins` — NodeName, NodeUnschedulable, TaintToleration, NodeAffinity, NodeResourcesFit,
   NodeResourcesBalancedAllocation, DefaultPreemption, PrioritySort, DefaultBinder;
   ``default_profile()``;
 - :mod:`.nodeinfo`, :mod:`.cache` — ``NodeInfo``, ``Snapshot``, the scheduler cache
@@ -19,7 +19,7 @@ Layout (mirrors ``pkg/scheduler``):
 
 >>> from k8score.scheduler import Framework, default_profile
 >>> [p.name for p in Framework(default_profile()).score_plugins]
-['TaintToleration', 'NodeResourcesFit', 'NodeResourcesBalancedAllocation']
+['TaintToleration', 'NodeAffinity', 'NodeResourcesFit', 'NodeResourcesBalancedAllocation']
 """
 
 from .algorithm import Algorithm, FitError, NoNodesAvailable, ScheduleResult, num_feasible_nodes_to_find

@@ -62,6 +62,7 @@ class Diagnosis:
         self.post_filter_msg = ""
         self.feasible: list[str] = []                   # passed every filter, in scan order
         self.evaluated: list[str] = []                  # every node given to Filter, in scan order
+        self.used_nominated_node = False                # decided on status.nominatedNodeName alone
         self.start_index = 0
         self.num_to_find = 0
 
@@ -165,6 +166,7 @@ class Algorithm:
             # evaluateNominatedNode: a node freed for this pod by preemption is tried first
             feasible = self._find_nodes_that_pass_filters(fw, state, pod, diagnosis, [nominated])
             if feasible:
+                diagnosis.used_nominated_node = True
                 return feasible, diagnosis
             diagnosis = Diagnosis()
             diagnosis.unschedulable_plugins |= rejected

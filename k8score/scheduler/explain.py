@@ -83,6 +83,9 @@ class AttemptRecord:
         r = self._result
         if r is None:
             return self.message
+        if r.diagnosis.used_nominated_node:
+            return (f"{r.suggested_host} is the pod's nominatedNodeName (freed by preemption) and passed "
+                    f"every Filter plugin; it is tried first (evaluateNominatedNode)")
         if r.scores is None:
             return f"only {r.suggested_host} passed every Filter plugin, so scoring was skipped"
         top = max(ns.total for ns in r.scores)

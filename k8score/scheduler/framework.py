@@ -12,12 +12,13 @@ Scoring, with a worked example. For each Score plugin ``p`` and feasible node ``
     total(n)         = sum over p of weighted(p, n)
 
 With the default profile, node-2 scoring TaintToleration 100, NodeResourcesFit 37
-and BalancedAllocation 87 totals 100*3 + 37*1 + 87*1 = 424.
+and BalancedAllocation 87 totals 100*3 + 37*1 + 87*1 = 424 (NodeAffinity, weight 2,
+skips itself in PreScore when the pod states no preferred node affinity).
 
 >>> from k8score.scheduler.plugins import default_profile
 >>> fw = Framework(default_profile())
 >>> [p.name for p in fw.filter_plugins]
-['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeResourcesFit']
+['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodeResourcesFit']
 """
 
 from __future__ import annotations
@@ -233,33 +234,35 @@ class Framework:
                   nodes: list[NodeInfo]) -> tuple[list[NodeScores], Status]:
         """Score, normalize, weight, sum. Returns one :class:`NodeScores` per node, in ``nodes`` order."""
         results = [NodeScores(ni.name) for ni in nodes]
+        names = [ni.name for ni in nodes]
         skip = state.skip_score_plugins
         for pl in self._points["Score"]:
             if pl.name in skip:
                 continue
-            raw: dict[str, int] = {}
+            score = pl.score  # type: ignore[attr-defined]
             try:
-                for ni in nodes:
-                    raw[ni.name] = int(pl.score(state, pod, ni))  # type: ignore[attr-defined]
+                raw = [score(state, pod, ni) for ni in nodes]
             except PluginError as e:
                 return results, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {e}", plugin=pl.name)
-            normalized = dict(raw)
+            normalized = raw
             norm = getattr(pl, "normalize_score", None)
             if norm is not None:
-                s = norm(state, pod, normalized)
+                by_name = dict(zip(names, raw))
+                s = norm(state, pod, by_name)
                 if s is not None and not s.is_success():
                     return results, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {s.message}",
                                            plugin=pl.name)
-            weight = self.weights[pl.name]
-            for ns in results:
-                value = normalized[ns.name]
-                if value > MAX_NODE_SCORE or value < MIN_NODE_SCORE:
-                    return results, Status(
-                        Code.ERROR, f"plugin {pl.name!r} returns an invalid score {value}, it should in the "
-                                    f"range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing",
-                        plugin=pl.name)
-                ns._scores.append((pl.name, raw[ns.name], value, weight))
-                ns.total += value * weight
+                normalized = [by_name[n] for n in names]
+            if normalized and (max(normalized) > MAX_NODE_SCORE or min(normalized) < MIN_NODE_SCORE):
+                bad = next(v for v in normalized if not MIN_NODE_SCORE <= v <= MAX_NODE_SCORE)
+                return results, Status(
+                    Code.ERROR, f"plugin {pl.name!r} returns an invalid score {bad}, it should in the "
+                                f"range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing",
+                    plugin=pl.name)
+            name, weight = pl.name, self.weights[pl.name]
+            for ns, r, v in zip(results, raw, normalized):
+                ns._scores.append((name, r, v, weight))
+                ns.total += v * weight
         return results, Status.success()
 
     def run_reserve(self, state: CycleState, pod: dict, node_name: str) -> Status:

@@ -49,10 +49,13 @@ class CycleState:
     []
     """
 
-    __slots__ = ("_data", "skip_filter_plugins", "skip_score_plugins")
+    __slots__ = ("_data", "get", "skip_filter_plugins", "skip_score_plugins")
 
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
+        #: ``get(key, default=None)``: the value or ``default`` — the dict's own ``get``,
+        #: because Filter and Score call it once per node
+        self.get = self._data.get
         #: plugins whose PreFilter returned Skip: their Filter is not called this cycle
         self.skip_filter_plugins: set[str] = set()
         #: plugins whose PreScore returned Skip: their Score is not called this cycle
@@ -68,9 +71,6 @@ class CycleState:
             raise TypeError(f"{key!r} holds {type(value).__name__}, expected {kind}")
         return value
 
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._data.get(key, default)
-
     def delete(self, key: str) -> None:
         self._data.pop(key, None)
 
@@ -79,6 +79,9 @@ class Plugin:
     """Base of every plugin. ``name`` appears in statuses, events and explanations."""
 
     name: ClassVar[str] = ""
+    #: the :class:`~k8score.scheduler.framework.Framework` running this plugin (upstream
+    #: ``framework.Handle``); set when the profile is built
+    handle: Any = None
 
     def events_to_register(self) -> tuple["ClusterEvent", ...]:
         """Cluster events that may make a pod this plugin rejected schedulable again

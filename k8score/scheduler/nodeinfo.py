@@ -57,7 +57,7 @@ class NodeInfo:
 
     __slots__ = ("node", "name", "pods", "requested_cpu", "requested_memory", "requested_ephemeral",
                  "non_zero_cpu", "non_zero_memory", "allocatable_cpu", "allocatable_memory",
-                 "allocatable_ephemeral", "allowed_pods", "taints", "generation")
+                 "allocatable_ephemeral", "allowed_pods", "taints", "unschedulable", "generation")
 
     def __init__(self, node: dict | None = None):
         self.node: dict | None = None
@@ -68,6 +68,7 @@ class NodeInfo:
         self.allocatable_cpu = self.allocatable_memory = self.allocatable_ephemeral = 0
         self.allowed_pods = 0
         self.taints: list[dict] = []
+        self.unschedulable = False        # spec.unschedulable: the node is cordoned
         self.generation = 0
         if node is not None:
             self.set_node(node)
@@ -77,11 +78,9 @@ class NodeInfo:
         self.name = (node.get("metadata") or {}).get("name", "")
         (self.allocatable_cpu, self.allocatable_memory,
          self.allocatable_ephemeral, self.allowed_pods) = node_allocatable(node)
-        self.taints = list((node.get("spec") or {}).get("taints") or ())
-
-    @property
-    def unschedulable(self) -> bool:
-        return bool(((self.node or {}).get("spec") or {}).get("unschedulable"))
+        spec = node.get("spec") or {}
+        self.taints = list(spec.get("taints") or ())
+        self.unschedulable = bool(spec.get("unschedulable"))
 
     @property
     def labels(self) -> dict:

@@ -64,6 +64,12 @@ class QueuedPodInfo:
         return f"<QueuedPodInfo {self.key} {self.where} attempts={self.attempts}>"
 
 
+def _significant(pod: dict) -> tuple:
+    """What ``isPodUpdated`` compares: the pod without status and bookkeeping metadata."""
+    meta = pod.get("metadata") or {}
+    return pod.get("spec"), meta.get("labels"), meta.get("annotations")
+
+
 def backoff_duration(attempts: int, initial: float = POD_INITIAL_BACKOFF_SECONDS,
                      maximum: float = POD_MAX_BACKOFF_SECONDS) -> float:
     """``calculateBackoffDuration``: doubles per attempt from ``initial``, capped at ``maximum``.
@@ -114,12 +120,12 @@ class SchedulingQueue:
         if info is None:
             self.add(pod, now)
             return
-        old_spec = (info.pod.get("spec") or {})
+        changed = _significant(info.pod) != _significant(pod)
         info.update(pod)
         if info.where == ACTIVE:
             self._push_active(info)       # re-push: priority may have changed (old entry goes stale)
-        elif info.where == UNSCHEDULABLE and old_spec != (pod.get("spec") or {}):
-            # the pod itself changed (e.g. a toleration was added): try it again
+        elif info.where == UNSCHEDULABLE and changed:
+            # the pod itself changed (e.g. a toleration was added), not just its status: retry
             del self._unschedulable[info.key]
             self._requeue(info, now)
 

@@ -258,27 +258,28 @@ class Scheduler(Component):
     def _no_fit(self, fw: Framework, info: QueuedPodInfo, cycle: int, state: CycleState, pod: dict,
                 err: Exception) -> None:
         """No node (or an error): try PostFilter (preemption), record, requeue, report."""
-        nominated = ""
+        nominated: str | None = ""      # clearNominatedNode, unless PostFilter says otherwise
         fit = isinstance(err, FitError)
         if fit and fw.has_post_filter_plugins():
             nominated = self._post_filter(fw, state, pod, err)
         rec = self._record(info, cycle, fw, err)
-        rec.nominated_node = nominated
+        rec.nominated_node = nominated or ""
         self._finish_cycle(len(err.diagnosis.evaluated) if fit else 0)
         code = Code.ERROR if isinstance(err, SchedulingError) else Code.UNSCHEDULABLE
         plugins = err.diagnosis.unschedulable_plugins if fit else set()
         self._handle_failure(fw, info, cycle, Status(code, str(err)), plugins, nominated)
 
-    def _post_filter(self, fw: Framework, state: CycleState, pod: dict, err: FitError) -> str:
-        """Run PostFilter (preemption) on a FitError; returns the node to nominate ("" = none)
-        and records the plugins' message in the error, as upstream's ``PostFilterMsg``."""
+    def _post_filter(self, fw: Framework, state: CycleState, pod: dict, err: FitError) -> str | None:
+        """Run PostFilter (preemption) on a FitError; returns the node to nominate ("" = clear
+        the nomination, None = leave it) and records the plugins' message in the error, as
+        upstream's ``PostFilterMsg``."""
         d = err.diagnosis
         statuses = {ni.name: d.node_to_status.get(ni.name) or d.absent_status
                     for ni in self.snapshot.node_infos}
         result, s = fw.run_post_filter(state, pod, {k: v for k, v in statuses.items() if v is not None})
         d.post_filter_msg = "" if s.is_success() else s.message
         err.args = (err.message(),)
-        return result.nominated_node_name if result is not None else ""
+        return result.nominated_node_name if result is not None else None
 
     def _finish_cycle(self, nodes_touched: int) -> None:
         """The cycle's virtual cost: the next cycle (and this pod's binding) start after it."""
@@ -330,7 +331,7 @@ class Scheduler(Component):
 
     # -- failure handling (handleSchedulingFailure) -------------------------------------------
     def _handle_failure(self, fw: Framework, info: QueuedPodInfo, cycle: int, status: Status,
-                        plugins: set[str], nominated: str = "") -> None:
+                        plugins: set[str], nominated: str | None = "") -> None:
         now = self.loop.now
         pod = self.pod_informer.get(info.key) if self.pod_informer else info.pod
         if pod is None or _assigned(pod):
@@ -347,9 +348,9 @@ class Scheduler(Component):
         reason = "Unschedulable" if status.is_rejected() else "SchedulerError"
         self._update_pod_status(pod, reason, message, nominated)
 
-    def _update_pod_status(self, pod: dict, reason: str, message: str, nominated: str) -> None:
-        """PATCH pods/status: PodScheduled=False and ``nominatedNodeName``, only what changed
-        (``updatePod`` / ``UpdatePodCondition``)."""
+    def _update_pod_status(self, pod: dict, reason: str, message: str, nominated: str | None) -> None:
+        """PATCH pods/status: PodScheduled=False and ``nominatedNodeName`` (None: keep it),
+        only what changed (``updatePod`` / ``UpdatePodCondition``)."""
         status = pod.get("status") or {}
         patch: dict = {}
         conditions = list(status.get("conditions") or ())
@@ -362,7 +363,7 @@ class Scheduler(Component):
                                           if current and current.get("status") == "False"
                                           else rfc3339(self.loop.now))}
             patch["conditions"] = [c for c in conditions if c.get("type") != "PodScheduled"] + [new]
-        if (status.get("nominatedNodeName") or "") != nominated:
+        if nominated is not None and (status.get("nominatedNodeName") or "") != nominated:
             patch["nominatedNodeName"] = nominated or None   # merge patch: null removes the field
         if not patch:
             return

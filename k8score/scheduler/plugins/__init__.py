@@ -2,9 +2,8 @@
 
 :data:`REGISTRY` maps plugin names to factories, so a profile can be described
 by names and weights like a ``KubeSchedulerConfiguration``; adding one of
-upstream's other plugins (NodeAffinity, NodePorts, PodTopologySpread,
-InterPodAffinity, DefaultPreemption, ImageLocality...) is a new module plus a
-registry entry.
+upstream's other plugins (NodePorts, PodTopologySpread, InterPodAffinity,
+ImageLocality, VolumeBinding...) is a new module plus a registry entry.
 
 The default profile follows ``pkg/scheduler/apis/config/v1/default_plugins.go``
 (multi-point order, score weights), restricted to the plugins implemented here:
@@ -16,6 +15,7 @@ PrioritySort                       -       QueueSort
 NodeUnschedulable                  -       Filter
 NodeName                           -       Filter
 TaintToleration                    3       Filter, PreScore, Score
+NodeAffinity                       2       PreFilter, Filter, PreScore, Score
 NodeResourcesFit                   1       PreFilter, Filter, PreScore, Score
 DefaultPreemption                  -       PostFilter
 NodeResourcesBalancedAllocation    1       PreScore, Score
@@ -33,6 +33,7 @@ from .balanced_allocation import BalancedAllocation
 from .default_binder import DefaultBinder
 from .default_preemption import DefaultPreemption
 from .fit import NodeResourcesFit
+from .node_affinity import NodeAffinity
 from .node_name import NodeName
 from .node_unschedulable import NodeUnschedulable
 from .queue_sort import PrioritySort
@@ -46,6 +47,7 @@ REGISTRY: dict[str, Callable[..., Plugin]] = {
     NodeUnschedulable.name: NodeUnschedulable,
     NodeName.name: NodeName,
     TaintToleration.name: TaintToleration,
+    NodeAffinity.name: NodeAffinity,
     NodeResourcesFit.name: NodeResourcesFit,
     DefaultPreemption.name: DefaultPreemption,
     BalancedAllocation.name: BalancedAllocation,
@@ -58,6 +60,7 @@ DEFAULT_PLUGINS: tuple[tuple[str, int], ...] = (
     ("NodeUnschedulable", 0),
     ("NodeName", 0),
     ("TaintToleration", 3),
+    ("NodeAffinity", 2),
     ("NodeResourcesFit", 1),
     ("DefaultPreemption", 0),
     ("NodeResourcesBalancedAllocation", 1),
@@ -87,4 +90,4 @@ def default_profile() -> Profile:
 
 __all__ = ["REGISTRY", "DEFAULT_PLUGINS", "DEFAULT_SCHEDULER_NAME", "build_profile", "default_profile",
            "PrioritySort", "NodeUnschedulable", "NodeName", "TaintToleration", "NodeResourcesFit",
-           "BalancedAllocation", "DefaultBinder", "DefaultPreemption"]
+           "BalancedAllocation", "DefaultBinder", "DefaultPreemption", "NodeAffinity"]

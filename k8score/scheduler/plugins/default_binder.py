@@ -23,7 +23,7 @@ class DefaultBinder(BindPlugin):
                          "uid": meta.get("uid")},
             "target": {"apiVersion": "v1", "kind": "Node", "name": node_name},
         }
-        client = getattr(self, "handle", None) and self.handle.client
+        client = self.handle.client if self.handle is not None else None
         if client is None:
             return Status(Code.ERROR, "no API client to bind with")
         from ...client import ApiError  # here, so the pure plugins import without the client

@@ -54,6 +54,14 @@ class DefaultPreemption(PostFilterPlugin):
     name = "DefaultPreemption"
 
     def post_filter(self, state, pod, node_statuses):
+        result, status = self._preempt(state, pod, node_statuses)
+        if status.message:
+            # default_preemption.go: every message is prefixed, and appended to the FitError's
+            status = Status(status.code, "preemption: " + status.message)
+        return result, status
+
+    def _preempt(self, state, pod, node_statuses):
+        """``Evaluator.Preempt``: (nominating result or None, status)."""
         if (pod.get("spec") or {}).get("preemptionPolicy") == "Never":
             return None, Status(Code.UNSCHEDULABLE, NOT_ELIGIBLE_NEVER)
         fw = self.handle
@@ -88,7 +96,7 @@ class DefaultPreemption(PostFilterPlugin):
         if not candidates:
             diagnosis.absent_status = Status(Code.UNSCHEDULABLE_AND_UNRESOLVABLE, NOT_HELPFUL)
             msg = FitError(pod, snapshot.num_nodes(), diagnosis).message()
-            return PostFilterResult(""), Status(Code.UNSCHEDULABLE, "preemption: " + msg)
+            return PostFilterResult(""), Status(Code.UNSCHEDULABLE, msg)   # "" clears a stale nomination
         node, victims = min(candidates, key=lambda c: (
             max(_priority(v) for v in c[1]) if c[1] else -(2**31),
             sum(_priority(v) for v in c[1]), len(c[1])))
