@@ -40,9 +40,8 @@ def _demo(args: argparse.Namespace) -> int:
           f"seed {args.seed}")
     print(c.kubectl("apply -f -", stdin=NGINX_DEPLOYMENT).rstrip())
     c.run(seconds=args.seconds)
-    print(f"\n# timeline (virtual seconds since the cluster started; applied at {start:.3f}s)")
-    for t, comp, text in c.timeline():
-        print(f"{t:8.3f}s  {comp:<26} {text}")
+    print(f"\n# timeline (virtual seconds since the cluster started; node registration before {start:.0f}s omitted)")
+    c.print_timeline(since=start)
     print("\n$ kubectl get pods -o wide")
     print(c.kubectl("get pods -o wide").rstrip())
     return 0

@@ -19,6 +19,7 @@ import yaml
 
 from .apiserver import APIServer, ApiError, resolve
 from .client import Client
+from .client.informer import SharedInformer
 from .controllers import KubeControllerManager
 from .etcd import Store
 from .etcd.etcdctl import etcdctl as _etcdctl
@@ -60,6 +61,13 @@ class Cluster:
         self._etcd_member = _EtcdMember(self.loop, self.etcd)
         self.apiserver = APIServer(self.loop, self.etcd, seed=seed)
         self.api = Client(self.apiserver, user="kubernetes-admin")
+        # The timeline is what `kubectl get events -w` would see, stamped with the virtual
+        # time each Event reached the API server (a zero-latency watch).
+        self._timeline: list[tuple[float, str, str]] = []
+        self._event_watch = SharedInformer(Client(self.apiserver, user="k8score-timeline", watch_latency=0.0),
+                                           self.loop, "events")
+        self._event_watch.add_event_handler(on_add=self._record_event,
+                                            on_update=lambda old, new: self._record_event(new, old))
         self.scheduler = Scheduler(self.loop, self.apiserver)
         self.controller_manager = KubeControllerManager(self.loop, self.apiserver)
         capacity = {"cpu": str(node_cpu), "memory": str(node_memory), "pods": str(node_pods)}
@@ -76,6 +84,7 @@ class Cluster:
         for name, kubelet in self.kubelets.items():
             self._components[f"kubelet/{name}"] = kubelet
         self._kubectl = Kubectl(self.api, lambda: self.loop.now)
+        self._event_watch.start()
         for comp in self._components.values():
             comp.start()
         # Let the nodes register and become Ready before the reader's first command.
@@ -126,20 +135,26 @@ class Cluster:
         items = self.api.list("events", namespace=namespace)["items"]
         return sorted(items, key=lambda e: int(e["metadata"]["resourceVersion"]))
 
-    def timeline(self) -> list[tuple[float, str, str]]:
-        """``(virtual seconds, component, "Reason: message")`` for every event, in order."""
-        out = []
-        for ev in self.events():
-            src = ev.get("source", {}) or {}
-            comp = src.get("component", "") + (f"/{src['host']}" if src.get("host") else "")
-            t = _event_seconds(ev)
-            obj = ev.get("involvedObject", {})
-            out.append((t, comp, f"{ev.get('reason')}: {obj.get('kind')}/{obj.get('name')}: {ev.get('message')}"))
-        return out
+    def timeline(self, since: float = 0.0) -> list[tuple[float, str, str]]:
+        """``(virtual seconds, component, "Reason: Kind/name: message")`` for every Event, in order.
 
-    def print_timeline(self) -> None:
-        for t, comp, text in self.timeline():
-            print(f"{t:7.3f}s  {comp:<28} {text}")
+        ``since`` drops what happened before that virtual time (e.g. node registration).
+        """
+        return [entry for entry in self._timeline if entry[0] >= since]
+
+    def _record_event(self, ev: dict, old: dict | None = None) -> None:
+        if old is not None and ev.get("count") == old.get("count"):
+            return
+        src = ev.get("source", {}) or {}
+        comp = src.get("component", "") + (f"/{src['host']}" if src.get("host") else "")
+        obj = ev.get("involvedObject", {})
+        count = ev.get("count") or 1
+        text = f"{ev.get('reason')}: {obj.get('kind')}/{obj.get('name')}: {ev.get('message')}"
+        self._timeline.append((self.loop.now, comp, text + (f" (x{count})" if count > 1 else "")))
+
+    def print_timeline(self, since: float = 0.0) -> None:
+        for t, comp, text in self.timeline(since):
+            print(f"{t:7.3f}s  {comp:<26} {text}")
 
     # -- tools ----------------------------------------------------------------
     def kubectl(self, command: str, stdin: str | None = None) -> str:
@@ -201,9 +216,3 @@ def _documents(manifest: str | dict | list) -> list[dict]:
             raise ApiError.bad_request(f"a manifest document must be a mapping, got {type(doc).__name__}")
     return out
 
-
-def _event_seconds(ev: dict) -> float:
-    from .sim.clock import parse
-    stamp = ev.get("eventTime") or ev.get("lastTimestamp") or ev.get("firstTimestamp") \
-        or ev["metadata"].get("creationTimestamp")
-    return parse(stamp)
