@@ -161,3 +161,18 @@ def test_field_selector_informer_sees_only_matching_pods(selector, expected):
     factory.start()
     loop.run(until=1)
     assert [k.split("/")[1] for k in inf.keys()] == expected
+
+
+def test_indexers_follow_adds_updates_and_deletes():
+    loop, _store, api, _c, factory, inf, _seen = _setup()
+    inf.add_indexer("by-v", lambda o: [(o.get("data") or {}).get("v", "")])
+    api.create("configmaps", _cm("a", "x"), "default")
+    api.create("configmaps", _cm("b", "x"), "default")
+    factory.start()
+    assert [o["metadata"]["name"] for o in inf.by_index("by-v", "x")] == ["a", "b"]
+    api.patch("configmaps", "a", {"data": {"v": "y"}}, namespace="default")
+    api.delete("configmaps", "b", namespace="default")
+    loop.run(until=1)
+    assert inf.by_index("by-v", "x") == []
+    assert [o["metadata"]["name"] for o in inf.by_index("by-v", "y")] == ["a"]
+    assert [o["metadata"]["name"] for o in inf.list("default")] == ["a"] and inf.list("other") == []

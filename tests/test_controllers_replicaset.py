@@ -141,3 +141,25 @@ def test_deletion_order_is_a_total_order_independent_of_input_order(specs):
     first = next(p for p in pods if p["metadata"]["name"] == forward[0])
     if any(not p["spec"].get("nodeName") for p in pods):
         assert not first["spec"].get("nodeName")
+
+
+def test_relabelled_pod_is_released_and_replaced_and_orphans_are_adopted():
+    loop, api, _ = _setup()
+    orphan = api.create("pods", {"apiVersion": "v1", "kind": "Pod",
+                                 "metadata": {"name": "handmade", "labels": {"tier": "frontend"}},
+                                 "spec": {"containers": [{"name": "php", "image": "php:8"}]}}, "default")
+    rs = api.create("replicasets", replicaset(replicas=2), "default")
+    loop.run(until=2)
+    pods = {p["metadata"]["name"]: p for p in api.list("pods", namespace="default")["items"]}
+    assert len(pods) == 2 and "handmade" in pods  # adopted: only one pod was created
+    assert pods["handmade"]["metadata"]["ownerReferences"][0]["uid"] == rs["metadata"]["uid"]
+    assert pods["handmade"]["metadata"]["uid"] == orphan["metadata"]["uid"]
+    # Quarantine a pod by changing its labels: the ReplicaSet lets go of it and replaces it.
+    api.patch("pods", "handmade", {"metadata": {"labels": {"tier": "debug"}}}, namespace="default")
+    loop.run(until=4)
+    pods = {p["metadata"]["name"]: p for p in api.list("pods", namespace="default")["items"]}
+    assert len(pods) == 3
+    assert not pods["handmade"]["metadata"].get("ownerReferences")
+    owned = [p for p in pods.values() if p["metadata"].get("ownerReferences")]
+    assert len(owned) == 2
+    assert api.get("replicasets", "frontend", "default")["status"]["replicas"] == 2

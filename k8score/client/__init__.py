@@ -14,7 +14,8 @@ Modelled on client-go and sample-controller (see ``docs/contributing/internals.m
 from .client import Client
 from .errors import ApiError, is_already_exists, is_conflict, is_not_found
 from .events import EventRecorder
-from .informer import SharedInformer, SharedInformerFactory
+from .factory import SharedInformerFactory
+from .informer import SharedInformer
 from .meta import controller_ref, key_func, owner_reference, selector_matches, split_key
 from .ratelimit import (BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter,
                         default_controller_rate_limiter)

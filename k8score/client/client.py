@@ -66,12 +66,10 @@ class Client:
                           subresource=subresource)
 
     def delete(self, resource: str, name: str, namespace: str | None = None,
-               grace_period_seconds: int | None = None, propagation_policy: str | None = None,
-               **extra: Any) -> dict:
+               grace_period_seconds: int | None = None, propagation_policy: str | None = None) -> dict:
         self._log("delete", resource, namespace, name)
         return self._call("delete", resource, name, namespace=namespace,
-                          grace_period_seconds=grace_period_seconds,
-                          propagation_policy=propagation_policy, **extra)
+                          grace_period_seconds=grace_period_seconds, propagation_policy=propagation_policy)
 
     def watch(self, resource: str, callback: Callable[[dict], Any], namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,

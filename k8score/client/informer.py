@@ -58,6 +58,10 @@ class SharedInformer:
         self.latency = latency
         self.name = name or f"{getattr(client, 'user', 'client')}/{resource}-informer"
         self._cache: dict[str, dict] = {}
+        # Indexers (client-go cache.Indexers): name -> fn(obj) -> index values; the
+        # "namespace" index is built in so per-namespace lists do not scan everything.
+        self._indexers: dict[str, Callable[[dict], list[str]]] = {"namespace": _namespace_index}
+        self._indices: dict[str, dict[str, dict[str, None]]] = {"namespace": {}}
         self._handlers: list[_Handlers] = []
         self._rv: str | None = None
         self._synced = False
@@ -88,10 +92,22 @@ class SharedInformer:
 
     def list(self, namespace: str | None = None) -> list[dict]:
         """Cached objects sorted by key (optionally one namespace's)."""
-        items = [self._cache[k] for k in sorted(self._cache)]
         if namespace is not None:
-            items = [o for o in items if (o.get("metadata") or {}).get("namespace") == namespace]
-        return items
+            return self.by_index("namespace", namespace)
+        return [self._cache[k] for k in sorted(self._cache)]
+
+    def add_indexer(self, name: str, fn: Callable[[dict], list[str]]) -> None:
+        """Maintain an index ``fn(obj) -> values`` over the cache (client-go ``AddIndexers``)."""
+        self._indexers[name] = fn
+        self._indices[name] = {}
+        for key, obj in self._cache.items():
+            for value in fn(obj):
+                self._indices[name].setdefault(value, {})[key] = None
+
+    def by_index(self, name: str, value: str) -> list[dict]:
+        """Cached objects whose index ``name`` contains ``value``, sorted by key."""
+        keys = self._indices[name].get(value) or {}
+        return [self._cache[k] for k in sorted(keys)]
 
     def keys(self) -> list[str]:
         return sorted(self._cache)
@@ -114,6 +130,11 @@ class SharedInformer:
     @property
     def running(self) -> bool:
         return self._running
+
+    @property
+    def watching(self) -> bool:
+        """True while a watch is open (False while backing off after the server went away)."""
+        return self._watch is not None
 
     def start(self) -> None:
         if self._running:
@@ -162,17 +183,41 @@ class SharedInformer:
             if kind and "kind" not in obj:
                 obj = dict(obj, kind=kind)
             fresh[key_func(obj)] = obj
-        old_cache = self._cache
         for key, obj in fresh.items():
-            old = old_cache.get(key)
-            self._cache[key] = obj
+            old = self._cache.get(key)
+            self._store(key, obj)
             if old is None:
                 self._emit_add(obj)
             elif _rv(old) != _rv(obj):
                 self._emit_update(old, obj)
-        for key in sorted(k for k in old_cache if k not in fresh):
-            gone = self._cache.pop(key)
+        for key in sorted(k for k in self._cache if k not in fresh):
+            gone = self._drop(key)
             self._emit_delete(gone)
+
+    def _store(self, key: str, obj: dict) -> None:
+        old = self._cache.get(key)
+        if old is not None:
+            self._unindex(key, old)
+        self._cache[key] = obj
+        for name, fn in self._indexers.items():
+            for value in fn(obj):
+                self._indices[name].setdefault(value, {})[key] = None
+
+    def _drop(self, key: str) -> dict | None:
+        old = self._cache.pop(key, None)
+        if old is not None:
+            self._unindex(key, old)
+        return old
+
+    def _unindex(self, key: str, obj: dict) -> None:
+        for name, fn in self._indexers.items():
+            index = self._indices[name]
+            for value in fn(obj):
+                bucket = index.get(value)
+                if bucket is not None:
+                    bucket.pop(key, None)
+                    if not bucket:
+                        del index[value]
 
     # -- watch ---------------------------------------------------------------
     def _start_watch(self) -> None:
@@ -226,13 +271,13 @@ class SharedInformer:
         key = key_func(obj)
         old = self._cache.get(key)
         if etype == "DELETED":
-            gone = self._cache.pop(key, None)
+            gone = self._drop(key)
             self._emit_delete(obj if obj.get("metadata") else gone)
         elif old is None:
-            self._cache[key] = obj
+            self._store(key, obj)
             self._emit_add(obj)
         else:
-            self._cache[key] = obj
+            self._store(key, obj)
             self._emit_update(old, obj)
         self._backoff.reset()
 
@@ -296,6 +341,11 @@ class SharedInformer:
         return f"<SharedInformer {self.resource}{' ' + sel if sel else ''} items={len(self._cache)}>"
 
 
+def _namespace_index(obj: dict) -> list[str]:
+    ns = (obj.get("metadata") or {}).get("namespace")
+    return [ns] if ns else []
+
+
 def _rv(obj: dict) -> Any:
     return (obj.get("metadata") or {}).get("resourceVersion")
 
@@ -303,49 +353,3 @@ def _rv(obj: dict) -> Any:
 def _item_kind(result: dict) -> str | None:
     kind = result.get("kind") or ""
     return kind[:-4] if kind.endswith("List") else None
-
-
-class SharedInformerFactory:
-    """Hands out one shared informer per (resource, namespace, selectors) and starts them.
-
-    Like client-go's factory, :meth:`start` starts every informer created so far and can be
-    called again after more are requested.
-    """
-
-    def __init__(self, client: Any, loop: Any, resync_period: float = 0.0, latency: float | None = None):
-        self.client = client
-        self.loop = loop
-        self.resync_period = resync_period
-        self.latency = latency
-        self._informers: dict[tuple, SharedInformer] = {}
-        self._started = False
-
-    def informer(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-                 field_selector: str | None = None) -> SharedInformer:
-        key = (resource, namespace, label_selector, field_selector)
-        inf = self._informers.get(key)
-        if inf is None:
-            inf = SharedInformer(self.client, self.loop, resource, namespace=namespace,
-                                 label_selector=label_selector, field_selector=field_selector,
-                                 resync_period=self.resync_period, latency=self.latency)
-            self._informers[key] = inf
-            if self._started:
-                inf.start()
-        return inf
-
-    def informers(self) -> list[SharedInformer]:
-        return list(self._informers.values())
-
-    def start(self) -> None:
-        self._started = True
-        for inf in list(self._informers.values()):
-            inf.start()
-
-    def stop(self) -> None:
-        self._started = False
-        for inf in self._informers.values():
-            inf.stop()
-
-    @property
-    def has_synced(self) -> bool:
-        return all(inf.has_synced for inf in self._informers.values())

@@ -12,11 +12,14 @@ from .garbagecollector import GarbageCollector
 from .hashing import compute_hash
 from .manager import CONTROLLERS, KubeControllerManager
 from .nodeipam import NodeIpamController
+from .nodelifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
+from .tainteviction import TaintEvictionController
 
 __all__ = [
     "KubeControllerManager", "CONTROLLERS", "Controller",
     "DeploymentController", "ReplicaSetController", "EndpointsController", "ServiceAccountsController",
-    "GarbageCollector", "NodeIpamController", "compute_hash",
+    "GarbageCollector", "NodeIpamController", "NodeLifecycleController", "TaintEvictionController",
+    "compute_hash",
 ]

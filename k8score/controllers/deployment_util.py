@@ -15,7 +15,6 @@ rounds **down** (floor(0.75) = 0 pods may be missing), so a 3-replica rollout ru
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import Any
 
@@ -100,11 +99,14 @@ def new_rs_new_replicas(replicas: int, fenceposts: tuple[int, int], all_spec_rep
 
 
 def template_without_hash(template: dict) -> dict:
-    t = copy.deepcopy(template or {})
-    labels = (t.get("metadata") or {}).get("labels")
-    if labels:
-        labels.pop(POD_TEMPLATE_HASH, None)
-    return t
+    """A shallow copy of ``template`` minus the pod-template-hash label (for comparison only)."""
+    template = template or {}
+    meta = template.get("metadata") or {}
+    labels = meta.get("labels")
+    if not labels or POD_TEMPLATE_HASH not in labels:
+        return template
+    labels = {k: v for k, v in labels.items() if k != POD_TEMPLATE_HASH}
+    return {**template, "metadata": {**meta, "labels": labels}}
 
 
 def equal_ignore_hash(a: dict, b: dict) -> bool:

@@ -22,14 +22,16 @@ from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .garbagecollector import GarbageCollector
 from .nodeipam import NodeIpamController
+from .nodelifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController
 from .serviceaccount import ServiceAccountsController
+from .tainteviction import TaintEvictionController
 
 #: Controllers by upstream name, in start order.
 CONTROLLERS: dict[str, type[Controller]] = {
     cls.name: cls for cls in (
         DeploymentController, ReplicaSetController, EndpointsController, ServiceAccountsController,
-        GarbageCollector, NodeIpamController,
+        GarbageCollector, NodeIpamController, NodeLifecycleController, TaintEvictionController,
     )
 }
 

@@ -8,19 +8,19 @@ best candidates first (see :mod:`.podcontrol`). Expectations stop it from acting
 on a key while its own watch has not caught up. Then it writes ``status``: replicas,
 fullyLabeledReplicas, readyReplicas, availableReplicas, observedGeneration.
 
-Not modelled: adopting orphan pods that match the selector, and releasing owned pods
-whose labels stopped matching (upstream ``ClaimPods``) — pods here are only ever counted
-by their controller reference.
+Like upstream ``ClaimPods`` it adopts orphan pods that match its selector (adds itself as
+their controller) and releases pods whose labels no longer match (removes the reference),
+so relabelling a pod takes it out of the set and a replacement is created. Upstream
+re-reads the ReplicaSet before adopting (``RecheckDeletionTimestamp``); we trust the cache.
 """
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from ..client.errors import ApiError, is_not_found
-from ..client.meta import (controller_ref, is_pod_active, is_pod_ready, key_func, selector_matches,
-                           condition)
+from ..client.meta import (condition, controller_ref, is_pod_active, is_pod_ready, key_func, owner_reference,
+                           selector_matches)
 from ..sim.clock import parse
 from .base import Controller
 from .expectations import Expectations
@@ -30,6 +30,15 @@ from .podcontrol import deletion_order, pod_from_template
 BURST_REPLICAS = 500
 # pkg/controller/controller_utils.go: SlowStartInitialBatchSize
 SLOW_START_INITIAL_BATCH_SIZE = 1
+
+
+#: Pod index: the controller's uid, or ``"<namespace>/"`` for pods without a controller.
+CONTROLLER_INDEX = "controller"
+
+
+def _controller_index(pod: dict) -> list[str]:
+    ref = controller_ref(pod)
+    return [ref.get("uid", "")] if ref else [f"{pod['metadata'].get('namespace')}/"]
 
 
 class ReplicaSetController(Controller):
@@ -44,6 +53,7 @@ class ReplicaSetController(Controller):
         self.expectations = Expectations(clock=lambda: self.loop.now)
         self.rs_informer = self.informer("replicasets")
         self.pod_informer = self.informer("pods")
+        self.pod_informer.add_indexer(CONTROLLER_INDEX, _controller_index)
         self.rs_informer.add_event_handler(on_add=self.enqueue, on_update=self._update_rs,
                                            on_delete=self._delete_rs)
         self.pod_informer.add_event_handler(on_add=self._add_pod, on_update=self._update_pod,
@@ -76,6 +86,14 @@ class ReplicaSetController(Controller):
         if rs_key:
             self.expectations.creation_observed(rs_key)
             self.queue.add(rs_key)
+        elif controller_ref(pod) is None:
+            self._enqueue_matching(pod)  # an orphan: whoever selects it may adopt it
+
+    def _enqueue_matching(self, pod: dict) -> None:
+        ns, labels = pod["metadata"].get("namespace"), pod["metadata"].get("labels")
+        for rs in self.rs_informer.list(ns):
+            if selector_matches(rs["spec"].get("selector"), labels):
+                self.queue.add(key_func(rs))
 
     def _update_pod(self, old: dict, cur: dict) -> None:
         if old["metadata"].get("resourceVersion") == cur["metadata"].get("resourceVersion"):
@@ -87,6 +105,9 @@ class ReplicaSetController(Controller):
         old_key, cur_key = self._owner_key(old), self._owner_key(cur)
         if old_key and old_key != cur_key:
             self.queue.add(old_key)
+        if controller_ref(cur) is None and (old["metadata"].get("labels") != cur["metadata"].get("labels")
+                                            or controller_ref(old) is not None):
+            self._enqueue_matching(cur)
         if cur_key:
             self.queue.add(cur_key)
             rs = self.rs_informer.get(cur_key)
@@ -119,15 +140,42 @@ class ReplicaSetController(Controller):
             raise error
 
     def _controlled_pods(self, rs: dict) -> list[dict]:
+        """ClaimPods: the active pods this ReplicaSet controls, after adopting matching
+        orphans and releasing owned pods whose labels stopped matching its selector."""
         ns, uid = rs["metadata"].get("namespace"), rs["metadata"].get("uid")
         selector = rs["spec"].get("selector")
+        deleting = bool(rs["metadata"].get("deletionTimestamp"))
         out = []
-        for pod in self.pod_informer.list(ns):
+        candidates = self.pod_informer.by_index(CONTROLLER_INDEX, uid) + \
+            self.pod_informer.by_index(CONTROLLER_INDEX, f"{ns}/")  # owned + orphans
+        for pod in sorted(candidates, key=key_func):
+            if not is_pod_active(pod):
+                continue
             ref = controller_ref(pod)
-            if ref and ref.get("uid") == uid and is_pod_active(pod) \
-                    and selector_matches(selector, pod["metadata"].get("labels")):
-                out.append(pod)
+            matches = selector_matches(selector, pod["metadata"].get("labels"))
+            if ref is not None:
+                if ref.get("uid") != uid:
+                    continue  # someone else's
+                if matches:
+                    out.append(pod)
+                else:
+                    self._set_owners(pod, [r for r in pod["metadata"]["ownerReferences"] if r.get("uid") != uid])
+            elif matches and not deleting:
+                owners = list(pod["metadata"].get("ownerReferences") or []) + [owner_reference(rs)]
+                if self._set_owners(pod, owners):
+                    out.append(pod)
         return out
+
+    def _set_owners(self, pod: dict, owners: list[dict]) -> bool:
+        """Adopt or release ``pod`` by rewriting its ownerReferences; False if it is gone."""
+        try:
+            self.client.patch("pods", pod["metadata"]["name"], {"metadata": {"ownerReferences": owners or None}},
+                              namespace=pod["metadata"]["namespace"])
+        except ApiError as err:
+            if err.code == 404:
+                return False
+            raise
+        return True
 
     def _manage_replicas(self, pods: list[dict], rs: dict, key: str) -> None:
         want = rs["spec"].get("replicas", 1)
@@ -203,8 +251,7 @@ class ReplicaSetController(Controller):
             status["conditions"] = old["conditions"]
         if {k: v for k, v in old.items()} == status:
             return
-        body = copy.deepcopy(rs)
-        body["status"] = status
+        body = {**rs, "status": status}  # the API server copies what it stores
         try:
             self.client.update("replicasets", body, namespace=rs["metadata"]["namespace"], subresource="status")
         except ApiError as err:

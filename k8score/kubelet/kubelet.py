@@ -88,6 +88,7 @@ class Kubelet(Component):
         self._last_report = float("-inf")
         self._register_delay = 0.1
         self._pod_cidr: str | None = None
+        self._node_informer: Any = None
 
     # -- lifecycle ----------------------------------------------------------------
     def on_start(self) -> None:
@@ -166,12 +167,17 @@ class Kubelet(Component):
         if not self.registered:
             return
         now = self.loop.now
-        previous = (self._last_status or {}).get("conditions")
+        # Like tryUpdateNodeStatus, compare with the Node as the API server has it: if
+        # someone else changed it (the node lifecycle controller marked it Unknown), the
+        # kubelet's next check puts its own view back.
+        current = self._node_informer.get(self.node_name) if self._node_informer is not None else None
+        seen = (current or {}).get("status") or self._last_status or {}
+        previous = seen.get("conditions") or (self._last_status or {}).get("conditions")
         status = {"capacity": dict(self.capacity), "allocatable": dict(self.capacity),
                   "conditions": nodestatus.conditions(now, self.network_ready(), previous, self._network_message()),
                   "images": nodestatus.images_status(self.runtime.list_images())}
-        unchanged = self._last_status is not None and \
-            nodestatus.comparable(status) == nodestatus.comparable(self._last_status)
+        unchanged = bool(seen) and nodestatus.comparable(status) == \
+            nodestatus.comparable({k: seen.get(k) for k in status})
         if unchanged and not force and now - self._last_report < NODE_STATUS_REPORT_FREQUENCY:
             return
         try:

@@ -53,6 +53,7 @@ class PodState:
         self.killed = False
         self.deleted = False
         self.last_status: dict | None = None
+        self.written_rv = 0  # resourceVersion of our last status write
 
     def records(self, pod: dict) -> list[ContainerRecord]:
         out = []
@@ -276,17 +277,24 @@ class PodWorkers(ImagePullMixin):
                               pod_ip=st.pod_ip, sandbox_ready=st.sandbox_id is not None and not st.killed,
                               start_time=st.start_time, terminal=terminal,
                               reported=(st.last_status or {}).get("conditions"))
-        if status == st.last_status:
-            return
         meta = pod["metadata"]
+        if status == st.last_status:
+            # Unchanged for us; rewrite only if someone else changed it since our write
+            # (the node lifecycle controller marking the pod not ready), as the status
+            # manager's reconcile does.
+            seen = pod.get("status") or {}
+            if int(meta.get("resourceVersion") or 0) <= st.written_rv or \
+                    {k: seen.get(k) for k in status} == status:
+                return
         try:
-            self.kubelet.client.patch("pods", meta["name"], {"status": status}, namespace=meta["namespace"],
-                                      subresource="status")
+            written = self.kubelet.client.patch("pods", meta["name"], {"status": status},
+                                                namespace=meta["namespace"], subresource="status")
         except ApiError as err:
             if err.code != 404:
                 self.update(st.key, delay=STATUS_RETRY)
             return
         st.last_status = status
+        st.written_rv = int(written["metadata"].get("resourceVersion") or 0)
 
     def resync_all(self) -> None:
         for pod in self.kubelet.pods.list():
