@@ -383,8 +383,22 @@ def test_namespace_deletion_removes_its_objects(api):
     assert api.list("pods", "team")["items"] == [] and api.list("configmaps", "team")["items"] == []
     assert [p["metadata"]["name"] for p in api.list("pods")["items"]] == ["web"]
     with pytest.raises(ApiError) as e:
+        api.create("pods", pod(), "team")
+    assert e.value.code == 404
+    with pytest.raises(ApiError) as e:
         api.delete("namespaces", "default")
     assert e.value.code == 403
+
+
+def test_no_new_content_in_a_terminating_namespace(api):
+    api.create("namespaces", {"metadata": {"name": "held", "finalizers": ["example.com/hold"]}})
+    ns = api.delete("namespaces", "held")
+    assert ns["status"]["phase"] == "Terminating"
+    with pytest.raises(ApiError) as e:
+        api.create("configmaps", {"metadata": {"name": "c"}}, "held")
+    assert e.value.code == 403
+    assert e.value.message == ('namespaces "held" is forbidden: unable to create new content in '
+                               'namespace held because it is being terminated')
 
 
 def test_list_selectors(api):
@@ -475,3 +489,38 @@ def test_audit_log_records_who_did_what(api, loop):
         api.get("pods", "nope", "default", user="kube-scheduler")
     assert list(api.audit)[-2:] == [(0.0, "kubernetes-admin", "create", "pods", None, "web", 201),
                                     (0.0, "kube-scheduler", "get", "pods", "default", "nope", 404)]
+
+
+def test_service_update_keeps_its_cluster_ip(api):
+    svc = api.create("services", {"metadata": {"name": "web"}, "spec": {"type": "NodePort",
+                                                                        "ports": [{"port": 80}]}})
+    replaced = api.update("services", {"metadata": {"name": "web"},
+                                       "spec": {"type": "NodePort", "ports": [{"port": 80}],
+                                                "selector": {"app": "web"}}})
+    assert replaced["spec"]["clusterIP"] == svc["spec"]["clusterIP"]
+    assert replaced["spec"]["ports"][0]["nodePort"] == svc["spec"]["ports"][0]["nodePort"]
+    changed = dict(replaced, spec=dict(replaced["spec"], clusterIP="10.96.0.99"))
+    with pytest.raises(ApiError) as e:
+        api.update("services", changed)
+    assert e.value.code == 422
+
+
+def test_generate_name_retries_on_collision(api):
+    state = api._rng.getstate()
+    taken = api._generated_name("web-")  # the name the next generateName create would get
+    api.create("pods", pod(taken))
+    api._rng.setstate(state)
+    p = api.create("pods", {"metadata": {"generateName": "web-"}, "spec": pod()["spec"]})
+    assert p["metadata"]["name"] != taken and p["metadata"]["name"].startswith("web-")
+    assert api.handle({"method": "GET", "path": f"/api/v1/namespaces/default/pods/{taken}"})["code"] == 200
+
+
+def test_objects_never_share_dicts_with_the_callers_body(api):
+    labels = {"app": "shared"}
+    body = {"metadata": {"name": "d", "labels": labels},
+            "spec": {"selector": {"matchLabels": labels},
+                     "template": {"metadata": {"labels": labels},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
+    d = api.create("deployments", body)
+    d["metadata"]["labels"]["x"] = "y"
+    assert d["spec"]["selector"]["matchLabels"] == {"app": "shared"} and labels == {"app": "shared"}

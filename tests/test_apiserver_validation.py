@@ -214,3 +214,11 @@ def _shared_api():
     if not _API:
         _API.append(new_api())
     return _API[0]
+
+
+def test_a_body_that_contains_itself_is_a_400_not_a_crash(api):
+    spec = {"containers": [{"name": "c", "image": "x"}]}
+    spec["again"] = spec
+    for resource in ("pods", "deployments"):
+        e = invalid(api, resource, {"metadata": {"name": "a"}, "spec": spec})
+        assert e.code == 400

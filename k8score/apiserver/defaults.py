@@ -11,7 +11,6 @@ Every function mutates the object it is given (a private copy made by the server
 
 from __future__ import annotations
 
-from .jsonutil import encode_json
 from .memo import SpecMemo
 from .quantity import canonical
 
@@ -97,17 +96,17 @@ def pod_spec(spec: dict) -> None:
             _container(c)
 
 
-def pod(obj: dict) -> tuple[str, str]:
+def pod(obj: dict) -> str:
     """A pod as created: spec defaults plus what the always-on admission plugins add.
 
-    Returns the pod's QoS class and the JSON text of its defaulted spec. Pods of one
-    ReplicaSet share a spec, so both are memoised on the spec's content (see memo.py).
+    Returns the pod's QoS class. Pods of one ReplicaSet share a spec, so this is
+    memoised on the spec's content (see memo.py).
     """
     obj["spec"], extra = _POD_SPEC.apply(obj.setdefault("spec", {}))
     return extra
 
 
-def _pod_spec_admitted(spec: dict) -> tuple[str, str]:
+def _pod_spec_admitted(spec: dict) -> str:
     pod_spec(spec)
     spec.setdefault("enableServiceLinks", True)  # SetDefaults_Pod
     # plugin/pkg/admission/serviceaccount: no serviceAccountName -> "default"
@@ -125,7 +124,7 @@ def _pod_spec_admitted(spec: dict) -> tuple[str, str]:
         if (key, "NoExecute") not in have and (key, None) not in have:
             tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
                                 "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
-    return qos_class(spec), encode_json(spec)
+    return qos_class(spec)
 
 
 _POD_SPEC = SpecMemo(_pod_spec_admitted)

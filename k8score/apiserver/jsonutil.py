@@ -7,8 +7,9 @@ from marshal import dumps as _mdumps
 from marshal import loads as _mloads
 from typing import Any
 
-#: Compact JSON text, as stored in etcd (non-ASCII kept as is).
-encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: Compact JSON text, as stored in etcd (non-ASCII kept as is). Objects reaching it were
+#: copied by copy_json, which refuses circular ones, so the circularity check is skipped.
+encode_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
 # ObjectMeta field order in the Go type (so stored JSON reads like a real cluster's)
@@ -25,13 +26,21 @@ def ordered_meta(meta: dict) -> dict:
     return out
 
 
+#: marshal format 2 has no back-references: a dict shared by two fields of the input
+#: (``labels`` reused in selector and template, say) becomes two independent dicts.
+MARSHAL_VERSION = 2
+
+
 def copy_json(value: Any) -> Any:
     """Deep copy of a JSON value. marshal round-trips plain dicts/lists/str/numbers in C
     (several times faster than copy.deepcopy); anything else falls back to recursion."""
     try:
-        return _mloads(_mdumps(value))
+        return _mloads(_mdumps(value, MARSHAL_VERSION))
     except ValueError:
-        return _copy_slow(value)
+        try:
+            return _copy_slow(value)
+        except RecursionError:
+            raise ValueError("object is nested too deeply (or contains itself)") from None
 
 
 def _copy_slow(value: Any) -> Any:

@@ -1,16 +1,22 @@
 """Memoising pure functions of JSON values, keyed by their ``marshal`` bytes.
 
 Pods created by a ReplicaSet share one spec; defaulting and validating it again for
-every replica is the same pure computation. The key is ``marshal.dumps(value)`` (C
+every replica is the same pure computation. The key is ``marshal.dumps(value, 2)`` (C
 speed, distinguishes ``True`` from ``1``); values marshal cannot encode just skip the
 cache. The table is bounded: when full it is cleared (simple, and deterministic).
 """
 
 from __future__ import annotations
 
-import copy
-from marshal import dumps, loads
+from marshal import dumps as _dumps
+from marshal import loads
 from typing import Any, Callable
+
+from .jsonutil import MARSHAL_VERSION, copy_json
+
+
+def dumps(value: Any) -> bytes:
+    return _dumps(value, MARSHAL_VERSION)  # no back-references: copies never share dicts
 
 _MAX = 512
 
@@ -30,8 +36,8 @@ class SpecMemo:
     def apply(self, value: Any) -> tuple[Any, Any]:
         try:
             key = dumps(value)
-        except ValueError:  # not plain JSON data: no caching
-            fresh = copy.deepcopy(value)
+        except ValueError:  # not plain JSON data: no caching (copy_json refuses cycles)
+            fresh = copy_json(value)
             return fresh, self._fn(fresh)
         hit = self._table.get(key)
         if hit is not None:

@@ -5,6 +5,13 @@ returns ``{"code": int, "body": dict}`` with the same paths, status codes and St
 bodies as a real kube-apiserver, so a thin HTTP transport (for real ``kubectl``) or an
 in-browser client can wrap it. No I/O happens here.
 
+- ``query`` is a dict or a query string (``labelSelector=app%3Dweb&watch=true``);
+  ``body`` a dict/list or JSON text; the PATCH flavour comes from ``Content-Type``.
+- A watch (``GET ...?watch=true``) needs ``request["on_event"]``, a callback that gets
+  each watch event dict (the transport writes them as JSON lines); the response then
+  carries ``"watch"``, the :class:`~k8score.apiserver.watch.Watch` to ``stop()``.
+- Discovery: ``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>/<version>``, ``/version``.
+
 >>> from k8score.sim import Loop
 >>> from k8score.etcd import Store
 >>> from k8score.apiserver import APIServer
@@ -107,7 +114,8 @@ def _serve(api: Any, request: dict) -> dict:
                 if cb is None:
                     raise ApiError.bad_request("a watch request needs an on_event callback")
                 w = api.watch(plural, cb, namespace=ns, resource_version=q.get("resourceVersion"),
-                              label_selector=q.get("labelSelector"), field_selector=q.get("fieldSelector"))
+                              label_selector=q.get("labelSelector"), field_selector=q.get("fieldSelector"),
+                              send_initial_events=q.get("sendInitialEvents") == "true")
                 return {"code": 200, "body": None, "watch": w}
             return {"code": 200, "body": api.list(plural, namespace=ns, label_selector=q.get("labelSelector"),
                                                   field_selector=q.get("fieldSelector"),

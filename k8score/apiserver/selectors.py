@@ -199,6 +199,7 @@ _FIELDS: dict[str, tuple[str, ...]] = {
                "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
                "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"),
     "nodes": ("spec.unschedulable",),
+    "services": ("spec.clusterIP", "spec.type"),
     "namespaces": ("status.phase",),
     "replicasets": ("status.replicas",),
 }

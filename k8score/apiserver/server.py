@@ -25,11 +25,12 @@ import random
 from collections import deque
 from typing import Any, Callable
 
+from ..etcd import EtcdError, prefix_end
 from ..sim import Component, Loop
 from ..sim.clock import rfc3339
 from . import binding, deletion, strategy
 from .audit import AUDIT_LOG_SIZE, audited
-from .errors import ApiError
+from .errors import ApiError, status
 from .jsonutil import copy_json, ordered_meta
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from .quantity import QuantityError
@@ -65,7 +66,7 @@ class APIServer(Component):
 
     def __init__(self, loop: Loop, store: Any, seed: int | None = None,
                  name: str = "kube-apiserver", watch_latency: float = DEFAULT_WATCH_LATENCY,
-                 advertise_address: str = "172.18.0.2"):
+                 advertise_address: str = "172.18.0.2"):  # a kind control-plane node's IP
         super().__init__(name, loop)
         self.storage = Storage(store)
         self.store = store
@@ -77,6 +78,8 @@ class APIServer(Component):
         self.services = ServiceAllocator(self._rng)
         self._events = EventLeases(store)
         self._watches: dict[int, Watch] = {}
+        self._namespaces: dict[str, bool] = {}  # admission's view: name -> terminating?
+        self._ns_watch: Any = None
         self._next_watch = 0
         self.requests = 0
         #: recent requests: (virtual time, user, verb, resource, namespace, name, HTTP code)
@@ -86,12 +89,16 @@ class APIServer(Component):
     # -- lifecycle -------------------------------------------------------------
     def on_start(self) -> None:
         self.services.rebuild(self.storage)
+        self._watch_namespaces()
         for ns in SYSTEM_NAMESPACES:
             if self.storage.get(RESOURCES["namespaces"].key(ns)) is None:
                 self.create("namespaces", {"metadata": {"name": ns}}, user=_SELF)
         self._bootstrap_kubernetes_service()
 
     def on_stop(self) -> None:
+        if self._ns_watch is not None:
+            self._ns_watch.cancel()
+            self._ns_watch = None
         unavailable = ApiError.service_unavailable("apiserver is shutting down").status
         for w in list(self._watches.values()):
             w._end(unavailable)
@@ -166,14 +173,18 @@ class APIServer(Component):
         meta = body.get("metadata", {})
         if not isinstance(meta, dict):
             raise self._decode_error(info, "metadata must be an object")
-        # apiVersion and kind first, as the real serializer writes them
-        obj = {"apiVersion": info.api_version, "kind": info.kind}
-        shared = _SHARED_ON_CREATE.get(info.plural) if create else None
-        for k, v in body.items():
-            if k not in obj:
-                # a pod's spec is rebuilt by its (memoised) defaulting, never mutated in place
-                obj[k] = v if k == shared or not isinstance(v, (dict, list)) else copy_json(v)
-        obj["metadata"] = obj.get("metadata") or {}
+        try:
+            # the order the real serializer writes: apiVersion, kind, metadata, ..., status
+            obj = {"apiVersion": info.api_version, "kind": info.kind, "metadata": copy_json(meta) or {}}
+            shared = _SHARED_ON_CREATE.get(info.plural) if create else None
+            for k, v in body.items():
+                if k not in obj and k != "status":
+                    # a pod's spec is rebuilt by its (memoised) defaulting, never mutated in place
+                    obj[k] = v if k == shared or not isinstance(v, (dict, list)) else copy_json(v)
+            if "status" in body:
+                obj["status"] = copy_json(body["status"])
+        except ValueError as e:
+            raise self._decode_error(info, e) from None
         return obj
 
     # -- create ------------------------------------------------------------------
@@ -193,7 +204,7 @@ class APIServer(Component):
         else:
             meta["namespace"] = ns
         try:
-            spec_json = strategy.prepare_create(info, obj)
+            strategy.prepare_create(info, obj)
         except QuantityError as e:
             raise self._decode_error(info, e) from None
         except (TypeError, AttributeError, KeyError, ValueError) as e:
@@ -208,7 +219,7 @@ class APIServer(Component):
         if ns is not None:
             self._admit_namespace(ns)
         release = self.services.allocate(obj) if info.plural == "services" else None
-        value = encode(obj, spec_json)
+        value = encode(obj)
         lease = self._events.lease(self.loop.now) if info.plural == "events" else 0
         for _ in range(_GENERATE_NAME_RETRIES if generate else 1):
             rev = self.storage.create(info.key(meta["name"], ns), value, lease)
@@ -237,13 +248,35 @@ class APIServer(Component):
         return base + "".join(self._rng.choice(_NAME_ALPHABET) for _ in range(5))
 
     def _admit_namespace(self, ns: str) -> None:
-        # plugin/pkg/admission/namespace/lifecycle
-        kv = self.storage.get(RESOURCES["namespaces"].key(ns))
-        if kv is None:
+        # plugin/pkg/admission/namespace/lifecycle (it reads namespaces from an informer cache)
+        terminating = self._namespaces.get(ns)
+        if terminating is None:
             raise ApiError.not_found("namespaces", ns)
-        if '"deletionTimestamp"' in kv.value:
+        if terminating:
             raise ApiError.forbidden("namespaces", ns, f"unable to create new content in namespace "
                                      f"{ns} because it is being terminated")
+
+    def _watch_namespaces(self) -> None:
+        """Keep ``_namespaces`` (name -> being deleted?) in step with etcd. The etcd watch
+        callback runs inside the write that changes a namespace, so it is never stale."""
+        prefix = RESOURCES["namespaces"].prefix()
+        kvs, rev = self.storage.list(prefix)
+        self._namespaces = {}
+        for kv in kvs:
+            self._note_namespace(kv.key, kv.value)
+        self._ns_watch = self.store.watch(prefix, prefix_end(prefix), start_revision=rev + 1,
+                                          callback=self._on_namespace_event)
+
+    def _on_namespace_event(self, resp: Any) -> None:
+        for ev in resp.events:
+            if ev.type == "DELETE":
+                self._namespaces.pop(ev.kv.key.rsplit("/", 1)[1], None)
+            else:
+                self._note_namespace(ev.kv.key, ev.kv.value)
+
+    def _note_namespace(self, key: str, value: str) -> None:
+        deleting = '"deletionTimestamp"' in value and bool(decode(value, 0)["metadata"].get("deletionTimestamp"))
+        self._namespaces[key.rsplit("/", 1)[1]] = deleting
 
     # -- read ----------------------------------------------------------------------
     @audited("get", 1)
@@ -358,7 +391,12 @@ class APIServer(Component):
     @audited("watch", 1)
     def watch(self, resource: str, callback: Callable[[dict], Any], namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
-              field_selector: str | None = None, latency: float | None = None) -> Watch:
+              field_selector: str | None = None, latency: float | None = None,
+              send_initial_events: bool = False) -> Watch:
+        """Stream changes to ``callback`` (see watch.py for the event shapes and how a
+        watch ends). Without a resourceVersion (or "0") the current state comes first as
+        ADDED events; ``send_initial_events`` then adds the ``k8s.io/initial-events-end``
+        BOOKMARK that ``kubectl delete --wait`` and streaming-list clients wait for."""
         info = self._check(resource)
         labels = parse_label_selector(label_selector)
         fields = parse_field_selector(info.plural, field_selector)
@@ -367,11 +405,16 @@ class APIServer(Component):
                   self.watch_latency if latency is None else latency)
         self._next_watch += 1
         self._watches[self._next_watch] = w
-        w._id = self._next_watch
+        w.id = self._next_watch
         rv = _parse_rv(resource_version)
         if rv == 0:
             kvs, at = self.storage.list(prefix)  # state first, as synthetic ADDED events
             w._initial(kvs)
+            if send_initial_events:
+                w._send({"type": "BOOKMARK", "object": {
+                    "kind": info.kind, "apiVersion": info.api_version,
+                    "metadata": {"resourceVersion": str(at),
+                                 "annotations": {"k8s.io/initial-events-end": "true"}}}})
             start = at + 1
         else:
             start = rv + 1
@@ -380,25 +423,23 @@ class APIServer(Component):
                 w._end(too_old(rv, self.storage.compact_revision).status)
                 return w
         try:
-            w._etcd_watch = self.store.watch(prefix, _prefix_end(prefix), start_revision=start,
+            w._etcd_watch = self.store.watch(prefix, prefix_end(prefix), start_revision=start,
                                              prev_kv=True, callback=w._on_etcd)
-        except Exception as e:  # noqa: BLE001 - etcd refused (compacted): the watch ends with 410
-            if "compact" not in str(e).lower():
-                raise
+        except EtcdError:  # refused (compacted meanwhile): the watch ends with 410
             w._end(too_old(rv, self.storage.compact_revision).status)
         return w
 
+    def handle(self, request: dict) -> dict:
+        """One REST request -> ``{"code", "body"}`` (see rest.py); for HTTP transports."""
+        from .rest import handle  # rest builds on this module
+        return handle(self, request)
+
     def _forget_watch(self, w: Watch) -> None:
-        self._watches.pop(getattr(w, "_id", None), None)
+        self._watches.pop(w.id, None)
 
     @property
     def open_watches(self) -> int:
         return len(self._watches)
-
-
-def _prefix_end(prefix: str) -> str:
-    from ..etcd import prefix_end
-    return prefix_end(prefix)
 
 
 def _parse_rv(rv: Any) -> int:
@@ -414,12 +455,10 @@ def _parse_rv(rv: Any) -> int:
 
 
 def _status_422(message: str) -> dict:
-    from .errors import status
     return status(422, "Invalid", message)
 
 
 def _unsupported_media(patch_type: str) -> dict:
-    from .errors import status
     return status(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
                   f"accepted media types include: application/json-patch+json, "
                   f"application/merge-patch+json, application/strategic-merge-patch+json "

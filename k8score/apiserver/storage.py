@@ -5,7 +5,7 @@ Like k8s.io/apiserver/pkg/storage/etcd3/store.go: an object is stored *without*
 ``mod_revision``. Every write is an etcd transaction whose comparison makes it
 optimistic: create only if the key does not exist (``create_revision == 0``), update or
 delete only if the key is still at the revision that was read (``mod_revision == rv``).
-A failed comparison becomes 409 AlreadyExists / Conflict upstream of here.
+The server turns a failed comparison into 409 AlreadyExists / Conflict.
 
 Reads at an old revision below the compaction point raise ApiError 410 (Expired).
 """
@@ -15,25 +15,20 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..etcd import Compare, EtcdError, OpDelete, OpPut, prefix_end
+from ..etcd.types import ERR_COMPACTED
 from .errors import ApiError
 from .jsonutil import encode_json
 
 _loads = json.loads
 
 
-def encode(obj: dict, spec_json: str | None = None) -> str:
-    """JSON text for etcd (compact; the resourceVersion is not stored).
-
-    ``spec_json``, when given, is the already encoded ``obj["spec"]`` (memoised for pods
-    that share a template); the text is the same as encoding the whole object.
-    """
+def encode(obj: dict) -> str:
+    """JSON text for etcd (compact; the resourceVersion is not stored)."""
     meta = obj["metadata"]
     rv = meta.pop("resourceVersion", None)
     try:
-        if spec_json is None:
-            return encode_json(obj)
-        return "{" + ",".join(f"{encode_json(k)}:{spec_json if k == 'spec' else encode_json(v)}"
-                              for k, v in obj.items()) + "}"
+        return encode_json(obj)
     finally:
         if rv is not None:
             meta["resourceVersion"] = rv
@@ -80,8 +75,6 @@ class Storage:
 
     def __init__(self, store: Any):
         self.store = store
-        from .. import etcd as _etcd  # imported late: k8score.etcd is another package's
-        self._etcd = _etcd
 
     @property
     def revision(self) -> int:
@@ -100,15 +93,15 @@ class Storage:
     def list(self, prefix: str, revision: int = 0) -> tuple[list, int]:
         """``(kvs, revision)`` under ``prefix`` at ``revision`` (0: now), in key order."""
         try:
-            r = self.store.range(prefix, self._etcd.prefix_end(prefix), revision=revision)
-        except self._etcd.EtcdError as e:
+            r = self.store.range(prefix, prefix_end(prefix), revision=revision)
+        except EtcdError as e:
             raise self._read_error(e, revision, "list") from None
         return r.kvs, r.header.revision
 
-    def _read_error(self, e: Exception, revision: int, what: str) -> ApiError:
+    def _read_error(self, e: EtcdError, revision: int, what: str) -> ApiError:
         if revision and revision > self.store.revision:
             return ApiError.too_large_resource_version(revision, self.store.revision)
-        if "compact" in str(e).lower():
+        if e.message == ERR_COMPACTED:
             return ApiError.expired(f"The resourceVersion for the provided {what} is too old.")
         return ApiError.internal(str(e))
 
@@ -129,12 +122,10 @@ class Storage:
     def delete_prefixes(self, prefixes: list[str], keys: list[str]) -> int:
         """Delete everything under ``prefixes`` and the exact ``keys`` in one transaction
         (one revision, so watchers see the whole removal at once); returns that revision."""
-        e = self._etcd
-        ops = [e.OpDelete(p, e.prefix_end(p)) for p in prefixes] + [e.OpDelete(k) for k in keys]
+        ops = [OpDelete(p, prefix_end(p)) for p in prefixes] + [OpDelete(k) for k in keys]
         return self.store.txn([], ops, []).header.revision
 
     def _txn(self, key: str, target: str, expect: int, value: str | None, lease: int = 0) -> int | None:
-        e = self._etcd
-        op = e.OpPut(key, value, lease) if value is not None else e.OpDelete(key)
-        r = self.store.txn([e.Compare(key, target, "=", expect)], [op], [])
+        op = OpPut(key, value, lease) if value is not None else OpDelete(key)
+        r = self.store.txn([Compare(key, target, "=", expect)], [op], [])
         return r.header.revision if r.succeeded else None

@@ -22,10 +22,8 @@ _SYSTEM_META = ("uid", "creationTimestamp", "deletionTimestamp", "deletionGraceP
                 "generation")
 
 
-def prepare_create(info: ResourceInfo, obj: dict) -> str | None:
-    """Reset what a client may not set on create, then apply defaults (mutates ``obj``).
-
-    For pods, returns the JSON text of the defaulted spec (see storage.encode)."""
+def prepare_create(info: ResourceInfo, obj: dict) -> None:
+    """Reset what a client may not set on create, then apply defaults (mutates ``obj``)."""
     plural = info.plural
     fn = defaults.BY_RESOURCE.get(plural)
     extra = fn(obj) if fn is not None else None
@@ -38,16 +36,13 @@ def prepare_create(info: ResourceInfo, obj: dict) -> str | None:
         meta.pop("generation", None)
     if plural == "pods":
         # pod strategy PrepareForCreate: status starts over (Pending) with its QoS class
-        qos, spec_json = extra
-        obj["status"] = {"phase": "Pending", "qosClass": qos}
-        return spec_json
+        obj["status"] = {"phase": "Pending", "qosClass": extra}
     elif plural in ("deployments", "replicasets"):
         obj["status"] = {}
     elif plural == "services":
         obj["status"] = {"loadBalancer": {}}
     elif plural == "namespaces":
         obj["status"] = {"phase": "Active"}
-    return None
 
 
 def prepare_update(info: ResourceInfo, new: dict, old: dict, subresource: str | None) -> dict:
@@ -77,9 +72,28 @@ def prepare_update(info: ResourceInfo, new: dict, old: dict, subresource: str | 
             new["status"] = copy.deepcopy(old["status"])
         else:
             new.pop("status", None)
+    if plural == "services":
+        _keep_allocated(new, old)
     if plural in GENERATION_RESOURCES and new.get("spec") != old.get("spec"):
         meta["generation"] = old_meta.get("generation", 0) + 1
     return new
+
+
+def _keep_allocated(new: dict, old: dict) -> None:
+    """Service update (pkg/registry/core/service/storage patchAllocatedValues): a body
+    without clusterIP / nodePorts keeps the allocated ones instead of releasing them."""
+    spec, old_spec = new.get("spec"), old.get("spec") or {}
+    if not isinstance(spec, dict):
+        return
+    if not spec.get("clusterIP") and old_spec.get("clusterIP"):
+        for key in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"):
+            if key in old_spec:
+                spec[key] = old_spec[key]
+    old_ports = {(p.get("port"), p.get("protocol")): p.get("nodePort")
+                 for p in old_spec.get("ports") or () if isinstance(p, dict)}
+    for p in spec.get("ports") or ():
+        if isinstance(p, dict) and not p.get("nodePort") and old_ports.get((p.get("port"), p.get("protocol"))):
+            p["nodePort"] = old_ports[(p.get("port"), p.get("protocol"))]
 
 
 def pod_grace_period(pod: dict, requested: int | None) -> int:

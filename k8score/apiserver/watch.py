@@ -13,8 +13,14 @@ of the delete). With a selector, an object that starts matching is ADDED and one
 stops matching is DELETED, so the client's cache stays exactly the matching set.
 
 Events reach the callback through a :class:`k8score.sim.Channel` (FIFO, ``latency``
-virtual seconds later), so components see changes slightly after they happen — as
-they do over a real HTTP watch stream.
+virtual seconds later, 1 ms by default), so components see changes slightly after they
+happen — as they do over a real HTTP watch stream. Each event carries its own freshly
+decoded object (watchers never share dicts), and the decoding happens on arrival, on
+the watcher's side of the stream, so a write does not get slower per open watch.
+
+Events are ``{"type": "ADDED"|"MODIFIED"|"DELETED", "object": <object>}``, plus
+``BOOKMARK`` (see APIServer.watch ``send_initial_events``) and ``ERROR`` (a Status).
+The 410 Status has reason ``Expired`` (as apimachinery's NewResourceExpired), code 410.
 
 How a watch ends:
 - the client calls :meth:`Watch.stop`: nothing more is delivered (in-flight events dropped);
@@ -29,6 +35,7 @@ from typing import Any, Callable
 
 from ..sim import Channel
 from .errors import ApiError
+from .resources import RESOURCES
 from .storage import decode
 
 
@@ -38,6 +45,7 @@ class Watch:
     def __init__(self, api: Any, resource: str, prefix: str, callback: Callable[[dict], Any],
                  label_selector: Any, field_selector: Any, latency: float):
         self._api = api
+        self._api_info = RESOURCES[resource]
         self.resource = resource
         self.prefix = prefix
         self._callback = callback
@@ -46,6 +54,7 @@ class Watch:
         self._channel = Channel(api.loop, self._deliver, latency=latency, owner=api.name)
         self._etcd_watch: Any = None
         self._closers: list[Callable[[], Any]] = []
+        self.id = 0                # set by the API server (its watch counter)
         self.closed = False
         self.events_sent = 0       # etcd events queued to the client
         self.events_delivered = 0  # ... that passed the selectors and reached the callback
@@ -114,6 +123,10 @@ class Watch:
         for ev in resp.events:
             self._send((ev.type, ev.kv, ev.prev_kv))
 
+    def _tombstone(self, kv: Any) -> dict:
+        info = self._api_info
+        return _tombstone_for(info.api_version, info.kind, kv.key, kv.mod_revision)
+
     def _translate(self, raw: tuple) -> dict | None:
         """etcd event -> watch event, or None when the selector filters it out.
 
@@ -125,7 +138,9 @@ class Watch:
         filtered = self._labels is not None or self._fields is not None
         if etype == "DELETE":
             if prev is None:
-                return None
+                # etcd has no previous value when the revision before the delete was
+                # compacted: still tell the client, with the identity the key carries
+                return {"type": "DELETED", "object": self._tombstone(kv)}
             obj = decode(prev.value, kv.mod_revision)  # last state, RV of the delete
             if filtered and not self._matches(obj):
                 return None
@@ -137,10 +152,13 @@ class Watch:
         if not filtered:
             return {"type": "ADDED" if created else "MODIFIED", "object": obj}
         now = self._matches(obj)
-        before = False
-        if not created and prev is not None:
-            old = decode(prev.value, kv.mod_revision)
-            before = self._matches(old)
+        if created:
+            return {"type": "ADDED", "object": obj} if now else None
+        if prev is None:
+            # previous state compacted away: the client may or may not hold it
+            return {"type": "MODIFIED" if now else "DELETED", "object": obj}
+        old = decode(prev.value, kv.mod_revision)
+        before = self._matches(old)
         if now and before:
             return {"type": "MODIFIED", "object": obj}
         if now:
@@ -149,6 +167,14 @@ class Watch:
             # it stopped matching: the client must drop it (its last matching state, new RV)
             return {"type": "DELETED", "object": old}
         return None
+
+
+def _tombstone_for(api_version: str, kind: str, key: str, rev: int) -> dict:
+    parts = key.split("/")  # /registry/<plural>/[<namespace>/]<name>
+    meta: dict = {"name": parts[-1], "resourceVersion": str(rev)}
+    if len(parts) == 5:
+        meta["namespace"] = parts[3]
+    return {"apiVersion": api_version, "kind": kind, "metadata": meta}
 
 
 def too_old(rv: int, compacted: int) -> ApiError:

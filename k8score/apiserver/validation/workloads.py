@@ -23,7 +23,7 @@ def _go_map(m: object) -> GoValue:
 def _go_selector(sel: object) -> GoValue:
     ml = sel.get("matchLabels") if isinstance(sel, dict) else None
     me = sel.get("matchExpressions") if isinstance(sel, dict) else None
-    text = "&v1.LabelSelector{MatchLabels:" + _go_map(ml).text + ", MatchExpressions:" + \
+    text = "v1.LabelSelector{MatchLabels:" + _go_map(ml).text + ", MatchExpressions:" + \
         ("[]v1.LabelSelectorRequirement(nil)" if not me else json.dumps(me)) + "}"
     return GoValue(text)
 
