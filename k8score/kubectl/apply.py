@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..apiserver.errors import ApiError
 from ..apiserver.resources import ResourceInfo, by_kind
+from ..client import ApiError
 from .args import Args, CommandError
 from .printers import kind_name
 

@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-import shlex  # noqa: F401  (used by the doctest)
+import shlex
 from dataclasses import dataclass, field
 
 
@@ -47,10 +47,14 @@ _FLAGS: dict[str, tuple[str | None, bool, bool]] = {
     "watch": ("w", False, False),
     "ignore-daemonsets": (None, False, False),
     "delete-emptydir-data": (None, False, False),
+    "patch": ("p", True, False),
+    "type": (None, True, False),
+    "for": (None, True, False),
+    "types": (None, True, False),
 }
 _SHORT = {short: name for name, (short, _, _) in _FLAGS.items() if short}
 # bool flags that pflag lets you write bare but that default to true
-_DEFAULT_TRUE = {"show-events", "wait"}
+_DEFAULT_TRUE = {"wait"}
 # dry-run may be given bare (--dry-run means "client")
 _OPTIONAL_VALUE = {"dry-run": "client", "cascade": "background"}
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..apiserver.errors import ApiError
 from ..apiserver.resources import RESOURCES, ResourceInfo, resolve
-from . import reads, writes
+from ..client import ApiError
+from . import reads, rollout, writes
 from .args import Args, CommandError, parse_args, split_command
 
 #: The version this emulation follows (what ``kubectl version`` prints).
@@ -44,11 +44,12 @@ class Kubectl:
         self.last_stderr = ""
         self._out: list[str] = []
         self._err: list[str] = []
+        self._warn: list[str] = []
 
     # -- public -----------------------------------------------------------------------
     def run(self, cmdline: str, stdin: str | None = None) -> str:
         """Run one command line (``kubectl`` prefix optional); returns stdout + stderr text."""
-        self._out, self._err = [], []
+        self._out, self._err, self._warn = [], [], []
         self.last_exit_code = 0
         try:
             args = parse_args(split_command(cmdline))
@@ -60,8 +61,9 @@ class Kubectl:
         except Exception as e:  # never raise into a page: show it the way kubectl shows a bug
             self.fail(f"error: internal error: {type(e).__name__}: {e}")
         self.last_stdout = "".join(self._out)
-        self.last_stderr = "".join(self._err)
-        return self.last_stdout + self.last_stderr
+        self.last_stderr = "".join(self._warn + self._err)
+        # warnings come out before the work starts; errors are collected and printed at the end
+        return "".join(self._warn) + self.last_stdout + "".join(self._err)
 
     def apply_object(self, obj: dict, namespace: str | None = None) -> dict:
         """``kubectl apply`` of one manifest object (Python API); returns the stored object.
@@ -77,6 +79,14 @@ class Kubectl:
     def out(self, text: str) -> None:
         if text:
             self._out.append(text if text.endswith("\n") else text + "\n")
+
+    def out_raw(self, text: str) -> None:
+        """Exactly ``text`` (``-o jsonpath`` prints no newline of its own)."""
+        self._out.append(text)
+
+    def warn(self, text: str) -> None:
+        """A warning on stderr, printed before anything else; the exit code is unchanged."""
+        self._warn.append(text if text.endswith("\n") else text + "\n")
 
     def err(self, text: str, exit_code: int = 1) -> None:
         """A non-fatal error: printed, remembered in the exit code, the command goes on."""
@@ -123,7 +133,8 @@ class Kubectl:
     def _dispatch(self, args: Args, stdin: str | None) -> None:
         commands: dict[str, Callable[[Kubectl, Args, str | None], None]] = {
             "get": reads.get, "describe": reads.describe, "api-resources": reads.api_resources,
-            "version": reads.version,
+            "version": reads.version, "rollout": rollout.rollout, "cluster-info": reads.cluster_info,
+            "events": reads.events, "set": rollout.set_image, "patch": writes.patch,
             "apply": writes.apply, "create": writes.create, "run": writes.run_pod,
             "scale": writes.scale, "delete": writes.delete, "label": writes.label,
             "cordon": writes.cordon, "uncordon": writes.uncordon, "drain": writes.drain,
@@ -133,9 +144,37 @@ class Kubectl:
             return
         fn = commands.get(args.command)
         if fn is None:
-            raise CommandError(f'error: unknown command "{args.command}" for "kubectl"\n\n'
-                               "Run 'kubectl --help' for usage.")
+            if args.command in _UPSTREAM_COMMANDS:
+                raise CommandError(f'error: "kubectl {args.command}" is not available in this simulated cluster '
+                                   f"(supported: {', '.join(sorted(commands))})")
+            raise CommandError(f'error: unknown command "{args.command}" for "kubectl"' + _suggest(args.command))
         fn(self, args, stdin)
+
+
+# every top-level kubectl command, for cobra-style "Did you mean this?" suggestions
+_UPSTREAM_COMMANDS = (
+    "annotate", "api-resources", "api-versions", "apply", "attach", "auth", "autoscale", "certificate",
+    "cluster-info", "completion", "config", "cordon", "cp", "create", "debug", "delete", "describe", "diff",
+    "drain", "edit", "events", "exec", "explain", "expose", "get", "kustomize", "label", "logs", "patch",
+    "plugin", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set", "taint", "top",
+    "uncordon", "version", "wait")
+
+
+def _levenshtein(a: str, b: str) -> int:
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _suggest(typed: str) -> str:
+    """cobra SuggestionsFor: edit distance <= 2 (SuggestionsMinimumDistance) or a prefix."""
+    hits = [c for c in _UPSTREAM_COMMANDS
+            if _levenshtein(typed.lower(), c) <= 2 or c.startswith(typed.lower())]
+    return "\n\nDid you mean this?\n" + "".join(f"\t{c}\n" for c in hits) if hits else ""
 
 
 _HELP = """kubectl controls the Kubernetes cluster manager.
@@ -145,6 +184,7 @@ _HELP = """kubectl controls the Kubernetes cluster manager.
 Basic Commands (Beginner):
   create          Create a resource from a file or from stdin
   run             Run a particular image on the cluster
+  set             Set specific features on objects
 
 Basic Commands (Intermediate):
   get             Display one or many resources
@@ -152,18 +192,22 @@ Basic Commands (Intermediate):
 label selector
 
 Deploy Commands:
+  rollout         Manage the rollout of a resource
   scale           Set a new size for a deployment, replica set, or replication controller
 
 Cluster Management Commands:
+  cluster-info    Display cluster information
   cordon          Mark node as unschedulable
   uncordon        Mark node as schedulable
   drain           Drain node in preparation for maintenance
 
 Troubleshooting and Debugging Commands:
   describe        Show details of a specific resource or group of resources
+  events          List events
 
 Advanced Commands:
   apply           Apply a configuration to a resource by file name or stdin
+  patch           Update fields of a resource
 
 Settings Commands:
   label           Update the labels on a resource

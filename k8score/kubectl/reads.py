@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..apiserver.errors import ApiError
 from ..apiserver.resources import RESOURCES, ResourceInfo
+from ..client import ApiError
 from . import describe as desc
+from . import jsonpath
 from .args import Args, CommandError
-from .columns import event_time
+from .columns import event_order
 from .printers import as_list, kind_name, names, no_resources, serialize, table
 
 if TYPE_CHECKING:
@@ -69,10 +70,10 @@ def _typed(obj: dict, info: ResourceInfo) -> dict:
     return {"apiVersion": info.api_version, "kind": info.kind, **obj}
 
 
-def _sort(objs: list[dict], sort_by: str | None, plural: str) -> list[dict]:
+def _sort(objs: list[dict], sort_by: str | None, plural: str, table: bool) -> list[dict]:
     if not sort_by:
-        if plural == "events":   # shown oldest first, like `kubectl events`
-            return [o for _, o in sorted(enumerate(objs), key=lambda p: (event_time(p[1]), p[0]))]
+        if plural == "events" and table:   # event tables oldest first, like `kubectl events`
+            return sorted(objs, key=event_order)
         return objs
     path = sort_by.strip("{}").lstrip(".").split(".")
 
@@ -92,22 +93,34 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if not args.args:
         raise CommandError(_NO_TYPE.format("get"))
     output = args.get("output", "")
-    if output not in _OUTPUTS:
+    output, _, template = output.partition("=")
+    if output not in _OUTPUTS + ("jsonpath", "custom-columns"):
         raise CommandError(_PRINTER_ERROR.format(output))
+    if output in ("jsonpath", "custom-columns") and not template:
+        raise CommandError(f"error: {output} template format specified but no template given")
     requested = targets(k, args.args)
     with_kind = len(requested) > 1
     single = len(requested) == 1 and len(requested[0][1]) == 1
     groups = []
     for info, wanted in requested:
-        objs = _sort(fetch(k, info, wanted, args), args.get("sort-by"), info.plural)
+        objs = _sort(fetch(k, info, wanted, args), args.get("sort-by"), info.plural, output in ("", "wide"))
         groups.append((info, objs))
     total = sum(len(objs) for _, objs in groups)
+    items = [o for _, objs in groups for o in objs]
     if output in ("json", "yaml"):
-        items = [o for _, objs in groups for o in objs]
         if single and len(items) == 1:
             k.out(serialize(items[0], output))
         elif items or not single:
             k.out(serialize(as_list(items), output))
+        return
+    if output == "jsonpath":
+        data = items[0] if single and len(items) == 1 else as_list(items)
+        if single and not items:
+            return
+        try:
+            k.out_raw(jsonpath.render(template, data))
+        except (jsonpath.JSONPathError, ValueError) as e:
+            raise CommandError(f"error: error parsing jsonpath {template}, {e}") from None
         return
     if total == 0:
         if k.last_exit_code == 0 and not any(wanted for _, wanted in requested):
@@ -121,6 +134,12 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
             continue
         if output == "name":
             k.out(names(objs, info.kind, info.group))
+            continue
+        if output == "custom-columns":
+            try:
+                k.out(jsonpath.custom_columns(template, objs, bool(args.get("no-headers"))))
+            except (jsonpath.JSONPathError, ValueError) as e:
+                raise CommandError(f"error: {e}") from None
             continue
         if printed:
             k.out("\n")
@@ -150,11 +169,20 @@ def _events_for(k: "Kubectl", obj: dict, info: ResourceInfo) -> list[dict] | Non
         return None
 
 
-def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict) -> str:
+def _prefix_matches(k: "Kubectl", info: ResourceInfo, prefix: str, args: Args) -> tuple[list[dict], int]:
+    """describe.go DescribeMatchingResources: every object whose name starts with ``prefix``
+    (``kubectl describe pod nginx-deployment`` describes the Deployment's pods), and how
+    many objects were listed to find them."""
+    listed = k.client.list(info.plural, namespace=k.ns_for(info, args)).get("items") or []
+    return [_typed(o, info) for o in listed if (o.get("metadata") or {}).get("name", "").startswith(prefix)], \
+        len(listed)
+
+
+def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict, show_events: bool = True) -> str:
     now = k.now()
     meta = obj.get("metadata") or {}
     ns = meta.get("namespace")
-    events = _events_for(k, obj, info)
+    events = _events_for(k, obj, info) if show_events else None
     if info.plural == "pods":
         return desc.describe_pod(obj, events, now)
     if info.plural == "nodes":
@@ -182,7 +210,15 @@ def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict) -> str:
         except ApiError:
             ep = None
         return desc.describe_service(obj, ep, events, now)
-    return desc.describe_generic(obj, events, now)
+    if info.plural == "namespaces":
+        return desc.describe_namespace(obj)
+    if info.plural == "configmaps":
+        return desc.describe_configmap(obj, events, now)
+    if info.plural == "endpoints":
+        return desc.describe_endpoints(obj, events, now)
+    if info.plural == "serviceaccounts":
+        return desc.describe_serviceaccount(obj, events, now)
+    return desc.describe_unstructured(obj, events, now)
 
 
 def _split_replicasets(d: dict, owned: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -191,9 +227,8 @@ def _split_replicasets(d: dict, owned: list[dict]) -> tuple[list[dict], list[dic
     owned = sorted(owned, key=lambda r: ((r.get("metadata") or {}).get("creationTimestamp", ""),
                                          (r.get("metadata") or {}).get("name", "")))
     new = [r for r in owned if _strip_hash((r.get("spec") or {}).get("template") or {}) == template][:1]
-    old = [r for r in owned if r not in new and ((r.get("spec") or {}).get("replicas") or
-                                                 (r.get("status") or {}).get("replicas"))]
-    return new, old
+    # describe shows allOldRSs: scaled-down ones included
+    return new, [r for r in owned if r not in new]
 
 
 def _strip_hash(template: dict) -> dict:
@@ -206,22 +241,62 @@ def describe(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if not args.args:
         raise CommandError('error: You must specify the type of resource to describe. Use "kubectl api-resources" '
                            "for a complete list of supported resources.")
-    reports = []
-    for info, wanted in targets(k, args.args):
-        if wanted:
-            objs = fetch(k, info, wanted, args)
-        else:
-            # describe TYPE: everything of that type (prefix match of names in upstream; all here)
-            objs = fetch(k, info, [], args)
-        reports.extend(_describe_one(k, info, o) for o in objs)
+    requested = targets(k, args.args)
+    if len(requested) == 1 and len(requested[0][1]) == 1 and "/" not in args.args[0]:
+        info, (name,) = requested[0]
+        try:
+            found = [_typed(k.client.get(info.plural, name, namespace=k.ns_for(info, args)), info)]
+        except ApiError as e:
+            if e.code != 404:
+                raise
+            matches, listed = _prefix_matches(k, info, name, args)
+            if not matches:
+                raise
+            show = args.get("show-events", listed == 1)
+            k.out("".join(_describe_one(k, info, o, show) + "\n" for o in matches))
+            return
+        requested = [(info, found)]
+    else:
+        requested = [(info, fetch(k, info, wanted, args)) for info, wanted in requested]
+    total = sum(len(objs) for _, objs in requested)
+    # kubectl >= 1.3x: events are looked up for a single object, or when --show-events is given
+    show = args.get("show-events", total == 1)
+    reports = [_describe_one(k, info, o, show) for info, objs in requested for o in objs]
     if reports:
-        k.out("\n\n".join(r.rstrip("\n") for r in reports) + "\n")
+        k.out("\n\n".join(reports))
     elif k.last_exit_code == 0:
         ns = None if args.get("all-namespaces") else (args.get("namespace") or k.namespace)
         k.fail(no_resources(ns), exit_code=0)
 
 
 # -- the rest -------------------------------------------------------------------------
+def events(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    """``kubectl events [--for TYPE/NAME] [--types Warning]``: the event table, oldest first."""
+    info = k.resource("events")
+    objs = fetch(k, info, [], args)
+    if args.get("for"):
+        kind, _, name = args.get("for").partition("/")
+        target = k.resource(kind)
+        objs = [e for e in objs if (e.get("involvedObject") or {}).get("kind") == target.kind
+                and (e.get("involvedObject") or {}).get("name") == name]
+    if args.get("types"):
+        wanted = {t.strip().lower() for t in args.get("types").split(",")}
+        objs = [e for e in objs if (e.get("type") or "").lower() in wanted]
+    if not objs:
+        ns = None if args.get("all-namespaces") else (args.get("namespace") or k.namespace)
+        k.fail(no_resources(ns), exit_code=0)
+        return
+    k.out(table("events", sorted(objs, key=event_order), k.now(), wide=args.get("output") == "wide",
+                with_namespace=bool(args.get("all-namespaces")), no_headers=bool(args.get("no-headers"))))
+
+
+def cluster_info(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    k.client.list("namespaces")     # the connection check kubectl makes
+    host = getattr(k.client.api, "advertise_address", "127.0.0.1")
+    k.out(f"Kubernetes control plane is running at https://{host}:6443\n\n"
+          "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.")
+
+
 def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
     infos = sorted(RESOURCES.values(), key=lambda i: (i.group, i.plural))
     lines = ["NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND"]

@@ -13,8 +13,8 @@ block's widest cell plus ``padding`` (at least ``minwidth``). The last cell of a
 not tab-terminated, so it is never padded — kubectl lines carry no trailing spaces.
 
 >>> print(tabwrite("NAME\\tAGE\\nweb-1\\t5s\\n", minwidth=6, padding=3), end="")
-NAME     AGE
-web-1    5s
+NAME    AGE
+web-1   5s
 """
 
 from __future__ import annotations

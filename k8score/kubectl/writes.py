@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..apiserver.errors import ApiError
 from ..apiserver.resources import ResourceInfo
+from ..client import ApiError
 from .apply import apply, apply_one, create_from_file, load_manifests, locate
 from .args import Args, CommandError
 from .printers import kind_name, no_resources
@@ -36,7 +36,13 @@ def _int_flag(args: Args, flag: str, default: int | None = None) -> int | None:
         return int(value)
     except ValueError:
         raise CommandError(f'error: invalid argument "{value}" for "--{flag}" flag: strconv.ParseInt: '
-                           f'parsing "{value}": invalid syntax') from None
+                           f'parsing "{value}": invalid syntax\nSee \'kubectl {args.command} --help\' for usage.') from None
+
+
+def _need_names(args: Args, wanted: list[str]) -> None:
+    # resource.Builder: a bare TYPE needs a name, a selector or --all
+    if not wanted and not args.get("selector") and not args.get("all") and not args.get("field-selector"):
+        raise CommandError("error: resource(s) were provided, but no name, label selector, or --all flag specified")
 
 
 # -- create ------------------------------------------------------------------------------
@@ -51,7 +57,8 @@ def create(k: "Kubectl", args: Args, stdin: str | None) -> None:
         _create_deployment(k, args, rest)
     elif sub in ("namespace", "ns"):
         if len(rest) != 1:
-            raise CommandError("error: exactly one NAME is required, got %d" % len(rest))
+            raise CommandError("error: exactly one NAME is required, got %d\nSee 'kubectl create namespace -h' "
+                               "for help and examples" % len(rest))
         k.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": rest[0]}})
         k.out(f"namespace/{rest[0]} created")
     else:
@@ -119,6 +126,7 @@ def scale(k: "Kubectl", args: Args, stdin: str | None) -> None:
             for _ in objs:
                 k.err("Error from server (NotFound): the server could not find the requested resource")
             continue
+        _need_names(args, wanted)
         names = wanted or [o["metadata"]["name"] for o in k.client.list(
             info.plural, namespace=k.ns_for(info, args), label_selector=args.get("selector"))["items"]]
         for name in names:
@@ -140,9 +148,12 @@ def delete(k: "Kubectl", args: Args, stdin: str | None) -> None:
         raise CommandError("error: --force and --grace-period greater than 0 cannot be specified together")
     if args.get("force") and grace is None:
         grace = 0
+    if grace == 0 and not args.get("force"):
+        grace = 1   # delete.go Complete: --grace-period=0 without --force means 1, to avoid data loss
     if grace == 0 and args.get("force"):
-        k.fail("Warning: Immediate deletion does not wait for confirmation that the running resource has been "
-               "terminated. The resource may continue to run on the cluster indefinitely.", exit_code=0)
+        # delete.go Validate
+        k.warn("warning: Immediate deletion does not wait for confirmation that the running resource has been "
+               "terminated. The resource may continue to run on the cluster indefinitely.")
     if args.get("filename"):
         namespace = args.get("namespace") or k.namespace
         for obj, source in load_manifests(k, args, stdin):
@@ -157,8 +168,7 @@ def delete(k: "Kubectl", args: Args, stdin: str | None) -> None:
         if wanted:
             names = [(ns, n) for n in wanted]
         else:
-            if not args.get("selector") and not args.get("all") and not args.get("field-selector"):
-                raise CommandError('error: resource(s) were provided, but no name was specified')
+            _need_names(args, wanted)
             lst = k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"),
                                 field_selector=args.get("field-selector"))["items"]
             names = [((o.get("metadata") or {}).get("namespace"), o["metadata"]["name"]) for o in lst]
@@ -170,8 +180,9 @@ def delete(k: "Kubectl", args: Args, stdin: str | None) -> None:
 
 def _delete_one(k: "Kubectl", args: Args, info: ResourceInfo, ns: str | None, name: str,
                 grace: int | None = None) -> int:
-    policy = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan"}.get(
-        (args.get("cascade") or "background").lower())
+    # --cascade=true|false are the deprecated spellings of background|orphan
+    policy = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan", "true": "Background",
+              "false": "Orphan"}.get((args.get("cascade") or "background").lower())
     try:
         k.client.delete(info.plural, name, namespace=ns, grace_period_seconds=grace, propagation_policy=policy)
     except ApiError as e:
@@ -187,6 +198,37 @@ def _delete_one(k: "Kubectl", args: Args, info: ResourceInfo, ns: str | None, na
     else:
         k.out(f'{kind_name(info.kind, info.group)} "{name}" {operation}{where}')
     return 1
+
+
+# -- patch -----------------------------------------------------------------------------------
+def patch(k: "Kubectl", args: Args, stdin: str | None) -> None:
+    """``kubectl patch TYPE NAME -p '{...}' [--type strategic|merge|json]``."""
+    import json
+    body = args.get("patch")
+    if not body:
+        raise CommandError("error: must specify -p to patch")
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        try:
+            import yaml
+            doc = yaml.safe_load(body)
+        except yaml.YAMLError as e:
+            raise CommandError(f"error: unable to parse \"{body}\": {e}") from None
+    kind = (args.get("type") or "strategic").lower()
+    if kind not in ("strategic", "merge", "json"):
+        raise CommandError(f'error: --type must be one of [json merge strategic], not "{kind}"')
+    if not args.args:
+        raise CommandError(_NEED_RESOURCES)
+    for info, wanted in targets(k, args.args):
+        _need_names(args, wanted)
+        for name in wanted:
+            ns = k.ns_for(info, args)
+            before = k.client.get(info.plural, name, namespace=ns)
+            after = k.client.patch(info.plural, name, doc, patch_type=kind, namespace=ns)
+            same = (after.get("metadata") or {}).get("resourceVersion") == \
+                (before.get("metadata") or {}).get("resourceVersion")
+            k.out(f"{kind_name(info.kind, info.group)}/{name} patched{' (no change)' if same else ''}")
 
 
 # -- label -----------------------------------------------------------------------------------
@@ -211,6 +253,7 @@ def label(k: "Kubectl", args: Args, stdin: str | None) -> None:
                 raise CommandError(f"error: invalid label spec: {c}")
             updates[key] = value
     for info, wanted in targets(k, resource_args):
+        _need_names(args, wanted)
         ns = k.ns_for(info, args)
         objs = [k.client.get(info.plural, n, namespace=ns) for n in wanted] if wanted else \
             k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"))["items"]

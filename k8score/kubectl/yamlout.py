@@ -189,7 +189,8 @@ def _printable(ch: str) -> bool:
 
 
 def _special(s: str) -> bool:
-    return any(not _printable(c) for c in s)
+    # non-printable characters, and line breaks other than \n (which YAML would fold away)
+    return any(not _printable(c) or c in "\x85\u2028\u2029" for c in s)
 
 
 def _plain_allowed(s: str) -> bool:

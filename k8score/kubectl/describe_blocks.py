@@ -1,0 +1,283 @@
+"""Building blocks of ``kubectl describe`` reports (kubectl/pkg/describe/describe.go).
+
+Upstream writes ``Label:\\tvalue`` lines through a PrefixWriter (two spaces per level) into
+one tabwriter (minwidth 0, padding 2); consecutive lines with a tab form a column block,
+which is why ``Name:`` ... ``IP:`` line up while ``IPs:`` starts a new block. The helpers
+here write the same lines; :meth:`Writer.text` aligns them.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..apiserver.quantity import parse_quantity
+from .columns import event_order
+from .tabwriter import DESCRIBE_MINWIDTH, DESCRIBE_PADDING, tabwrite
+from .timefmt import rfc1123z, since
+
+#: corev1.LastAppliedConfigAnnotation: describe hides it
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+#: describe.go maxAnnotationLen
+_MAX_ANNOTATION_LEN = 140
+
+
+class Writer:
+    """describe.go PrefixWriter: ``level`` adds two spaces before what is written."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def write(self, level: int, text: str) -> None:
+        self.parts.append("  " * level + text)
+
+    def text(self) -> str:
+        return tabwrite("".join(self.parts), DESCRIBE_MINWIDTH, DESCRIBE_PADDING)
+
+
+def meta_of(obj: dict) -> dict:
+    return obj.get("metadata") or {}
+
+
+def write_labels(w: Writer, title: str, labels: dict | None, indent: str = "") -> None:
+    # printLabelsMultilineWithIndent(w, initialIndent, title, "\t", labels)
+    w.write(0, f"{indent}{title}:\t")
+    if not labels:
+        w.write(0, "<none>\n")
+        return
+    for i, key in enumerate(sorted(labels)):
+        if i:
+            w.write(0, f"{indent}\t")
+        w.write(0, f"{key}={labels[key]}\n")
+
+
+def write_annotations(w: Writer, title: str, annotations: dict | None) -> None:
+    # printAnnotationsMultiline: last-applied-configuration is skipped, long values wrapped
+    w.write(0, f"{title}:\t")
+    keys = sorted(k for k in (annotations or {}) if k != LAST_APPLIED)
+    if not keys:
+        w.write(0, "<none>\n")
+        return
+    for i, key in enumerate(keys):
+        if i:
+            w.write(0, "\t")
+        value = annotations[key].removesuffix("\n")
+        if len(value) + len(key) + 2 > _MAX_ANNOTATION_LEN or "\n" in value:
+            w.write(0, f"{key}:\n")
+            for line in value.split("\n"):
+                short = line if len(line) <= _MAX_ANNOTATION_LEN - 2 else line[:_MAX_ANNOTATION_LEN - 5] + "..."
+                w.write(0, f"\t  {short}\n")
+        else:
+            w.write(0, f"{key}: {value}\n")
+
+
+def write_tolerations(w: Writer, title: str, tolerations: list | None) -> None:
+    w.write(0, f"{title}:\t")
+    if not tolerations:
+        w.write(0, "<none>\n")
+        return
+    title_indent = title[:len(title) - len(title.lstrip())]
+    for i, t in enumerate(sorted(tolerations, key=lambda t: t.get("key", ""))):
+        if i:
+            w.write(0, f"{title_indent}\t")
+        text = t.get("key", "")
+        if t.get("value"):
+            text += f"={t['value']}"
+        if t.get("effect"):
+            text += f":{t['effect']}"
+        if t.get("operator") == "Exists" and not t.get("value"):
+            text += " op=Exists" if t.get("key") or t.get("effect") else "op=Exists"
+        if t.get("tolerationSeconds") is not None:
+            text += f" for {t['tolerationSeconds']}s"
+        w.write(0, text + "\n")
+
+
+def write_taints(w: Writer, taints: list | None) -> None:
+    w.write(0, "Taints:\t")
+    if not taints:
+        w.write(0, "<none>\n")
+        return
+    ordered = sorted(taints, key=lambda t: f"{t.get('effect', '')},{t.get('key', '')}")
+    for i, t in enumerate(ordered):
+        if i:
+            w.write(0, "\t")
+        value = f"={t['value']}" if t.get("value") else ""
+        w.write(0, f"{t.get('key', '')}{value}:{t.get('effect', '')}\n")
+
+
+def controller_of(obj: dict) -> str:
+    for ref in meta_of(obj).get("ownerReferences") or ():
+        if ref.get("controller"):
+            return f"{ref.get('kind')}/{ref.get('name')}"
+    return ""
+
+
+def write_events(w: Writer, events: list[dict] | None, now: float) -> None:
+    """describe.go DescribeEvents (sorted oldest first)."""
+    if events is None:
+        return
+    if not events:
+        w.write(0, "Events:\t<none>\n")
+        return
+    ordered = sorted(events, key=event_order)
+    w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n")
+    w.write(1, "----\t------\t----\t----\t-------\n")
+    for e in ordered:
+        first = since(e.get("eventTime"), now) if e.get("eventTime") else since(e.get("firstTimestamp"), now)
+        series = e.get("series")
+        if series:
+            interval = f"{since(series.get('lastObservedTime'), now)} (x{series.get('count')} over {first})"
+        elif (e.get("count") or 0) > 1:
+            interval = f"{since(e.get('lastTimestamp'), now)} (x{e['count']} over {first})"
+        else:
+            interval = first
+        source = (e.get("source") or {}).get("component") or e.get("reportingController") \
+            or e.get("reportingComponent") or ""
+        message = (e.get("message") or "").strip()
+        field_path = (e.get("involvedObject") or {}).get("fieldPath")
+        if field_path:   # kubectl >= 1.34 names the sub-object (the container) the event is about
+            message = f"{field_path}: {message}"
+        w.write(1, f"{e.get('type', '')}\t{e.get('reason', '')}\t{interval}\t{source}\t{message}\n")
+
+
+# -- containers -------------------------------------------------------------------
+def _state(w: Writer, name: str, state: dict | None) -> None:
+    state = state or {}
+    if "running" in state:
+        w.write(2, f"{name}:\tRunning\n")
+        w.write(3, f"Started:\t{rfc1123z((state['running'] or {}).get('startedAt'))}\n")
+    elif state.get("terminated") is not None:
+        t = state["terminated"]
+        w.write(2, f"{name}:\tTerminated\n")
+        if t.get("reason"):
+            w.write(3, f"Reason:\t{t['reason']}\n")
+        if t.get("message"):
+            w.write(3, f"Message:\t{t['message']}\n")
+        w.write(3, f"Exit Code:\t{t.get('exitCode', 0)}\n")
+        if t.get("signal"):
+            w.write(3, f"Signal:\t{t['signal']}\n")
+        w.write(3, f"Started:\t{rfc1123z(t.get('startedAt'))}\n")
+        w.write(3, f"Finished:\t{rfc1123z(t.get('finishedAt'))}\n")
+    else:
+        w.write(2, f"{name}:\tWaiting\n")
+        reason = (state.get("waiting") or {}).get("reason")
+        if reason:
+            w.write(3, f"Reason:\t{reason}\n")
+
+
+def _probe(p: dict) -> str:
+    attrs = (f"delay={p.get('initialDelaySeconds', 0)}s timeout={p.get('timeoutSeconds', 1)}s "
+             f"period={p.get('periodSeconds', 10)}s #success={p.get('successThreshold', 1)} "
+             f"#failure={p.get('failureThreshold', 3)}")
+    if p.get("exec"):
+        return f"exec [{' '.join(p['exec'].get('command') or [])}] {attrs}"
+    if p.get("httpGet"):
+        h = p["httpGet"]
+        return f"http-get {h.get('scheme', 'HTTP').lower()}://{h.get('host', '')}:{h.get('port')}" \
+               f"{h.get('path', '')} {attrs}"
+    if p.get("tcpSocket"):
+        return f"tcp-socket {p['tcpSocket'].get('host', '')}:{p['tcpSocket'].get('port')} {attrs}"
+    return f"unknown {attrs}"
+
+
+def write_containers(w: Writer, label: str, containers: list, statuses: list | None, space: str) -> None:
+    by_name = {s.get("name"): s for s in statuses or ()}
+    w.write(0, f"{space}{label}:{'' if containers else ' <none>'}\n")
+    for c in containers:
+        st = by_name.get(c.get("name"))
+        w.write(1, f"{' ' if space else ''}{c.get('name')}:\n")
+        if st is not None:
+            w.write(2, f"Container ID:\t{st.get('containerID', '')}\n")
+        w.write(2, f"Image:\t{c.get('image', '')}\n")
+        if st is not None:
+            w.write(2, f"Image ID:\t{st.get('imageID', '')}\n")
+        ports = [f"{p.get('containerPort')}/{p.get('protocol', 'TCP')}" for p in c.get("ports") or ()]
+        hosts = [f"{p.get('hostPort', 0)}/{p.get('protocol', 'TCP')}" for p in c.get("ports") or ()]
+        w.write(2, f"Ports:\t{', '.join(ports)}\n" if len(ports) > 1 else f"Port:\t{ports[0] if ports else '<none>'}\n")
+        w.write(2, f"Host Ports:\t{', '.join(hosts)}\n" if len(hosts) > 1 else f"Host Port:\t{hosts[0] if hosts else '<none>'}\n")
+        for title, key in (("Command", "command"), ("Args", "args")):
+            if c.get(key):
+                w.write(2, f"{title}:\n")
+                for item in c[key]:
+                    for line in str(item).split("\n"):
+                        w.write(3, f"{line}\n")
+        if st is not None:
+            _state(w, "State", st.get("state"))
+            if (st.get("lastState") or {}).get("terminated"):
+                _state(w, "Last State", st.get("lastState"))
+            w.write(2, f"Ready:\t{'True' if st.get('ready') else 'False'}\n")
+            w.write(2, f"Restart Count:\t{st.get('restartCount', 0)}\n")
+        res = c.get("resources") or {}
+        for title in ("limits", "requests"):
+            if res.get(title):
+                w.write(2, f"{title.capitalize()}:\n")
+                for name in sorted(res[title]):
+                    w.write(3, f"{name}:\t{res[title][name]}\n")
+        for title, key in (("Liveness", "livenessProbe"), ("Readiness", "readinessProbe"),
+                           ("Startup", "startupProbe")):
+            if c.get(key):
+                w.write(2, f"{title}:\t{_probe(c[key])}\n")
+        env = c.get("env") or []
+        w.write(2, f"Environment:{'' if env else chr(9) + '<none>'}\n")
+        for e in env:
+            if "valueFrom" in e:
+                w.write(3, f"{e.get('name')}:\t<set from valueFrom>\n")
+            else:
+                w.write(3, f"{e.get('name')}:\t{e.get('value', '')}\n")
+        mounts = c.get("volumeMounts") or []
+        w.write(2, f"Mounts:{'' if mounts else chr(9) + '<none>'}\n")
+        for m in sorted(mounts, key=lambda m: m.get("mountPath", "")):
+            w.write(3, f"{m.get('mountPath')} from {m.get('name')} ({'ro' if m.get('readOnly') else 'rw'})\n")
+
+
+def write_volumes(w: Writer, volumes: list | None, space: str) -> None:
+    if not volumes:
+        w.write(0, f"{space}Volumes:\t<none>\n")
+        return
+    w.write(0, f"{space}Volumes:\n")
+    for v in volumes:
+        w.write(1, f"{' ' if space else ''}{v.get('name')}:\n")
+        if "emptyDir" in v:
+            ed = v.get("emptyDir") or {}
+            w.write(2, "Type:\tEmptyDir (a temporary directory that shares a pod's lifetime)\n"
+                       f"    Medium:\t{ed.get('medium', '')}\n    SizeLimit:\t{ed.get('sizeLimit', '<unset>')}\n")
+        elif "hostPath" in v:
+            hp = v.get("hostPath") or {}
+            w.write(2, f"Type:\tHostPath (bare host directory volume)\n    Path:\t{hp.get('path', '')}\n"
+                       f"    HostPathType:\t{hp.get('type') or '<none>'}\n")
+        elif "configMap" in v:
+            w.write(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n"
+                       f"    Name:\t{(v.get('configMap') or {}).get('name', '')}\n    Optional:\tfalse\n")
+        elif "projected" in v:
+            w.write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n")
+        else:
+            w.write(1, "<unknown>\n")
+
+
+def qos_class(pod: dict) -> str:
+    """pkg/apis/core/v1/helper/qos GetPodQOS, for cpu and memory."""
+    requests: dict[str, Fraction] = {}
+    limits: dict[str, Fraction] = {}
+    guaranteed = True
+    spec = pod.get("spec") or {}
+    for c in (spec.get("containers") or []) + (spec.get("initContainers") or []):
+        res = c.get("resources") or {}
+        req = {k: parse_quantity(v).value for k, v in (res.get("requests") or {}).items()
+               if k in ("cpu", "memory")}
+        lim = {k: parse_quantity(v).value for k, v in (res.get("limits") or {}).items()
+               if k in ("cpu", "memory")}
+        for k, v in req.items():
+            if v:
+                requests[k] = requests.get(k, 0) + v
+        for k, v in lim.items():
+            if v:
+                limits[k] = limits.get(k, 0) + v
+        if set(k for k, v in lim.items() if v) != {"cpu", "memory"}:
+            guaranteed = False
+    if not requests and not limits:
+        return "BestEffort"
+    if guaranteed and requests == limits:
+        return "Guaranteed"
+    return "Burstable"
+
+
+# -- describers ----------------------------------------------------------------------
