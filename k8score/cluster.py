@@ -6,8 +6,9 @@
 ['node-1', 'node-2']
 
 Wiring (as in a kubeadm cluster): one etcd member, kube-apiserver (the only
-component holding the store), kube-scheduler, kube-controller-manager, and a
-kubelet (with a containerd-like CRI runtime) per worker node. Every component
+component holding the store), kube-scheduler, kube-controller-manager, and per
+worker node a kubelet (with a containerd-like CRI runtime) and a kube-proxy
+(iptables mode). Every component
 talks to the others only through the API server's list/watch/write API.
 """
 
@@ -26,6 +27,7 @@ from .etcd.etcdctl import etcdctl as _etcdctl
 from .kubectl import Kubectl
 from .kubelet import Kubelet
 from .livediagram import cluster_dot
+from .proxy import KubeProxy
 from .scheduler import Scheduler
 from .sim import Component, Loop
 
@@ -72,9 +74,11 @@ class Cluster:
         self.controller_manager = KubeControllerManager(self.loop, self.apiserver)
         capacity = {"cpu": str(node_cpu), "memory": str(node_memory), "pods": str(node_pods)}
         self.kubelets: dict[str, Kubelet] = {}
+        self.kube_proxies: dict[str, KubeProxy] = {}
         for i in range(1, nodes + 1):
             name = f"node-{i}"
             self.kubelets[name] = Kubelet(self.loop, self.apiserver, name, capacity=dict(capacity))
+            self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name)
         self._components: dict[str, Component] = {
             "kube-apiserver": self.apiserver,
             "etcd": self._etcd_member,
@@ -83,6 +87,7 @@ class Cluster:
         }
         for name, kubelet in self.kubelets.items():
             self._components[f"kubelet/{name}"] = kubelet
+            self._components[f"kube-proxy/{name}"] = self.kube_proxies[name]
         self._kubectl = Kubectl(self.api, lambda: self.loop.now)
         self._event_watch.start()
         for comp in self._components.values():

@@ -33,6 +33,7 @@ _CLASSES = [
     ("k8score.scheduler", "Scheduler"),
     ("k8score.controllers", "KubeControllerManager"),
     ("k8score.kubelet", "Kubelet"),
+    ("k8score.proxy", "KubeProxy"),
 ]
 
 # Not classes of their own (yet): the store is a library the API server owns, the
@@ -42,8 +43,6 @@ _STATIC = [
                   implemented=True, talks_to=""),
     ComponentSpec("cloud-controller-manager", "control-plane", ("nodes", "services"), ("nodes", "services/status"),
                   "对接云平台：节点生命周期、LoadBalancer、路由（尚未实现）", implemented=False),
-    ComponentSpec("kube-proxy", "node", ("services", "endpointslices"), (),
-                  "把 Service 翻译成节点上的转发规则（尚未实现）", implemented=False),
     ComponentSpec("container-runtime", "node", (), (), "容器运行时（containerd），kubelet 通过 CRI 调用它",
                   implemented=True, talks_to="kubelet"),
 ]

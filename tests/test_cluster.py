@@ -54,7 +54,8 @@ def test_events_appear_in_the_real_order(flow):
 def test_components_listed(flow):
     c, _ = flow
     assert c.components()[:4] == ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager"]
-    assert c.components()[4:] == ["kubelet/node-1", "kubelet/node-2", "kubelet/node-3"]
+    assert c.components()[4:] == ["kubelet/node-1", "kube-proxy/node-1", "kubelet/node-2", "kube-proxy/node-2",
+                                  "kubelet/node-3", "kube-proxy/node-3"]
 
 
 def _fingerprint(seed):

@@ -1,0 +1,235 @@
+"""kube-proxy: turns Services and their endpoints into this node's packet rules.
+
+``KubeProxy(loop, api, "node-1")`` is the component ``kube-proxy/node-1`` (plane
+``node``), in iptables mode (pkg/proxy/iptables/proxier.go). On start it
+
+- list+watches **Services** and **Endpoints** (upstream: EndpointSlices — k8score does not
+  serve them yet, see :mod:`.servicemap`), both through informers filtered like
+  upstream's (``!service.kubernetes.io/service-proxy-name``: Services another proxy
+  implements; ``!service.kubernetes.io/headless``), and its own **Node** (for the node's
+  address: ``--dst-type LOCAL`` is how NodePorts match);
+- tracks changes like ``ServiceChangeTracker`` / ``EndpointsChangeTracker``: a change
+  that leaves the service-port map or the endpoint list as it was (a status update, a
+  resync) is dropped and causes no sync;
+- waits until both informers have synced ("Not syncing iptables until Services and
+  Endpoints have been received from master"), then syncs once;
+- re-syncs through a :class:`~.runner.BoundedFrequencyRunner`: at most 2 syncs in a burst,
+  then one per ``minSyncPeriod`` (1 s), and at least every ``syncPeriod`` (30 s).
+
+A sync regenerates the whole ruleset with :func:`~.iptables.iptables_rules` (what
+``iptables-restore`` would load). kube-proxy writes no API objects: its output is the
+node's rules, which :meth:`rules` shows and :meth:`trace` walks. (Upstream also records
+one ``Starting`` Event for the node at start-up, its "birth cry"; not modelled.) Stopped, it
+leaves the last rules in place — traffic keeps flowing to the endpoints of the last sync.
+
+>>> p = KubeProxy(c.loop, c.apiserver, "node-1"); p.start()      # doctest: +SKIP
+>>> print(p.rules()); print(p.trace("10.244.1.5", "10.96.0.20", 80))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ..client import Client, SharedInformerFactory
+from ..client.meta import key_func
+from ..sim import Component
+from .iptables import DEFAULT_CLUSTER_CIDR, MASQUERADE_BIT, generate
+from .ruleset import RuleSet
+from .runner import BoundedFrequencyRunner
+from .servicemap import endpoints_map, service_ports
+from .trace import Trace, trace
+
+# pkg/proxy/apis/config/v1alpha1/defaults.go: IPTables.SyncPeriod 30s, IPTables.MinSyncPeriod 1s.
+# (Recent upstream uses syncPeriod to check a canary chain and re-syncs fully only hourly;
+# with nothing here to flush the rules behind kube-proxy's back, we simply re-sync.)
+SYNC_PERIOD = 30.0
+MIN_SYNC_PERIOD = 1.0
+# pkg/proxy/iptables/proxier.go: burstSyncs := 2
+BURST_SYNCS = 2
+# cmd/kube-proxy/app/server.go: noProxyName / noHeadlessEndpoints label requirements
+# (k8s.io/api/core/v1 well_known_labels.go: LabelServiceProxyName, IsHeadlessService)
+INFORMER_LABEL_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless"
+#: Entries kept in :attr:`KubeProxy.sync_log`.
+_SYNC_LOG_SIZE = 200
+
+
+@dataclass(frozen=True)
+class SyncRecord:
+    """One ``syncProxyRules`` run: when, why, and how big the result was."""
+
+    time: float
+    reasons: tuple[str, ...]
+    services: int          # service ports programmed
+    endpoints: int         # endpoints known (all service ports, ready or not)
+    ready_endpoints: int   # of which ready: the ones traffic is sent to
+    filter_rules: int
+    nat_rules: int
+    nat_chains: int
+
+    def __str__(self) -> str:
+        why = "; ".join(self.reasons) or "no change"
+        return (f"{self.time:8.3f}s  sync: {self.services} service ports, {self.endpoints} endpoints "
+                f"({self.ready_endpoints} ready) -> "
+                f"{self.filter_rules} filter + {self.nat_rules} nat rules, {self.nat_chains} nat chains  ({why})")
+
+
+class KubeProxy(Component):
+    kind = "kube-proxy"
+    plane = "node"
+    watches = ("services", "endpoints", "nodes")
+    writes = ()
+    summary = "每个节点上的网络代理：监听 Service 和 Endpoints，把它们翻译成本节点的 iptables 规则，让发往 ClusterIP/NodePort 的流量被 DNAT 到某个就绪的 Pod"
+
+    def __init__(self, loop: Any, api: Any, node_name: str, mode: str = "iptables", *,
+                 cluster_cidr: str | None = DEFAULT_CLUSTER_CIDR, sync_period: float = SYNC_PERIOD,
+                 min_sync_period: float = MIN_SYNC_PERIOD, masquerade_all: bool = False,
+                 masquerade_bit: int = MASQUERADE_BIT):
+        if mode != "iptables":
+            raise ValueError(f'unsupported proxy mode "{mode}": k8score implements "iptables" only')
+        super().__init__(f"kube-proxy/{node_name}", loop)
+        self.api = api
+        self.node_name = node_name
+        self.mode = mode
+        self.cluster_cidr = cluster_cidr
+        self.masquerade_all = masquerade_all
+        self.masquerade_bit = masquerade_bit
+        self.sync_period = sync_period
+        self.min_sync_period = min_sync_period
+        #: Every sync, oldest first (bounded): see :class:`SyncRecord`.
+        self.sync_log: list[SyncRecord] = []
+        #: ``-m recent`` state for ClientIP session affinity: ``(KUBE-SEP chain, client) -> time``.
+        self.recent: dict[tuple[str, str], float] = {}
+        #: Seeded from the loop: traces without an explicit rng are reproducible per seed.
+        self.rng = random.Random(loop.rng.getrandbits(32))
+        self.client: Client | None = None
+        self.factory: SharedInformerFactory | None = None
+        self.services: Any = None
+        self.endpoints: Any = None
+        self.nodes: Any = None
+        self._runner = BoundedFrequencyRunner(self, self._sync, min_sync_period, sync_period, BURST_SYNCS)
+        # what changed since the last sync: object -> (its state at the last sync, why)
+        self._pending: dict[str, tuple[Any, str]] = {}
+        self._text = ""
+        self._ruleset: RuleSet | None = None
+        self._initialized = False
+        self._init_scheduled = False
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def on_start(self) -> None:
+        self.client = Client(self.api, user="system:serviceaccount:kube-system:kube-proxy")
+        self.factory = SharedInformerFactory(self.client, self.loop)
+        self.services = self.factory.informer("services", label_selector=INFORMER_LABEL_SELECTOR)
+        self.endpoints = self.factory.informer("endpoints", label_selector=INFORMER_LABEL_SELECTOR)
+        self.nodes = self.factory.informer("nodes", field_selector=f"metadata.name={self.node_name}")
+        self.services.add_event_handler(
+            on_add=lambda s: self._changed("Service", None, s),
+            on_update=lambda o, n: self._changed("Service", o, n),
+            on_delete=lambda s: self._changed("Service", s, None))
+        self.endpoints.add_event_handler(
+            on_add=lambda e: self._changed("Endpoints", None, e),
+            on_update=lambda o, n: self._changed("Endpoints", o, n),
+            on_delete=lambda e: self._changed("Endpoints", e, None))
+        self._initialized = False
+        self._init_scheduled = True   # on_start checks once the informers have listed
+        self._pending = {}
+        self._runner.start()
+        self.factory.start()
+        self._maybe_initialize()
+
+    def on_stop(self) -> None:
+        # The rules stay in the kernel: traffic keeps flowing to the endpoints of the last
+        # sync — stale ones included — until kube-proxy is back.
+        if self.factory is not None:
+            self.factory.stop()
+
+    # -- public ---------------------------------------------------------------------------
+    def rules(self) -> str:
+        """The node's current rules, as ``iptables-save`` prints them (filter + nat)."""
+        return self._text
+
+    def ruleset(self) -> RuleSet:
+        """The current rules parsed (lazily, per chain) for the tracer."""
+        if self._ruleset is None:
+            self._ruleset = RuleSet.parse(self._text)
+        return self._ruleset
+
+    def local_ips(self) -> list[str]:
+        """This node's addresses (from its Node object), for ``--dst-type LOCAL``."""
+        node = self.nodes.get(self.node_name) if self.nodes is not None else None
+        addrs = ((node or {}).get("status") or {}).get("addresses") or ()
+        return [a["address"] for a in addrs if a.get("type") in ("InternalIP", "ExternalIP")]
+
+    def trace(self, src_ip: str, dst_ip: str, dst_port: int, protocol: str = "TCP",
+              rng: random.Random | None = None) -> Trace:
+        """Follow a new connection through this node's rules (see :func:`.trace.trace`)."""
+        return trace(self, src_ip, dst_ip, dst_port, protocol, rng or self.rng)
+
+    @property
+    def initialized(self) -> bool:
+        return self._initialized
+
+    # -- change tracking ----------------------------------------------------------------------
+    def _changed(self, kind: str, old: dict | None, new: dict | None) -> None:
+        """ServiceChangeTracker / EndpointsChangeTracker ``Update``.
+
+        Changes to one object accumulate: ``previous`` is its state at the last sync,
+        ``current`` its latest. When they are equal (a status-only update, or an add and
+        a delete between two syncs) nothing is pending for it and no sync is asked for.
+        """
+        obj = new if new is not None else old
+        key = f"{kind} {key_func(obj)}"
+        pending = self._pending.get(key)
+        previous = pending[0] if pending is not None else self._distil(kind, old)
+        current = self._distil(kind, new)
+        if previous == current:
+            self._pending.pop(key, None)
+            return
+        verb = "added" if old is None else "deleted" if new is None else "updated"
+        self._pending[key] = (previous, f"{key} {verb}" if pending is None else f"{key} changed")
+        if self._initialized:
+            self._runner.run()
+        elif not self._init_scheduled:  # an informer synced late (the API server was down)
+            self._init_scheduled = True
+            self.call_soon(self._maybe_initialize)
+
+    def _distil(self, kind: str, obj: dict | None) -> Any:
+        """What kube-proxy keeps of an object: its service ports, or its endpoints."""
+        if obj is None:
+            return [] if kind == "Service" else {}
+        if kind == "Service":
+            return service_ports([obj])
+        return endpoints_map([obj], self.node_name)
+
+    def _maybe_initialize(self) -> None:
+        self._init_scheduled = False
+        if self._initialized or not (self.services.has_synced and self.endpoints.has_synced):
+            return
+        # OnServiceSynced / OnEndpointSlicesSynced: sync unconditionally, once.
+        self._initialized = True
+        self._pending["initial"] = (None, "informers synced")
+        self._sync("initial")
+
+    # -- sync -------------------------------------------------------------------------------
+    def _sync(self, reason: str) -> None:
+        if not self._initialized:  # e.g. the periodic run while the API server was down
+            self._maybe_initialize()
+            return
+        sps = service_ports(self.services.list())
+        epmap = endpoints_map(self.endpoints.list(), self.node_name)
+        tables = generate(sps, epmap, cluster_cidr=self.cluster_cidr, masquerade_all=self.masquerade_all,
+                          masquerade_bit=self.masquerade_bit)
+        self._text = tables.render()
+        self._ruleset = None
+        reasons = tuple(why for _, why in self._pending.values()) or (reason,)
+        self._pending = {}
+        nat, filt = tables.chains["nat"], tables.chains["filter"]
+        self.sync_log.append(SyncRecord(
+            time=self.loop.now, reasons=reasons, services=len(sps),
+            endpoints=sum(len(v) for v in epmap.values()),
+            ready_endpoints=sum(1 for v in epmap.values() for e in v if e.ready),
+            filter_rules=sum(len(r) for r in filt.values()), nat_rules=sum(len(r) for r in nat.values()),
+            nat_chains=len(nat)))
+        if len(self.sync_log) > _SYNC_LOG_SIZE:
+            del self.sync_log[: len(self.sync_log) - _SYNC_LOG_SIZE]

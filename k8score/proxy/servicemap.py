@@ -1,0 +1,156 @@
+"""What kube-proxy distils from Services and Endpoints before it writes a single rule.
+
+Upstream keeps two maps, built by ``pkg/proxy/servicechangetracker.go``
+(``ServicePortName -> ServicePort``) and ``pkg/proxy/endpointschangetracker.go`` +
+``endpointslicecache.go`` (``ServicePortName -> []Endpoint``). Rule generation only ever
+reads those maps, so here they are plain functions of the API objects:
+
+- :func:`service_ports` — one :class:`ServicePort` per (Service, port), skipping what
+  kube-proxy never proxies (``pkg/proxy/util/utils.go: ShouldSkipService``: ExternalName
+  Services and headless ones, ``clusterIP: None``);
+- :func:`endpoints_map` — the endpoints of each service port, from **Endpoints** objects.
+
+Upstream consumes EndpointSlices (``discovery.k8s.io/v1``); k8score does not serve that
+resource yet, so the Endpoints the endpoints controller writes are read instead. They
+carry the same facts kube-proxy needs — address, port (matched to the Service port by
+name), protocol, ``nodeName`` (is the endpoint on this node?) and readiness
+(``addresses`` are ready, ``notReadyAddresses`` are not) — except "terminating", which
+EndpointSlices added and Endpoints cannot express.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# pkg/apis/core/v1/defaults.go / pkg/apis/core/types.go: DefaultClientIPServiceAffinitySeconds
+DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800
+
+
+@dataclass(frozen=True)
+class ServicePort:
+    """One port of one Service (upstream ``BaseServicePortInfo``)."""
+
+    namespace: str
+    name: str
+    port_name: str
+    protocol: str              # "TCP" | "UDP" | "SCTP"
+    cluster_ip: str
+    port: int
+    node_port: int = 0
+    external_ips: tuple[str, ...] = ()
+    session_affinity: bool = False
+    sticky_seconds: int = DEFAULT_CLIENT_IP_AFFINITY_SECONDS
+    external_policy_local: bool = False   # ExternalPolicyLocal(): only if externally accessible
+    internal_policy_local: bool = False
+
+    @property
+    def name_string(self) -> str:
+        """``ServicePortName.String()``: ``ns/name`` plus ``:port`` when the port is named."""
+        base = f"{self.namespace}/{self.name}"
+        return f"{base}:{self.port_name}" if self.port_name else base
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.namespace, self.name, self.port_name, self.protocol)
+
+    @property
+    def externally_accessible(self) -> bool:
+        """NodePort or external IPs (LoadBalancer ingress IPs are not modelled)."""
+        return self.node_port != 0 or bool(self.external_ips)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One backend of a service port (upstream ``BaseEndpointInfo``)."""
+
+    ip: str
+    port: int
+    ready: bool
+    node_name: str | None
+    is_local: bool
+
+    def __str__(self) -> str:  # net.JoinHostPort(ip, port)
+        return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
+
+
+def should_skip_service(svc: dict) -> bool:
+    """``pkg/proxy/util/utils.go: ShouldSkipService``."""
+    spec = svc.get("spec") or {}
+    if spec.get("type") == "ExternalName":
+        return True
+    ip = spec.get("clusterIP")
+    return not ip or ip == "None"
+
+
+def service_ports(services: list[dict]) -> list[ServicePort]:
+    """Every proxied service port, sorted by ``ServicePortName`` string then protocol.
+
+    Upstream iterates a Go map (random order); sorting keeps the generated rules stable.
+    """
+    out: list[ServicePort] = []
+    for svc in services:
+        if should_skip_service(svc):
+            continue
+        meta, spec = svc.get("metadata") or {}, svc.get("spec") or {}
+        affinity = spec.get("sessionAffinity") == "ClientIP"
+        sticky = (((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {})
+                  .get("timeoutSeconds") or DEFAULT_CLIENT_IP_AFFINITY_SECONDS)
+        external_ips = tuple(spec.get("externalIPs") or ())
+        for p in spec.get("ports") or ():
+            node_port = int(p.get("nodePort") or 0) if spec.get("type") in ("NodePort", "LoadBalancer") else 0
+            out.append(ServicePort(
+                namespace=meta.get("namespace") or "default", name=meta.get("name", ""),
+                port_name=p.get("name") or "", protocol=p.get("protocol") or "TCP",
+                cluster_ip=spec["clusterIP"], port=int(p["port"]), node_port=node_port,
+                external_ips=external_ips, session_affinity=affinity, sticky_seconds=int(sticky),
+                external_policy_local=spec.get("externalTrafficPolicy") == "Local" and bool(node_port or external_ips),
+                internal_policy_local=spec.get("internalTrafficPolicy") == "Local",
+            ))
+    out.sort(key=lambda sp: (sp.name_string, sp.protocol))
+    return out
+
+
+EndpointsMap = dict[tuple[str, str, str, str], list[Endpoint]]
+
+
+def endpoints_map(endpoints: list[dict], node_name: str) -> EndpointsMap:
+    """``(namespace, name, portName, protocol) -> endpoints``, each list sorted like upstream.
+
+    ``endpointslicecache.go`` sorts each service port's endpoints by their ``ip:port``
+    string ("to simplify diffing"), so ``10.244.1.10:80`` comes before ``10.244.1.2:80``;
+    the SEP chains and their probabilities follow that order. Duplicates (the same
+    ``ip:port`` in two subsets) collapse, ready winning over not ready.
+    """
+    out: dict[tuple[str, str, str, str], dict[str, Endpoint]] = {}
+    for ep in endpoints:
+        meta = ep.get("metadata") or {}
+        ns, name = meta.get("namespace") or "default", meta.get("name", "")
+        for subset in ep.get("subsets") or ():
+            groups = [(a, True) for a in subset.get("addresses") or ()] + \
+                     [(a, False) for a in subset.get("notReadyAddresses") or ()]
+            for port in subset.get("ports") or ():
+                key = (ns, name, port.get("name") or "", port.get("protocol") or "TCP")
+                bucket = out.setdefault(key, {})
+                for addr, ready in groups:
+                    ip, num = addr.get("ip"), int(port.get("port") or 0)
+                    if not ip or num <= 0:  # isValidEndpoint
+                        continue
+                    node = addr.get("nodeName")
+                    e = Endpoint(ip=ip, port=num, ready=ready, node_name=node, is_local=node == node_name)
+                    prev = bucket.get(str(e))
+                    if prev is None or (ready and not prev.ready):
+                        bucket[str(e)] = e
+    return {k: [v[s] for s in sorted(v)] for k, v in out.items()}
+
+
+def categorize(sp: ServicePort, eps: list[Endpoint]) -> tuple[list[Endpoint], list[Endpoint], bool]:
+    """``pkg/proxy/topology.go: CategorizeEndpoints`` without topology hints.
+
+    Returns ``(cluster endpoints, local endpoints, has any endpoints)``: ready endpoints
+    anywhere for ``Cluster`` policy, ready endpoints on this node for ``Local``. (Upstream
+    falls back to serving-but-terminating endpoints when none is ready; Endpoints objects
+    cannot say "terminating", so that fallback never applies here.)
+    """
+    ready = [e for e in eps if e.ready]
+    local = [e for e in ready if e.is_local] if (sp.external_policy_local or sp.internal_policy_local) else []
+    return ready, local, bool(ready)
