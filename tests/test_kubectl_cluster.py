@@ -3,30 +3,9 @@
 import pytest
 
 from k8score import Cluster
+from k8score.cli import NGINX_DEPLOYMENT
 
-NGINX = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx-deployment
-  labels:
-    app: nginx
-spec:
-  replicas: 3
-  selector:
-    matchLabels:
-      app: nginx
-  template:
-    metadata:
-      labels:
-        app: nginx
-    spec:
-      containers:
-      - name: nginx
-        image: nginx:1.14.2
-        ports:
-        - containerPort: 80
-"""
+NGINX = NGINX_DEPLOYMENT  # the official example, as `k8score demo` applies it
 
 
 @pytest.fixture(scope="module")

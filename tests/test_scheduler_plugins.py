@@ -12,7 +12,7 @@ from k8score.scheduler.plugins import (BalancedAllocation, NodeAffinity, NodeNam
                                        NodeUnschedulable, TaintToleration, build_profile)
 from k8score.scheduler.plugins.helper import default_normalize_score
 from k8score.scheduler.resources import DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST, pod_requests
-from k8score.scheduler.taints import tolerates
+from k8score.api.taints import tolerates
 from k8score.scheduler.testing import make_node, make_pod, taint, toleration
 
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from k8score.scheduler import (Algorithm, CycleState, FitError, Framework, SchedulerCache, Snapshot,
                                default_profile)
-from k8score.scheduler.taints import tolerations_tolerate
+from k8score.api.taints import tolerations_tolerate
 from k8score.scheduler.testing import make_node, make_pod, taint, toleration
 
 EFFECTS = st.sampled_from(["NoSchedule", "NoExecute", "PreferNoSchedule"])

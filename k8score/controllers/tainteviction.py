@@ -14,24 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.taints import tolerates
 from ..client.errors import ApiError
 from ..client.meta import key_func, split_key
 from ..sim.clock import parse
 from .base import Controller
-
-
-def tolerates(toleration: dict, taint: dict) -> bool:
-    """k8s.io/api/core/v1/toleration.go ``ToleratesTaint``."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != taint.get("effect"):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != taint.get("key"):
-        return False
-    op = toleration.get("operator") or "Equal"
-    if op == "Exists":
-        return True
-    return op == "Equal" and (toleration.get("value") or "") == (taint.get("value") or "")
 
 
 def eviction_time(pod: dict, taints: list[dict]) -> float | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..events import ActionType, ClusterEvent
 from ..interface import FilterPlugin
 from ..status import Status
-from ..taints import NO_SCHEDULE, TAINT_NODE_UNSCHEDULABLE, tolerations_tolerate
+from ...api.taints import NO_SCHEDULE, TAINT_NODE_UNSCHEDULABLE, tolerations_tolerate
 
 # node_unschedulable.go: ErrReasonUnschedulable
 ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ..events import ActionType, ClusterEvent
 from ..interface import MAX_NODE_SCORE, FilterPlugin, PreScorePlugin, ScorePlugin
 from ..status import Status
-from ..taints import PREFER_NO_SCHEDULE, do_not_schedule, find_untolerated, tolerations_tolerate
+from ...api.taints import PREFER_NO_SCHEDULE, do_not_schedule, find_untolerated, tolerations_tolerate
 from .helper import default_normalize_score
 
 _PRE_SCORE_KEY = "PreScoreTaintToleration"
