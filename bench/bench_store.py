@@ -37,44 +37,51 @@ def bench_puts(n: int, prefixes: list[str]) -> tuple[float, Store, int]:
     keys = [f"/registry/pods/default/web-{i:04d}" for i in range(1000)]
     value = '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web"}}'
     put = s.put
-    t0 = time.perf_counter()
-    for i in range(n):
-        put(keys[i % 1000], value)
-    dt = time.perf_counter() - t0
-    return n / dt, s, seen[0]
+    # CPU time of this process, best of 3 rounds: the machine may be shared, and the
+    # question is what one core sustains.
+    best = float("inf")
+    rounds = 3
+    for _ in range(rounds):
+        t0 = time.process_time()
+        for i in range(n // rounds):
+            put(keys[i % 1000], value)
+        best = min(best, time.process_time() - t0)
+    return (n // rounds) / best, s, seen[0]
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300_000
     rate, s, delivered = bench_puts(n, ALL_PODS)
     print(f"store puts/s with 10 prefix watchers: {rate:.0f}")
-    print(f"  ({n} puts over 1000 keys, {delivered} watch responses delivered)")
+    print(f"  ({n} puts over 1000 keys in 3 rounds, {delivered} watch responses delivered)")
     rate, s, delivered = bench_puts(n, MIXED)
     print(f"store puts/s with 10 prefix watchers, 5 of them matching: {rate:.0f}")
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = s.range("/registry/pods/", prefix_end("/registry/pods/"))
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     print(f"range of {r.count} keys (latest): {1000 * (t1 - t0):.2f} ms")
 
     past = s.revision - 5000
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = s.range("/registry/pods/", prefix_end("/registry/pods/"), revision=past)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     print(f"range of {r.count} keys at revision {past}: {1000 * (t1 - t0):.2f} ms")
 
     got = []
     start = s.revision - 50_000
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     w = s.watch("/registry/pods/", prefix_end("/registry/pods/"), start_revision=start,
                 callback=got.append)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     w.cancel()
-    print(f"watch replay of {len(got)} revisions: {1000 * (t1 - t0):.1f} ms")
+    n_events = sum(len(r.events) for r in got)
+    print(f"watch replay of {n_events} events in {len(got)} responses: "
+          f"{1000 * (t1 - t0):.1f} ms")
 
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     s.compact(s.revision - 1000)
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     print(f"compaction keeping the last 1000 revisions: {1000 * (t1 - t0):.1f} ms")
 
 

@@ -142,3 +142,15 @@ def test_a_key_lives_exactly_until_its_lease_deadline(ttls, steps):
                 assert r.ttl == max(int(t - now - 0.001), 0)
             else:
                 assert r.ttl == -1
+
+
+def test_lease_ids_skip_one_per_request_like_etcds_request_id_generator():
+    s = Store()
+    a = s.lease_grant(60).id
+    b = s.lease_grant(60).id          # a grant takes an id for the lease and one for raft
+    s.put("k", "v")                   # raft request
+    s.range("k")                      # linearizable read: a read-index request
+    s.range("k", serializable=True)   # served locally: no id
+    s.lease_timetolive(a)             # answered by the leader: no id
+    c = s.lease_grant(60).id
+    assert (b - a, c - b) == (2, 4)

@@ -273,6 +273,10 @@ def test_compaction_keeps_latest_versions_and_rejects_older_reads():
 
 def test_compaction_errors():
     s = Store()
+    s.compact(0)                # etcd starts below any revision: compacting 0 is allowed once
+    with pytest.raises(EtcdError) as e:
+        s.compact(0)
+    assert str(e.value) == COMPACTED
     s.put("a", "1")
     s.compact(2)
     for rev, msg in ((2, COMPACTED), (1, COMPACTED), (3, FUTURE)):
@@ -286,8 +290,11 @@ def test_compaction_drops_history_memory():
     for i in range(100):
         s.put("k", str(i))
     s.delete_range("k")
-    s.compact(s.revision)
-    assert "k" not in s._hist and s._all_keys == []
+    s.compact(s.revision)         # the tombstone at the compaction revision is kept...
+    assert [kv.version for kv in s._hist["k"]] == [0]
+    s.put("other", "x")
+    s.compact(s.revision)         # ...until a later compaction passes it
+    assert "k" not in s._hist and s._all_keys == ["other"]
 
 
 # -- model-based -------------------------------------------------------------------

@@ -17,11 +17,22 @@ GLOBAL = {
     "user": "str", "password": "str", "discovery-srv": "str", "discovery-srv-name": "str",
     "help": "bool",
 }
-SHORT = {"w": "write-out", "h": "help"}
+SHORT = {"w": "write-out", "h": "help", "d": "discovery-srv"}
 
 
 class Exit(Exception):
-    """etcdctl's ExitWithError: prints ``Error: <msg>`` and stops."""
+    """etcdctl's ExitWithError: prints ``Error: <msg>`` and stops.
+
+    ``before`` holds lines printed ahead of the error (a usage text, say).
+    """
+
+    def __init__(self, msg: str, before: list[str] | None = None):
+        super().__init__(msg)
+        self.before = before or []
+
+
+class FlagError(Exit):
+    """A command line cobra/pflag rejects: cobra prints the usage too."""
 
 
 def suggest(typed: str, names) -> str:
@@ -44,7 +55,8 @@ def _distance(a: str, b: str) -> int:
 
 
 # -- flag parsing (spf13/pflag semantics) ------------------------------------------
-def find_command(args, groups):
+def find_command(args):
+    """The first two positional words (a command and maybe a subcommand)."""
     words = []
     i = 0
     while i < len(args):
@@ -60,7 +72,7 @@ def find_command(args, groups):
                 i += 1
         else:
             words.append(a)
-            if len(words) == 2 or words[0] not in groups:
+            if len(words) == 2:
                 break
         i += 1
     return tuple(words)
@@ -78,7 +90,7 @@ def parse(args, spec, shorts):
             name, eq, val = a[2:].partition("=")
             kind = spec.get(name)
             if kind is None:
-                raise Exit(f"unknown flag: --{name}")
+                raise FlagError(f"unknown flag: --{name}")
             label = f"--{name}"
             short = next((s for s, n in shorts.items() if n == name), None)
             if short:
@@ -88,7 +100,7 @@ def parse(args, spec, shorts):
             else:
                 if not eq:
                     if i + 1 >= len(args):
-                        raise Exit(f"flag needs an argument: --{name}")
+                        raise FlagError(f"flag needs an argument: --{name}")
                     i += 1
                     val = args[i]
                 flags[name] = _convert(val, kind, label)
@@ -96,7 +108,7 @@ def parse(args, spec, shorts):
             c = a[1]
             name = shorts.get(c)
             if name is None:
-                raise Exit(f"unknown shorthand flag: {c!r} in {a}")
+                raise FlagError(f"unknown shorthand flag: {c!r} in {a}")
             kind = spec[name]
             rest = a[2:]
             label = f"-{c}, --{name}"
@@ -107,7 +119,7 @@ def parse(args, spec, shorts):
                     rest = rest[1:]
                 if not rest:
                     if i + 1 >= len(args):
-                        raise Exit(f"flag needs an argument: {c!r} in -{c}")
+                        raise FlagError(f"flag needs an argument: {c!r} in -{c}")
                     i += 1
                     rest = args[i]
                 flags[name] = _convert(rest, kind, label)
@@ -122,7 +134,7 @@ def _parse_bool(val, label):
         return True
     if val in ("0", "f", "F", "FALSE", "false", "False"):
         return False
-    raise Exit(f'invalid argument "{val}" for "{label}" flag: '
+    raise FlagError(f'invalid argument "{val}" for "{label}" flag: '
                 f'strconv.ParseBool: parsing "{val}": invalid syntax')
 
 
@@ -132,7 +144,7 @@ def _convert(val, kind, label):
     try:
         return go_parse_int(val, 0)
     except BadInt as e:
-        raise Exit(f'invalid argument "{val}" for "{label}" flag: {e}') from None
+        raise FlagError(f'invalid argument "{val}" for "{label}" flag: {e}') from None
 
 
 class BadInt(Exception):
@@ -167,10 +179,13 @@ def go_parse_int(s: str, base: int) -> int:
 
 
 class Ctx:
-    __slots__ = ("store", "flags", "fmt", "out", "is_hex")
+    """One command run: the store, parsed flags, output format, stdin and the output lines."""
 
-    def __init__(self, store, flags, fmt, out):
+    __slots__ = ("store", "flags", "fmt", "out", "is_hex", "stdin")
+
+    def __init__(self, store, flags, fmt, out, stdin=""):
         self.store = store
+        self.stdin = stdin
         self.flags = flags
         self.fmt = fmt
         self.out = out
@@ -188,4 +203,4 @@ class Ctx:
         elif self.fmt == "fields":
             self.out.extend(fields_lines)
         else:
-            raise Exit(f"{self.fmt} is not supported as output format")
+            raise Exit(f"{self.fmt} not supported as output format")

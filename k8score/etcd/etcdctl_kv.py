@@ -98,6 +98,7 @@ def get_op(f, args) -> OpGet:
                count_only=f("count-only", False), keys_only=f("keys-only", False))
     op.sort_order = _ORDERS[order.upper()]
     op.sort_target = _TARGETS[target.upper()]
+    op.serializable = consistency == "s"
     return op
 
 
@@ -143,7 +144,8 @@ def get(c: Ctx, args):
     op = get_op(c.f, args)
     r = c.store.range(op.key, op.range_end, limit=op.limit, revision=op.revision,
                       count_only=op.count_only, keys_only=op.keys_only,
-                      sort_order=op.sort_order, sort_target=op.sort_target)
+                      sort_order=op.sort_order, sort_target=op.sort_target,
+                      serializable=op.serializable)
     # etcdctl checks these after the request has been answered
     if op.count_only and c.fmt != "fields":
         raise Exit("--count-only is only for `--write-out=fields`")
@@ -187,10 +189,9 @@ def watch(c: Ctx, args):
                       callback=responses.append)
     w.cancel()
     for resp in responses:
-        if resp.canceled:
+        if resp.canceled:   # printWatchCh: note on stderr, the response is still displayed
             c.out.append("watch was canceled (etcdserver: mvcc: required revision has been "
                          "compacted)")
-            raise Exit("watch is canceled by the server")
         if c.fmt == "simple":
             for e in resp.events:
                 c.out.append(e.type)
@@ -199,5 +200,9 @@ def watch(c: Ctx, args):
                 c.out.extend(P.simple_kv(e.kv, False, c.is_hex))
         elif c.fmt == "json":
             c.out.append(P.to_json(P.watch_obj(resp)))
+        elif c.fmt == "fields":
+            c.out.extend(P.fields_watch(resp))
         else:
-            raise Exit(f"{c.fmt} is not supported as output format")
+            raise Exit(f"{c.fmt} not supported as output format")
+        if resp.canceled:
+            raise Exit("watch is canceled by the server")

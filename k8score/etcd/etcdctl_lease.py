@@ -24,7 +24,7 @@ def lease_grant(c: Ctx, args):
     try:
         r = c.store.lease_grant(ttl)
     except EtcdError as e:
-        raise Exit(f"failed to grant lease ({e})\n") from None
+        raise Exit(f"failed to grant lease ({e})") from None
     c.emit([f"lease {r.id:016x} granted with TTL({r.ttl}s)"], P.grant_obj(r), P.fields_lease(r))
 
 
@@ -35,7 +35,7 @@ def lease_revoke(c: Ctx, args):
     try:
         r = c.store.lease_revoke(lid)
     except EtcdError as e:
-        raise Exit(f"failed to revoke lease ({e})\n") from None
+        raise Exit(f"failed to revoke lease ({e})") from None
     c.emit([f"lease {lid:016x} revoked"], P.revoke_obj(r), P.fields_header(r.header))
 
 

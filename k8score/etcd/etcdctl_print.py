@@ -90,6 +90,27 @@ def delete_obj(r) -> dict:
     return out
 
 
+def txn_obj(r) -> dict:
+    """pb.TxnResponse; each ResponseOp is a oneof, which Go's encoder shows as "Response"."""
+    out = {"header": header_obj(r.header)}
+    if r.succeeded:
+        out["succeeded"] = True
+    ops = []
+    for sub in r.responses:
+        name = type(sub).__name__
+        if name == "PutResponse":
+            ops.append({"Response": {"response_put": put_obj(sub)}})
+        elif name == "RangeResponse":
+            ops.append({"Response": {"response_range": range_obj(sub)}})
+        elif name == "DeleteRangeResponse":
+            ops.append({"Response": {"response_delete_range": delete_obj(sub)}})
+        else:
+            ops.append({"Response": {"response_txn": txn_obj(sub)}})
+    if ops:
+        out["responses"] = ops
+    return out
+
+
 def _embedded_header(h) -> dict:
     # clientv3's lease responses embed *pb.ResponseHeader: its fields are inlined.
     return header_obj(h)
@@ -137,7 +158,7 @@ def event_obj(e) -> dict:
 
 def watch_obj(r) -> dict:
     """clientv3.WatchResponse: exported Go field names, no json tags."""
-    return {"Header": header_obj(r.header), "Events": [event_obj(e) for e in r.events] or None,
+    return {"Header": header_obj(r.header), "Events": [event_obj(e) for e in r.events],
             "CompactRevision": r.compact_revision, "Canceled": r.canceled,
             "Created": r.created}
 
@@ -213,7 +234,17 @@ def fields_del(r) -> list[str]:
     return out
 
 
-def fields_lease(r, ttl_only=False) -> list[str]:
+def fields_watch(r) -> list[str]:
+    out = fields_header(r.header)
+    for e in r.events:
+        out.append(f'"Type" : {e.type}')
+        if e.prev_kv is not None:
+            out += fields_kv(e.prev_kv, "Prev")
+        out += fields_kv(e.kv)
+    return out
+
+
+def fields_lease(r) -> list[str]:
     return fields_header(r.header) + [f'"ID" : {r.id}', f'"TTL" : {r.ttl}']
 
 

@@ -46,11 +46,14 @@ class Lessor:
         prefix = (MEMBER_ID & 0xFFFF) << _SUFFIX_BITS
         ts = (_EPOCH_MS + int(now * 1000) + seed * 7919) & ((1 << _TS_BITS) - 1)
         self._id_prefix = prefix
-        self._id_suffix = ts << _CNT_BITS
+        self._id_base = ts << _CNT_BITS
+        # Every raft request and linearizable read takes the next id from the same
+        # generator (etcdserver reqIDGen), so lease ids skip one per such request.
+        self._reqs = 0
 
     def _next_id(self) -> int:
-        self._id_suffix += 1
-        lid = self._id_prefix | (self._id_suffix & ((1 << _SUFFIX_BITS) - 1))
+        self._reqs += 1
+        lid = self._id_prefix | ((self._id_base + self._reqs) & ((1 << _SUFFIX_BITS) - 1))
         return lid & ((1 << 63) - 1)
 
     def lease_grant(self, ttl: int, id: int = 0) -> LeaseGrantResponse:
@@ -71,6 +74,7 @@ class Lessor:
 
     def lease_revoke(self, id: int) -> LeaseRevokeResponse:
         """Revoke: delete every attached key in one revision, then forget the lease."""
+        self._reqs += 1
         lease = self._leases.get(id)
         if lease is None:
             raise EtcdError(ERR_LEASE_NOT_FOUND)
@@ -119,6 +123,7 @@ class Lessor:
         due.sort(key=lambda lease: (lease.deadline, lease.id))
         for lease in due:
             if lease.id in self._leases:
+                self._reqs += 1     # the leader proposes a LeaseRevoke
                 self._revoke(lease)
 
     def _attach(self, lid: int, key: str) -> None:

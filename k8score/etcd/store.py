@@ -26,11 +26,11 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 
 from .lease import Lessor
-from .txn import OpDelete, OpGet, OpPut, OpTxn, check_txn
+from .txn_apply import TxnApplier
 from .types import (ERR_COMPACTED, ERR_EMPTY_KEY, ERR_FUTURE_REV, ERR_KEY_NOT_FOUND,
                     ERR_LEASE_NOT_FOUND, ERR_LEASE_PROVIDED, ERR_VALUE_PROVIDED,
                     CompactionResponse, DeleteRangeResponse, EtcdError, Header, KeyValue,
-                    PutResponse, RangeResponse, TxnResponse)
+                    PutResponse, RangeResponse)
 from .watch import WatchHub
 
 
@@ -42,7 +42,7 @@ _SORT_ATTRS = {"key": "key", "version": "version", "create": "create_revision",
                "mod": "mod_revision", "value": "value"}
 
 
-class Store(WatchHub, Lessor):
+class Store(TxnApplier, WatchHub, Lessor):
     """An etcd member's keyspace: KV, Txn, Watch, Lease and Compact, applied synchronously.
 
     ``seed`` fixes the lease id generator; ``now`` is the owner's clock at creation
@@ -52,6 +52,7 @@ class Store(WatchHub, Lessor):
     def __init__(self, seed: int = 0, now: float = 0.0):
         self.revision = 1           # a fresh etcd starts at revision 1
         self.compact_revision = 0
+        self._compacted = False
         self._live: dict[str, KeyValue] = {}
         self._hist: dict[str, list[KeyValue]] = {}
         self._live_keys: list[str] = []
@@ -64,15 +65,19 @@ class Store(WatchHub, Lessor):
     # -- reads ----------------------------------------------------------------
     def range(self, key: str, range_end: str | None = None, limit: int = 0, revision: int = 0,
               count_only: bool = False, keys_only: bool = False, sort_order: str = "none",
-              sort_target: str = "key") -> RangeResponse:
+              sort_target: str = "key", serializable: bool = False) -> RangeResponse:
         """Range: one key, or [key, range_end) ("\\0" = no upper bound), at ``revision`` (0 = now).
 
         ``count`` is the number of matching keys whatever ``limit`` says; ``more`` tells
         that ``limit`` cut the list. ``sort_order`` "none" | "ascend" | "descend" by
         ``sort_target`` "key" | "version" | "create" | "mod" | "value" (keys ascend otherwise).
+        ``serializable`` only changes bookkeeping (a linearizable read takes a request id,
+        which shows in later lease ids); a single member always answers from its own state.
         """
         if not key:
             raise EtcdError(ERR_EMPTY_KEY)
+        if not serializable:
+            self._reqs += 1     # a linearizable read asks the leader for its read index
         if sort_order != "none" or sort_target != "key":
             return self._sorted_range(key, range_end, limit, revision, count_only, keys_only,
                                       sort_order, sort_target)
@@ -87,8 +92,12 @@ class Store(WatchHub, Lessor):
 
     def _sorted_range(self, key, range_end, limit, revision, count_only, keys_only, order,
                       target) -> RangeResponse:
-        return self._sorted(self.range(key, range_end, 0, revision, count_only, keys_only),
-                            limit, order, target)
+        r = self._sorted(self.range(key, range_end, 0, revision, count_only, serializable=True),
+                         limit, order, target)
+        if keys_only:   # apply.go strips values after sorting
+            r.kvs = [KeyValue(kv.key, "", kv.create_revision, kv.mod_revision, kv.version,
+                              kv.lease) for kv in r.kvs]
+        return r
 
     @staticmethod
     def _sorted(r: RangeResponse, limit, order, target) -> RangeResponse:
@@ -106,7 +115,8 @@ class Store(WatchHub, Lessor):
             return RangeResponse(r.header, kvs[:limit], r.count, True)
         return RangeResponse(r.header, kvs, r.count, False)
 
-    def _range(self, key, range_end, limit, revision, count_only, keys_only, header_rev):
+    def _range(self, key, range_end, limit, revision, count_only, keys_only, header_rev,
+               header=Header):
         kvs, count = self._read(key, range_end, revision, limit)
         more = False
         if count_only:
@@ -118,7 +128,7 @@ class Store(WatchHub, Lessor):
             if keys_only:
                 kvs = [KeyValue(kv.key, "", kv.create_revision, kv.mod_revision, kv.version,
                                 kv.lease) for kv in kvs]
-        return RangeResponse(Header(header_rev), kvs, count, more)
+        return RangeResponse(header(header_rev), kvs, count, more)
 
     def _read(self, key, range_end, revision, limit):
         """(kvs, count) of the range at ``revision`` (0 = latest); kvs may be cut to ``limit``."""
@@ -164,6 +174,7 @@ class Store(WatchHub, Lessor):
         """Put: always a new revision, even when the value does not change."""
         if not key:
             raise EtcdError(ERR_EMPTY_KEY)
+        self._reqs += 1
         old = self._live.get(key)
         if ignore_value or ignore_lease:
             value, lease = self._ignored(old, value, lease, ignore_value, ignore_lease)
@@ -240,6 +251,7 @@ class Store(WatchHub, Lessor):
         """DeleteRange: all matching keys go in ONE revision; nothing matching, no new revision."""
         if not key:
             raise EtcdError(ERR_EMPTY_KEY)
+        self._reqs += 1
         keys = self._live_range(key, range_end)
         if not keys:
             return DeleteRangeResponse(Header(self.revision), 0, [])
@@ -264,124 +276,28 @@ class Store(WatchHub, Lessor):
         if self._watchers:
             self._notify(rev, changes, tuple(prevs))
 
-    # -- transactions ---------------------------------------------------------
-    def txn(self, compare=(), success=(), failure=()) -> TxnResponse:
-        """Txn: if every compare holds run ``success`` else ``failure``, atomically.
-
-        All writes share one new revision; a txn that writes nothing keeps the revision.
-        """
-        compare, success, failure = list(compare), list(success), list(failure)
-        check_txn(compare, success, failure)
-        # Every lease a branch would use must exist before anything is applied
-        # (etcd's checkRequestPut runs over the branch that will be taken).
-        # Every compare, nested ones included, sees the keyspace as it was before the
-        # txn (txn.go compareToPath): the branches to take are fixed up front.
-        path = self._path(compare, success, failure)
-        ok = path[0]
-        branch = success if ok else failure
-        self._precheck(branch, iter(path[1:]))
-        rev = self.revision + 1
-        changes: list[KeyValue] = []
-        prevs: list[KeyValue | None] = []
-        responses = self._run_ops(branch, rev, changes, prevs, iter(path[1:]))
-        if changes:
-            self._commit(rev, changes, prevs)
-        return TxnResponse(Header(self.revision), ok, responses)
-
-    def _path(self, compare, success, failure) -> list[bool]:
-        ok = self._compare_all(compare)
-        path = [ok]
-        for op in success if ok else failure:
-            if isinstance(op, OpTxn):
-                path.extend(self._path(op.compare, op.success, op.failure))
-        return path
-
-    def _compare_all(self, compare) -> bool:
-        for c in compare:
-            if not c.range_end:
-                if not c.matches(self._live.get(c.key)):
-                    return False
-                continue
-            kvs = [self._live[k] for k in self._live_range(c.key, c.range_end)]
-            if not kvs:
-                if c.target == "value" or not c.matches(None):
-                    return False
-            elif not all(c.matches(kv) for kv in kvs):
-                return False
-        return True
-
-    def _precheck(self, ops, path) -> None:
-        """Fail before applying anything: missing leases, bad read revisions (txn.go checkRequests)."""
-        for op in ops:
-            if isinstance(op, OpGet):
-                if op.revision > self.revision:
-                    raise EtcdError(ERR_FUTURE_REV)
-                if 0 < op.revision < self.compact_revision:
-                    raise EtcdError(ERR_COMPACTED)
-            elif isinstance(op, OpPut):
-                if op.lease and op.lease not in self._leases:
-                    raise EtcdError(ERR_LEASE_NOT_FOUND)
-                if op.ignore_value or op.ignore_lease:
-                    self._ignored(self._live.get(op.key), op.value, op.lease, op.ignore_value,
-                                  op.ignore_lease)
-            elif isinstance(op, OpTxn):
-                self._precheck(op.success if next(path) else op.failure, path)
-
-    def _run_ops(self, ops, rev, changes, prevs, path) -> list:
-        out = []
-        for op in ops:
-            if isinstance(op, OpPut):
-                old = self._live.get(op.key)
-                value, lease = op.value, op.lease
-                if op.ignore_value or op.ignore_lease:
-                    value, lease = self._ignored(old, value, lease, op.ignore_value,
-                                                 op.ignore_lease)
-                changes.append(self._put(op.key, value, lease, rev, old))
-                prevs.append(old)
-                out.append(PutResponse(Header(rev), old if op.prev_kv else None))
-            elif isinstance(op, OpGet):
-                # Reads inside a txn see the txn's own earlier writes (storeTxnWrite.Range).
-                out.append(self._read_in_txn(op, rev if changes else rev - 1))
-            elif isinstance(op, OpDelete):
-                keys = self._live_range(op.key, op.range_end)
-                tombs, olds = self._delete_keys(keys, rev)
-                changes.extend(tombs)
-                prevs.extend(olds)
-                at = rev if changes else rev - 1
-                out.append(DeleteRangeResponse(Header(at), len(keys),
-                                               olds if op.prev_kv else []))
-            else:
-                ok = next(path)
-                sub = self._run_ops(op.success if ok else op.failure, rev, changes, prevs, path)
-                at = rev if changes else rev - 1
-                out.append(TxnResponse(Header(at), ok, sub))
-        return out
-
-    def _read_in_txn(self, op: OpGet, at: int) -> RangeResponse:
-        if not op.key:
-            raise EtcdError(ERR_EMPTY_KEY)
-        revision = 0 if op.revision <= 0 or op.revision == at else op.revision
-        if op.sort_order != "none" or op.sort_target != "key":
-            return self._sorted(self._range(op.key, op.range_end, 0, revision, op.count_only,
-                                            op.keys_only, at), op.limit, op.sort_order,
-                                op.sort_target)
-        return self._range(op.key, op.range_end, op.limit, revision, op.count_only,
-                           op.keys_only, at)
-
     # -- compaction -----------------------------------------------------------
     def compact(self, revision: int) -> CompactionResponse:
         """Compact: drop every version superseded at ``revision``; later reads below it fail."""
-        if revision <= self.compact_revision:
+        self._reqs += 1
+        # etcd's compactMainRev starts at -1, so compacting at 0 once is a harmless no-op.
+        floor = self.compact_revision if self.compact_revision or self._compacted else -1
+        if revision <= floor:
             raise EtcdError(ERR_COMPACTED)
         if revision > self.revision:
             raise EtcdError(ERR_FUTURE_REV)
+        self._compacted = True
+        if revision == 0:
+            return CompactionResponse(Header(self.revision))
         self.compact_revision = revision
         gone = []
         for key, h in self._hist.items():
             i = bisect_right(h, revision, key=_mod_rev) - 1
             if i < 0:
                 continue
-            if h[i].version == 0:   # a tombstone at or below the compaction point goes too
+            if h[i].version == 0 and h[i].mod_revision < revision:
+                # A tombstone below the compaction point goes too; one AT it stays, so a
+                # watch from that revision still sees the delete (etcd PR #18274, in 3.5.16).
                 i += 1
             if i:
                 del h[:i]
@@ -392,10 +308,9 @@ class Store(WatchHub, Lessor):
         if gone:
             gone_set = set(gone)
             self._all_keys = [k for k in self._all_keys if k not in gone_set]
-        # Watch replay needs changes from ``revision`` on; deletions at it were compacted.
+        # Watch replay needs every change from ``revision`` on.
         del self._log[:revision - self._log_base]
         self._log_base = revision
-        self._log[0] = tuple(kv for kv in self._log[0] if kv.version)
         return CompactionResponse(Header(self.revision))
 
     def _changes(self, rev: int) -> tuple:

@@ -24,7 +24,7 @@ _RESULTS = ("=", "!=", "<", ">")
 
 
 class Compare:
-    """One guard of a txn: ``target`` of ``key`` (or of every key in [key, range_end)) ``result`` value.
+    """One guard of a txn: ``target`` of ``key`` (or of each key in [key, range_end)) vs value.
 
     target: "value" | "version" | "create" | "mod" | "lease"; result: "=" | "!=" | "<" | ">".
     A missing key compares as version/create/mod/lease 0; a value compare on a
@@ -115,11 +115,12 @@ class OpPut:
 
 class OpGet:
     __slots__ = ("key", "range_end", "limit", "revision", "count_only", "keys_only",
-                 "sort_order", "sort_target")
+                 "sort_order", "sort_target", "serializable")
 
     def __init__(self, key: str, range_end: str | None = None, limit: int = 0, revision: int = 0,
                  count_only: bool = False, keys_only: bool = False, sort_order: str = "none",
-                 sort_target: str = "key"):
+                 sort_target: str = "key", serializable: bool = False):
+        self.serializable = serializable
         self.sort_order = sort_order
         self.sort_target = sort_target
         self.key = key
@@ -173,6 +174,14 @@ def check_txn(compare, success, failure) -> None:
             raise TypeError(f"not a txn op: {op!r}")
     _check_intervals(success)
     _check_intervals(failure)
+
+
+def is_serializable_read(success, failure) -> bool:
+    """isTxnReadonly and isTxnSerializable (v3_server.go): only serializable gets, if any.
+
+    Such a txn is answered locally; any other takes an id for raft or a read index.
+    """
+    return all(isinstance(op, OpGet) and op.serializable for op in (*success, *failure))
 
 
 def _in_range(key: str, start: str, end: str | None) -> bool:

@@ -109,6 +109,15 @@ class Header:
         return f"Header(revision={self.revision})"
 
 
+class InnerHeader(Header):
+    """The header of a response nested in a TxnResponse: etcd fills in only the revision."""
+
+    __slots__ = ()
+    cluster_id = 0
+    member_id = 0
+    raft_term = 0
+
+
 class _Response:
     __slots__ = ()
 
@@ -163,7 +172,7 @@ class CompactionResponse(_Response):
 
 
 class Event(_Response):
-    """mvccpb.Event: ``type`` is "PUT" or "DELETE"; a DELETE's ``kv`` has only key and mod_revision."""
+    """mvccpb.Event: ``type`` "PUT" or "DELETE"; a DELETE's ``kv`` has only key and mod_revision."""
 
     __slots__ = ("type", "kv", "prev_kv")
 
@@ -225,7 +234,7 @@ class LeaseKeepAliveResponse(_Response):
 
 
 class LeaseTimeToLiveResponse(_Response):
-    """``ttl`` is the remaining whole seconds, -1 when the lease does not exist (then granted_ttl 0)."""
+    """``ttl``: remaining whole seconds, -1 when there is no such lease (then granted_ttl is 0)."""
 
     __slots__ = ("header", "id", "ttl", "granted_ttl", "keys")
 

@@ -2,11 +2,14 @@
 
 etcd's guarantees (Documentation: api_guarantees "Watch APIs"), and how they hold here:
 
-* ordered and unique — every watcher remembers the next revision it needs
-  (``next_rev``); anything older is skipped, so replay and live delivery never
-  overlap and never go backwards;
-* reliable — live delivery and replay both read the same per-revision change log;
-* atomic — one WatchResponse carries every event of one revision;
+* ordered and unique — revisions are delivered in commit order through one queue;
+  a watcher with history to replay is left out of live delivery (``next_rev`` =
+  infinity) until its replay job, queued behind earlier revisions, has caught up
+  to the current revision, after which live delivery skips what replay already sent;
+* reliable — replay reads the same per-revision change log live delivery came from;
+* atomic — the events of one revision are never split: a live response carries
+  one revision; a replay (catch-up) response carries up to 1000 whole revisions,
+  with the current revision in its header, as etcd batches an unsynced watcher;
 * resumable — ``start_revision = last seen + 1`` continues exactly where it stopped.
 
 Callbacks run synchronously. If a callback writes to the store, the new revision
@@ -19,6 +22,9 @@ from collections import deque
 
 from .types import DELETE, PUT, Event, Header, WatchResponse, prefix_end
 
+# server/storage/mvcc/watchable_store.go: watchBatchMaxRevs
+WATCH_BATCH_MAX_REVS = 1000
+
 _KEY, _PREFIX, _RANGE = 0, 1, 2
 _NEVER = float("inf")
 
@@ -27,7 +33,8 @@ class Watcher:
     """A registered watch. ``cancel()`` stops it; ``id`` is etcd's watch id (0, 1, 2...)."""
 
     __slots__ = ("id", "key", "range_end", "kind", "end", "prev_kv", "progress_notify",
-                 "noput", "nodelete", "callback", "next_rev", "canceled", "plain", "_start", "_hub")
+                 "noput", "nodelete", "callback", "next_rev", "canceled", "plain", "is_prefix",
+                 "_start", "_hub")
 
     def __init__(self, hub, wid, key, range_end, prev_kv, progress_notify, filters, callback,
                  next_rev):
@@ -53,6 +60,7 @@ class Watcher:
         self.canceled = False
         # plain: no prev_kv, no filters -> can share the event list with other watchers
         self.plain = not (prev_kv or self.noput or self.nodelete)
+        self.is_prefix = self.kind == _PREFIX
 
     def matches(self, key: str) -> bool:
         kind = self.kind
@@ -85,12 +93,14 @@ class WatchHub:
     def watch(self, key: str, range_end: str | None = None, start_revision: int = 0,
               prev_kv: bool = False, progress_notify: bool = False, filters=(),
               callback=None) -> Watcher:
-        """Watch ``key`` (or [key, range_end)); ``callback(WatchResponse)`` per revision.
+        """Watch ``key`` (or [key, range_end)); ``callback(WatchResponse)`` for each change.
 
         ``start_revision`` 0 means "from the next change"; an older revision replays
         history first (synchronously, before this returns unless called from inside a
-        callback). Below the compaction point the watcher gets one canceled response
-        with ``compact_revision`` set, as etcd sends, and nothing else.
+        callback), in responses of up to 1000 revisions whose header is the current
+        revision; after that, one response per new revision. Below the compaction
+        point the watcher gets one canceled response with ``compact_revision`` set, as
+        etcd sends, and nothing else.
         ``filters`` may hold "noput" and/or "nodelete".
         """
         if callback is None:
@@ -116,8 +126,9 @@ class WatchHub:
 
     # -- delivery -------------------------------------------------------------
     def _notify(self, rev, changes, prevs) -> None:
-        if self._delivering:
-            self._jobs.append((rev, changes, prevs))
+        if self._delivering or self._jobs:
+            # inside a callback (or after one raised): queue behind what is pending
+            self._run((rev, changes, prevs))
             return
         self._delivering = True
         try:
@@ -166,25 +177,21 @@ class WatchHub:
             for w in self._watchers:
                 if w.next_rev > rev:
                     continue
-                kind = w.kind
-                if kind == _PREFIX:
+                if w.is_prefix:
                     if not key.startswith(w.key):
                         continue
-                elif kind == _KEY:
-                    if key != w.key:
-                        continue
-                elif key < w.key or (w.end is not None and key >= w.end):
+                elif not w.matches(key):
                     continue
-                w.next_rev = rev + 1
-                if hdr is None:
-                    hdr = Header(rev)
                 if w.plain:
                     if bare is None:
+                        hdr = Header(rev)
                         bare = [Event(PUT if kv.version else DELETE, kv)]
                     w.callback(WatchResponse(hdr, w.id, bare))
                     continue
                 if (w.noput and kv.version) or (w.nodelete and not kv.version):
                     continue
+                if hdr is None:
+                    hdr = Header(rev)
                 w.callback(WatchResponse(hdr, w.id, [Event(PUT if kv.version else DELETE, kv,
                                                            prevs[0] if w.prev_kv else None)]))
             return
@@ -196,7 +203,6 @@ class WatchHub:
                       for kv, prev in zip(changes, prevs) if w.matches(kv.key)]
             if not events:
                 continue
-            w.next_rev = rev + 1
             if w.noput or w.nodelete:
                 events = [e for e in events if (e.type == PUT and not w.noput)
                           or (e.type == DELETE and not w.nodelete)]
@@ -216,22 +222,40 @@ class WatchHub:
             w.callback(WatchResponse(Header(0), w.id, [], canceled=True,
                                      compact_revision=self.compact_revision))
             return
-        while w.next_rev <= self.revision:
-            rev = w.next_rev
-            w.next_rev = rev + 1
-            events = []
-            for kv in self._changes(rev):
-                if not w.matches(kv.key):
+        # An unsynced watcher catches up in batches (watchable_store.go syncWatchers /
+        # newWatcherBatch): each response holds the events of up to 1000 revisions and
+        # carries the store's current revision in its header.
+        start, cur = w.next_rev, self.revision
+        w.next_rev = cur + 1
+        batch: list[Event] = []
+        nrevs = 0
+        for rev in range(start, cur + 1):
+            events = self._replay_events(w, rev)
+            if not events:
+                continue
+            if nrevs == WATCH_BATCH_MAX_REVS:
+                w.callback(WatchResponse(Header(self.revision), w.id, batch))
+                if w.canceled:
+                    return
+                batch, nrevs = [], 0
+            batch.extend(events)
+            nrevs += 1
+        if batch:
+            w.callback(WatchResponse(Header(self.revision), w.id, batch))
+
+    def _replay_events(self, w: Watcher, rev: int) -> list[Event]:
+        events = []
+        for kv in self._changes(rev):
+            if not w.matches(kv.key):
+                continue
+            if kv.version:
+                if w.noput:
                     continue
-                if kv.version:
-                    if w.noput:
-                        continue
-                elif w.nodelete:
-                    continue
-                prev = None
-                if w.prev_kv and kv.version != 1 and rev - 1 >= self.compact_revision:
-                    # v3rpc/watch.go: prev_kv is read at mod_revision - 1 when sent
-                    prev = self._kv_at(kv.key, rev - 1)
-                events.append(Event(PUT if kv.version else DELETE, kv, prev))
-            if events:
-                w.callback(WatchResponse(Header(rev), w.id, events))
+            elif w.nodelete:
+                continue
+            prev = None
+            if w.prev_kv and kv.version != 1 and rev - 1 >= self.compact_revision:
+                # v3rpc/watch.go: prev_kv is read at mod_revision - 1 when sent
+                prev = self._kv_at(kv.key, rev - 1)
+            events.append(Event(PUT if kv.version else DELETE, kv, prev))
+        return events
