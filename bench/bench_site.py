@@ -57,7 +57,10 @@ AUTO_RUN = """
     const button = block.querySelector(".k8s-run__run");
     if (button && !window.__clicked) { window.__clicked = performance.now(); button.click(); }
     if (block.dataset.runs === "1" && !window.__result) {
-      window.__result = { ms: performance.now(), state: block.dataset.state };
+      const stages = {};
+      const boot = (window.k8sRun && window.k8sRun.runner.bootStages) || {};
+      for (const [k, v] of Object.entries(boot)) stages[k] = v > 1e12 ? Math.round(v - performance.timeOrigin) : v;
+      window.__result = { ms: performance.now(), state: block.dataset.state, stages };
       observer.disconnect();
     }
   });
@@ -67,6 +70,10 @@ AUTO_RUN = """
 
 RERUN = """
 async () => {
+  // A reader's second click comes after the page settled: wait for the editors (mounted once
+  // Python is idle) so their set-up is not counted as the re-run's time.
+  const article = document.querySelector("article") || document.body;
+  for (let i = 0; i < 500 && article.dataset.editors !== "ready"; i++) await new Promise((r) => setTimeout(r, 20));
   const block = document.querySelector(".k8s-run");
   const runs = Number(block.dataset.runs);
   const start = performance.now();
@@ -82,7 +89,7 @@ def build(out: Path, site_url: str) -> None:
     subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(out)], cwd=ROOT, env=env, check=True)
 
 
-def measure(browser, url: str, init_script: str | None = None, rerun: bool = False) -> tuple[float, float | None]:
+def measure(browser, url: str, init_script: str | None = None, rerun: bool = False) -> tuple[float, float | None, dict]:
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(120_000)
@@ -95,7 +102,7 @@ def measure(browser, url: str, init_script: str | None = None, rerun: bool = Fal
         raise SystemExit(f"{url}: the first block raised in the browser")
     again = page.evaluate(RERUN) if rerun else None
     context.close()
-    return first["ms"], again
+    return first["ms"], again, first.get("stages", {})
 
 
 def main() -> int:
@@ -124,20 +131,22 @@ def main() -> int:
                 bare, page, rerun = [], [], []
                 for i in range(args.runs):  # interleaved, so machine load hits both alike
                     bare.append(measure(browser, base + "_bench/bare.html")[0])
-                    first, again = measure(browser, base + args.page, AUTO_RUN, rerun=True)
+                    first, again, stages = measure(browser, base + args.page, AUTO_RUN, rerun=True)
                     page.append(first)
                     rerun.append(again)
-                    print(f"run {i + 1}: bare {bare[-1]:.0f} ms, page {first:.0f} ms, re-run {again:.0f} ms", flush=True)
+                    print(f"run {i + 1}: bare {bare[-1]:.0f} ms, page {first:.0f} ms, re-run {again:.0f} ms;"
+                          f" page boot stages (ms since navigation): {stages}", flush=True)
                 browser.close()
         finally:
             server.shutdown()
 
     a, b, c = statistics.median(bare), statistics.median(page), statistics.median(rerun)
     ratio = b / a
+    pairwise = statistics.median(p / q for p, q in zip(page, bare))
     print(f"(a) bare Pyodide boot to print      {a:8.0f} ms  (median of {args.runs})")
     print(f"(b) {args.page} to first result {b:8.0f} ms")
     print(f"(c) re-run of that block            {c:8.0f} ms   target <= 300 ms")
-    print(f"(b)/(a) = {ratio:.3f}   target <= 1.15")
+    print(f"(b)/(a) = {ratio:.3f}   target <= 1.15   (median of per-run ratios: {pairwise:.3f})")
     ok = ratio <= 1.15 and c <= 300
     print("targets met" if ok else "TARGET MISSED")
     return 0 if ok else 1

@@ -102,3 +102,26 @@ def test_syntax_error_is_reported_in_the_block():
     result = blockrun.Session().run("print('x'\n", 2)
     assert result["error"]
     assert result["segments"][0]["text"].startswith('  File "<代码块 3>", line 1')
+
+
+# -- the wheels the browser runner installs -----------------------------------------------
+
+def test_wheels_are_deterministic_pure_and_complete(tmp_path):
+    import zipfile
+
+    import wheels
+
+    first = wheels.build_all(tmp_path / "a", precompile=False)
+    second = wheels.build_all(tmp_path / "b", precompile=False)
+    assert [p.read_bytes() for p in first] == [p.read_bytes() for p in second]
+    k8s, yml = first
+    assert k8s.name.endswith("-py3-none-any.whl") and yml.name == f"pyyaml-{wheels.pyyaml_version()}-py3-none-any.whl"
+    with zipfile.ZipFile(k8s) as zf:
+        names = zf.namelist()
+        assert "k8score/__init__.py" in names and "k8score/display.py" in names
+        assert not any("__pycache__" in n for n in names)
+        record = zf.read(next(n for n in names if n.endswith("dist-info/RECORD"))).decode()
+        assert len(record.splitlines()) == len(names)
+    with zipfile.ZipFile(yml) as zf:
+        names = zf.namelist()
+        assert "yaml/__init__.py" in names and not any(n.endswith((".so", ".pyx", ".c")) for n in names)

@@ -6,8 +6,14 @@
 // data-state (idle|queued|running|done|error|stopped) and data-runs (finished runs), which the
 // browser tests and the benchmark watch.
 
-import { createEditor, getCode, setCode } from "./editor.js";
 import { renderDot } from "./graphviz.js";
+
+// CodeMirror (~470 KB) loads and mounts only once Python is ready and idle, or when the reader
+// clicks into the code: while Pyodide boots, the CPU is better spent on Pyodide. Until then the
+// build's highlighted code stays, and Run uses the original code.
+let editorModule = null;
+const loadEditor = () => (editorModule ??= import("./editor.js"));
+const idle = (fn) => (window.requestIdleCallback ? requestIdleCallback(fn, { timeout: 500 }) : setTimeout(fn, 50));
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -26,11 +32,10 @@ class Block {
     this.buildOutput = this.out.innerHTML; // for Reset (our own build-time HTML)
     this.runs = 0;
 
-    const editorBox = el("div", "k8s-run__editor");
-    const staticCode = root.querySelector(".highlight");
-    if (staticCode) staticCode.replaceWith(editorBox);
-    else root.prepend(editorBox);
-    this.view = createEditor(editorBox, this.original, () => page.runBlock(this.index));
+    this.view = null;
+    this.codeBox = root.querySelector(".highlight") || el("div", "highlight");
+    if (!this.codeBox.isConnected) root.prepend(this.codeBox);
+    this.codeBox.addEventListener("pointerdown", () => this.mountEditor(true), { once: true });
 
     const bar = el("div", "k8s-run__bar");
     this.runButton = el("button", "md-button md-button--primary k8s-run__run", "▶ 运行");
@@ -44,7 +49,7 @@ class Block {
     this.status.setAttribute("aria-live", "polite");
     for (const b of [this.runButton, this.stopButton, this.resetButton]) b.type = "button";
     bar.append(this.runButton, this.stopButton, this.resetButton, this.status);
-    editorBox.after(bar);
+    this.codeBox.after(bar);
 
     this.runButton.addEventListener("click", () => page.runBlock(this.index));
     this.stopButton.addEventListener("click", () => page.stop());
@@ -53,7 +58,20 @@ class Block {
   }
 
   code() {
-    return getCode(this.view);
+    return this.view ? this.editor.getCode(this.view) : this.original;
+  }
+
+  // Replace the static code by the editor (focus it when the reader clicked).
+  async mountEditor(focus = false) {
+    if (this.mounting) return this.mounting;
+    this.mounting = loadEditor().then((editor) => {
+      this.editor = editor;
+      const box = el("div", "k8s-run__editor");
+      this.codeBox.replaceWith(box);
+      this.view = editor.createEditor(box, this.original, () => this.page.runBlock(this.index));
+      if (focus) this.view.focus();
+    });
+    return this.mounting;
   }
 
   setState(state, text = "") {
@@ -91,7 +109,7 @@ class Block {
   }
 
   reset() {
-    setCode(this.view, this.original);
+    if (this.view) this.editor.setCode(this.view, this.original);
     this.out.innerHTML = this.buildOutput;
     if (this.state !== "running" && this.state !== "queued") this.setState("idle");
   }
@@ -102,9 +120,25 @@ export class Page {
     this.runner = runner;
     this.blocks = [...roots].map((root) => new Block(this, root));
     this.ran = new Set(); // blocks run (or queued) in the current session
-    this.unsubscribe = runner.onStatus(() => {
+    this.unsubscribe = runner.onStatus((state) => {
       for (const b of this.blocks) if (b.state === "idle" || b.state === "stopped") b.showStatus("");
+      if (state === "ready") this.mountEditorsWhenIdle();
     });
+  }
+
+  async mountEditorsWhenIdle() {
+    if (this.mountingAll) return;
+    this.mountingAll = true;
+    await this.runner.idle(); // let a run the reader asked for go first
+    for (const block of this.blocks) {
+      await new Promise((resolve) => idle(resolve));
+      await block.mountEditor();
+    }
+    this.root().dataset.editors = "ready";
+  }
+
+  root() {
+    return this.blocks[0].root.closest("article") || document.body;
   }
 
   dispose() {
@@ -123,9 +157,10 @@ export class Page {
     block.setState("queued", this.runner.state === "ready" ? "排队中…" : this.runner.statusText);
     this.runner
       .run(index, block.code(), () => block.setState("running", "运行中…"))
-      .then((result) => {
-        if (result) block.show(result);
-      });
+      .then(
+        (result) => result && block.show(result),
+        () => block.setState("error", this.runner.statusText), // Python failed to start
+      );
   }
 
   stop() {

@@ -6,7 +6,8 @@
 // terminates the worker, starts a fresh one and silently re-runs the blocks that had finished,
 // restoring the page's session.
 
-const WORKER_URL = new URL("./worker.js", import.meta.url);
+// Resolves to assets/k8s-run/worker.js whether esbuild leaves this code in main.js or a chunk.
+const WORKER_URL = new URL("../k8s-run/worker.js", import.meta.url);
 
 export class Runner {
   constructor() {
@@ -101,6 +102,15 @@ export class Runner {
       this.queue = this.queue.then(() => this.booted.then(() => this.worker.postMessage({ type: "reset" })));
       this.queue = this.queue.catch(() => null);
     }
+  }
+
+  // Resolves when every queued run has finished.
+  async idle() {
+    let queue;
+    do {
+      queue = this.queue;
+      await queue;
+    } while (queue !== this.queue);
   }
 
   busy() {

@@ -1,9 +1,11 @@
 // The Python side of the runnable blocks: a module Web Worker running Pyodide.
 //
 // Boot starts the moment the worker exists: the Pyodide runtime (from the site's own
-// assets/pyodide/) and the two wheels (k8score, PyYAML) are fetched in parallel, the wheels
-// are unpacked into site-packages, then k8score and yaml are imported (warm-up) so the first
-// Run only pays for the reader's code. Blocks run through docs/_hooks/blockrun.py -- the same
+// assets/pyodide/), a memory snapshot of a Python that already imported k8score (made at
+// build time by web/tools/snapshot.mjs; without it, or if it fails, a plain start), the two
+// wheels (k8score, PyYAML) and precompiled stdlib modules are fetched in parallel; the wheels
+// are unpacked into site-packages, then k8score and yaml are imported (warm-up; a no-op after a
+// snapshot) so the first Run only pays for the reader's code. Blocks run through docs/_hooks/blockrun.py -- the same
 // file the build uses -- so live output equals build output.
 //
 // Messages in:  {type: "run", id, index, code}   run a block in the page's session
@@ -14,13 +16,13 @@
 //               {type: "fatal", message}          boot failed
 
 import runnerSource from "../docs/_hooks/blockrun.py";
+import { installFiles, WARM_UP } from "./install.js";
 
-/* global K8S_WHEELS */
+/* global K8S_ARCHIVES */ // {wheels: [url...], stdlibPyc: [url...], snapshot: [url...]}, relative to this file
 const here = new URL(".", import.meta.url);
 const pyodideBase = new URL("../pyodide/", here).href;
 const t0 = performance.now();
-
-const stages = {}; // stage -> ms since the page's time origin (for the benchmark)
+const stages = {}; // stage -> epoch ms (for the benchmark)
 const mark = (stage) => (stages[stage] = Math.round(performance.timeOrigin + performance.now()));
 const progress = (text) => postMessage({ type: "progress", text });
 mark("worker");
@@ -31,38 +33,34 @@ async function fetchBytes(url) {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+const fetchAll = (urls) => Promise.all(urls.map((u) => fetchBytes(new URL(u, here).href)));
+
 async function boot() {
   progress("正在下载 Python 运行时…");
-  const wheels = Promise.all(K8S_WHEELS.map((u) => fetchBytes(new URL(u, here).href)));
-  wheels.catch(() => {}); // reported below, after the runtime settles
+  // Everything is fetched at once, in parallel with the runtime's own downloads.
+  const wheels = fetchAll(K8S_ARCHIVES.wheels);
+  const stdlibPyc = fetchAll(K8S_ARCHIVES.stdlibPyc);
+  const snapshot = K8S_ARCHIVES.snapshot.length ? fetchAll(K8S_ARCHIVES.snapshot).then((s) => s[0]) : null;
+  for (const p of [wheels, stdlibPyc, snapshot]) if (p) p.catch(() => {}); // reported where awaited
   const { loadPyodide } = await import(pyodideBase + "pyodide.mjs");
   mark("pyodide.mjs");
-  const pyodide = await loadPyodide({ indexURL: pyodideBase });
+  let pyodide = null;
+  if (snapshot) {
+    // Python already started with k8score imported (docs/_hooks: web/tools/snapshot.mjs).
+    try {
+      pyodide = await loadPyodide({ indexURL: pyodideBase, _loadSnapshot: snapshot });
+      stages.snapshot = 1;
+    } catch (err) {
+      console.warn("k8score: starting without the memory snapshot:", err);
+    }
+  }
+  if (!pyodide) pyodide = await loadPyodide({ indexURL: pyodideBase });
   mark("loadPyodide");
   progress("正在安装 k8score…");
-  const [major, minor] = pyodide.runPython("import sys; sys.version_info[:2]").toJs();
-  const sitePackages = `/lib/python${major}.${minor}/site-packages`;
-  const wheelBytes = await wheels;
-  mark("wheels fetched");
-  for (const bytes of wheelBytes) {
-    pyodide.unpackArchive(bytes, "wheel", { extractDir: sitePackages });
-  }
+  installFiles(pyodide, { wheels: await wheels, stdlibPyc: await stdlibPyc, runnerSource });
   mark("wheels unpacked");
-  pyodide.FS.writeFile("/home/pyodide/_k8s_blockrun.py", runnerSource);
   progress("正在导入 k8score…");
-  pyodide.runPython(`
-import sys
-if "/home/pyodide" not in sys.path:
-    sys.path.insert(0, "/home/pyodide")
-import _k8s_blockrun
-import yaml
-yaml.safe_load("warm: [up]")
-import k8score, k8score.display
-try:
-    from k8score import Cluster  # imports every component package
-except ImportError:
-    pass
-`);
+  pyodide.runPython(WARM_UP);
   mark("imported");
   return pyodide;
 }

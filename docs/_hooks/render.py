@@ -4,7 +4,7 @@ The same structure is produced live by ``web/block.js``, so styles and tests see
 
     <div class="k8s-run" data-index="0" data-code="..." [data-expect-error]>
       <div class="language-python highlight"><pre><span></span><code>...</code></pre></div>
-      <div class="k8s-run__out">
+      <div class="k8s-run__out" data-search-exclude>
         <pre class="k8s-run__text">stdout</pre>             one per text segment
         <div class="k8s-run__diagram"><svg>...</svg></div>  one per show()
         <pre class="k8s-run__text k8s-run__error">traceback</pre>
@@ -33,7 +33,8 @@ def block_html(block: Block, result: dict, render_dot) -> str:
     return (
         f'<div class="k8s-run"{attrs}>'
         f'<div class="language-python highlight"><pre><span></span><code>{code_html}</code></pre></div>'
-        f'<div class="k8s-run__out">{output_html(result, render_dot)}</div>'
+        # Outputs (kubectl tables, diagram labels) stay out of the search index: noise there.
+        f'<div class="k8s-run__out" data-search-exclude>{output_html(result, render_dot)}</div>'
         "</div>"
     )
 

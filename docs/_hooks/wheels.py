@@ -13,7 +13,9 @@ milliseconds (no build backend, no network).
 Each wheel also carries ``__pycache__/*.cpython-314.pyc`` compiled by the bundled Pyodide itself
 (``web/tools/pyc.mjs`` under Node, ~3 s per build): unchecked-hash .pyc files (PEP 552), so the
 browser skips compiling every module on each page load. The sources stay in the wheel
-(tracebacks show them).
+(tracebacks show them). ``stdlib-pyc.zip`` holds sourceless .pyc files of the standard-library
+modules k8score imports (Pyodide ships their sources only); the worker puts them first on
+``sys.path``.
 """
 
 from __future__ import annotations
@@ -76,16 +78,37 @@ def k8score_files() -> dict[str, bytes]:
     return files
 
 
-def pyodide_pyc(files: dict[str, bytes]) -> dict[str, bytes]:
-    """``.pyc`` files for every ``.py`` in ``files``, compiled by the bundled Pyodide (Node)."""
+def pyodide_pyc(files: dict[str, bytes], imports: list[str]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Compile with the bundled Pyodide (Node): ``(.pyc per .py in files, stdlib .pyc)``.
+
+    The second dict holds sourceless ``.pyc`` files of the standard-library modules that
+    importing ``imports`` loads beyond a bare Pyodide start (see ``web/tools/pyc.mjs``).
+    """
     sources = {p: data.decode("utf-8") for p, data in files.items() if p.endswith(".py")}
     proc = subprocess.run(
-        ["node", str(ROOT / "web" / "tools" / "pyc.mjs")], input=json.dumps(sources),
+        ["node", str(ROOT / "web" / "tools" / "pyc.mjs")],
+        input=json.dumps({"files": sources, "imports": imports}),
         capture_output=True, text=True, cwd=ROOT,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"compiling .pyc with Pyodide failed:\n{proc.stderr[-3000:]}")
-    return {p: base64.b64decode(b64) for p, b64 in json.loads(proc.stdout).items()}
+    out = json.loads(proc.stdout)
+    decode = lambda d: {p: base64.b64decode(b) for p, b in d.items()}  # noqa: E731
+    return decode(out["pyc"]), decode(out["stdlib"])
+
+
+def write_zip(target: Path, files: dict[str, bytes]) -> Path:
+    """A plain deterministic zip (sorted entries, fixed timestamps)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path, data in sorted(files.items()):
+            zi = zipfile.ZipInfo(path, _EPOCH)
+            zi.external_attr = 0o644 << 16
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(zi, data)
+    target.write_bytes(buf.getvalue())
+    return target
 
 
 def pyyaml_version() -> str:
@@ -126,18 +149,22 @@ def pyyaml_files(version: str) -> dict[str, bytes]:
 
 
 def build_all(out_dir: Path, precompile: bool = True) -> list[Path]:
-    """Both wheels (k8score, PyYAML), written into ``out_dir``."""
+    """The k8score and PyYAML wheels, plus (precompile) ``stdlib-pyc.zip``, into ``out_dir``."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     yaml_version = pyyaml_version()
     k8s, yml = k8score_files(), pyyaml_files(yaml_version)
+    stdlib = None
     if precompile:
-        pyc = pyodide_pyc(k8s | yml)
+        pyc, stdlib = pyodide_pyc(k8s | yml, ["yaml", "k8score"])
         k8s |= {p: b for p, b in pyc.items() if p.startswith("k8score/")}
         yml |= {p: b for p, b in pyc.items() if p.startswith("yaml/")}
-    return [
+    built = [
         write_wheel(out_dir, project["name"], project["version"], k8s),
         write_wheel(out_dir, "PyYAML", yaml_version, yml),
     ]
+    if stdlib is not None:
+        built.append(write_zip(out_dir / "stdlib-pyc.zip", stdlib))
+    return built
 
 
 if __name__ == "__main__":

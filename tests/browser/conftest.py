@@ -71,7 +71,9 @@ class Recorder:
         self.requests: list[str] = []
         self.errors: list[str] = []
         self.dialogs: list[str] = []
+        self.failed: list[str] = []  # responses >= 400 (a broken image or script link)
         page.on("request", lambda r: self.requests.append(r.url))
+        page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("dialog", self._dialog)
@@ -99,5 +101,6 @@ def page(browser, base_url):
     rec = page.rec
     context.close()
     assert rec.off_origin() == [], "requests left the site's origin"
+    assert rec.failed == [], "responses with an error status"
     assert rec.errors == [], "console errors"
     assert rec.dialogs == [], "a dialog fired (code injected into the page?)"

@@ -77,6 +77,9 @@ def test_live_output_equals_build_output(page, base_url):
     # The XSS probe printed text, created no element and fired no dialog (checked at teardown).
     assert page.locator(".k8s-run").nth(3).locator(".k8s-run__out b, .k8s-run__out script").count() == 0
     assert page.locator(".k8s-run").nth(4).get_attribute("data-state") == "error"
+    # When the build made a memory snapshot, Python started from it (not the slow way).
+    if any("python.snapshot" in url for url in page.rec.requests):
+        assert page.evaluate("window.k8sRun.runner.bootStages.snapshot") == 1
 
 
 def test_edited_block_shows_new_output_and_reset_restores(page, base_url):
@@ -141,6 +144,43 @@ def test_chinese_search_finds_a_page(page, base_url):
     page.goto(base_url + BLOCKS)
     page.locator("label.md-search__icon, .md-search__input").first.click()
     page.locator(".md-search__input").fill("命名空间")
+    page.keyboard.press("End")  # Material searches on keyup (an IME's composition end gives one)
     hit = page.locator(".md-search-result__item a[href*='runnable-blocks']").first
     hit.wait_for(timeout=20_000)
     assert hit.count() == 1
+
+
+def test_every_page_runs_live_exactly_as_built(page, base_url):
+    """Each page's blocks, run in the browser (Pyodide), print what the build (CPython) printed.
+
+    One page load; every other page is reached by instant navigation, so one worker does it all.
+    """
+    page.goto(base_url + BLOCKS)
+    links = page.eval_on_selector_all(
+        "nav.md-nav--primary a.md-nav__link[href]", "as => [...new Set(as.map(a => a.href.split('#')[0]))]"
+    )
+    checked = 0
+    for url in links:
+        if url.rstrip("/") == page.url.rstrip("/"):
+            continue
+        title = page.title()
+        page.evaluate(
+            "(url) => { const a = document.createElement('a'); a.href = url;"
+            " document.querySelector('.md-content').append(a); a.click(); }",
+            url,
+        )
+        page.wait_for_function("(t) => document.title !== t", arg=title)  # the new page is in
+        count = page.locator(".k8s-run").count()
+        if count == 0:
+            continue
+        page.wait_for_selector(".k8s-run[data-state] .cm-editor")
+        build = [texts(page, i) for i in range(count)]
+        click(page, count - 1, "run")
+        for i in range(count):
+            wait_runs(page, i, 1)
+        live = [texts(page, i) for i in range(count)]
+        for i in range(count):
+            assert live[i] == build[i], f"{url}: block {i + 1} printed differently in the browser"
+        checked += 1
+    assert page.evaluate("window.k8sRun.runner.bootStages !== undefined")
+    assert checked >= 2
