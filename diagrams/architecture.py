@@ -80,11 +80,9 @@ def render(outdir: Path) -> list[Path]:
     outdir.mkdir(parents=True, exist_ok=True)
     api_name = "kube-apiserver"
 
-    def make(spec, suffix: str = ""):
-        node = _icon(spec.name)(sh.node_label(spec, _ROLE.get(spec.name)))
-        if not spec.implemented:
-            node._attrs.update({"fontcolor": sh.FUTURE_COLOR})
-        return node
+    def make(spec):
+        extra = {} if spec.implemented else {"fontcolor": sh.FUTURE_COLOR}
+        return _icon(spec.name)(sh.node_label(spec, _ROLE.get(spec.name)), **extra)
 
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
                  direction="TB", graph_attr=sh.GRAPH_ATTR, node_attr=sh.NODE_ATTR, edge_attr=sh.EDGE_ATTR):
@@ -124,11 +122,18 @@ def render(outdir: Path) -> list[Path]:
                     continue
                 label_on = first
                 if spec.talks_to == api_name:
-                    here[spec.name] >> Edge(label=_api_edge_label(spec) if label_on else "",
-                                            **sh.edge_style(spec.implemented)) >> api
+                    # `api << edge << agent`: the arrow still points at the API server (the agent
+                    # opens the connection) but Graphviz ranks the nodes below the control plane.
+                    api << Edge(label=_api_edge_label(spec) if label_on else "",
+                                **sh.edge_style(spec.implemented)) << here[spec.name]
                 elif spec.talks_to in here:
                     here[spec.talks_to] >> Edge(label="CRI (gRPC)" if label_on else "",
                                                 **sh.edge_style(spec.implemented)) >> here[spec.name]
+            proxy = specs.get("kube-proxy")
+            if proxy is not None and proxy.plane == "node":
+                # kube-proxy's output is not an API object but the node's packet rules.
+                here["kube-proxy"] >> Edge(label="iptables 规则:\nClusterIP → DNAT 到 Pod" if first else "",
+                                           **dict(sh.edge_style(proxy.implemented), style="dotted")) >> here["_pods"]
             runtime = next((s for s in specs.values() if s.talks_to == "kubelet"), None)
             if runtime is not None:
                 here[runtime.name] >> Edge(label="创建/启动容器" if first else "",

@@ -5,8 +5,8 @@ against the component specs in ``k8score.registry``: the component named in a
 step must declare (in its class) that it list+watches the resource the step
 says it reacts to, and writes the resource the step says it creates. If the
 code changes and a step no longer holds, rendering fails loudly instead of
-drawing a stale picture. Steps done by components k8score does not run yet
-(kube-proxy, step 7) are drawn grey and dashed.
+drawing a stale picture. Steps done by components k8score does not run
+(``implemented=False`` in the registry) are drawn grey and dashed.
 
 Run by the site build: ``render(outdir)`` writes ``deployment_flow.svg`` and
 ``deployment_flow.png``.
@@ -43,8 +43,8 @@ STEPS: tuple[Step, ...] = (
          "scheduler watch 到未调度 Pod\n→ 过滤、打分 → 写 pods/binding"),
     Step(6, "kubelet", "pods", "pods/status",
          "kubelet watch 到分配给本节点的 Pod\n→ 经 CRI 拉镜像、创建、启动容器 → 上报状态"),
-    Step(7, "kube-proxy", "endpointslices", None,
-         "kube-proxy watch Service/EndpointSlice\n→ 更新节点转发规则（k8score 尚未实现）"),
+    Step(7, "kube-proxy", "endpoints", None,
+         "kube-proxy watch Service/Endpoints\n→ 重写本节点的 iptables 规则"),
 )
 
 
@@ -130,9 +130,11 @@ def render(outdir: Path) -> list[Path]:
         kubelet >> Edge(label="CRI: PullImage →\nCreateContainer → StartContainer", **style(6)) >> runtime
         proxy >> Edge(label=_label(step[7]), **style(7)) >> api
         # The objects each step leaves behind, linked by ownerReferences.
-        owner = {"color": "#888888", "style": "dotted", "fontcolor": "#666666"}
+        # Same rank right of etcd (stacked top to bottom); owner arrows do not constrain ranks.
+        owner = {"color": "#888888", "style": "dotted", "fontcolor": "#666666", "constraint": "false"}
         d >> Edge(label="③ owns", **owner) >> rs >> Edge(label="④ owns ×3", **owner) >> pod
-        etcd >> Edge(style="invis") >> d
+        for obj in (d, rs, pod):
+            etcd >> Edge(style="invis") >> obj
 
     return sh.outputs(outdir, NAME)
 

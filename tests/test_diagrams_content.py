@@ -75,3 +75,17 @@ def test_deployment_flow_renders_seven_numbered_steps(tmp_path):
     text = _svg_text(tmp_path / "deployment_flow.svg")
     for mark in "①②③④⑤⑥⑦":
         assert mark in text
+
+
+@needs_dot
+def test_controllers_diagram_shows_every_controller_the_manager_runs(tmp_path):
+    from k8score.controllers.manager import CONTROLLERS
+
+    ctl = _load("controllers")
+    assert [kind for kind, _, _ in ctl.controller_table()] == [c.kind for c in CONTROLLERS.values()]
+    ctl.render(tmp_path)
+    text = _svg_text(tmp_path / "controllers.svg")
+    for cls in CONTROLLERS.values():
+        assert cls.kind in text
+        for resource in cls.watches:
+            assert resource in text, (cls.kind, resource)
