@@ -152,6 +152,10 @@ class AttemptRecord:
             return self._error.diagnosis
         return None
 
+    def __str__(self) -> str:
+        """The readable table, so ``print(scheduler.explain(key))`` shows the decision."""
+        return format_explanation(self)
+
     def __repr__(self) -> str:
         return f"<AttemptRecord {self.pod_key} #{self.attempt} {self.outcome} {self.node or ''}>"
 
