@@ -1,8 +1,8 @@
 """Helpers shared by the architecture diagrams (loaded by path, not a package).
 
 Not a diagram itself: it has no ``render``. Each diagram file loads it with
-:func:`load` (``importlib`` by path) so ``diagrams/`` never needs to be on
-``sys.path``.
+:func:`k8score.diagramgen.load` (``importlib`` by path) so ``diagrams/`` never
+needs to be on ``sys.path``.
 
 What lives here:
 

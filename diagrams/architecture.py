@@ -14,7 +14,6 @@ Run by the site build: ``render(outdir)`` writes ``architecture.svg`` and
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 NAME = "architecture"
@@ -24,11 +23,9 @@ WORKER_NODES = ("node-1", "node-2")
 
 
 def _shared():
-    spec = importlib.util.spec_from_file_location("_k8score_diagrams_shared",
-                                                  Path(__file__).with_name("_shared.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from k8score.diagramgen import load
+
+    return load(Path(__file__).with_name("_shared.py"))
 
 
 def _icon(name: str):

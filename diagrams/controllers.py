@@ -12,7 +12,6 @@ Run by the site build: ``render(outdir)`` writes ``controllers.svg`` and ``contr
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 NAME = "controllers"
@@ -20,11 +19,9 @@ TITLE = "kube-controller-manager 内部：每个控制器 watch 什么（左）�
 
 
 def _shared():
-    spec = importlib.util.spec_from_file_location("_k8score_diagrams_shared",
-                                                  Path(__file__).with_name("_shared.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from k8score.diagramgen import load
+
+    return load(Path(__file__).with_name("_shared.py"))
 
 
 def _icon(resource: str):

@@ -14,7 +14,6 @@ Run by the site build: ``render(outdir)`` writes ``deployment_flow.svg`` and
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import NamedTuple
 
@@ -49,11 +48,9 @@ STEPS: tuple[Step, ...] = (
 
 
 def _shared():
-    spec = importlib.util.spec_from_file_location("_k8score_diagrams_shared",
-                                                  Path(__file__).with_name("_shared.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    from k8score.diagramgen import load
+
+    return load(Path(__file__).with_name("_shared.py"))
 
 
 def check_steps(specs: dict) -> list[str]:

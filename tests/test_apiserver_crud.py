@@ -19,23 +19,6 @@ def deployment(name="web", replicas=2):
                                   "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}}
 
 
-@pytest.fixture
-def loop():
-    return Loop(seed=0)
-
-
-@pytest.fixture
-def store():
-    return Store()
-
-
-@pytest.fixture
-def api(loop, store):
-    a = APIServer(loop, store, seed=0)
-    a.start()
-    return a
-
-
 def snapshot(store):
     kvs = store.range("/", prefix_end("/")).kvs
     return store.revision, [(kv.key, kv.value, kv.mod_revision) for kv in kvs]

@@ -16,23 +16,6 @@ def pod(name, labels=None, node=None):
     return {"metadata": {"name": name, "labels": labels or {"app": "web"}}, "spec": spec}
 
 
-@pytest.fixture
-def loop():
-    return Loop(seed=0)
-
-
-@pytest.fixture
-def store():
-    return Store()
-
-
-@pytest.fixture
-def api(loop, store):
-    a = APIServer(loop, store, seed=0)
-    a.start()
-    return a
-
-
 def summary(events):
     return [(e["type"], e["object"]["metadata"].get("name")) for e in events]
 

@@ -30,6 +30,7 @@ import sys
 import tarfile
 import tomllib
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,18 +56,8 @@ def write_wheel(out_dir: Path, name: str, version: str, files: dict[str, bytes])
         record.append(f"{path},sha256={digest},{len(data)}")
     record.append(f"{info}/RECORD,,")
     entries[f"{info}/RECORD"] = ("\n".join(record) + "\n").encode()
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{dist}-py3-none-any.whl"
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path, data in entries.items():
-            zi = zipfile.ZipInfo(path, _EPOCH)
-            zi.external_attr = 0o644 << 16
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(zi, data)
-    target.write_bytes(buf.getvalue())
-    return target
+    # entries stay in this order: the package files sorted, then the dist-info with RECORD last
+    return _write_archive(out_dir / f"{dist}-py3-none-any.whl", entries.items())
 
 
 def k8score_files() -> dict[str, bytes]:
@@ -99,10 +90,16 @@ def pyodide_pyc(files: dict[str, bytes], imports: list[str]) -> tuple[dict[str, 
 
 def write_zip(target: Path, files: dict[str, bytes]) -> Path:
     """A plain deterministic zip (sorted entries, fixed timestamps)."""
+    return _write_archive(target, sorted(files.items()))
+
+
+def _write_archive(target: Path, entries: Iterable[tuple[str, bytes]]) -> Path:
+    # entries written in the order given, each with the same timestamp and mode, so equal
+    # input gives equal bytes
     target.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path, data in sorted(files.items()):
+        for path, data in entries:
             zi = zipfile.ZipInfo(path, _EPOCH)
             zi.external_attr = 0o644 << 16
             zi.compress_type = zipfile.ZIP_DEFLATED

@@ -72,9 +72,10 @@ def _index(container: list, token: str, path: str, allow_end: bool) -> int:
     return i
 
 
-def _parent(doc: Any, tokens: list[str], path: str, op: str) -> Any:
+def _walk(doc: Any, tokens: list[str], path: str, op: str) -> Any:
+    # follow tokens down from doc; every step must already exist
     cur = doc
-    for t in tokens[:-1]:
+    for t in tokens:
         if isinstance(cur, dict) and t in cur:
             cur = cur[t]
         elif isinstance(cur, list):
@@ -82,18 +83,14 @@ def _parent(doc: Any, tokens: list[str], path: str, op: str) -> Any:
         else:
             raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
     return cur
+
+
+def _parent(doc: Any, tokens: list[str], path: str, op: str) -> Any:
+    return _walk(doc, tokens[:-1], path, op)
 
 
 def _get(doc: Any, path: str, op: str) -> Any:
-    cur = doc
-    for t in _pointer(path):
-        if isinstance(cur, dict) and t in cur:
-            cur = cur[t]
-        elif isinstance(cur, list):
-            cur = cur[_index(cur, t, path, False)]
-        else:
-            raise PatchError(f"{op} operation does not apply: doc is missing path: \"{path}\": missing value")
-    return cur
+    return _walk(doc, _pointer(path), path, op)
 
 
 def _remove(doc: Any, path: str, op: str = "remove") -> Any:

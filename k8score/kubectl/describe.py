@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from .columns import format_endpoints, format_labels, format_selector, selector_string
 from .describe_blocks import (Writer, controller_of, meta_of, qos_class, write_annotations, write_containers,
-                              write_events, write_labels, write_tolerations, write_volumes)
+                              write_events, write_header, write_labels, write_tolerations, write_volumes)
 from .describe_misc import (describe_configmap, describe_endpoints, describe_namespace, describe_serviceaccount,
                             describe_unstructured)
 from .describe_node import describe_node
@@ -165,10 +165,7 @@ def describe_deployment(d: dict, old_rs: list[dict], new_rs: list[dict], events:
 def describe_service(svc: dict, endpoints: dict | None, events: list[dict] | None, now: float) -> str:
     meta, spec = meta_of(svc), svc.get("spec") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     w.write(0, f"Selector:\t{format_labels(spec.get('selector'))}\n")
     w.write(0, f"Type:\t{spec.get('type', 'ClusterIP')}\n")
     if spec.get("ipFamilyPolicy"):

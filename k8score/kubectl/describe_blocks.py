@@ -70,6 +70,14 @@ def write_annotations(w: Writer, title: str, annotations: dict | None) -> None:
             w.write(0, f"{key}: {value}\n")
 
 
+def write_header(w: Writer, meta: dict) -> None:
+    """The ``Name`` / ``Namespace`` / ``Labels`` / ``Annotations`` lines most describers open with."""
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    write_labels(w, "Labels", meta.get("labels"))
+    write_annotations(w, "Annotations", meta.get("annotations"))
+
+
 def write_tolerations(w: Writer, title: str, tolerations: list | None) -> None:
     w.write(0, f"{title}:\t")
     if not tolerations:

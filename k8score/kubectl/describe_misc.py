@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_labels
+from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_header, write_labels
 
 
 def describe_namespace(ns: dict) -> str:
@@ -25,10 +25,7 @@ def describe_namespace(ns: dict) -> str:
 def describe_configmap(cm: dict, events: list[dict] | None, now: float) -> str:
     meta = meta_of(cm)
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     w.write(0, "\nData\n====\n")
     for key in sorted(cm.get("data") or {}):   # upstream ranges over a Go map; sorted here
         w.write(0, f"{key}:\n----\n")
@@ -45,10 +42,7 @@ def describe_configmap(cm: dict, events: list[dict] | None, now: float) -> str:
 def describe_endpoints(ep: dict, events: list[dict] | None, now: float) -> str:
     meta = meta_of(ep)
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     w.write(0, "Subsets:\n")
     for ss in ep.get("subsets") or ():
         addrs = ",".join(a.get("ip", "") for a in ss.get("addresses") or ()) or "<none>"
@@ -69,10 +63,7 @@ def describe_endpoints(ep: dict, events: list[dict] | None, now: float) -> str:
 def describe_serviceaccount(sa: dict, events: list[dict] | None, now: float) -> str:
     meta = meta_of(sa)
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     pulls = [s.get("name", "") for s in sa.get("imagePullSecrets") or ()]
     mounts = [s.get("name", "") for s in sa.get("secrets") or ()]
     w.write(0, "Image pull secrets:\t" + (pulls[0] if pulls else "<none>") + "\n")
@@ -135,10 +126,7 @@ def describe_unstructured(obj: dict, events: list[dict] | None, now: float) -> s
     """describe.go genericDescriber: every field of the object, as ``Title Case:  value``."""
     meta = meta_of(obj)
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     _content(w, 0, obj, "")
     write_events(w, events, now)
     return w.text()
