@@ -1,16 +1,6 @@
-import doctest
-
 import pytest
 
-import k8score.sim.channel
-import k8score.sim.clock
-import k8score.sim.loop
 from k8score.sim import Channel, Component, Loop
-
-
-@pytest.mark.parametrize("mod", [k8score.sim.loop, k8score.sim.channel, k8score.sim.clock])
-def test_doctests(mod):
-    assert doctest.testmod(mod).failed == 0
 
 
 def test_same_time_runs_in_schedule_order():
