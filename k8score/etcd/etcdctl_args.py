@@ -7,6 +7,7 @@ gets the same ``Error: ...`` line a real etcdctl shows.
 from __future__ import annotations
 
 from . import etcdctl_print as P
+from ..cobra import suggestions
 
 # etcdctl/ctlv3/ctl.go global flags: name -> type ("bool" | "str" | "int"); shorthands.
 GLOBAL = {
@@ -36,22 +37,8 @@ class FlagError(Exit):
 
 
 def suggest(typed: str, names) -> str:
-    """cobra's "Did you mean this?" (Levenshtein distance <= 2, or a prefix)."""
-    names = sorted(set(names))
-    hits = [n for n in names if _distance(typed, n) <= 2 or n.startswith(typed.lower())]
-    if not hits:
-        return ""
-    return "\n\nDid you mean this?\n" + "".join(f"\t{n}\n" for n in hits)
-
-
-def _distance(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
+    """cobra's "Did you mean this?" over etcdctl's command names."""
+    return suggestions(typed, sorted(set(names)))
 
 
 # -- flag parsing (spf13/pflag semantics) ------------------------------------------

@@ -20,6 +20,7 @@ from ..apiserver.resources import RESOURCES, ResourceInfo, resolve
 from ..client import ApiError
 from . import reads, rollout, writes
 from .args import Args, CommandError, parse_args, split_command
+from ..cobra import suggestions
 
 #: The version this emulation follows (what ``kubectl version`` prints).
 VERSION = "v1.35.0"
@@ -160,21 +161,8 @@ _UPSTREAM_COMMANDS = (
     "uncordon", "version", "wait")
 
 
-def _levenshtein(a: str, b: str) -> int:
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        prev = cur
-    return prev[-1]
-
-
 def _suggest(typed: str) -> str:
-    """cobra SuggestionsFor: edit distance <= 2 (SuggestionsMinimumDistance) or a prefix."""
-    hits = [c for c in _UPSTREAM_COMMANDS
-            if _levenshtein(typed.lower(), c) <= 2 or c.startswith(typed.lower())]
-    return "\n\nDid you mean this?\n" + "".join(f"\t{c}\n" for c in hits) if hits else ""
+    return suggestions(typed, _UPSTREAM_COMMANDS)
 
 
 _HELP = """kubectl controls the Kubernetes cluster manager.
