@@ -136,7 +136,7 @@ def parse_label_selector(text: str | None) -> LabelSelector:
     for raw in _split_top(text):
         part = raw.strip()
         if not part:
-            raise ApiError.bad_request(f"found '', expected: identifier after ','"
+            raise ApiError.bad_request("found '', expected: identifier after ','"
                                        if reqs else "found '', expected: identifier")
         if part.startswith("!"):
             reqs.append((_check_key(part[1:].strip()), "!", ()))
@@ -153,7 +153,7 @@ def parse_label_selector(text: str | None) -> LabelSelector:
             op = "=" if op == "==" else op
             if op in (">", "<"):
                 if not re.match(r"^-?[0-9]+$", value):
-                    raise _bad_label(f"for 'Gt', 'Lt' operators, the value must be an integer")
+                    raise _bad_label("for 'Gt', 'Lt' operators, the value must be an integer")
             else:
                 _check_value(value)
             reqs.append((_check_key(key), op, (value,)))

@@ -197,7 +197,6 @@ class PodWorkers(ImagePullMixin):
 
     # -- termination ---------------------------------------------------------------------
     def _terminate(self, pod: dict, st: PodState | None) -> None:
-        key = f"{pod['metadata']['namespace']}/{pod['metadata']['name']}"
         if st is None:
             self._delete_pod(pod)  # never started here: nothing to stop
             return
