@@ -451,7 +451,8 @@ def test_stopped_apiserver_answers_503_and_restarts(api):
 
 def test_resources_table():
     assert list(RESOURCES) == ["namespaces", "nodes", "pods", "services", "endpoints", "configmaps",
-                               "serviceaccounts", "events", "leases", "deployments", "replicasets"]
+                               "serviceaccounts", "events", "leases", "deployments", "replicasets",
+                               "priorityclasses"]
     assert RESOURCES["pods"].key("web", "default") == "/registry/pods/default/web"
     assert RESOURCES["nodes"].key("node-1") == "/registry/nodes/node-1"
 

@@ -209,14 +209,25 @@ def test_deleting_a_pod_waiting_on_permit_unreserves_it():
     assert env.sched.cache.node_info("n1").requested_cpu == 0
 
 
+def classed_pod(name: str, requests: dict, priority_class: str) -> dict:
+    """A pod that gets its priority the only way the API allows: from a PriorityClass."""
+    pod = make_pod(name, requests)
+    pod["spec"]["priorityClassName"] = priority_class
+    return pod
+
+
 def test_high_priority_pod_preempts_low_priority_ones():
     env = Env([make_node("n1", cpu="2"), make_node("n2", cpu="2")])
+    for name, value in (("low", 10), ("mid", 500), ("vip", 1000)):
+        env.client.create("priorityclasses", {"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass",
+                                              "metadata": {"name": name}, "value": value})
     for i, node in enumerate(["n1", "n1", "n2"]):
-        env.client.create("pods", make_pod(f"low-{i}", {"cpu": "900m"}, priority=10))
-    env.client.create("pods", make_pod("mid", {"cpu": "900m"}, priority=500))
+        env.client.create("pods", classed_pod(f"low-{i}", {"cpu": "900m"}, "low"))
+    env.client.create("pods", classed_pod("mid", {"cpu": "900m"}, "mid"))
     env.run()
     node_of_mid = env.node_of("mid")
-    env.client.create("pods", make_pod("vip", {"cpu": "1500m"}, priority=1000))
+    env.client.create("pods", classed_pod("vip", {"cpu": "1500m"}, "vip"))
+    assert env.pod("vip")["spec"]["priority"] == 1000
     env.run(0.5)
     [ev] = env.events("FailedScheduling")
     assert ev["message"] == "0/2 nodes are available: 2 Insufficient cpu."   # preemption succeeded: no suffix

@@ -2,7 +2,7 @@
 
 What ``kubectl get -o yaml`` shows but nobody wrote comes from here:
 pkg/apis/core/v1/defaults.go, pkg/apis/apps/v1/defaults.go, and the admission plugins
-that always run (ServiceAccount, Priority, DefaultTolerationSeconds). Quantities are
+that always run (ServiceAccount, DefaultTolerationSeconds; Priority is in priority.py). Quantities are
 rewritten in canonical form (``cpu: 0.5`` is stored as ``500m``), as the real
 serializer does.
 
@@ -113,9 +113,8 @@ def _pod_spec_admitted(spec: dict) -> str:
     sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
     spec["serviceAccountName"] = sa
     spec["serviceAccount"] = sa  # the deprecated alias is kept in sync
-    # plugin/pkg/admission/priority: no priorityClassName -> priority 0
-    spec.setdefault("priority", 0)
-    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    # spec.priority / preemptionPolicy come from the Priority admission plugin (priority.py):
+    # they depend on the stored PriorityClasses, so they are not part of this memoised step
     tolerations = spec.get("tolerations")
     if tolerations is None:
         tolerations = spec["tolerations"] = []
@@ -201,6 +200,11 @@ def namespace(obj: dict) -> None:
     labels["kubernetes.io/metadata.name"] = obj["metadata"].get("name", "")
 
 
+def priority_class(obj: dict) -> None:
+    # pkg/apis/scheduling/v1/defaults.go SetDefaults_PriorityClass
+    obj.setdefault("preemptionPolicy", "PreemptLowerPriority")
+
+
 def node(obj: dict) -> None:
     status = obj.get("status")
     if isinstance(status, dict):
@@ -215,4 +219,5 @@ def node(obj: dict) -> None:
 BY_RESOURCE = {
     "pods": pod, "deployments": deployment, "replicasets": replicaset, "services": service,
     "endpoints": endpoints, "namespaces": namespace, "nodes": node,
+    "priorityclasses": priority_class,
 }

@@ -66,6 +66,8 @@ _TABLE = (
     ResourceInfo("leases", "lease", "Lease", "coordination.k8s.io", "v1", True, ()),
     ResourceInfo("deployments", "deployment", "Deployment", "apps", "v1", True, ("deploy",)),
     ResourceInfo("replicasets", "replicaset", "ReplicaSet", "apps", "v1", True, ("rs",)),
+    ResourceInfo("priorityclasses", "priorityclass", "PriorityClass", "scheduling.k8s.io", "v1", False,
+                 ("pc",)),
 )
 
 #: plural -> ResourceInfo, in a stable order (the order above).

@@ -33,6 +33,7 @@ from .audit import AUDIT_LOG_SIZE, audited
 from .errors import ApiError, status
 from .jsonutil import copy_json, ordered_meta
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
+from .priority import PriorityClasses, system_class_bodies
 from .quantity import QuantityError
 from .resources import RESOURCES, ResourceInfo, resolve
 from .selectors import parse_field_selector, parse_label_selector
@@ -80,6 +81,7 @@ class APIServer(Component):
         self._watches: dict[int, Watch] = {}
         self._namespaces: dict[str, bool] = {}  # admission's view: name -> terminating?
         self._ns_watch: Any = None
+        self.priority_classes = PriorityClasses(self.storage, store)  # Priority admission's cache
         self._next_watch = 0
         self.requests = 0
         #: recent requests: (virtual time, user, verb, resource, namespace, name, HTTP code)
@@ -90,15 +92,18 @@ class APIServer(Component):
     def on_start(self) -> None:
         self.services.rebuild(self.storage)
         self._watch_namespaces()
+        self.priority_classes.start()
         for ns in SYSTEM_NAMESPACES:
             if self.storage.get(RESOURCES["namespaces"].key(ns)) is None:
                 self.create("namespaces", {"metadata": {"name": ns}}, user=_SELF)
         self._bootstrap_kubernetes_service()
+        self._bootstrap_priority_classes()
 
     def on_stop(self) -> None:
         if self._ns_watch is not None:
             self._ns_watch.cancel()
             self._ns_watch = None
+        self.priority_classes.stop()
         unavailable = ApiError.service_unavailable("apiserver is shutting down").status
         for w in list(self._watches.values()):
             w._end(unavailable)
@@ -119,6 +124,13 @@ class APIServer(Component):
                                                "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
                                   "subsets": [{"addresses": [{"ip": self.advertise_address}],
                                                "ports": [{"name": "https", "port": 6443}]}]}, user=_SELF)
+
+    def _bootstrap_priority_classes(self) -> None:
+        # pkg/registry/scheduling/rest/storage_scheduling.go AddSystemPriorityClasses (post-start hook)
+        info = RESOURCES["priorityclasses"]
+        for body in system_class_bodies():
+            if self.storage.get(info.key(body["metadata"]["name"])) is None:
+                self.create("priorityclasses", body, user=_SELF)
 
     def _check(self, resource: str) -> ResourceInfo:
         if not self.running:
@@ -218,6 +230,10 @@ class APIServer(Component):
         self._validate(info, obj, validate_create, obj)
         if ns is not None:
             self._admit_namespace(ns)
+        if info.plural == "pods":
+            self.priority_classes.admit_pod(obj)  # mutating admission: spec.priority from the class
+        elif info.plural == "priorityclasses":
+            self.priority_classes.admit_class(obj, update=False)
         release = self.services.allocate(obj) if info.plural == "services" else None
         value = encode(obj)
         lease = self._events.lease(self.loop.now) if info.plural == "events" else 0
@@ -334,6 +350,8 @@ class APIServer(Component):
         except (TypeError, AttributeError, KeyError, ValueError) as e:
             raise self._decode_error(info, f"malformed object ({type(e).__name__}: {e})") from None
         self._validate(info, new, validate_update, new, old)
+        if info.plural == "priorityclasses" and subresource is None:
+            self.priority_classes.admit_class(new, update=True)
         return self._write_update(info, new, old, old_rev)
 
     def _write_update(self, info: ResourceInfo, new: dict, old: dict, old_rev: int) -> dict:

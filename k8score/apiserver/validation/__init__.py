@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..field import FieldError
 from ..memo import ResultMemo
 from ..resources import ResourceInfo
-from . import meta, pod, workloads
+from . import meta, pod, scheduling, workloads
 from .names import is_dns1035_label, is_dns1123_label, is_dns1123_subdomain
 
 # ValidateNameFunc per resource (pkg/apis/core/validation: ValidatePodName, ValidateServiceName...)
@@ -31,6 +31,7 @@ _SPEC_RULES = {
     "events": workloads.event,
     "nodes": workloads.node,
     "endpoints": workloads.endpoints,
+    "priorityclasses": scheduling.priority_class,
 }
 
 
@@ -53,6 +54,8 @@ def validate_update(info: ResourceInfo, new: dict, old: dict) -> list[FieldError
         errs += workloads.selector_update(new, old)
     elif plural == "services":
         errs += workloads.service_update(new, old)
+    elif plural == "priorityclasses":
+        errs += scheduling.priority_class_update(new, old)
     return errs
 
 
