@@ -146,3 +146,14 @@ def test_kubectl_get_priorityclasses(api):
     lines = out.splitlines()
     assert lines[0].split()[0] == "NAME"
     assert [ln.split()[0] for ln in lines[1:]] == ["system-cluster-critical", "system-node-critical"]
+
+
+def test_system_priority_classes_cannot_be_deleted(api):
+    rev = api.store.revision
+    with pytest.raises(ApiError) as e:
+        api.delete("priorityclasses", "system-node-critical")
+    assert e.value.code == 403 and e.value.reason == "Forbidden"
+    assert e.value.message == ('priorityclasses.scheduling.k8s.io "system-node-critical" is forbidden: '
+                               "this is a system priority class and cannot be deleted")
+    assert api.get("priorityclasses", "system-node-critical")["value"] == 2000001000
+    assert api.store.revision == rev

@@ -33,7 +33,7 @@ from .audit import AUDIT_LOG_SIZE, audited
 from .errors import ApiError, status
 from .jsonutil import copy_json, ordered_meta
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from .priority import PriorityClasses, system_class_bodies
+from .priority import SYSTEM_PRIORITY_CLASSES, PriorityClasses, system_class_bodies
 from .quantity import QuantityError
 from .resources import RESOURCES, ResourceInfo, resolve
 from .selectors import parse_field_selector, parse_label_selector
@@ -402,6 +402,10 @@ class APIServer(Component):
     def delete(self, resource: str, name: str, namespace: str | None = None,
                grace_period_seconds: int | None = None, propagation_policy: str | None = None) -> dict:
         info = self._check(resource)
+        if info.plural == "priorityclasses" and any(name == n for n, _, _ in SYSTEM_PRIORITY_CLASSES):
+            # pkg/registry/scheduling/priorityclass/storage/storage.go: Delete
+            raise ApiError.forbidden("priorityclasses.scheduling.k8s.io", name,
+                                     "this is a system priority class and cannot be deleted")
         return deletion.delete(self, info, name, self._namespace(info, namespace),
                                grace_period_seconds, propagation_policy)
 
