@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from k8score.apiserver.quantity import (BINARY_SI, DECIMAL_EXPONENT, DECIMAL_SI, Quantity, QuantityError,
+from k8score.api.quantity import (BINARY_SI, DECIMAL_EXPONENT, DECIMAL_SI, Quantity, QuantityError,
                                         canonical, parse_quantity)
 
 

@@ -13,11 +13,11 @@ Public API: :class:`APIServer` (create/get/list/update/patch/delete/watch),
 :class:`Quantity`, :func:`parse_label_selector` / :func:`from_label_selector_dict`.
 """
 
-from .errors import ApiError
-from .quantity import Quantity, QuantityError, parse_quantity
-from .resources import RESOURCES, ResourceInfo, resolve
+from ..api.errors import ApiError
+from ..api.quantity import Quantity, QuantityError, parse_quantity
+from ..api.resources import RESOURCES, ResourceInfo, resolve
 from .rest import handle
-from .selectors import from_label_selector_dict, parse_field_selector, parse_label_selector
+from ..api.selectors import from_label_selector_dict, parse_field_selector, parse_label_selector
 from .server import APIServer
 from .watch import Watch
 

@@ -12,7 +12,7 @@ import functools
 import inspect
 from typing import Any, Callable
 
-from .errors import ApiError
+from ..api.errors import ApiError
 
 AUDIT_LOG_SIZE = 1000  # requests kept in APIServer.audit (oldest dropped first)
 

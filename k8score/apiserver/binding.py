@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import ApiError
-from .field import invalid, required
+from ..api.errors import ApiError
+from ..api.field import invalid, required
 from .jsonutil import copy_json
-from .resources import RESOURCES
+from ..api.resources import RESOURCES
 
 
 def bind(api: Any, body: Any, namespace: str | None) -> dict:

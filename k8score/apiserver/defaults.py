@@ -12,7 +12,7 @@ Every function mutates the object it is given (a private copy made by the server
 from __future__ import annotations
 
 from .memo import SpecMemo
-from .quantity import canonical
+from ..api.quantity import canonical
 
 # pkg/apis/core/v1/defaults.go
 DEFAULT_TERMINATION_GRACE_PERIOD = 30          # v1.DefaultTerminationGracePeriodSeconds

@@ -23,9 +23,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import strategy
-from .errors import ApiError, status
+from ..api.errors import ApiError, status
 from .jsonutil import copy_json
-from .resources import RESOURCES, ResourceInfo
+from ..api.resources import RESOURCES, ResourceInfo
 from .storage import decode
 
 #: plugin/pkg/admission/namespace/lifecycle: namespaces that may never be deleted.

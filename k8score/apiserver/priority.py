@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..etcd import prefix_end
-from .errors import ApiError
-from .resources import RESOURCES
+from ..api.errors import ApiError
+from ..api.resources import RESOURCES
 from .storage import decode
 
 # pkg/apis/scheduling/types.go

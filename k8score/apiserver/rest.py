@@ -29,8 +29,8 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
-from .errors import ApiError, status
-from .resources import RESOURCES, ResourceInfo
+from ..api.errors import ApiError, status
+from ..api.resources import RESOURCES, ResourceInfo
 
 _PATCH_TYPES = {
     "application/merge-patch+json": "merge",

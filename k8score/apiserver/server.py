@@ -16,7 +16,7 @@ at any step leaves etcd untouched.
 >>> api.get("pods", "nope")
 Traceback (most recent call last):
 ...
-k8score.apiserver.errors.ApiError: Error from server (NotFound): pods "nope" not found
+k8score.api.errors.ApiError: Error from server (NotFound): pods "nope" not found
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from ..sim import Component, Loop
 from ..sim.clock import rfc3339
 from . import binding, deletion, strategy
 from .audit import AUDIT_LOG_SIZE, audited
-from .errors import ApiError, status
+from ..api.errors import ApiError, status
 from .jsonutil import copy_json, ordered_meta
 from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from .priority import SYSTEM_PRIORITY_CLASSES, PriorityClasses, system_class_bodies
-from .quantity import QuantityError
-from .resources import RESOURCES, ResourceInfo, resolve
-from .selectors import parse_field_selector, parse_label_selector
+from ..api.quantity import QuantityError
+from ..api.resources import RESOURCES, ResourceInfo, resolve
+from ..api.selectors import parse_field_selector, parse_label_selector
 from .services import ServiceAllocator
 from .storage import EventLeases, Storage, decode, encode
 from .validation import validate_create, validate_update

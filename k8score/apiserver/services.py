@@ -6,10 +6,10 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
-from .errors import ApiError
-from .field import invalid
+from ..api.errors import ApiError
+from ..api.field import invalid
 from .ipalloc import SERVICE_CIDR, AllocationError, IPAllocator, PortAllocator
-from .resources import RESOURCES
+from ..api.resources import RESOURCES
 from .storage import decode
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..etcd import Compare, EtcdError, OpDelete, OpPut, prefix_end
 from ..etcd.types import ERR_COMPACTED
-from .errors import ApiError
+from ..api.errors import ApiError
 from .jsonutil import encode_json
 
 _loads = json.loads

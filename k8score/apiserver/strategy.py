@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 from . import defaults
-from .resources import ResourceInfo
+from ..api.resources import ResourceInfo
 
 #: Resources with a ``/status`` subresource: their main endpoint ignores status changes.
 STATUS_RESOURCES = frozenset({"pods", "nodes", "deployments", "replicasets", "services", "namespaces"})

@@ -34,8 +34,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..sim import Channel
-from .errors import ApiError
-from .resources import RESOURCES
+from ..api.errors import ApiError
+from ..api.resources import RESOURCES
 from .storage import decode
 
 

@@ -1,6 +1,6 @@
 """Errors clients see: the API server's ``ApiError`` (a Kubernetes Status), re-exported."""
 
-from ..apiserver import ApiError
+from ..api.errors import ApiError
 
 __all__ = ["ApiError", "is_not_found", "is_conflict", "is_already_exists"]
 

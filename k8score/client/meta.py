@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..api.selectors import cached_label_selector as label_selector
+
 
 def key_func(obj: dict) -> str:
     meta = obj.get("metadata") or {}
@@ -50,32 +52,19 @@ def owner_reference(owner: dict, controller: bool = True) -> dict:
 
 
 def selector_matches(selector: dict | None, labels: dict | None) -> bool:
-    """Whether ``labels`` satisfy a LabelSelector. ``None`` selects nothing, ``{}`` everything."""
+    """Whether ``labels`` satisfy a LabelSelector. ``None`` selects nothing, ``{}`` everything.
+
+    Evaluated by the one selector implementation, :mod:`k8score.api.selectors`."""
     if selector is None:
         return False
-    labels = labels or {}
-    for k, v in (selector.get("matchLabels") or {}).items():
-        if labels.get(k) != v:
-            return False
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-        if op == "In" and labels.get(key) not in values:
-            return False
-        if op == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if op == "Exists" and key not in labels:
-            return False
-        if op == "DoesNotExist" and key in labels:
-            return False
-    return True
+    return label_selector(selector).matches(labels)
 
 
 def labels_match(selector_labels: dict | None, labels: dict | None) -> bool:
     """A Service-style selector (plain map); an empty or missing map selects nothing."""
     if not selector_labels:
         return False
-    labels = labels or {}
-    return all(labels.get(k) == v for k, v in selector_labels.items())
+    return label_selector({"matchLabels": selector_labels}).matches(labels)
 
 
 def selector_string(selector: dict | None) -> str:

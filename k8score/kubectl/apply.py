@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..apiserver.resources import ResourceInfo, by_kind
+from ..api.resources import ResourceInfo, by_kind
 from ..client import ApiError
 from .args import Args, CommandError
 from .printers import kind_name

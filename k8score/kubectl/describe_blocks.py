@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..apiserver.quantity import parse_quantity
+from ..api.quantity import parse_quantity
 from .columns import event_order
 from .tabwriter import DESCRIBE_MINWIDTH, DESCRIBE_PADDING, tabwrite
 from .timefmt import rfc1123z, since

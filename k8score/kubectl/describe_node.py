@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..apiserver.quantity import BINARY_SI, DECIMAL_SI, Quantity, parse_quantity
+from ..api.quantity import BINARY_SI, DECIMAL_SI, Quantity, parse_quantity
 from .columns import node_roles
 from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_labels, write_taints
 from .timefmt import rfc1123z, since

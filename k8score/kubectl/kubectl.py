@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..apiserver.resources import RESOURCES, ResourceInfo, resolve
+from ..api.resources import RESOURCES, ResourceInfo, resolve
 from ..client import ApiError
 from . import reads, rollout, writes
 from .args import Args, CommandError, parse_args, split_command

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..apiserver.resources import RESOURCES, ResourceInfo
+from ..api.resources import RESOURCES, ResourceInfo
 from ..client import ApiError
 from . import describe as desc
 from . import jsonpath

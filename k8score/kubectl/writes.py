@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..apiserver.resources import ResourceInfo
+from ..api.resources import ResourceInfo
 from ..client import ApiError
 from .apply import apply, apply_one, create_from_file, load_manifests, locate
 from .args import Args, CommandError

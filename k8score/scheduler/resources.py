@@ -25,62 +25,26 @@ Two different sums of a pod's requests exist, and the difference matters:
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from ..api.quantity import parse_quantity
 
 # pkg/scheduler/util/pod_resources.go: DefaultMilliCPURequest = 100 (0.1 core)
 DEFAULT_MILLI_CPU_REQUEST = 100
 # pkg/scheduler/util/pod_resources.go: DefaultMemoryRequest = 200 * 1024 * 1024 (200 MiB)
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
 
-# k8s.io/apimachinery/pkg/api/resource/suffix.go
-_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_DECIMAL = {"n": Decimal("1e-9"), "u": Decimal("1e-6"), "m": Decimal("1e-3"), "": Decimal(1),
-            "k": Decimal(10**3), "M": Decimal(10**6), "G": Decimal(10**9), "T": Decimal(10**12),
-            "P": Decimal(10**15), "E": Decimal(10**18)}
-
-
-def parse_quantity(value: Any) -> Decimal:
-    """A Kubernetes quantity (``"1.5Gi"``, ``"100m"``, ``"1e3"``, ``2``) as an exact Decimal."""
-    if isinstance(value, bool):
-        raise ValueError(f"quantities must match the regular expression, got {value!r}")
-    if isinstance(value, (int, float)):
-        return Decimal(str(value))
-    s = str(value).strip()
-    if not s:
-        raise ValueError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")
-    for suffix, mult in _BINARY.items():
-        if s.endswith(suffix):
-            return _number(s[: -len(suffix)], value) * mult
-    if s[-1] in _DECIMAL:
-        return _number(s[:-1], value) * _DECIMAL[s[-1]]
-    return _number(s, value)
-
-
-def _number(text: str, original: Any) -> Decimal:
-    try:
-        d = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"quantities must match the regular expression "
-                         f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$', got {original!r}") from None
-    if not d.is_finite():
-        raise ValueError(f"invalid quantity {original!r}")
-    return d
-
-
 def parse_cpu(value: Any) -> int:
     """milli-CPU, rounded up as ``Quantity.MilliValue`` does."""
-    return int(math.ceil(parse_quantity(value) * 1000))
+    return parse_quantity(value).milli_value()
 
 
 def parse_memory(value: Any) -> int:
     """Bytes, rounded up as ``Quantity.Value`` does."""
-    return int(math.ceil(parse_quantity(value)))
+    return parse_quantity(value).int_value()
 
 
-def parse_count(value: Any) -> int:
-    return int(math.ceil(parse_quantity(value)))
+parse_count = parse_memory
 
 
 def _container_requests(container: dict, non_zero: bool) -> tuple[int, int, int]:

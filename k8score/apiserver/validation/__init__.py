@@ -1,15 +1,15 @@
 """Validation: what makes the API server answer 422 Invalid.
 
 ``validate_create(info, obj)`` and ``validate_update(info, new, old)`` return a list of
-:class:`~k8score.apiserver.field.FieldError` (empty when the object is fine). They run
+:class:`~k8score.api.field.FieldError` (empty when the object is fine). They run
 after defaulting, on exactly what would be stored, as upstream's strategies do.
 """
 
 from __future__ import annotations
 
-from ..field import FieldError
+from ...api.field import FieldError
 from ..memo import ResultMemo
-from ..resources import ResourceInfo
+from ...api.resources import ResourceInfo
 from . import meta, pod, scheduling, workloads
 from .names import is_dns1035_label, is_dns1123_label, is_dns1123_subdomain
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..field import FieldError, forbidden, invalid, required, too_long
+from ...api.field import FieldError, forbidden, invalid, required, too_long
 from .names import is_label_key, is_label_value
 
 _TOTAL_ANNOTATION_SIZE = 256 * 1024  # objectmeta.go TotalAnnotationSizeLimitB

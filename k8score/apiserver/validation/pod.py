@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..field import FieldError, duplicate, forbidden, invalid, not_supported, required
-from ..quantity import QuantityError, parse_quantity
+from ...api.field import FieldError, duplicate, forbidden, invalid, not_supported, required
+from ...api.quantity import QuantityError, parse_quantity
 from .names import (inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_label_key,
                     is_valid_port_name)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..field import FieldError, forbidden, invalid, not_supported, required
+from ...api.field import FieldError, forbidden, invalid, not_supported, required
 from ..priority import HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_PREFIX, is_system_class
 
 _POLICIES = ["Never", "PreemptLowerPriority"]  # core validation ValidatePreemptionPolicy

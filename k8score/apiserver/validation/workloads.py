@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from ..field import FieldError, GoValue, duplicate, forbidden, invalid, not_supported, required
-from ..selectors import from_label_selector_dict
+from ...api.field import FieldError, GoValue, duplicate, forbidden, invalid, not_supported, required
+from ...api.selectors import from_label_selector_dict
 from .meta import labels
 from .names import inclusive_range_error, is_dns1123_label, is_dns1123_subdomain, is_valid_port_name
 from .pod import pod_spec

@@ -17,6 +17,7 @@ True
 from __future__ import annotations
 
 import re
+from marshal import dumps as _dumps
 
 from .errors import ApiError
 
@@ -125,6 +126,10 @@ def _check_value(value: str) -> str:
 _PARSED: dict[str, LabelSelector] = {}
 
 
+def _marshal(value: object) -> bytes:
+    return _dumps(value, 2)
+
+
 def parse_label_selector(text: str | None) -> LabelSelector:
     """Parse ``app=web,tier!=db``; a syntax error raises ApiError 400 BadRequest."""
     if not text:
@@ -181,6 +186,25 @@ def from_label_selector_dict(sel: dict | None) -> LabelSelector:
             raise ApiError.bad_request(f"{expr.get('operator')!r} is not a valid label selector operator")
         reqs.append((expr.get("key", ""), op, tuple(sorted(expr.get("values") or ()))))
     return LabelSelector(reqs)
+
+
+_FROM_DICT: dict = {}
+
+
+def cached_label_selector(sel: dict) -> LabelSelector:
+    """:func:`from_label_selector_dict`, memoised on the selector's content (controllers
+    match the same few selectors against every pod event)."""
+    try:
+        key = _marshal(sel)
+    except ValueError:
+        return from_label_selector_dict(sel)
+    hit = _FROM_DICT.get(key)
+    if hit is None:
+        hit = from_label_selector_dict(sel)
+        if len(_FROM_DICT) >= 1024:
+            _FROM_DICT.clear()
+        _FROM_DICT[key] = hit
+    return hit
 
 
 def selector_to_string(sel: dict | None) -> str:
