@@ -449,12 +449,17 @@ def test_stopped_apiserver_answers_503_and_restarts(api):
     assert api.get("pods", "web")["metadata"]["name"] == "web"
 
 
-def test_resources_table():
-    assert list(RESOURCES) == ["namespaces", "nodes", "pods", "services", "endpoints", "configmaps",
-                               "serviceaccounts", "events", "leases", "deployments", "replicasets",
-                               "priorityclasses"]
-    assert RESOURCES["pods"].key("web", "default") == "/registry/pods/default/web"
-    assert RESOURCES["nodes"].key("node-1") == "/registry/nodes/node-1"
+def test_storage_keys_are_upstreams(api):
+    # kubeapiserver/default_storage_factory_builder.go SpecialDefaultResourcePrefixes
+    key = lambda r, *a: api.registry.strategy_for(r).key(*a)  # noqa: E731
+    assert key("pods", "web", "default") == "/registry/pods/default/web"
+    assert key("nodes", "node-1") == "/registry/minions/node-1"
+    assert key("services", "web", "default") == "/registry/services/specs/default/web"
+    assert key("endpoints", "web", "default") == "/registry/services/endpoints/default/web"
+    assert key("deployments", "web", "default") == "/registry/deployments/default/web"
+    assert set(RESOURCES) <= {s.info.plural for s in api.registry.strategies()} | {
+        "tokenreviews", "selfsubjectreviews", "subjectaccessreviews", "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews", "localsubjectaccessreviews", "customresourcedefinitions"}
 
 
 def test_events_expire_after_the_event_ttl(api, loop, store):
@@ -490,10 +495,10 @@ def test_service_update_keeps_its_cluster_ip(api):
 
 
 def test_generate_name_retries_on_collision(api):
-    state = api._rng.getstate()
-    taken = api._generated_name("web-")  # the name the next generateName create would get
+    state = api.rng.getstate()
+    taken = api.objects.generated_name("web-")  # the name the next generateName create would get
     api.create("pods", pod(taken))
-    api._rng.setstate(state)
+    api.rng.setstate(state)
     p = api.create("pods", {"metadata": {"generateName": "web-"}, "spec": pod()["spec"]})
     assert p["metadata"]["name"] != taken and p["metadata"]["name"].startswith("web-")
     assert api.handle({"method": "GET", "path": f"/api/v1/namespaces/default/pods/{taken}"})["code"] == 200

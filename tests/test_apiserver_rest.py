@@ -81,7 +81,9 @@ def test_binding_and_watch_over_rest(api):
 def test_discovery(api):
     assert req(api, "GET", "/api")["body"]["versions"] == ["v1"]
     groups = [g["name"] for g in req(api, "GET", "/apis")["body"]["groups"]]
-    assert groups == ["coordination.k8s.io", "apps", "scheduling.k8s.io"]
+    # highest group priority first (pkg/controlplane/apiserver/aggregator.go)
+    assert groups[:3] == ["apps", "rbac.authorization.k8s.io", "storage.k8s.io"]
+    assert groups.index("scheduling.k8s.io") < groups.index("coordination.k8s.io")
     core = req(api, "GET", "/api/v1")["body"]
     pods = next(r for r in core["resources"] if r["name"] == "pods")
     assert pods["shortNames"] == ["po"] and pods["namespaced"] and "watch" in pods["verbs"]

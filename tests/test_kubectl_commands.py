@@ -309,7 +309,8 @@ def test_api_server_down_is_connection_refused(env):
 def test_api_resources_and_version(env):
     out = env.run("api-resources").splitlines()
     assert out[0].split() == ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
-    assert "deployments       deploy       apps/v1                  true         Deployment" in out
+    assert ["deployments", "deploy", "apps/v1", "true", "Deployment"] in [line.split() for line in out]
+    assert ["nodes", "no", "v1", "false", "Node"] in [line.split() for line in out]
     assert env.run("version") == "Client Version: v1.35.0\nKustomize Version: v5.7.1\nServer Version: v1.35.0\n"
 
 

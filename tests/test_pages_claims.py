@@ -112,7 +112,7 @@ def test_index_shows_what_etcd_stores():
     page = Page("index.md")
     keys = page.output('c.etcdctl("get /registry --prefix --keys-only")')
     for key in ("/registry/deployments/default/nginx-deployment", "/registry/leases/kube-node-lease/node-1",
-                "/registry/serviceaccounts/default/default", "/registry/nodes/node-3"):
+                "/registry/serviceaccounts/default/default", "/registry/minions/node-3"):
         assert key in keys
     assert len(re.findall(r"^/registry/pods/default/nginx-deployment-", keys, re.M)) == 3
     assert page.diagrams == 1

@@ -40,18 +40,6 @@ class ResourceInfo(NamedTuple):
         """``Pod`` or ``Deployment.apps`` — how 422 Invalid messages name a kind."""
         return f"{self.kind}.{self.group}" if self.group else self.kind
 
-    def key(self, name: str, namespace: str | None = None) -> str:
-        """etcd key: ``/registry/<plural>/<namespace>/<name>`` (cluster-scoped: no namespace)."""
-        if self.namespaced:
-            return f"/registry/{self.plural}/{namespace}/{name}"
-        return f"/registry/{self.plural}/{name}"
-
-    def prefix(self, namespace: str | None = None) -> str:
-        """etcd key prefix for a list/watch (one namespace, or all of them)."""
-        if self.namespaced and namespace:
-            return f"/registry/{self.plural}/{namespace}/"
-        return f"/registry/{self.plural}/"
-
 
 _TABLE = (
     # plural, singular, kind, group, version, namespaced, short names (kubectl api-resources)
@@ -61,51 +49,115 @@ _TABLE = (
     ResourceInfo("services", "service", "Service", "", "v1", True, ("svc",)),
     ResourceInfo("endpoints", "endpoints", "Endpoints", "", "v1", True, ("ep",)),
     ResourceInfo("configmaps", "configmap", "ConfigMap", "", "v1", True, ("cm",)),
+    ResourceInfo("secrets", "secret", "Secret", "", "v1", True, ()),
     ResourceInfo("serviceaccounts", "serviceaccount", "ServiceAccount", "", "v1", True, ("sa",)),
     ResourceInfo("events", "event", "Event", "", "v1", True, ("ev",)),
+    ResourceInfo("limitranges", "limitrange", "LimitRange", "", "v1", True, ("limits",)),
+    ResourceInfo("resourcequotas", "resourcequota", "ResourceQuota", "", "v1", True, ("quota",)),
+    ResourceInfo("persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", "", "v1",
+                 True, ("pvc",)),
     ResourceInfo("leases", "lease", "Lease", "coordination.k8s.io", "v1", True, ()),
     ResourceInfo("deployments", "deployment", "Deployment", "apps", "v1", True, ("deploy",)),
     ResourceInfo("replicasets", "replicaset", "ReplicaSet", "apps", "v1", True, ("rs",)),
     ResourceInfo("priorityclasses", "priorityclass", "PriorityClass", "scheduling.k8s.io", "v1", False,
                  ("pc",)),
+    ResourceInfo("storageclasses", "storageclass", "StorageClass", "storage.k8s.io", "v1", False, ("sc",)),
+    ResourceInfo("roles", "role", "Role", "rbac.authorization.k8s.io", "v1", True, ()),
+    ResourceInfo("rolebindings", "rolebinding", "RoleBinding", "rbac.authorization.k8s.io", "v1", True, ()),
+    ResourceInfo("clusterroles", "clusterrole", "ClusterRole", "rbac.authorization.k8s.io", "v1", False, ()),
+    ResourceInfo("clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding",
+                 "rbac.authorization.k8s.io", "v1", False, ()),
+    ResourceInfo("mutatingwebhookconfigurations", "mutatingwebhookconfiguration",
+                 "MutatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", False, ()),
+    ResourceInfo("validatingwebhookconfigurations", "validatingwebhookconfiguration",
+                 "ValidatingWebhookConfiguration", "admissionregistration.k8s.io", "v1", False, ()),
+    ResourceInfo("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition",
+                 "apiextensions.k8s.io", "v1", False, ("crd", "crds")),
+    ResourceInfo("tokenreviews", "tokenreview", "TokenReview", "authentication.k8s.io", "v1", False, ()),
+    ResourceInfo("selfsubjectreviews", "selfsubjectreview", "SelfSubjectReview", "authentication.k8s.io",
+                 "v1", False, ()),
+    ResourceInfo("subjectaccessreviews", "subjectaccessreview", "SubjectAccessReview",
+                 "authorization.k8s.io", "v1", False, ()),
+    ResourceInfo("selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview",
+                 "authorization.k8s.io", "v1", False, ()),
+    ResourceInfo("selfsubjectrulesreviews", "selfsubjectrulesreview", "SelfSubjectRulesReview",
+                 "authorization.k8s.io", "v1", True, ()),
+    ResourceInfo("localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview",
+                 "authorization.k8s.io", "v1", True, ()),
 )
 
-#: plural -> ResourceInfo, in a stable order (the order above).
-RESOURCES: dict[str, ResourceInfo] = {info.plural: info for info in _TABLE}
+#: plural -> ResourceInfo of every built-in resource, in a stable order (the order above).
+BUILTIN: dict[str, ResourceInfo] = {info.plural: info for info in _TABLE}
+RESOURCES = BUILTIN
 
 
-def _spellings() -> dict[str, ResourceInfo]:
-    names: dict[str, ResourceInfo] = {}
-    for info in _TABLE:
-        bare = (info.plural, info.singular, info.kind.lower(), *info.short_names)
-        for n in bare:
-            names[n] = info
-            if info.group:
-                # kubectl also accepts fully qualified forms: deployments.apps, deploy.v1.apps
-                names[f"{n}.{info.group}"] = info
-                names[f"{n}.{info.version}.{info.group}"] = info
-            else:
-                names[f"{n}.{info.version}"] = info
-    return names
+class ResourceTable:
+    """The resources one API server serves: the built-ins plus CustomResourceDefinitions.
+
+    Resolves every spelling kubectl accepts (``po``, ``Pod``, ``pods``, ``deploy``,
+    ``deployments.apps``, ``deploy.v1.apps``) to a :class:`ResourceInfo`.
+    """
+
+    def __init__(self, infos=()):
+        self._by_plural: dict[str, ResourceInfo] = {}
+        self._names: dict[str, ResourceInfo] = {}
+        for info in infos:
+            self.add(info)
+
+    def add(self, info: ResourceInfo) -> None:
+        key = info.group_resource
+        self._by_plural[key] = info
+        self._rebuild()
+
+    def remove(self, group_resource: str) -> None:
+        self._by_plural.pop(group_resource, None)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        names: dict[str, ResourceInfo] = {}
+        for info in self._by_plural.values():
+            bare = (info.plural, info.singular, info.kind.lower(), *info.short_names)
+            for n in bare:
+                # a built-in keeps its bare names when a custom resource reuses them
+                names.setdefault(n, info)
+                if info.group:
+                    names[f"{n}.{info.group}"] = info
+                    names[f"{n}.{info.version}.{info.group}"] = info
+                else:
+                    names[f"{n}.{info.version}"] = info
+        self._names = names
+
+    def __iter__(self):
+        return iter(self._by_plural.values())
+
+    def get(self, group_resource: str) -> ResourceInfo | None:
+        """By ``plural`` (core) or ``plural.group``."""
+        return self._by_plural.get(group_resource)
+
+    def resolve(self, name: str) -> ResourceInfo:
+        """Any spelling -> ResourceInfo; unknown names raise ApiError 404."""
+        info = self._names.get(name)
+        if info is None:
+            info = self._names.get(name.lower()) if isinstance(name, str) else None
+            if info is None:
+                raise ApiError.not_found_resource(name)
+        return info
+
+    def by_kind(self, api_version: str, kind: str) -> ResourceInfo | None:
+        for info in self._by_plural.values():
+            if info.kind == kind and info.api_version == api_version:
+                return info
+        return None
 
 
-_SPELLINGS = _spellings()
+_DEFAULT = ResourceTable(_TABLE)
 
 
 def resolve(name: str) -> ResourceInfo:
-    """Map any spelling kubectl accepts (``po``, ``Pod``, ``pods``, ``deploy``,
-    ``deployments.apps``...) to its ResourceInfo; unknown names raise ApiError 404."""
-    info = _SPELLINGS.get(name)
-    if info is None:
-        info = _SPELLINGS.get(name.lower()) if isinstance(name, str) else None
-        if info is None:
-            raise ApiError.not_found_resource(name)
-    return info
+    """Resolve against the built-in resources (see :class:`ResourceTable`)."""
+    return _DEFAULT.resolve(name)
 
 
 def by_kind(api_version: str, kind: str) -> ResourceInfo | None:
-    """The resource serving objects of ``apiVersion``/``kind`` (None if not served)."""
-    for info in _TABLE:
-        if info.kind == kind and info.api_version == api_version:
-            return info
-    return None
+    """The built-in resource serving objects of ``apiVersion``/``kind`` (None if not served)."""
+    return _DEFAULT.by_kind(api_version, kind)

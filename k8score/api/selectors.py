@@ -9,7 +9,7 @@ few fields each resource supports (its registry's GetAttrs / field label convers
 >>> sel = parse_label_selector("app=web, tier in (front,edge), !legacy")
 >>> sel.matches({"app": "web", "tier": "edge"}), sel.matches({"app": "web", "tier": "db"})
 (True, False)
->>> fs = parse_field_selector("pods", "spec.nodeName=node-1,status.phase!=Failed")
+>>> fs = parse_field_selector(("spec.nodeName", "status.phase"), "spec.nodeName=node-1,status.phase!=Failed")
 >>> fs.matches({"spec": {"nodeName": "node-1"}, "status": {"phase": "Running"}})
 True
 """
@@ -134,6 +134,8 @@ def parse_label_selector(text: str | None) -> LabelSelector:
     """Parse ``app=web,tier!=db``; a syntax error raises ApiError 400 BadRequest."""
     if not text:
         return LabelSelector([])
+    if not isinstance(text, str):
+        raise ApiError.bad_request(f"unable to parse requirement: {text!r}")
     hit = _PARSED.get(text)
     if hit is not None:
         return hit
@@ -214,19 +216,6 @@ def selector_to_string(sel: dict | None) -> str:
 
 # -- field selectors ----------------------------------------------------------
 
-# Field labels each resource supports besides metadata.name / metadata.namespace
-# (pkg/apis/core/v1/conversion.go AddFieldLabelConversionsFor*, apps/v1 conversion.go).
-_FIELDS: dict[str, tuple[str, ...]] = {
-    "pods": ("spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-             "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"),
-    "events": ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-               "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
-               "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"),
-    "nodes": ("spec.unschedulable",),
-    "services": ("spec.clusterIP", "spec.type"),
-    "namespaces": ("status.phase",),
-    "replicasets": ("status.replicas",),
-}
 # a field label whose value lives elsewhere in the object
 _FIELD_PATHS = {"source": ("source", "component")}
 
@@ -256,12 +245,14 @@ class FieldSelector:
         return True
 
 
-def parse_field_selector(plural: str, text: str | None) -> FieldSelector:
-    """Parse ``spec.nodeName=node-1``; an unknown field raises ApiError 400
-    (``field label not supported: spec.foo``)."""
+def parse_field_selector(field_labels: tuple[str, ...], text: str | None) -> FieldSelector:
+    """Parse ``spec.nodeName=node-1`` given the resource's selectable fields (its strategy's
+    ``field_labels``); an unknown field raises ApiError 400 (``field label not supported: spec.foo``)."""
     if not text:
         return FieldSelector([])
-    supported = ("metadata.name", "metadata.namespace") + _FIELDS.get(plural, ())
+    if not isinstance(text, str):
+        raise ApiError.bad_request(f"invalid selector: '{text}'")
+    supported = ("metadata.name", "metadata.namespace") + tuple(field_labels)
     reqs = []
     for raw in text.split(","):
         part = raw.strip()

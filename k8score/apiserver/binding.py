@@ -12,16 +12,18 @@ from typing import Any
 from ..api.errors import ApiError
 from ..api.field import invalid, required
 from .jsonutil import copy_json
-from ..api.resources import RESOURCES
 
 
-def bind(api: Any, body: Any, namespace: str | None) -> dict:
-    info = RESOURCES["pods"]
+def bind(api: Any, rc: Any) -> dict:
+    """The ``pods/binding`` subresource handler (POST)."""
+    if rc.req.verb != "create":
+        raise ApiError.method_not_allowed("pods/binding", rc.req.verb)
+    body = rc.req.body
     if not isinstance(body, dict) or not isinstance(body.get("metadata"), dict):
         raise ApiError.bad_request("a Binding needs metadata")
     meta = body["metadata"]
-    name = meta.get("name")
-    ns = api._namespace(info, namespace, meta.get("namespace"))
+    name = meta.get("name") or rc.name
+    ns = rc.namespace_for(meta.get("namespace"))
     target = body.get("target") if isinstance(body.get("target"), dict) else {}
     errs = []
     if not name or not isinstance(name, str):
@@ -32,13 +34,16 @@ def bind(api: Any, body: Any, namespace: str | None) -> dict:
         errs.append(required("target.name", ""))
     if errs:
         raise ApiError.invalid("Binding", name if isinstance(name, str) else "", errs)
-    pod, rev = api._read(info, name, ns)
+    rc.name = name
+    pod, rev = api.objects.read(rc, name, ns)
     node = pod["spec"].get("nodeName")
     if node:
         raise ApiError.conflict("pods/binding", name, f'pod {name} is already assigned to node "{node}"')
     if pod["metadata"].get("deletionTimestamp"):
         raise ApiError.conflict("pods/binding", name,
                                 f"pod {name} is being deleted, cannot be assigned to a host")
+    if rc.req.dry_run:
+        return _SUCCESS
     new = copy_json(pod)
     new["spec"]["nodeName"] = target["name"]
     annotations = meta.get("annotations")
@@ -47,12 +52,15 @@ def bind(api: Any, body: Any, namespace: str | None) -> dict:
     # podutil.UpdatePodCondition(PodScheduled=True)
     conds = new.setdefault("status", {}).setdefault("conditions", [])
     scheduled = {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                 "lastTransitionTime": api._timestamp()}
+                 "lastTransitionTime": api.timestamp()}
     for i, c in enumerate(conds):
         if c.get("type") == "PodScheduled":
             conds[i] = scheduled
             break
     else:
         conds.append(scheduled)
-    api._write_update(info, new, pod, rev)
-    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
+    api.objects.write_update(rc, new, pod, rev)
+    return _SUCCESS
+
+
+_SUCCESS = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}

@@ -285,3 +285,31 @@ def _reorder(field: str, items: list, order: list) -> list:
         return sorted(items, key=lambda x: rank.get(repr(x), len(rank)))
     rank = {o.get(key): i for i, o in enumerate(order) if isinstance(o, dict)}
     return sorted(items, key=lambda x: rank.get(x.get(key), len(rank)))  # stable: extras keep order
+
+
+_PATCH_FNS = {"json": json_patch, "strategic": strategic_merge_patch}
+
+
+def apply_patch(original: dict, patch: Any, patch_type: str) -> Any:
+    """``original`` with ``patch`` of ``patch_type`` (merge | json | strategic) applied;
+    a bad patch is a 400/422 ``ApiError`` as upstream answers it."""
+    from ..api.errors import ApiError, status
+    try:
+        if patch_type == "merge":
+            if not isinstance(patch, dict):
+                raise PatchError("merge patch must be a JSON object", bad_request=True)
+            return merge_patch(original, patch)
+        fn = _PATCH_FNS.get(patch_type)
+        if fn is None:
+            raise ApiError(status(415, "UnsupportedMediaType",
+                                  "the body of the request was in an unknown format - accepted media "
+                                  "types include: application/json-patch+json, "
+                                  "application/merge-patch+json, application/strategic-merge-patch+json"
+                                  f" (got patch type {patch_type!r})"))
+        return fn(original, patch)
+    except PatchError as e:
+        if e.bad_request:
+            raise ApiError.bad_request(str(e)) from None
+        raise ApiError(status(422, "Invalid", str(e))) from None
+    except RecursionError:
+        raise ApiError.bad_request("the patch is nested too deeply") from None

@@ -211,3 +211,30 @@ class PluginContext:
     timestamp: Callable[..., str]
     rng: random.Random
     loopback: Callable[[Request], Any]
+
+
+def user_from_name(name: str, groups: tuple[str, ...] = ()) -> UserInfo:
+    """The UserInfo a well-known in-process identity authenticates as.
+
+    ``system:node:<n>`` is in ``system:nodes``; ``system:serviceaccount:<ns>:<n>`` in
+    ``system:serviceaccounts`` and ``system:serviceaccounts:<ns>``; ``kubernetes-admin``
+    (kubeadm's admin.conf client certificate, O=kubeadm:cluster-admins before 1.29 and
+    system:masters in super-admin.conf) is in ``system:masters`` here; everyone
+    authenticated is in ``system:authenticated``.
+
+    >>> user_from_name("system:serviceaccount:default:reader").groups
+    ('system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated')
+    """
+    if name == ANONYMOUS:
+        return UserInfo(ANONYMOUS, tuple(groups) or (ALL_UNAUTHENTICATED,))
+    extra: tuple[str, ...] = ()
+    if name.startswith("system:node:"):
+        extra = (NODES_GROUP,)
+    elif name.startswith("system:serviceaccount:") and name.count(":") == 3:
+        extra = (SERVICE_ACCOUNTS_GROUP, f"{SERVICE_ACCOUNTS_GROUP}:{name.split(':')[2]}")
+    elif name == "kubernetes-admin":
+        extra = (SYSTEM_MASTERS,)
+    out = tuple(groups) + tuple(g for g in extra if g not in groups)
+    if ALL_AUTHENTICATED not in out:
+        out += (ALL_AUTHENTICATED,)
+    return UserInfo(name, out)

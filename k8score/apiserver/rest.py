@@ -30,22 +30,26 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..api.errors import ApiError, status
-from ..api.resources import RESOURCES, ResourceInfo
+from ..api.resources import ResourceInfo
+from .request import Request
 
 _PATCH_TYPES = {
     "application/merge-patch+json": "merge",
     "application/json-patch+json": "json",
     "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
 }
-_SUBRESOURCES = {"pods": ("status", "binding"), "nodes": ("status",), "deployments": ("status",),
-                 "replicasets": ("status",), "services": ("status",), "namespaces": ("status",)}
+#: query parameters that are request options (metav1.ListOptions, CreateOptions, ...)
+_OPTIONS = ("labelSelector", "fieldSelector", "resourceVersion", "resourceVersionMatch", "limit",
+            "continue", "dryRun", "fieldManager", "fieldValidation", "force", "gracePeriodSeconds",
+            "propagationPolicy", "sendInitialEvents", "allowWatchBookmarks", "timeoutSeconds")
 
 
 def _query(raw: Any) -> dict[str, str]:
     if not raw:
         return {}
     if isinstance(raw, dict):
-        return {k: (v[0] if isinstance(v, list) else str(v)) for k, v in raw.items()}
+        return {str(k): (v[0] if isinstance(v, list) and v else str(v)) for k, v in raw.items()}
     return {k: v[0] for k, v in parse_qs(str(raw).lstrip("?"), keep_blank_values=True).items()}
 
 
@@ -53,14 +57,26 @@ def _body(raw: Any) -> Any:
     if raw is None or isinstance(raw, (dict, list)):
         return raw
     if isinstance(raw, bytes):
-        raw = raw.decode("utf-8")
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise ApiError.bad_request(f"error decoding request body: {e}") from None
     try:
-        return json.loads(raw) if raw.strip() else None
-    except ValueError as e:
+        return json.loads(raw, parse_constant=_no_constant) if raw.strip() else None
+    except (ValueError, RecursionError) as e:
         raise ApiError.bad_request(f"error decoding request body: {e}") from None
 
 
-def _route(path: str) -> tuple[Any, ...]:
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
+
+
+def _not_found() -> ApiError:
+    return ApiError(status(404, "NotFound", "the server could not find the requested resource",
+                           {"causes": [{"reason": "UnexpectedServerResponse", "message": "404 page not found"}]}))
+
+
+def _route(api: Any, path: str) -> tuple[Any, ...]:
     """``/api/v1/namespaces/ns/pods/name/status`` -> (info, namespace, name, subresource)."""
     parts = [p for p in path.split("?")[0].split("/") if p]
     if parts[:2] == ["api", "v1"]:
@@ -74,14 +90,12 @@ def _route(path: str) -> tuple[Any, ...]:
     namespace = None
     if rest[0] == "namespaces" and len(rest) >= 3 and rest[2] not in ("status", "finalize"):
         namespace, rest = rest[1], rest[2:]  # /namespaces/<ns>/<plural>/...
-    info = RESOURCES.get(rest[0])
-    if info is None or (info.group, info.version) != group_version:
-        raise ApiError(status(404, "NotFound", "the server could not find the requested resource",
-                              {"causes": [{"reason": "UnexpectedServerResponse", "message": "404 page not found"}]}))
+    plural = rest[0] if not group_version[0] else f"{rest[0]}.{group_version[0]}"
+    info = api.registry.table.get(plural)
+    if info is None or info.version != group_version[1] or len(rest) > 3:
+        raise _not_found()
     name = rest[1] if len(rest) > 1 else None
     sub = rest[2] if len(rest) > 2 else None
-    if sub is not None and sub not in _SUBRESOURCES.get(info.plural, ()):
-        raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))
     return (info, namespace, name, sub)
 
 
@@ -93,81 +107,81 @@ def handle(api: Any, request: dict) -> dict:
         return {"code": e.code, "body": e.status}
 
 
-def _serve(api: Any, request: dict) -> dict:
-    method = request.get("method", "GET").upper()
+def to_request(api: Any, request: dict) -> Any:
+    """The :class:`~k8score.apiserver.request.Request` an HTTP-shaped request stands for,
+    or a ``("discovery"|"resources", ...)`` tuple for the non-resource paths."""
+    method = str(request.get("method", "GET")).upper()
+    path = str(request.get("path", "/"))
     q = _query(request.get("query"))
-    if "?" in request.get("path", ""):
-        q = {**_query(request["path"].split("?", 1)[1]), **q}
-    route = _route(request.get("path", "/"))
-    if route[0] == "discovery":
-        return {"code": 200, "body": discovery(route[1])}
-    if route[0] == "resources":
-        return {"code": 200, "body": resource_list(*route[1])}
+    if "?" in path:
+        q = {**_query(path.split("?", 1)[1]), **q}
+    route = _route(api, path)
+    if route[0] in ("discovery", "resources"):
+        return route
     info, ns, name, sub = route
-    headers = {k.lower(): v for k, v in (request.get("headers") or {}).items()}
+    headers = {str(k).lower(): v for k, v in (request.get("headers") or {}).items()}
     body = _body(request.get("body"))
-    plural = info.plural
+    options = {k: q[k] for k in _OPTIONS if k in q}
+    patch_type = None
     if method == "GET":
-        if name is None:
-            if q.get("watch") in ("true", "1"):
-                cb = request.get("on_event")
-                if cb is None:
-                    raise ApiError.bad_request("a watch request needs an on_event callback")
-                w = api.watch(plural, cb, namespace=ns, resource_version=q.get("resourceVersion"),
-                              label_selector=q.get("labelSelector"), field_selector=q.get("fieldSelector"),
-                              send_initial_events=q.get("sendInitialEvents") == "true")
-                return {"code": 200, "body": None, "watch": w}
-            return {"code": 200, "body": api.list(plural, namespace=ns, label_selector=q.get("labelSelector"),
-                                                  field_selector=q.get("fieldSelector"),
-                                                  resource_version=q.get("resourceVersion"))}
-        if sub not in (None, "status"):
-            raise ApiError.method_not_allowed(f"{info.group_resource}/{sub}", "get")
-        return {"code": 200, "body": api.get(plural, name, namespace=ns)}
-    if method == "POST":
-        if sub == "binding" or (name is None and sub is None):
-            out = api.create(plural, body, namespace=ns, subresource=sub)
-            return {"code": 201, "body": out}
-        raise ApiError.method_not_allowed(info.group_resource, "create")
-    if method == "PUT":
+        verb = "get" if name else ("watch" if q.get("watch") in ("true", "1") else "list")
+    elif method == "POST":
+        if name and not sub:
+            raise ApiError.method_not_allowed(info.group_resource, "create")
+        verb = "create"
+    elif method == "PUT":
         if name is None:
             raise ApiError.method_not_allowed(info.group_resource, "update")
+        verb = "update"
         if isinstance(body, dict):
-            body.setdefault("metadata", {})
-            if body["metadata"].get("name", name) != name:
-                raise ApiError.bad_request(f"the name of the object ({body['metadata'].get('name')}) "
+            meta = body.setdefault("metadata", {})
+            if isinstance(meta, dict) and meta.get("name", name) != name:
+                raise ApiError.bad_request(f"the name of the object ({meta.get('name')}) "
                                            f"does not match the name on the URL ({name})")
-            body["metadata"]["name"] = name
-        return {"code": 200, "body": api.update(plural, body, namespace=ns, subresource=sub)}
-    if method == "PATCH":
-        ctype = headers.get("content-type", "application/merge-patch+json").split(";")[0].strip()
-        ptype = _PATCH_TYPES.get(ctype)
-        if ptype is None:
+            if isinstance(meta, dict):
+                meta["name"] = name
+    elif method == "PATCH":
+        verb = "patch"
+        ctype = str(headers.get("content-type", "application/merge-patch+json")).split(";")[0].strip()
+        patch_type = _PATCH_TYPES.get(ctype)
+        if patch_type is None:
             raise ApiError(status(415, "UnsupportedMediaType",
                                   f"the body of the request was in an unknown format - accepted media "
                                   f"types include: {', '.join(_PATCH_TYPES)}"))
-        return {"code": 200, "body": api.patch(plural, name, body, patch_type=ptype, namespace=ns,
-                                               subresource=sub)}
-    if method == "DELETE":
-        if name is None:
-            raise ApiError.method_not_allowed(info.group_resource, "deletecollection")
-        opts = body if isinstance(body, dict) else {}
-        grace = q.get("gracePeriodSeconds", opts.get("gracePeriodSeconds"))
-        policy = q.get("propagationPolicy", opts.get("propagationPolicy"))
-        return {"code": 200, "body": api.delete(plural, name, namespace=ns,
-                                                grace_period_seconds=int(grace) if grace is not None else None,
-                                                propagation_policy=policy)}
-    raise ApiError(status(405, "MethodNotAllowed", f"method {method} is not allowed"))
+    elif method == "DELETE":
+        verb = "delete" if name else "deletecollection"
+        if isinstance(body, dict):  # DeleteOptions in the body
+            for k in ("gracePeriodSeconds", "propagationPolicy", "dryRun"):
+                if k in body and k not in options:
+                    options[k] = body[k]
+    else:
+        raise ApiError(status(405, "MethodNotAllowed", f"method {method} is not allowed"))
+    return Request(verb, info.group_resource, ns, name, sub, body, options, request.get("user"),
+                   headers, path, patch_type, request.get("on_event"))
+
+
+def _serve(api: Any, request: dict) -> dict:
+    req = to_request(api, request)
+    if isinstance(req, tuple):
+        if req[0] == "discovery":
+            return {"code": 200, "body": discovery(api, req[1])}
+        return {"code": 200, "body": resource_list(api, *req[1])}
+    out = api.serve(req)
+    if req.verb == "watch":
+        return {"code": 200, "body": None, "watch": out}
+    return {"code": 201 if req.verb == "create" and not req.dry_run else 200, "body": out}
 
 
 def _verbs(info: ResourceInfo) -> list[str]:
     return ["create", "delete", "get", "list", "patch", "update", "watch"]
 
 
-def resource_list(group: str, version: str) -> dict:
+def resource_list(api: Any, group: str, version: str) -> dict:
     """APIResourceList for ``/api/v1`` or ``/apis/<group>/<version>`` (legacy discovery)."""
     gv = f"{group}/{version}" if group else version
     resources = []
-    for info in RESOURCES.values():
+    for strategy in api.registry.strategies():
+        info = strategy.info
         if (info.group, info.version) != (group, version):
             continue
         r = {"name": info.plural, "singularName": info.singular, "namespaced": info.namespaced,
@@ -175,7 +189,8 @@ def resource_list(group: str, version: str) -> dict:
         if info.short_names:
             r["shortNames"] = list(info.short_names)
         resources.append(r)
-        for sub in _SUBRESOURCES.get(info.plural, ()):
+        subs = (["status"] if strategy.status_subresource else []) + sorted(strategy.subresources)
+        for sub in subs:
             kind = "Binding" if sub == "binding" else info.kind
             verbs = ["create"] if sub == "binding" else ["get", "patch", "update"]
             resources.append({"name": f"{info.plural}/{sub}", "singularName": "",
@@ -185,16 +200,28 @@ def resource_list(group: str, version: str) -> dict:
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}
 
 
-def discovery(parts: list[str]) -> dict:
+# pkg/controlplane/apiserver/aggregator.go DefaultGenericAPIServicePriorities (group priority):
+# discovery lists groups highest first; custom resource groups come after them
+_GROUP_PRIORITY = {"apiregistration.k8s.io": 18000, "apps": 17800, "events.k8s.io": 17750,
+                   "authentication.k8s.io": 17700, "authorization.k8s.io": 17600, "autoscaling": 17500,
+                   "batch": 17400, "certificates.k8s.io": 17300, "networking.k8s.io": 17200,
+                   "policy": 17100, "rbac.authorization.k8s.io": 17000, "storage.k8s.io": 16800,
+                   "admissionregistration.k8s.io": 16700, "scheduling.k8s.io": 16600,
+                   "coordination.k8s.io": 16500, "apiextensions.k8s.io": 16400, "node.k8s.io": 16300,
+                   "discovery.k8s.io": 16200, "flowcontrol.apiserver.k8s.io": 16100}
+
+
+def discovery(api: Any, parts: list[str]) -> dict:
     if parts == ["api"]:
         return {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []}
     if parts == ["apis"]:
-        groups = []
-        for info in RESOURCES.values():
-            if info.group and all(g["name"] != info.group for g in groups):
+        groups: dict[str, dict] = {}
+        for info in api.registry.table:
+            if info.group and info.group not in groups:
                 gv = {"groupVersion": info.api_version, "version": info.version}
-                groups.append({"name": info.group, "versions": [gv], "preferredVersion": gv})
-        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
+                groups[info.group] = {"name": info.group, "versions": [gv], "preferredVersion": gv}
+        order = sorted(groups, key=lambda g: (-_GROUP_PRIORITY.get(g, 1000), g))
+        return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [groups[g] for g in order]}
     if parts == ["version"]:
         return {"major": "1", "minor": "35", "gitVersion": "v1.35.0-k8score", "platform": "python"}
     raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))

@@ -1,10 +1,10 @@
 """kube-apiserver: the front door of the cluster and the only component that touches etcd.
 
-Every request goes through the same steps as upstream's generic registry
-(k8s.io/apiserver/pkg/registry/generic/registry/store.go): resolve the resource, decode
-and default the body, run the strategy (what a client may change), validate (422),
-admission (namespace exists), then one guarded etcd transaction. A request that fails
-at any step leaves etcd untouched.
+Every request — from a component's client, kubectl, the REST function or the browser —
+goes through one pipeline (pipeline.py): authentication, authorization, then the generic
+registry store (registry/store.py) with the resource's strategy: decode, default,
+mutating admission, validation, validating admission, one guarded etcd transaction.
+A request that fails at any step leaves etcd untouched.
 
 >>> from k8score.sim import Loop
 >>> from k8score.etcd import Store
@@ -25,414 +25,215 @@ import random
 from collections import deque
 from typing import Any, Callable
 
+from ..api.errors import ApiError
 from ..etcd import EtcdError, prefix_end
 from ..sim import Component, Loop
 from ..sim.clock import rfc3339
-from . import binding, deletion, strategy
-from .audit import AUDIT_LOG_SIZE, audited
-from ..api.errors import ApiError, status
-from .jsonutil import copy_json, ordered_meta
-from .patch import PatchError, json_patch, merge_patch, strategic_merge_patch
-from .priority import SYSTEM_PRIORITY_CLASSES, PriorityClasses, system_class_bodies
-from ..api.quantity import QuantityError
-from ..api.resources import RESOURCES, ResourceInfo, resolve
-from ..api.selectors import parse_field_selector, parse_label_selector
+from .admission.chain import AdmissionChain
+from .admission.priority import Priority, system_class_bodies
+from .pipeline import selectors, serve
+from .registry import Registry, Store, builtin_strategies
+from .registry.store import parse_rv
+from .request import ALLOW, APISERVER, PluginContext, Request, UserInfo, user_from_name
 from .services import ServiceAllocator
-from .storage import EventLeases, Storage, decode, encode
-from .validation import validate_create, validate_update
+from .storage import Storage
 from .watch import Watch, too_old
 
 #: Namespaces every cluster has (kubeadm / the apiserver's system namespaces controller).
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 #: Default delivery delay of watch events (an HTTP watch stream is not instantaneous).
 DEFAULT_WATCH_LATENCY = 0.001
-# names.SimpleNameGenerator: 5 chars from this alphabet (no vowels: no accidental words)
-_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+AUDIT_LOG_SIZE = 1000  # requests kept in APIServer.audit (oldest dropped first)
 _UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # version and variant bits
 _UUID_SET = (4 << 76) | (0x8000 << 48)           # version 4, RFC 4122 variant
-# top-level fields create() may share with the caller's body (see _check_type)
-_SHARED_ON_CREATE = {"pods": "spec"}
-_SELF = "system:apiserver"  # the user the apiserver's own (loopback) requests run as
-_GENERATE_NAME_RETRIES = 8  # registry store.go: retries on a generated-name collision
 
 
 class APIServer(Component):
-    """The typed API of the cluster: create/get/list/update/patch/delete/watch."""
+    """The typed API of the cluster: create/get/list/update/patch/delete/watch, and
+    :meth:`serve` / :meth:`handle` for whole requests."""
 
     kind = "kube-apiserver"
     plane = "control-plane"
     watches: tuple[str, ...] = ()      # it watches etcd itself, not the API
     writes: tuple[str, ...] = ()       # it writes etcd directly
-    summary = "集群的唯一入口：校验、默认化并持久化所有对象，也是唯一读写 etcd 的组件"
+    summary = "集群的唯一入口：认证、授权、准入、校验并持久化所有对象，也是唯一读写 etcd 的组件"
 
     def __init__(self, loop: Loop, store: Any, seed: int | None = None,
                  name: str = "kube-apiserver", watch_latency: float = DEFAULT_WATCH_LATENCY,
                  advertise_address: str = "172.18.0.2"):  # a kind control-plane node's IP
         super().__init__(name, loop)
-        self.storage = Storage(store)
-        self.store = store
+        self.storage = Storage(store, lambda: self.loop.now)
+        self.registry = Registry(builtin_strategies())
+        self.objects = Store(self)  # the generic registry store (every verb, every resource)
+        self.store = store          # the etcd store: only Storage (storage.py) reads or writes it
         self.watch_latency = watch_latency
         self.advertise_address = advertise_address
         # uids, generated names and ClusterIPs come from one seeded generator
-        self._rng = random.Random(f"kube-apiserver:{seed}" if seed is not None
-                                  else loop.rng.getrandbits(64))
-        self.services = ServiceAllocator(self._rng)
-        self._events = EventLeases(store)
+        self.rng = random.Random(f"kube-apiserver:{seed}" if seed is not None
+                                 else loop.rng.getrandbits(64))
+        self.services = ServiceAllocator(self.rng)
+        self.lister = StorageLister(self)
+        self.plugin_context = PluginContext(lister=self.lister, now=lambda: self.loop.now,
+                                            timestamp=self.timestamp, rng=self.rng,
+                                            loopback=self.serve)
+        self.authenticator: Any = TrustedAuthenticator()
+        self.authorizer: Any = AlwaysAllow()
+        self.admission = AdmissionChain([NamespaceLifecycle(self.plugin_context),
+                                         Priority(self.plugin_context)])
         self._watches: dict[int, Watch] = {}
-        self._namespaces: dict[str, bool] = {}  # admission's view: name -> terminating?
-        self._ns_watch: Any = None
-        self.priority_classes = PriorityClasses(self.storage, store)  # Priority admission's cache
         self._next_watch = 0
         self.requests = 0
         #: recent requests: (virtual time, user, verb, resource, namespace, name, HTTP code)
         self.audit: deque = deque(maxlen=AUDIT_LOG_SIZE)
+        #: traces of recent requests (see trace.py); ``last_trace`` is the newest
+        self.traces: deque = deque(maxlen=50)
+        self.last_trace: Any = None
         self._stamp = (-1, "")
 
     # -- lifecycle -------------------------------------------------------------
     def on_start(self) -> None:
-        self.services.rebuild(self.storage)
-        self._watch_namespaces()
-        self.priority_classes.start()
+        self.services.rebuild(self)
         for ns in SYSTEM_NAMESPACES:
-            if self.storage.get(RESOURCES["namespaces"].key(ns)) is None:
-                self.create("namespaces", {"metadata": {"name": ns}}, user=_SELF)
+            self._ensure("namespaces", {"metadata": {"name": ns}})
         self._bootstrap_kubernetes_service()
-        self._bootstrap_priority_classes()
+        for body in system_class_bodies():  # storage_scheduling.go AddSystemPriorityClasses
+            self._ensure("priorityclasses", body)
 
     def on_stop(self) -> None:
-        if self._ns_watch is not None:
-            self._ns_watch.cancel()
-            self._ns_watch = None
-        self.priority_classes.stop()
         unavailable = ApiError.service_unavailable("apiserver is shutting down").status
         for w in list(self._watches.values()):
             w._end(unavailable)
         self._watches.clear()
 
+    def _ensure(self, resource: str, body: dict) -> None:
+        """Create a bootstrap object unless it exists (a post-start hook's loopback request)."""
+        meta = body["metadata"]
+        if self.lister.get(resource, meta["name"], meta.get("namespace")) is None:
+            self.create(resource, body, namespace=meta.get("namespace"), user=APISERVER)
+
     def _bootstrap_kubernetes_service(self) -> None:
         # pkg/controlplane/controller/kubernetesservice: the Service every pod can reach the API at
-        key = RESOURCES["services"].key("kubernetes", "default")
-        if self.storage.get(key) is not None:
-            return
-        self.create("services", {"metadata": {"name": "kubernetes", "namespace": "default",
-                                              "labels": {"component": "apiserver",
-                                                         "provider": "kubernetes"}},
-                                 "spec": {"clusterIP": self.services.first_ip,
-                                          "ports": [{"name": "https", "port": 443,
-                                                     "targetPort": 6443}]}}, user=_SELF)
-        self.create("endpoints", {"metadata": {"name": "kubernetes", "namespace": "default",
-                                               "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-                                  "subsets": [{"addresses": [{"ip": self.advertise_address}],
-                                               "ports": [{"name": "https", "port": 6443}]}]}, user=_SELF)
+        self._ensure("services", {"metadata": {"name": "kubernetes", "namespace": "default",
+                                               "labels": {"component": "apiserver",
+                                                          "provider": "kubernetes"}},
+                                  "spec": {"clusterIP": self.services.first_ip,
+                                           "ports": [{"name": "https", "port": 443,
+                                                      "targetPort": 6443}]}})
+        self._ensure("endpoints", {"metadata": {"name": "kubernetes", "namespace": "default",
+                                                "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+                                   "subsets": [{"addresses": [{"ip": self.advertise_address}],
+                                                "ports": [{"name": "https", "port": 6443}]}]})
 
-    def _bootstrap_priority_classes(self) -> None:
-        # pkg/registry/scheduling/rest/storage_scheduling.go AddSystemPriorityClasses (post-start hook)
-        info = RESOURCES["priorityclasses"]
-        for body in system_class_bodies():
-            if self.storage.get(info.key(body["metadata"]["name"])) is None:
-                self.create("priorityclasses", body, user=_SELF)
-
-    def _check(self, resource: str) -> ResourceInfo:
-        if not self.running:
-            raise ApiError.service_unavailable()
-        self.requests += 1
-        return RESOURCES.get(resource) or resolve(resource)
-
-    # -- helpers -----------------------------------------------------------------
-    def _namespace(self, info: ResourceInfo, namespace: str | None, body_ns: Any = None) -> str | None:
-        if not info.namespaced:
-            return None
-        ns = namespace or body_ns or "default"
-        if namespace and body_ns and body_ns != namespace:
-            raise ApiError.bad_request("the namespace of the provided object does not match "
-                                       "the namespace sent on the request")
-        return ns
-
-    def _read(self, info: ResourceInfo, name: str, namespace: str | None) -> tuple[dict, int]:
-        kv = self.storage.get(info.key(name, namespace))
-        if kv is None:
-            raise ApiError.not_found(info.group_resource, name)
-        return decode(kv.value, kv.mod_revision), kv.mod_revision
-
-    def _timestamp(self, offset: float = 0.0) -> str:
+    # -- helpers shared by the pipeline's stages ----------------------------------------
+    def timestamp(self, offset: float = 0.0) -> str:
         """rfc3339 of the virtual clock (+offset), cached per second (it is on the create path)."""
         sec = int(self.loop.now + offset)
         if sec != self._stamp[0]:
             self._stamp = (sec, rfc3339(sec))
         return self._stamp[1]
 
-    def _uid(self) -> str:
+    def new_uid(self) -> str:
         # the text of uuid.UUID(int=bits, version=4), built directly (it is on the create path)
-        bits = self._rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+        bits = self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
         h = "%032x" % bits
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    def _decode_error(self, info: ResourceInfo, err: Exception) -> ApiError:
-        return ApiError.bad_request(f'{info.kind} in version "{info.version}" cannot be handled as a '
-                                    f"{info.kind}: {err}")
+    def forbidden(self, attrs: Any, reason: str) -> ApiError:
+        return ApiError.forbidden(attrs.resource, attrs.name or "", reason)
 
-    def _check_type(self, info: ResourceInfo, body: Any, create: bool = False) -> dict:
-        if not isinstance(body, dict):
-            raise ApiError.bad_request(f"the body of the request must be a JSON object, got "
-                                       f"{type(body).__name__}")
-        api_version, kind = body.get("apiVersion"), body.get("kind")
-        if api_version is not None and api_version != info.api_version:
-            raise ApiError.bad_request(f"the API version in the data ({api_version}) does not match "
-                                       f"the expected API version ({info.api_version})")
-        if kind is not None and kind != info.kind:
-            raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected "
-                                       f"kind ({info.kind})")
-        meta = body.get("metadata", {})
-        if not isinstance(meta, dict):
-            raise self._decode_error(info, "metadata must be an object")
-        try:
-            # the order the real serializer writes: apiVersion, kind, metadata, ..., status
-            obj = {"apiVersion": info.api_version, "kind": info.kind, "metadata": copy_json(meta) or {}}
-            shared = _SHARED_ON_CREATE.get(info.plural) if create else None
-            for k, v in body.items():
-                if k not in obj and k != "status":
-                    # a pod's spec is rebuilt by its (memoised) defaulting, never mutated in place
-                    obj[k] = v if k == shared or not isinstance(v, (dict, list)) else copy_json(v)
-            if "status" in body:
-                obj["status"] = copy_json(body["status"])
-        except ValueError as e:
-            raise self._decode_error(info, e) from None
-        return obj
+    def record(self, req: Request, trace: Any) -> None:
+        user = req.user.name if isinstance(req.user, UserInfo) else req.user
+        name = req.name
+        if name is None and req.verb == "create" and isinstance(req.body, dict):
+            meta = req.body.get("metadata")
+            name = meta.get("name") if isinstance(meta, dict) else None
+        self.audit.append((self.loop.now, user, req.verb, req.resource, req.namespace,
+                           name if isinstance(name, str) else None, trace.code))
+        self.traces.append(trace)
 
-    # -- create ------------------------------------------------------------------
-    @audited("create", 1)
+    # -- the one entry point --------------------------------------------------------------
+    def serve(self, req: Request) -> Any:
+        """Run one :class:`~k8score.apiserver.request.Request` through the pipeline."""
+        return serve(self, req)
+
+    def handle(self, request: dict) -> dict:
+        """One REST request -> ``{"code", "body"}`` (see rest.py); for HTTP transports."""
+        from .rest import handle  # rest builds on this module
+        return handle(self, request)
+
+    # -- the verbs, as Python calls (each builds a Request) ----------------------------------
     def create(self, resource: str, body: dict, namespace: str | None = None,
-               subresource: str | None = None) -> dict:
-        info = self._check(resource)
-        if subresource is not None:
-            if info.plural == "pods" and subresource == "binding":
-                return binding.bind(self, body, namespace)
-            raise ApiError.method_not_allowed(f"{info.group_resource}/{subresource}", "create")
-        obj = self._check_type(info, body, create=True)
-        meta = obj["metadata"]
-        ns = self._namespace(info, namespace, meta.get("namespace"))
-        if ns is None:
-            meta.pop("namespace", None)
-        else:
-            meta["namespace"] = ns
-        try:
-            strategy.prepare_create(info, obj)
-        except QuantityError as e:
-            raise self._decode_error(info, e) from None
-        except (TypeError, AttributeError, KeyError, ValueError) as e:
-            raise self._decode_error(info, f"malformed object ({type(e).__name__}: {e})") from None
-        generate = not meta.get("name") and meta.get("generateName")
-        if generate:
-            meta["name"] = self._generated_name(meta["generateName"])
-        meta["uid"] = self._uid()
-        meta["creationTimestamp"] = self._timestamp()
-        obj["metadata"] = meta = ordered_meta(meta)
-        self._validate(info, obj, validate_create, obj)
-        if ns is not None:
-            self._admit_namespace(ns)
-        if info.plural == "pods":
-            self.priority_classes.admit_pod(obj)  # mutating admission: spec.priority from the class
-        elif info.plural == "priorityclasses":
-            self.priority_classes.admit_class(obj, update=False)
-        release = self.services.allocate(obj) if info.plural == "services" else None
-        value = encode(obj)
-        lease = self._events.lease(self.loop.now) if info.plural == "events" else 0
-        for _ in range(_GENERATE_NAME_RETRIES if generate else 1):
-            rev = self.storage.create(info.key(meta["name"], ns), value, lease)
-            if rev is not None:
-                meta["resourceVersion"] = str(rev)
-                return obj
-            if generate:
-                meta["name"] = self._generated_name(meta["generateName"])
-                value = encode(obj)
-        if release:
-            release()
-        raise ApiError.already_exists(info.group_resource, meta["name"])
+               subresource: str | None = None, *, user: Any = None, **options: Any) -> dict:
+        name = None
+        if subresource and isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+            name = body["metadata"].get("name")
+        return self.serve(Request("create", resource, namespace, name, subresource, body,
+                                  _options(options), _user(user)))
 
-    def _validate(self, info: ResourceInfo, obj: dict, fn: Callable, *args: Any) -> None:
-        try:
-            errs = fn(info, *args)
-        except (TypeError, AttributeError, KeyError, ValueError) as e:
-            raise self._decode_error(info, f"malformed object ({type(e).__name__}: {e})") from None
-        if errs:
-            name = obj["metadata"].get("name") or ""
-            raise ApiError.invalid(info.qualified_kind, name if isinstance(name, str) else str(name), errs)
+    def get(self, resource: str, name: str, namespace: str | None = None, *, user: Any = None,
+            subresource: str | None = None, **options: Any) -> dict:
+        return self.serve(Request("get", resource, namespace, name, subresource, None,
+                                  _options(options), _user(user)))
 
-    def _generated_name(self, base: str) -> str:
-        # names.SimpleNameGenerator: base truncated so the name fits 63 characters
-        base = str(base)[: 63 - 5]
-        return base + "".join(self._rng.choice(_NAME_ALPHABET) for _ in range(5))
-
-    def _admit_namespace(self, ns: str) -> None:
-        # plugin/pkg/admission/namespace/lifecycle (it reads namespaces from an informer cache)
-        terminating = self._namespaces.get(ns)
-        if terminating is None:
-            raise ApiError.not_found("namespaces", ns)
-        if terminating:
-            raise ApiError.forbidden("namespaces", ns, f"unable to create new content in namespace "
-                                     f"{ns} because it is being terminated")
-
-    def _watch_namespaces(self) -> None:
-        """Keep ``_namespaces`` (name -> being deleted?) in step with etcd. The etcd watch
-        callback runs inside the write that changes a namespace, so it is never stale."""
-        prefix = RESOURCES["namespaces"].prefix()
-        kvs, rev = self.storage.list(prefix)
-        self._namespaces = {}
-        for kv in kvs:
-            self._note_namespace(kv.key, kv.value)
-        self._ns_watch = self.store.watch(prefix, prefix_end(prefix), start_revision=rev + 1,
-                                          callback=self._on_namespace_event)
-
-    def _on_namespace_event(self, resp: Any) -> None:
-        for ev in resp.events:
-            if ev.type == "DELETE":
-                self._namespaces.pop(ev.kv.key.rsplit("/", 1)[1], None)
-            else:
-                self._note_namespace(ev.kv.key, ev.kv.value)
-
-    def _note_namespace(self, key: str, value: str) -> None:
-        deleting = '"deletionTimestamp"' in value and bool(decode(value, 0)["metadata"].get("deletionTimestamp"))
-        self._namespaces[key.rsplit("/", 1)[1]] = deleting
-
-    # -- read ----------------------------------------------------------------------
-    @audited("get", 1)
-    def get(self, resource: str, name: str, namespace: str | None = None) -> dict:
-        info = self._check(resource)
-        return self._read(info, name, self._namespace(info, namespace))[0]
-
-    @audited("list", 0)
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
-             field_selector: str | None = None, resource_version: str | None = None) -> dict:
-        info = self._check(resource)
-        labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(info.plural, field_selector)
-        rev = _parse_rv(resource_version)
-        kvs, at = self.storage.list(info.prefix(namespace if info.namespaced else None), rev)
-        items = []
-        for kv in kvs:
-            obj = decode(kv.value, kv.mod_revision)
-            if (labels.empty() or labels.matches(obj["metadata"].get("labels"))) and \
-                    (fields.empty() or fields.matches(obj)):
-                items.append(obj)
-        return {"kind": f"{info.kind}List", "apiVersion": info.api_version,
-                "metadata": {"resourceVersion": str(rev or at)}, "items": items}
+             field_selector: str | None = None, resource_version: str | None = None, *,
+             user: Any = None, **options: Any) -> dict:
+        opts = _options(options, labelSelector=label_selector, fieldSelector=field_selector,
+                        resourceVersion=resource_version)
+        return self.serve(Request("list", resource, namespace, None, None, None, opts, _user(user)))
 
-    # -- update / patch ----------------------------------------------------------------
-    @audited("update", 1)
     def update(self, resource: str, body: dict, namespace: str | None = None,
-               subresource: str | None = None) -> dict:
-        info = self._check(resource)
-        return self._update(info, body, namespace, subresource)
+               subresource: str | None = None, *, user: Any = None, **options: Any) -> dict:
+        name = None
+        if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
+            name = body["metadata"].get("name")
+        return self.serve(Request("update", resource, namespace, name if isinstance(name, str) else None,
+                                  subresource, body, _options(options), _user(user)))
 
-    def _update(self, info: ResourceInfo, body: dict, namespace: str | None,
-                subresource: str | None) -> dict:
-        if subresource not in (None, "status") or (subresource and info.plural not in
-                                                    strategy.STATUS_RESOURCES):
-            raise ApiError.method_not_allowed(f"{info.group_resource}/{subresource}", "update")
-        new = self._check_type(info, body)
-        meta = new["metadata"]
-        name = meta.get("name")
-        if not name or not isinstance(name, str):
-            raise ApiError.bad_request("name is required")
-        ns = self._namespace(info, namespace, meta.get("namespace"))
-        if ns is None:
-            meta.pop("namespace", None)
-        else:
-            meta["namespace"] = ns
-        old, old_rev = self._read(info, name, ns)
-        want = _parse_rv(meta.get("resourceVersion"))
-        if want and want != old_rev:
-            raise ApiError.stale(info.group_resource, name)
-        try:
-            new = strategy.prepare_update(info, new, old, subresource)
-        except QuantityError as e:
-            raise self._decode_error(info, e) from None
-        except (TypeError, AttributeError, KeyError, ValueError) as e:
-            raise self._decode_error(info, f"malformed object ({type(e).__name__}: {e})") from None
-        self._validate(info, new, validate_update, new, old)
-        if info.plural == "priorityclasses" and subresource is None:
-            self.priority_classes.admit_class(new, update=True)
-        return self._write_update(info, new, old, old_rev)
-
-    def _write_update(self, info: ResourceInfo, new: dict, old: dict, old_rev: int) -> dict:
-        meta = new["metadata"]
-        key = info.key(meta["name"], meta.get("namespace"))
-        if strategy.should_delete_on_update(new):
-            return deletion.remove(self, info, new, old_rev)
-        value = encode(new)
-        if value == encode(old):
-            return old  # nothing changed: no write, no new resourceVersion (GuaranteedUpdate)
-        lease = self._events.lease(self.loop.now) if info.plural == "events" else 0
-        rev = self.storage.update(key, value, old_rev, lease)
-        if rev is None:
-            raise ApiError.stale(info.group_resource, meta["name"])
-        meta["resourceVersion"] = str(rev)
-        return new
-
-    @audited("patch", 3)
     def patch(self, resource: str, name: str, patch: Any, patch_type: str = "merge",
-              namespace: str | None = None, subresource: str | None = None) -> dict:
-        info = self._check(resource)
-        ns = self._namespace(info, namespace)
-        old, _ = self._read(info, name, ns)
-        try:
-            if patch_type == "merge":
-                if not isinstance(patch, dict):
-                    raise PatchError("merge patch must be a JSON object", bad_request=True)
-                patched = merge_patch(old, patch)
-            elif patch_type == "json":
-                patched = json_patch(old, patch)
-            elif patch_type == "strategic":
-                patched = strategic_merge_patch(old, patch)
-            else:
-                raise ApiError(_unsupported_media(patch_type))
-        except PatchError as e:
-            if e.bad_request:
-                raise ApiError.bad_request(str(e)) from None
-            raise ApiError(_status_422(str(e))) from None
-        if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
-            raise ApiError.bad_request("the patch removed the object's metadata")
-        if patched["metadata"].get("name") != name:
-            raise ApiError.bad_request(f"the name of the object ({patched['metadata'].get('name')}) "
-                                       f"does not match the name on the URL ({name})")
-        return self._update(info, patched, ns, subresource)
+              namespace: str | None = None, subresource: str | None = None, *, user: Any = None,
+              **options: Any) -> dict:
+        return self.serve(Request("patch", resource, namespace, name, subresource, patch,
+                                  _options(options), _user(user), patch_type=patch_type))
 
-    # -- delete ----------------------------------------------------------------------
-    @audited("delete", 1)
     def delete(self, resource: str, name: str, namespace: str | None = None,
-               grace_period_seconds: int | None = None, propagation_policy: str | None = None) -> dict:
-        info = self._check(resource)
-        if info.plural == "priorityclasses" and any(name == n for n, _, _ in SYSTEM_PRIORITY_CLASSES):
-            # pkg/registry/scheduling/priorityclass/storage/storage.go: Delete
-            raise ApiError.forbidden("priorityclasses.scheduling.k8s.io", name,
-                                     "this is a system priority class and cannot be deleted")
-        return deletion.delete(self, info, name, self._namespace(info, namespace),
-                               grace_period_seconds, propagation_policy)
+               grace_period_seconds: int | None = None, propagation_policy: str | None = None, *,
+               user: Any = None, **options: Any) -> dict:
+        opts = _options(options, gracePeriodSeconds=grace_period_seconds,
+                        propagationPolicy=propagation_policy)
+        return self.serve(Request("delete", resource, namespace, name, None, None, opts, _user(user)))
 
-    # -- watch ---------------------------------------------------------------------------
-    @audited("watch", 1)
     def watch(self, resource: str, callback: Callable[[dict], Any], namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None, latency: float | None = None,
-              send_initial_events: bool = False) -> Watch:
+              send_initial_events: bool = False, *, user: Any = None, **options: Any) -> Watch:
         """Stream changes to ``callback`` (see watch.py for the event shapes and how a
         watch ends). Without a resourceVersion (or "0") the current state comes first as
         ADDED events; ``send_initial_events`` then adds the ``k8s.io/initial-events-end``
         BOOKMARK that ``kubectl delete --wait`` and streaming-list clients wait for."""
-        info = self._check(resource)
-        labels = parse_label_selector(label_selector)
-        fields = parse_field_selector(info.plural, field_selector)
-        prefix = info.prefix(namespace if info.namespaced else None)
-        w = Watch(self, info.plural, prefix, callback, labels, fields,
-                  self.watch_latency if latency is None else latency)
+        opts = _options(options, labelSelector=label_selector, fieldSelector=field_selector,
+                        resourceVersion=resource_version,
+                        sendInitialEvents=True if send_initial_events else None)
+        return self.serve(Request("watch", resource, namespace, None, None, None, opts, _user(user),
+                                  on_event=callback, latency=latency))
+
+    def watch_request(self, rc: Any) -> Watch:
+        req = rc.req
+        if req.on_event is None:
+            raise ApiError.bad_request("a watch request needs an on_event callback")
+        labels, fields = selectors(rc)
+        info, strategy = rc.info, rc.strategy
+        prefix = strategy.prefix(rc.namespace)
+        w = Watch(self, info, prefix, req.on_event, labels, fields,
+                  self.watch_latency if req.latency is None else req.latency)
         self._next_watch += 1
         self._watches[self._next_watch] = w
         w.id = self._next_watch
-        rv = _parse_rv(resource_version)
+        rv = parse_rv(req.options.get("resourceVersion"))
         if rv == 0:
             kvs, at = self.storage.list(prefix)  # state first, as synthetic ADDED events
             w._initial(kvs)
-            if send_initial_events:
+            if req.options.get("sendInitialEvents") in (True, "true"):
                 w._send({"type": "BOOKMARK", "object": {
                     "kind": info.kind, "apiVersion": info.api_version,
                     "metadata": {"resourceVersion": str(at),
@@ -446,15 +247,11 @@ class APIServer(Component):
                 return w
         try:
             w._etcd_watch = self.store.watch(prefix, prefix_end(prefix), start_revision=start,
-                                             prev_kv=True, callback=w._on_etcd)
+                                            prev_kv=True, callback=w._on_etcd)
         except EtcdError:  # refused (compacted meanwhile): the watch ends with 410
             w._end(too_old(rv, self.storage.compact_revision).status)
+        rc.trace.step("watch", "open", f"from revision {start}")
         return w
-
-    def handle(self, request: dict) -> dict:
-        """One REST request -> ``{"code", "body"}`` (see rest.py); for HTTP transports."""
-        from .rest import handle  # rest builds on this module
-        return handle(self, request)
 
     def _forget_watch(self, w: Watch) -> None:
         self._watches.pop(w.id, None)
@@ -464,26 +261,85 @@ class APIServer(Component):
         return len(self._watches)
 
 
-def _parse_rv(rv: Any) -> int:
-    if rv in (None, "", "0", 0):
-        return 0
-    try:
-        n = int(rv)
-    except (TypeError, ValueError):
-        raise ApiError.bad_request(f'invalid resource version: "{rv}"') from None
-    if n < 0:
-        raise ApiError.bad_request(f'invalid resource version: "{rv}"')
-    return n
+def _user(user: Any) -> UserInfo:
+    if user is None:
+        return APISERVER
+    if isinstance(user, UserInfo):
+        return user
+    return user_from_name(str(user))
 
 
-def _status_422(message: str) -> dict:
-    return status(422, "Invalid", message)
+def _options(options: dict, **named: Any) -> dict:
+    out = {k: v for k, v in named.items() if v is not None}
+    for k, v in options.items():
+        if v is not None:
+            out[_CAMEL.get(k, k)] = v
+    return out
 
 
-def _unsupported_media(patch_type: str) -> dict:
-    return status(415, "UnsupportedMediaType", f"the body of the request was in an unknown format - "
-                  f"accepted media types include: application/json-patch+json, "
-                  f"application/merge-patch+json, application/strategic-merge-patch+json "
-                  f"(got patch type {patch_type!r})")
+_CAMEL = {"dry_run": "dryRun", "field_manager": "fieldManager", "field_validation": "fieldValidation",
+          "resource_version_match": "resourceVersionMatch", "limit": "limit", "continue_": "continue",
+          "allow_watch_bookmarks": "allowWatchBookmarks", "force": "force"}
 
+
+class StorageLister:
+    """The :class:`~k8score.apiserver.request.Lister` plugins read stored objects through."""
+
+    def __init__(self, api: APIServer):
+        self._api = api
+
+    def get(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
+        strategy = self._api.registry.strategy_for(resource)
+        try:
+            found = self._api.storage.get_object(strategy, name, namespace)
+        except ApiError:
+            return None
+        return found[0] if found else None
+
+    def list(self, resource: str, namespace: str | None = None) -> list[dict]:
+        strategy = self._api.registry.strategy_for(resource)
+        return self._api.storage.list_objects(strategy, namespace)[0]
+
+
+class TrustedAuthenticator:
+    """In-process requests carry their user; anything else is anonymous."""
+
+    def authenticate(self, req: Request) -> UserInfo:
+        return req.user if isinstance(req.user, UserInfo) else user_from_name("system:anonymous")
+
+
+class AlwaysAllow:
+    name = "AlwaysAllow"
+
+    def authorize(self, attrs: Any) -> tuple[str, str]:
+        return ALLOW, ""
+
+
+class NamespaceLifecycle:
+    """Interim namespace admission (see admission/namespacelifecycle.py for upstream's)."""
+
+    name = "NamespaceLifecycle"
+    IMMORTAL = ("default", "kube-system", "kube-public")
+
+    def __init__(self, ctx: PluginContext):
+        self._lister = ctx.lister
+
+    def handles(self, operation: str) -> bool:
+        return operation in ("CREATE", "DELETE")
+
+    def validate(self, a: Any) -> str | None:
+        if a.operation == "DELETE":
+            if a.resource == "namespaces" and a.name in self.IMMORTAL:
+                raise ApiError.forbidden("namespaces", a.name, "this namespace may not be deleted")
+            return None
+        ns = a.namespace
+        if not a.info.namespaced or ns is None or a.resource == "namespaces":
+            return None
+        found = self._lister.get("namespaces", ns)
+        if found is None:
+            raise ApiError.not_found("namespaces", ns)
+        if found["metadata"].get("deletionTimestamp"):
+            raise ApiError.forbidden("namespaces", ns, f"unable to create new content in namespace "
+                                     f"{ns} because it is being terminated")
+        return None
 

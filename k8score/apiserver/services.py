@@ -9,8 +9,6 @@ from typing import Any, Callable
 from ..api.errors import ApiError
 from ..api.field import invalid
 from .ipalloc import SERVICE_CIDR, AllocationError, IPAllocator, PortAllocator
-from ..api.resources import RESOURCES
-from .storage import decode
 
 
 class ServiceAllocator:
@@ -21,21 +19,20 @@ class ServiceAllocator:
         self.ports = PortAllocator(rng)
         self.first_ip = str(self.ips.network.network_address + 1)  # reserved for "kubernetes"
 
-    def rebuild(self, storage: Any) -> None:
+    def rebuild(self, api: Any) -> None:
         """Re-learn what is allocated from the stored Services (after a restart)."""
         self.ips = IPAllocator(self.cidr, self._rng)
         self.ports = PortAllocator(self._rng)
-        kvs, _ = storage.list(RESOURCES["services"].prefix())
-        for kv in kvs:
-            spec = decode(kv.value, kv.mod_revision).get("spec") or {}
+        for svc in api.lister.list("services"):
+            spec = svc.get("spec") if isinstance(svc.get("spec"), dict) else {}
             ip = spec.get("clusterIP")
-            if ip and ip != "None" and self.ips.contains(ip):
+            if isinstance(ip, str) and ip != "None" and self.ips.contains(ip):
                 try:
                     self.ips.allocate(ip)
                 except AllocationError:
                     pass
             for p in spec.get("ports") or ():
-                if p.get("nodePort"):
+                if isinstance(p, dict) and isinstance(p.get("nodePort"), int):
                     try:
                         self.ports.allocate(p["nodePort"])
                     except AllocationError:

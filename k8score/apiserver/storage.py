@@ -40,6 +40,19 @@ def decode(value: str | bytes, mod_revision: int) -> dict:
     return obj
 
 
+def try_decode(value: str | bytes, mod_revision: int) -> dict | None:
+    """:func:`decode`, or None for a value that is not a Kubernetes object."""
+    try:
+        obj = _loads(value)
+        meta = obj["metadata"]
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+            return None
+        meta["resourceVersion"] = str(mod_revision)
+        return obj
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 class EventLeases:
     """Events expire: they are written with an etcd lease of ``--event-ttl`` (1 h).
 
@@ -59,22 +72,74 @@ class EventLeases:
         self._until = -1.0
         self._count = 0
 
-    def lease(self, now: float) -> int:
+    def lease(self, now: float, ttl: int = TTL) -> int:
         if self._id and now < self._until and self._count < self.MAX_OBJECTS:
             self._count += 1
             return self._id
-        reuse = min(self.REUSE_SECONDS, int(self.TTL * self.REUSE_PERCENT))
-        self._id = self.store.lease_grant(self.TTL + reuse).id
+        reuse = min(self.REUSE_SECONDS, int(ttl * self.REUSE_PERCENT))
+        self._id = self.store.lease_grant(ttl + reuse).id
         self._until = now + reuse
         self._count = 1
         return self._id
 
 
 class Storage:
-    """Typed access to an etcd ``Store`` (see k8score.etcd) for the API server."""
+    """Typed access to an etcd ``Store`` (see k8score.etcd) for the API server: the only
+    code that reads or writes etcd.
 
-    def __init__(self, store: Any):
+    A stored value that does not decode (written behind the API server's back, e.g.
+    ``etcdctl put /registry/pods/default/evil bar``) never breaks other objects: a get of
+    it is a 500 Status, a list skips it and records the error in ``decode_errors``.
+    """
+
+    def __init__(self, store: Any, now: Any = lambda: 0.0):
         self.store = store
+        self._now = now
+        self._events = EventLeases(store)
+        #: ``(key, message)`` of stored values that failed to decode (most recent last)
+        self.decode_errors: list[tuple[str, str]] = []
+
+    # -- objects ---------------------------------------------------------------
+    def decode_kv(self, kv: Any) -> dict | None:
+        """The object stored in ``kv`` (resourceVersion = its mod revision), or None if the
+        value is not a Kubernetes object (the error is recorded)."""
+        try:
+            obj = _loads(kv.value)
+            meta = obj["metadata"]
+            if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+                raise ValueError("metadata.name is missing")
+            meta["resourceVersion"] = str(kv.mod_revision)
+            return obj
+        except (ValueError, TypeError, KeyError) as e:
+            msg = f"object {kv.key!r} from etcd could not be decoded: {type(e).__name__}: {e}"
+            self.decode_errors.append((kv.key, msg))
+            del self.decode_errors[:-100]
+            return None
+
+    def get_object(self, strategy: Any, name: str, namespace: str | None) -> tuple[dict, int] | None:
+        """``(object, mod_revision)`` or None when absent; 500 when it does not decode."""
+        kv = self.get(strategy.key(name, namespace))
+        if kv is None:
+            return None
+        obj = self.decode_kv(kv)
+        if obj is None:
+            raise ApiError.internal(self.decode_errors[-1][1])
+        return obj, kv.mod_revision
+
+    def list_objects(self, strategy: Any, namespace: str | None = None,
+                     revision: int = 0) -> tuple[list[dict], int]:
+        """Every decodable object under the resource's prefix, in key order, and the revision."""
+        kvs, rev = self.list(strategy.prefix(namespace), revision)
+        out = []
+        for kv in kvs:
+            obj = self.decode_kv(kv)
+            if obj is not None:
+                out.append(obj)
+        return out, rev
+
+    def lease_for(self, strategy: Any) -> int:
+        """The etcd lease an expiring object (an Event) is written with."""
+        return self._events.lease(self._now(), strategy.ttl)
 
     @property
     def revision(self) -> int:

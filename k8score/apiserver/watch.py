@@ -35,18 +35,17 @@ from typing import Any, Callable
 
 from ..sim import Channel
 from ..api.errors import ApiError
-from ..api.resources import RESOURCES
-from .storage import decode
+from .storage import try_decode
 
 
 class Watch:
     """Handle of an open watch: ``stop()``, ``on_close(fn)``, ``closed``, ``events_sent``."""
 
-    def __init__(self, api: Any, resource: str, prefix: str, callback: Callable[[dict], Any],
+    def __init__(self, api: Any, info: Any, prefix: str, callback: Callable[[dict], Any],
                  label_selector: Any, field_selector: Any, latency: float):
         self._api = api
-        self._api_info = RESOURCES[resource]
-        self.resource = resource
+        self._api_info = info
+        self.resource = info.plural
         self.prefix = prefix
         self._callback = callback
         self._labels = None if label_selector.empty() else label_selector
@@ -125,7 +124,7 @@ class Watch:
 
     def _tombstone(self, kv: Any) -> dict:
         info = self._api_info
-        return _tombstone_for(info.api_version, info.kind, kv.key, kv.mod_revision)
+        return _tombstone_for(info.api_version, info.kind, kv.key, kv.mod_revision, info.namespaced)
 
     def _translate(self, raw: tuple) -> dict | None:
         """etcd event -> watch event, or None when the selector filters it out.
@@ -141,11 +140,15 @@ class Watch:
                 # etcd has no previous value when the revision before the delete was
                 # compacted: still tell the client, with the identity the key carries
                 return {"type": "DELETED", "object": self._tombstone(kv)}
-            obj = decode(prev.value, kv.mod_revision)  # last state, RV of the delete
+            obj = try_decode(prev.value, kv.mod_revision)  # last state, RV of the delete
+            if obj is None:
+                return {"type": "DELETED", "object": self._tombstone(kv)}
             if filtered and not self._matches(obj):
                 return None
             return {"type": "DELETED", "object": obj}
-        obj = decode(kv.value, kv.mod_revision)
+        obj = try_decode(kv.value, kv.mod_revision)
+        if obj is None:  # not a Kubernetes object (written behind the API server): skipped
+            return None
         if etype is _INITIAL:
             return {"type": "ADDED", "object": obj} if not filtered or self._matches(obj) else None
         created = kv.create_revision == kv.mod_revision
@@ -157,7 +160,9 @@ class Watch:
         if prev is None:
             # previous state compacted away: the client may or may not hold it
             return {"type": "MODIFIED" if now else "DELETED", "object": obj}
-        old = decode(prev.value, kv.mod_revision)
+        old = try_decode(prev.value, kv.mod_revision)
+        if old is None:
+            return {"type": "MODIFIED" if now else "DELETED", "object": obj}
         before = self._matches(old)
         if now and before:
             return {"type": "MODIFIED", "object": obj}
@@ -169,11 +174,11 @@ class Watch:
         return None
 
 
-def _tombstone_for(api_version: str, kind: str, key: str, rev: int) -> dict:
-    parts = key.split("/")  # /registry/<plural>/[<namespace>/]<name>
+def _tombstone_for(api_version: str, kind: str, key: str, rev: int, namespaced: bool) -> dict:
+    parts = key.split("/")  # /registry/<root>/[<namespace>/]<name>
     meta: dict = {"name": parts[-1], "resourceVersion": str(rev)}
-    if len(parts) == 5:
-        meta["namespace"] = parts[3]
+    if namespaced:
+        meta["namespace"] = parts[-2]
     return {"apiVersion": api_version, "kind": kind, "metadata": meta}
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...api.field import FieldError, forbidden, invalid, not_supported, required
-from ..priority import HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_PREFIX, is_system_class
+from ..admission.priority import HIGHEST_USER_DEFINABLE_PRIORITY, SYSTEM_PREFIX, is_system_class
 
 _POLICIES = ["Never", "PreemptLowerPriority"]  # core validation ValidatePreemptionPolicy
 _INT32 = (-(2**31), 2**31 - 1)

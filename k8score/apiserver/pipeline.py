@@ -1,0 +1,169 @@
+"""The request pipeline: one entry point for every request, whoever sends it.
+
+``serve(api, request)`` runs the handler chain of a real kube-apiserver
+(k8s.io/apiserver/pkg/server/config.go ``DefaultBuildHandlerChain``): authentication,
+impersonation, authorization, then the resource handler (decode, default, admission,
+validation, storage — see registry/store.py). The in-process :class:`~k8score.client.Client`,
+kubectl emulation, the REST function (rest.py) and the browser all come through here.
+It returns the resulting object (or a Watch) and raises ``ApiError``; each request's
+:class:`~k8score.apiserver.trace.Trace` records what each stage decided.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..api.errors import ApiError
+from ..api.selectors import parse_field_selector, parse_label_selector
+from . import deletion
+from .patch import apply_patch
+from .registry.store import parse_rv
+from .request import ALLOW, AuthzAttributes, Request, UserInfo
+from .trace import Trace
+
+_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+
+
+class RequestContext:
+    """One request on its way through: who, what, the strategy serving it, the trace."""
+
+    __slots__ = ("req", "user", "info", "strategy", "trace", "namespace", "name", "warnings",
+                 "annotations")
+
+    def __init__(self, req: Request, user: UserInfo, info: Any, strategy: Any, trace: Trace):
+        self.req = req
+        self.user = user
+        self.info = info
+        self.strategy = strategy
+        self.trace = trace
+        ns = req.namespace
+        if ns is None and req.verb not in ("list", "watch", "deletecollection"):
+            ns = "default"  # a named request without a namespace means the default one
+        self.namespace = ns if info.namespaced else None
+        self.name = req.name
+        self.warnings: list[str] = []
+        self.annotations: dict = {}
+
+    def namespace_for(self, body_ns: Any) -> str | None:
+        """The request's namespace, reconciled with the one in the body (400 if they differ)."""
+        if not self.info.namespaced:
+            return None
+        if body_ns is not None and not isinstance(body_ns, str):
+            raise ApiError.bad_request("metadata.namespace must be a string")
+        ns = self.req.namespace or body_ns or "default"
+        if self.req.namespace and body_ns and body_ns != self.req.namespace:
+            raise ApiError.bad_request("the namespace of the provided object does not match "
+                                       "the namespace sent on the request")
+        self.namespace = ns
+        return ns
+
+
+def describe(req: Request, user: UserInfo | None) -> str:
+    what = req.resource + (f"/{req.subresource}" if req.subresource else "")
+    where = f" -n {req.namespace}" if req.namespace else ""
+    name = f" {req.name}" if req.name else ""
+    who = user.name if user else "?"
+    return f"{req.verb.upper()} {what}{name}{where} as {who}" + (" (dry run)" if req.dry_run else "")
+
+
+def serve(api: Any, req: Request) -> Any:
+    """Run ``req`` through the whole pipeline; the result object, or ApiError."""
+    trace = Trace(describe(req, req.user))
+    api.last_trace = trace
+    try:
+        out = _serve(api, req, trace)
+        trace.code = 201 if req.verb == "create" else 200
+        return out
+    except ApiError as e:
+        trace.code = e.code
+        raise
+    finally:
+        api.record(req, trace)
+
+
+def _serve(api: Any, req: Request, trace: Trace) -> Any:
+    if not api.running:
+        trace.step("kube-apiserver", "down", "the API server is stopped")
+        raise ApiError.service_unavailable()
+    api.requests += 1
+    user = api.authenticator.authenticate(req)
+    trace.request = describe(req, user)
+    trace.step("authentication", "ok", f'user "{user.name}" groups {list(user.groups)}')
+    if req.verb not in _VERBS:
+        raise ApiError.method_not_allowed(req.resource, req.verb)
+    info = api.registry.resolve(req.resource)
+    strategy = api.registry.strategy_for(info)
+    rc = RequestContext(req, user, info, strategy, trace)
+    attrs = AuthzAttributes(user=user, verb=req.verb, resource=info.plural, api_group=info.group,
+                            api_version=info.version, namespace=rc.namespace, name=req.name,
+                            subresource=req.subresource)
+    decision, reason = api.authorizer.authorize(attrs)
+    if decision != ALLOW:
+        trace.step("authorization", "denied", reason)
+        raise api.forbidden(attrs, reason)
+    trace.step("authorization", "allowed", reason)
+    verb = req.verb
+    handler = strategy.subresources.get(req.subresource) if req.subresource else None
+    if handler is not None:
+        return handler(api, rc)
+    if req.subresource not in (None, "status") or (req.subresource == "status" and
+                                                   not strategy.status_subresource):
+        raise ApiError(_not_found_path())
+    if verb == "create":
+        if req.subresource:
+            raise ApiError.method_not_allowed(f"{info.group_resource}/{req.subresource}", "create")
+        return api.objects.create(rc)
+    if verb == "get":
+        return api.objects.get(rc)
+    if verb == "list":
+        return list_objects(api, rc)
+    if verb == "watch":
+        return api.watch_request(rc)
+    if verb == "update":
+        return api.objects.update(rc)
+    if verb == "patch":
+        return patch(api, rc)
+    if verb == "delete":
+        return deletion.delete(api, rc)
+    raise ApiError.method_not_allowed(info.group_resource, verb)
+
+
+def _not_found_path() -> dict:
+    from ..api.errors import status
+    return status(404, "NotFound", "the server could not find the requested resource")
+
+
+def selectors(rc: RequestContext) -> tuple[Any, Any]:
+    opts = rc.req.options
+    labels = parse_label_selector(opts.get("labelSelector"))
+    fields = parse_field_selector(rc.strategy.field_labels, opts.get("fieldSelector"))
+    return labels, fields
+
+
+def list_objects(api: Any, rc: RequestContext) -> dict:
+    """LIST: every matching object at one resourceVersion, in key order."""
+    labels, fields = selectors(rc)
+    rev = parse_rv(rc.req.options.get("resourceVersion"))
+    objs, at = api.storage.list_objects(rc.strategy, rc.namespace, rev)
+    if not labels.empty() or not fields.empty():
+        objs = [o for o in objs if (labels.empty() or labels.matches(o["metadata"].get("labels")))
+                and (fields.empty() or fields.matches(o))]
+    rc.trace.step("storage", "read", f"{len(objs)} {rc.info.plural} at revision {rev or at}")
+    return {"kind": f"{rc.info.kind}List", "apiVersion": rc.info.api_version,
+            "metadata": {"resourceVersion": str(rev or at)}, "items": objs}
+
+
+def patch(api: Any, rc: RequestContext) -> dict:
+    """PATCH: read, apply the patch, then the update path (admission, validation, storage)."""
+    req = rc.req
+    if not rc.name:
+        raise ApiError.method_not_allowed(rc.info.group_resource, "patch")
+    old, _ = api.objects.read(rc, rc.name, rc.namespace)
+    patched = apply_patch(old, req.body, req.patch_type or "merge")
+    if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
+        raise ApiError.bad_request("the patch removed the object's metadata")
+    if patched["metadata"].get("name") != rc.name:
+        raise ApiError.bad_request(f"the name of the object ({patched['metadata'].get('name')}) "
+                                   f"does not match the name on the URL ({rc.name})")
+    rc.trace.step("patch", "ok", f"{req.patch_type or 'merge'} patch applied")
+    return api.objects.update(rc, patched)

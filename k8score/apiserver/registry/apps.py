@@ -1,0 +1,68 @@
+"""Strategies of apps/v1 (pkg/registry/apps/deployment, replicaset strategy.go), and the small
+groups coordination.k8s.io (Lease) and scheduling.k8s.io (PriorityClass)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...api.errors import ApiError
+from ...api.field import FieldError
+from ...api.resources import BUILTIN
+from .. import defaults
+from ..validation import scheduling, workloads
+from .strategy import Strategy, spec_rule
+
+
+class _Workload(Strategy):
+    status_subresource = True
+    tracks_generation = True
+    initial_status: dict = {}
+
+    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
+        return super().validate_update(new, old) + workloads.selector_update(new, old)
+
+
+class DeploymentStrategy(_Workload):
+    info = BUILTIN["deployments"]
+
+    def default(self, obj: dict) -> Any:
+        defaults.deployment(obj)
+
+    validate = spec_rule(workloads.deployment)
+
+
+class ReplicaSetStrategy(_Workload):
+    info = BUILTIN["replicasets"]
+    field_labels = ("status.replicas",)
+
+    def default(self, obj: dict) -> Any:
+        defaults.replicaset(obj)
+
+    validate = spec_rule(workloads.replicaset)
+
+
+class LeaseStrategy(Strategy):
+    info = BUILTIN["leases"]
+
+
+class PriorityClassStrategy(Strategy):
+    info = BUILTIN["priorityclasses"]
+
+    def default(self, obj: dict) -> Any:
+        defaults.priority_class(obj)
+
+    validate = spec_rule(scheduling.priority_class)
+
+    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
+        return super().validate_update(new, old) + scheduling.priority_class_update(new, old)
+
+    def check_delete(self, obj: dict) -> None:
+        # pkg/registry/scheduling/priorityclass/storage/storage.go: Delete
+        from ..admission.priority import SYSTEM_PRIORITY_CLASSES  # (admission imports registry)
+        name = obj["metadata"]["name"]
+        if any(name == n for n, _, _ in SYSTEM_PRIORITY_CLASSES):
+            raise ApiError.forbidden("priorityclasses.scheduling.k8s.io", name,
+                                     "this is a system priority class and cannot be deleted")
+
+
+STRATEGIES = (DeploymentStrategy, ReplicaSetStrategy, LeaseStrategy, PriorityClassStrategy)

@@ -1,0 +1,261 @@
+"""The generic store: create, get, list, update, delete and watch for every resource.
+
+Upstream's ``registry.Store`` (k8s.io/apiserver/pkg/registry/generic/registry/store.go)
+with the handler steps around it (pkg/endpoints/handlers/create.go, update.go, patch.go,
+delete.go). For a write, in this order:
+
+1. decode: the body must be an object of this resource's apiVersion/kind (400);
+2. defaulting (``strategy.default``);
+3. mutating admission (the chain in :mod:`k8score.apiserver.admission`);
+4. ``strategy.prepare_for_create`` / ``prepare_for_update``, system metadata (uid,
+   creationTimestamp, generation), then ``strategy.validate`` (422 Invalid);
+5. validating admission;
+6. allocation hooks (``strategy.on_create``: a Service's ClusterIP), then one guarded
+   etcd transaction; any failure after an allocation undoes it.
+
+With ``dryRun=All`` every step runs except the write (allocations are undone), so the
+answer is exactly what would be stored. No step knows which resource it serves: what
+differs lives in the strategy.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ...api.errors import ApiError
+from ...api.quantity import QuantityError
+from ..jsonutil import copy_json, ordered_meta
+from ..storage import encode
+from .strategy import Strategy
+
+_GENERATE_NAME_RETRIES = 8  # registry store.go: retries on a generated-name collision
+# names.SimpleNameGenerator: 5 chars from this alphabet (no vowels: no accidental words)
+NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def decode_error(info: Any, err: Any) -> ApiError:
+    return ApiError.bad_request(f'{info.kind} in version "{info.version}" cannot be handled as a '
+                                f"{info.kind}: {err}")
+
+
+def check_type(info: Any, body: Any, shared: str | None = None) -> dict:
+    """The body as a private object of this resource (apiVersion/kind checked, copied)."""
+    if not isinstance(body, dict):
+        raise ApiError.bad_request(f"the body of the request must be a JSON object, got "
+                                   f"{type(body).__name__}")
+    api_version, kind = body.get("apiVersion"), body.get("kind")
+    if api_version is not None and api_version != info.api_version:
+        raise ApiError.bad_request(f"the API version in the data ({api_version}) does not match "
+                                   f"the expected API version ({info.api_version})")
+    if kind is not None and kind != info.kind:
+        raise ApiError.bad_request(f"the kind in the data ({kind}) does not match the expected "
+                                   f"kind ({info.kind})")
+    meta = body.get("metadata", {})
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise decode_error(info, "metadata must be an object")
+    try:
+        # the order the real serializer writes: apiVersion, kind, metadata, ..., status
+        obj = {"apiVersion": info.api_version, "kind": info.kind, "metadata": copy_json(meta) or {}}
+        for k, v in body.items():
+            if k not in obj and k != "status":
+                obj[k] = v if k == shared or not isinstance(v, (dict, list)) else copy_json(v)
+        if "status" in body:
+            obj["status"] = copy_json(body["status"])
+    except ValueError as e:
+        raise decode_error(info, e) from None
+    return obj
+
+
+def _malformed(info: Any, fn: Callable, *args: Any) -> Any:
+    """Run a strategy step; a wrongly typed field it trips over is a 400, not a traceback."""
+    try:
+        return fn(*args)
+    except QuantityError as e:
+        raise decode_error(info, e) from None
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as e:
+        raise decode_error(info, f"malformed object ({type(e).__name__}: {e})") from None
+
+
+class Store:
+    """Every verb for every resource; see the module docstring for the steps."""
+
+    def __init__(self, api: Any):
+        self.api = api
+
+    # -- create ------------------------------------------------------------------
+    def create(self, rc: Any) -> dict:
+        info, strategy, req = rc.info, rc.strategy, rc.req
+        obj = check_type(info, req.body, getattr(strategy, "shared_on_create", None))
+        meta = obj["metadata"]
+        ns = rc.namespace_for(meta.get("namespace"))
+        if ns is None:
+            meta.pop("namespace", None)
+        else:
+            meta["namespace"] = ns
+        extra = _malformed(info, strategy.default, obj)
+        rc.trace.step("defaulting", "ok", f"{info.kind} defaults applied")
+        generate = not meta.get("name") and meta.get("generateName")
+        if generate:
+            meta["name"] = self.generated_name(meta["generateName"])
+        rc.name = meta.get("name") if isinstance(meta.get("name"), str) else None
+        self.api.admission.mutate(rc, "CREATE", obj, None)
+        _malformed(info, strategy.prepare_for_create, obj, extra)
+        meta = obj["metadata"]
+        meta["uid"] = self.api.new_uid()
+        meta["creationTimestamp"] = self.api.timestamp()
+        obj["metadata"] = meta = ordered_meta(meta)
+        self.validate(rc, obj, strategy.validate, obj)
+        self.api.admission.validate(rc, "CREATE", obj, None)
+        undo = _malformed(info, strategy.on_create, self.api, obj)
+        try:
+            if req.dry_run:
+                rc.trace.step("storage", "skipped", "dryRun=All: nothing written")
+                return obj
+            value = encode(obj)
+            lease = self.api.storage.lease_for(strategy) if strategy.ttl else 0
+            for _ in range(_GENERATE_NAME_RETRIES if generate else 1):
+                rev = self.api.storage.create(strategy.key(meta["name"], ns), value, lease)
+                if rev is not None:
+                    meta["resourceVersion"] = str(rev)
+                    rc.trace.step("storage", "written", f"etcd txn put {strategy.key(meta['name'], ns)} "
+                                  f"at revision {rev}")
+                    undo = None
+                    return obj
+                if generate:
+                    meta["name"] = self.generated_name(meta["generateName"])
+                    value = encode(obj)
+            raise ApiError.already_exists(info.group_resource, meta["name"])
+        finally:
+            if undo is not None:
+                undo()
+
+    def generated_name(self, base: str) -> str:
+        # names.SimpleNameGenerator: base truncated so the name fits 63 characters
+        base = str(base)[: 63 - 5]
+        return base + "".join(self.api.rng.choice(NAME_ALPHABET) for _ in range(5))
+
+    def validate(self, rc: Any, obj: dict, fn: Callable, *args: Any) -> None:
+        errs = _malformed(rc.info, fn, *args)
+        if errs:
+            name = obj["metadata"].get("name") or ""
+            rc.trace.step("validation", "invalid", f"{len(errs)} field error(s)")
+            raise ApiError.invalid(rc.info.qualified_kind, name if isinstance(name, str) else str(name), errs)
+        rc.trace.step("validation", "ok", f"{rc.info.kind} is valid")
+
+    # -- read ---------------------------------------------------------------------
+    def read(self, rc: Any, name: str, ns: str | None) -> tuple[dict, int]:
+        """The stored object and its mod revision (404 if absent, 500 if undecodable)."""
+        found = self.api.storage.get_object(rc.strategy, name, ns)
+        if found is None:
+            raise ApiError.not_found(rc.info.group_resource, name)
+        return found
+
+    def get(self, rc: Any) -> dict:
+        return self.read(rc, rc.name, rc.namespace)[0]
+
+    # -- update ---------------------------------------------------------------------
+    def update(self, rc: Any, body: Any = None) -> dict:
+        info, strategy, req = rc.info, rc.strategy, rc.req
+        sub = req.subresource
+        if sub is not None and not (sub == "status" and strategy.status_subresource):
+            raise ApiError.method_not_allowed(f"{info.group_resource}/{sub}", "update")
+        new = check_type(info, req.body if body is None else body)
+        meta = new["metadata"]
+        name = meta.get("name") or rc.name
+        if not name or not isinstance(name, str):
+            raise ApiError.bad_request("name is required")
+        if rc.name and name != rc.name:
+            raise ApiError.bad_request(f"the name of the object ({name}) does not match the name on "
+                                       f"the URL ({rc.name})")
+        meta["name"] = rc.name = name
+        ns = rc.namespace_for(meta.get("namespace"))
+        if ns is None:
+            meta.pop("namespace", None)
+        else:
+            meta["namespace"] = ns
+        try:
+            old, old_rev = self.read(rc, name, ns)
+        except ApiError as e:
+            if e.code == 404 and strategy.allow_create_on_update and sub is None:
+                return self.create(rc)
+            raise
+        want = _parse_rv(meta.get("resourceVersion"))
+        if want and want != old_rev:
+            raise ApiError.stale(info.group_resource, name)
+        if sub == "status":
+            new = _malformed(info, strategy.prepare_for_status_update, new, old)
+        else:
+            _malformed(info, strategy.default, new)
+            _malformed(info, strategy.prepare_for_update, new, old)
+        self.api.admission.mutate(rc, "UPDATE", new, old)
+        self.validate(rc, new, strategy.validate_update, new, old)
+        self.api.admission.validate(rc, "UPDATE", new, old)
+        return self.write_update(rc, new, old, old_rev)
+
+    def write_update(self, rc: Any, new: dict, old: dict, old_rev: int) -> dict:
+        """Store ``new`` over ``old`` if etcd still holds ``old_rev`` (else 409)."""
+        strategy = rc.strategy
+        meta = new["metadata"]
+        if should_delete_on_update(new):
+            return self.remove(rc, new, old_rev)
+        value = encode(new)
+        if value == encode(old):
+            rc.trace.step("storage", "unchanged", "no change: nothing written")
+            return old  # nothing changed: no write, no new resourceVersion (GuaranteedUpdate)
+        if rc.req.dry_run:
+            rc.trace.step("storage", "skipped", "dryRun=All: nothing written")
+            meta["resourceVersion"] = str(old_rev)
+            return new
+        undo = _malformed(rc.info, strategy.on_update, self.api, new, old)
+        lease = self.api.storage.lease_for(strategy) if strategy.ttl else 0
+        key = strategy.key(meta["name"], meta.get("namespace"))
+        rev = self.api.storage.update(key, value, old_rev, lease)
+        if rev is None:
+            if undo is not None:
+                undo()
+            raise ApiError.stale(rc.info.group_resource, meta["name"])
+        rc.trace.step("storage", "written", f"etcd txn put {key} at revision {rev}")
+        meta["resourceVersion"] = str(rev)
+        return new
+
+    # -- delete -----------------------------------------------------------------------
+    def remove(self, rc: Any, obj: dict, rev: int) -> dict:
+        """Delete the key if it is still at ``rev``; returns the object as of the deletion."""
+        strategy = rc.strategy
+        meta = obj["metadata"]
+        if rc.req.dry_run:
+            rc.trace.step("storage", "skipped", "dryRun=All: nothing deleted")
+            return obj
+        drev = strategy.delete_key(self.api, obj, rev)
+        if drev is None:
+            raise ApiError.stale(rc.info.group_resource, meta["name"])
+        strategy.on_delete(self.api, obj)
+        rc.trace.step("storage", "deleted", f"etcd txn delete at revision {drev}")
+        meta["resourceVersion"] = str(drev)
+        return obj
+
+
+def should_delete_on_update(obj: dict) -> bool:
+    """registry store.go: an update that empties finalizers of a deleted object removes it."""
+    meta = obj["metadata"]
+    return bool(meta.get("deletionTimestamp")) and not meta.get("finalizers") \
+        and meta.get("deletionGracePeriodSeconds", 0) == 0
+
+
+def _parse_rv(rv: Any) -> int:
+    if rv in (None, "", "0", 0):
+        return 0
+    if isinstance(rv, bool):
+        raise ApiError.bad_request(f'invalid resource version: "{rv}"')
+    try:
+        n = int(rv)
+    except (TypeError, ValueError, OverflowError):
+        raise ApiError.bad_request(f'invalid resource version: "{rv}"') from None
+    if n < 0 or isinstance(rv, float):
+        raise ApiError.bad_request(f'invalid resource version: "{rv}"')
+    return n
+
+
+parse_rv = _parse_rv

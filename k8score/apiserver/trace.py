@@ -1,0 +1,32 @@
+"""A trace of one request through the API server: what each stage decided, and why.
+
+authentication -> authorization -> decoding/defaulting -> mutating admission ->
+validation -> validating admission -> storage. Pages print it (``str(trace)``) to show the
+pipeline a request really went through.
+"""
+
+from __future__ import annotations
+
+
+class Trace:
+    """``steps``: ``(stage, outcome, detail)`` in order; ``result``: the HTTP code."""
+
+    __slots__ = ("request", "steps", "code")
+
+    def __init__(self, request: str):
+        self.request = request
+        self.steps: list[tuple[str, str, str]] = []
+        self.code = 0
+
+    def step(self, stage: str, outcome: str, detail: str = "") -> None:
+        self.steps.append((stage, outcome, detail))
+
+    def __str__(self) -> str:
+        width = max([len(s) for s, _, _ in self.steps] + [10])
+        lines = [self.request]
+        for stage, outcome, detail in self.steps:
+            lines.append(f"  {stage:<{width}}  {outcome:<8} {detail}".rstrip())
+        lines.append(f"  => {self.code}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
