@@ -60,6 +60,25 @@ class UserInfo:
 APISERVER = UserInfo(APISERVER_USER, (SYSTEM_MASTERS,))
 
 
+#: Python keyword -> the query option (metav1 *Options field) it stands for
+OPTION_NAMES = {"dry_run": "dryRun", "field_manager": "fieldManager", "field_validation": "fieldValidation",
+                "resource_version_match": "resourceVersionMatch", "continue_": "continue",
+                "allow_watch_bookmarks": "allowWatchBookmarks", "send_initial_events": "sendInitialEvents",
+                "grace_period_seconds": "gracePeriodSeconds", "propagation_policy": "propagationPolicy",
+                "label_selector": "labelSelector", "field_selector": "fieldSelector",
+                "resource_version": "resourceVersion"}
+
+
+def options_from(keywords: dict, **named: Any) -> dict:
+    """Query options from Python keywords (``dry_run="All"`` -> ``{"dryRun": "All"}``); None
+    values are left out."""
+    out = {k: v for k, v in named.items() if v is not None}
+    for k, v in keywords.items():
+        if v is not None:
+            out[OPTION_NAMES.get(k, k)] = v
+    return out
+
+
 @dataclass
 class Request:
     """One API request, as the REST layer and the in-process client both build it.

@@ -34,7 +34,7 @@ from .admission.priority import Priority, system_class_bodies
 from .pipeline import selectors, serve
 from .registry import Registry, Store, builtin_strategies
 from .registry.store import parse_rv
-from .request import ALLOW, APISERVER, PluginContext, Request, UserInfo, user_from_name
+from .request import ALLOW, APISERVER, PluginContext, Request, UserInfo, options_from, user_from_name
 from .services import ServiceAllocator
 from .storage import Storage
 from .watch import Watch, too_old
@@ -168,17 +168,17 @@ class APIServer(Component):
         if subresource and isinstance(body, dict) and isinstance(body.get("metadata"), dict):
             name = body["metadata"].get("name")
         return self.serve(Request("create", resource, namespace, name, subresource, body,
-                                  _options(options), _user(user)))
+                                  options_from(options), _user(user)))
 
     def get(self, resource: str, name: str, namespace: str | None = None, *, user: Any = None,
             subresource: str | None = None, **options: Any) -> dict:
         return self.serve(Request("get", resource, namespace, name, subresource, None,
-                                  _options(options), _user(user)))
+                                  options_from(options), _user(user)))
 
     def list(self, resource: str, namespace: str | None = None, label_selector: str | None = None,
              field_selector: str | None = None, resource_version: str | None = None, *,
              user: Any = None, **options: Any) -> dict:
-        opts = _options(options, labelSelector=label_selector, fieldSelector=field_selector,
+        opts = options_from(options, labelSelector=label_selector, fieldSelector=field_selector,
                         resourceVersion=resource_version)
         return self.serve(Request("list", resource, namespace, None, None, None, opts, _user(user)))
 
@@ -188,18 +188,18 @@ class APIServer(Component):
         if isinstance(body, dict) and isinstance(body.get("metadata"), dict):
             name = body["metadata"].get("name")
         return self.serve(Request("update", resource, namespace, name if isinstance(name, str) else None,
-                                  subresource, body, _options(options), _user(user)))
+                                  subresource, body, options_from(options), _user(user)))
 
     def patch(self, resource: str, name: str, patch: Any, patch_type: str = "merge",
               namespace: str | None = None, subresource: str | None = None, *, user: Any = None,
               **options: Any) -> dict:
         return self.serve(Request("patch", resource, namespace, name, subresource, patch,
-                                  _options(options), _user(user), patch_type=patch_type))
+                                  options_from(options), _user(user), patch_type=patch_type))
 
     def delete(self, resource: str, name: str, namespace: str | None = None,
                grace_period_seconds: int | None = None, propagation_policy: str | None = None, *,
                user: Any = None, **options: Any) -> dict:
-        opts = _options(options, gracePeriodSeconds=grace_period_seconds,
+        opts = options_from(options, gracePeriodSeconds=grace_period_seconds,
                         propagationPolicy=propagation_policy)
         return self.serve(Request("delete", resource, namespace, name, None, None, opts, _user(user)))
 
@@ -211,7 +211,7 @@ class APIServer(Component):
         watch ends). Without a resourceVersion (or "0") the current state comes first as
         ADDED events; ``send_initial_events`` then adds the ``k8s.io/initial-events-end``
         BOOKMARK that ``kubectl delete --wait`` and streaming-list clients wait for."""
-        opts = _options(options, labelSelector=label_selector, fieldSelector=field_selector,
+        opts = options_from(options, labelSelector=label_selector, fieldSelector=field_selector,
                         resourceVersion=resource_version,
                         sendInitialEvents=True if send_initial_events else None)
         return self.serve(Request("watch", resource, namespace, None, None, None, opts, _user(user),
@@ -267,19 +267,6 @@ def _user(user: Any) -> UserInfo:
     if isinstance(user, UserInfo):
         return user
     return user_from_name(str(user))
-
-
-def _options(options: dict, **named: Any) -> dict:
-    out = {k: v for k, v in named.items() if v is not None}
-    for k, v in options.items():
-        if v is not None:
-            out[_CAMEL.get(k, k)] = v
-    return out
-
-
-_CAMEL = {"dry_run": "dryRun", "field_manager": "fieldManager", "field_validation": "fieldValidation",
-          "resource_version_match": "resourceVersionMatch", "limit": "limit", "continue_": "continue",
-          "allow_watch_bookmarks": "allowWatchBookmarks", "force": "force"}
 
 
 class StorageLister:
