@@ -4,6 +4,7 @@ A test file that needs a differently prepared server defines its own ``api`` (or
 ``store``) fixture; pytest lets a module's fixture override these.
 """
 
+from apihelpers import default_service_accounts
 import pytest
 
 from k8score.apiserver import APIServer
@@ -28,4 +29,5 @@ def api(loop, store):
     """A started API server on ``loop`` and ``store``."""
     a = APIServer(loop, store, seed=0)
     a.start()
+    default_service_accounts(a)
     return a

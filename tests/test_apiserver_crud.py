@@ -1,5 +1,6 @@
 """kube-apiserver: the typed verbs, errors, defaulting, deletion and pods/binding."""
 
+from apihelpers import default_service_accounts
 import pytest
 
 from k8score.apiserver import RESOURCES, APIServer, ApiError, resolve
@@ -73,6 +74,7 @@ def test_uids_are_deterministic_per_seed(store):
     def uids(seed):
         a = APIServer(Loop(seed=0), Store(), seed=seed)
         a.start()
+        default_service_accounts(a)
         return [a.create("pods", pod(f"p{i}"))["metadata"]["uid"] for i in range(3)]
     assert uids(1) == uids(1)
     assert uids(1) != uids(2)
@@ -184,6 +186,7 @@ def test_namespace_must_exist(api, store):
     assert e.value.code == 404 and e.value.message == 'namespaces "foo" not found'
     assert snapshot(store) == before
     api.create("namespaces", {"metadata": {"name": "foo"}})
+    default_service_accounts(api, ["foo"])
     assert api.create("pods", pod(), namespace="foo")["metadata"]["namespace"] == "foo"
 
 
@@ -359,6 +362,7 @@ def test_foreground_propagation_adds_finalizer(api):
 
 def test_namespace_deletion_removes_its_objects(api):
     api.create("namespaces", {"metadata": {"name": "team"}})
+    default_service_accounts(api, ["team"])
     api.create("pods", pod(), "team")
     api.create("configmaps", {"metadata": {"name": "c"}}, "team")
     api.create("pods", pod(), "default")
@@ -380,7 +384,8 @@ def test_no_new_content_in_a_terminating_namespace(api):
     with pytest.raises(ApiError) as e:
         api.create("configmaps", {"metadata": {"name": "c"}}, "held")
     assert e.value.code == 403
-    assert e.value.message == ('namespaces "held" is forbidden: unable to create new content in '
+    # admission.NewForbidden names the object being created, not the namespace
+    assert e.value.message == ('configmaps "c" is forbidden: unable to create new content in '
                                'namespace held because it is being terminated')
 
 

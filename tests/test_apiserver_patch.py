@@ -1,5 +1,6 @@
 """PATCH: JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch."""
 
+from apihelpers import default_service_accounts
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +15,7 @@ from k8score.sim import Loop
 def api():
     a = APIServer(Loop(seed=0), Store(), seed=0)
     a.start()
+    default_service_accounts(a)
     a.create("pods", {"metadata": {"name": "web", "labels": {"app": "web", "tier": "front"}},
                       "spec": {"containers": [
                           {"name": "app", "image": "app:1", "env": [{"name": "A", "value": "1"}],

@@ -1,5 +1,6 @@
 """PriorityClasses and the Priority admission plugin: a pod's priority comes from its class."""
 
+from apihelpers import default_service_accounts
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from k8score.sim import Loop
 def api():
     a = APIServer(Loop(seed=0), Store(), seed=0)
     a.start()
+    default_service_accounts(a)
     return a
 
 
@@ -127,6 +129,7 @@ def test_priority_class_validation(api):
 def test_stored_priority_always_equals_the_class_value(value, given_prio):
     a = APIServer(Loop(seed=0), Store(), seed=0)
     a.start()
+    default_service_accounts(a)
     a.create("priorityclasses", pc("c", value))
     spec = {"priorityClassName": "c"}
     if given_prio is not None:

@@ -2,6 +2,7 @@
 
 import json
 
+from apihelpers import default_service_accounts
 import pytest
 
 from k8score.apiserver import APIServer, handle
@@ -13,6 +14,7 @@ from k8score.sim import Loop
 def api():
     a = APIServer(Loop(seed=0), Store(), seed=0)
     a.start()
+    default_service_accounts(a)
     return a
 
 

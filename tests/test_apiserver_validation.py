@@ -1,5 +1,6 @@
 """kube-apiserver validation: 422 Invalid with field causes; a rejected request changes nothing."""
 
+from apihelpers import default_service_accounts
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ SUBDOMAIN_MSG = ("a lowercase RFC 1123 subdomain must consist of lower case alph
 def new_api():
     api = APIServer(Loop(seed=0), Store(), seed=0)
     api.start()
+    default_service_accounts(api)
     return api
 
 

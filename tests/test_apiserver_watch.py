@@ -1,5 +1,6 @@
 """kube-apiserver watches: resourceVersions, synthetic ADDED, selectors, 410, shutdown."""
 
+from apihelpers import default_service_accounts
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -63,6 +64,7 @@ def test_watch_from_resource_version_sees_only_later_events_in_order(api, loop):
 
 def test_watch_namespace_and_label_selector(api, loop):
     api.create("namespaces", {"metadata": {"name": "other"}})
+    default_service_accounts(api, ["other"])
     got = []
     api.watch("pods", got.append, namespace="default", label_selector="app=web")
     api.create("pods", pod("a"))
@@ -142,6 +144,7 @@ def test_stopping_the_apiserver_ends_watches_with_503(api, loop):
 
 def test_deleting_a_namespace_is_seen_by_watchers(api, loop):
     api.create("namespaces", {"metadata": {"name": "team"}})
+    default_service_accounts(api, ["team"])
     api.create("pods", pod("a"), "team")
     got = []
     api.watch("pods", got.append, resource_version=str(api.storage.revision))
@@ -181,6 +184,7 @@ def test_a_watch_replayed_into_a_cache_equals_a_fresh_list(ops, selector, fields
     loop = Loop(seed=0)
     api = APIServer(loop, Store(), seed=0)
     api.start()
+    default_service_accounts(api)
     cache = {}
 
     def on_event(ev):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apihelpers import default_service_accounts
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -20,6 +21,7 @@ def _setup(latency: float | None = None):
     store = Store()
     api = APIServer(loop, store)
     api.start()
+    default_service_accounts(api)
     client = Client(api, user="test")
     factory = SharedInformerFactory(client, loop, latency=latency)
     inf = factory.informer("configmaps", namespace="default")
@@ -84,6 +86,7 @@ def test_rewatch_after_api_server_restart_with_backoff():
     # A second API server on the same etcd keeps accepting writes while the first is down.
     other = APIServer(loop, store, name="kube-apiserver-2")
     other.start()
+    default_service_accounts(other)
     api.stop()
     other.create("configmaps", _cm("b"), "default")
     other.delete("configmaps", "a", namespace="default")
@@ -97,6 +100,7 @@ def test_rewatch_after_api_server_restart_with_backoff():
         base = 0.8 * 2 ** i
         assert base <= d <= 2 * base
     api.start()
+    default_service_accounts(api)
     loop.run(until=loop.now + 40)
     assert _cache_state(inf) == _server_state(api)
     assert ("delete", "a") in seen and ("add", "b") in seen
@@ -110,6 +114,7 @@ def test_relist_after_410_emits_the_difference():
     loop.run(until=1)
     other = APIServer(loop, store, name="kube-apiserver-2")
     other.start()
+    default_service_accounts(other)
     api.stop()
     other.delete("configmaps", "a", namespace="default")
     other.patch("configmaps", "b", {"data": {"v": "9"}}, namespace="default")
@@ -117,6 +122,7 @@ def test_relist_after_410_emits_the_difference():
     store.compact(store.revision)  # the informer's resourceVersion is gone now
     seen.clear()
     api.start()
+    default_service_accounts(api)
     loop.run(until=loop.now + 60)
     assert any(what == "relist" for _t, what, _d in inf.history)
     assert inf.lists == 2
@@ -139,6 +145,7 @@ def test_resync_calls_update_with_the_same_object():
     loop = Loop(seed=2)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     factory = SharedInformerFactory(Client(api), loop, resync_period=30)
     inf = factory.informer("namespaces")
     calls: list[float] = []
@@ -153,6 +160,7 @@ def test_field_selector_informer_sees_only_matching_pods(selector, expected):
     loop = Loop(seed=3)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     for name, node in (("p1", "node-1"), ("p2", "node-2")):
         api.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
                             "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]}}, "default")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
+from apihelpers import default_service_accounts
 from k8score.apiserver import APIServer, ApiError
 from k8score.client import (BucketRateLimiter, Client, EventRecorder, ItemExponentialFailureRateLimiter,
                             Requeue, WorkQueue, Workers)
@@ -167,6 +168,7 @@ def _recorder_setup():
     loop = Loop(seed=7)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     client = Client(api, user="kubelet")
     pod = api.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1"},
                               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}, "default")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apihelpers import default_service_accounts
 from k8score.apiserver import APIServer
 from k8score.controllers import KubeControllerManager, compute_hash
 from k8score.controllers.deployment_util import resolve_fenceposts
@@ -18,6 +19,7 @@ class MiniCluster:
         self.loop = Loop(seed)
         self.api = APIServer(self.loop, Store())
         self.api.start()
+        default_service_accounts(self.api)
         self.kcm = KubeControllerManager(self.loop, self.api, controllers=controllers, watch_latency=watch_latency)
         self.kcm.start()
         self.kubelets = [Kubelet(self.loop, self.api, f"node-{i}") for i in range(1, nodes + 1)]

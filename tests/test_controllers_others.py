@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from apihelpers import default_service_accounts
 import pytest
 
 from k8score.apiserver import APIServer
@@ -78,6 +79,7 @@ def test_every_namespace_gets_a_default_service_account_again_after_deletion():
     loop = Loop(0)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     KubeControllerManager(loop, api, controllers=["serviceaccount"]).start()
     loop.run(until=1)
     api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-a"}})
@@ -94,6 +96,7 @@ def test_node_ipam_assigns_slash_24_blocks_in_creation_order():
     loop = Loop(0)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     for name in ("zeta", "alpha", "mid"):  # creation order differs from name order
         api.create("nodes", {"apiVersion": "v1", "kind": "Node", "metadata": {"name": name}})
         loop.run(until=loop.now + 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings, strategies as st
 
+from apihelpers import default_service_accounts
 from k8score.apiserver import APIServer, ApiError
 from k8score.controllers import KubeControllerManager
 from k8score.controllers.podcontrol import deletion_order
@@ -23,6 +24,7 @@ def _setup(latency=None, seed=0):
     loop = Loop(seed)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     kcm = KubeControllerManager(loop, api, controllers=["replicaset"], watch_latency=latency)
     kcm.start()
     return loop, api, kcm

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from apihelpers import default_service_accounts
 from k8score.apiserver import APIServer
 from k8score.controllers import KubeControllerManager
 from k8score.etcd import Store
@@ -14,6 +15,7 @@ def _setup(with_ipam=True, seed=0):
     loop = Loop(seed)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     kcm = KubeControllerManager(loop, api, controllers=["nodeipam"])
     if with_ipam:
         kcm.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
+from apihelpers import default_service_accounts
 from k8score.apiserver import APIServer
 from k8score.controllers import KubeControllerManager
 from k8score.etcd import Store
@@ -17,6 +18,7 @@ def _setup(seed=0, nodes=1):
     loop = Loop(seed)
     api = APIServer(loop, Store())
     api.start()
+    default_service_accounts(api)
     KubeControllerManager(loop, api, controllers=["nodeipam"]).start()
     kubelets = [Kubelet(loop, api, f"node-{i}") for i in range(1, nodes + 1)]
     for k in kubelets:

@@ -1,5 +1,6 @@
 """The kube-scheduler component against a real (simulated) API server: bind, events, retries."""
 
+from apihelpers import default_service_accounts, ready_nodes
 import pytest
 
 from k8score.apiserver import APIServer
@@ -16,9 +17,11 @@ class Env:
         self.loop = Loop(seed)
         self.api = APIServer(self.loop, Store())
         self.api.start()
+        default_service_accounts(self.api)
         self.client = Client(self.api, user="test")
         for n in nodes:
             self.client.create("nodes", n)
+        ready_nodes(self.api, [n["metadata"]["name"] for n in nodes])
         self.sched = Scheduler(self.loop, self.api, seed=seed)
         self.sched.start()
         self.loop.run(until=self.loop.now + 0.5)
@@ -69,6 +72,7 @@ def test_unschedulable_pod_gets_failed_scheduling_event_and_condition_then_a_new
     assert ("default/big", "unschedulablePods") in env.sched.pending()
     # a bigger node joins: NodeAdd wakes the pod, it retries after its backoff
     env.client.create("nodes", make_node("node-4", cpu="8"))
+    ready_nodes(env.api, ["node-4"])
     env.run(3.0)
     assert env.node_of("big") == "node-4"
     assert env.sched.pending() == []

@@ -18,16 +18,12 @@ from ..api.quantity import canonical
 DEFAULT_TERMINATION_GRACE_PERIOD = 30          # v1.DefaultTerminationGracePeriodSeconds
 DEFAULT_SCHEDULER_NAME = "default-scheduler"   # v1.DefaultSchedulerName
 TERMINATION_MESSAGE_PATH = "/dev/termination-log"  # v1.TerminationMessagePathDefault
-# plugin/pkg/admission/defaulttolerationseconds: --default-not-ready/unreachable-toleration-seconds
-DEFAULT_TOLERATION_SECONDS = 300
 # pkg/apis/apps/v1/defaults.go SetDefaults_Deployment
 DEPLOYMENT_MAX_SURGE = "25%"
 DEPLOYMENT_MAX_UNAVAILABLE = "25%"
 DEPLOYMENT_REVISION_HISTORY_LIMIT = 10
 DEPLOYMENT_PROGRESS_DEADLINE_SECONDS = 600
 
-_NOT_READY = "node.kubernetes.io/not-ready"      # v1.TaintNodeNotReady
-_UNREACHABLE = "node.kubernetes.io/unreachable"  # v1.TaintNodeUnreachable
 
 
 def _image_pull_policy(image: str) -> str:
@@ -109,20 +105,8 @@ def pod(obj: dict) -> str:
 def _pod_spec_admitted(spec: dict) -> str:
     pod_spec(spec)
     spec.setdefault("enableServiceLinks", True)  # SetDefaults_Pod
-    # plugin/pkg/admission/serviceaccount: no serviceAccountName -> "default"
-    sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
-    spec["serviceAccountName"] = sa
-    spec["serviceAccount"] = sa  # the deprecated alias is kept in sync
-    # spec.priority / preemptionPolicy come from the Priority admission plugin (priority.py):
-    # they depend on the stored PriorityClasses, so they are not part of this memoised step
-    tolerations = spec.get("tolerations")
-    if tolerations is None:
-        tolerations = spec["tolerations"] = []
-    have = {(t.get("key"), t.get("effect")) for t in tolerations if isinstance(t, dict)}
-    for key in (_NOT_READY, _UNREACHABLE):
-        if (key, "NoExecute") not in have and (key, None) not in have:
-            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
-                                "tolerationSeconds": DEFAULT_TOLERATION_SECONDS})
+    # serviceAccountName, the default tolerations, spec.priority come from admission plugins
+    # (admission/serviceaccount.py, tolerations.py, priority.py): they depend on stored objects
     return qos_class(spec)
 
 

@@ -37,6 +37,8 @@ def delete(api: Any, rc: Any) -> dict:
     grace_req = _grace(opts.get("gracePeriodSeconds"))
     obj, rev = api.objects.read(rc, rc.name, rc.namespace)
     strategy.check_delete(obj)
+    # handlers/delete.go: mutating admission's Admit, then the store's deleteValidation
+    api.admission.mutate(rc, "DELETE", None, obj)
     api.admission.validate(rc, "DELETE", None, obj)
     meta = obj["metadata"]
     grace = strategy.grace_period(obj, grace_req)

@@ -9,10 +9,16 @@ A request that fails at any step leaves etcd untouched.
 >>> from k8score.sim import Loop
 >>> from k8score.etcd import Store
 >>> loop = Loop(seed=1); api = APIServer(loop, Store()); api.start()
->>> pod = api.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
-...                           "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}})
->>> pod["metadata"]["namespace"], pod["status"]["phase"], pod["spec"]["restartPolicy"]
-('default', 'Pending', 'Always')
+>>> web = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+...        "spec": {"containers": [{"name": "nginx", "image": "nginx:1.27"}]}}
+>>> api.create("pods", web)  # no controller manager yet: no "default" ServiceAccount
+Traceback (most recent call last):
+...
+k8score.api.errors.ApiError: Error from server (Forbidden): pods "web" is forbidden: error looking up service account default/default: serviceaccount "default" not found
+>>> _ = api.create("serviceaccounts", {"metadata": {"name": "default"}})
+>>> pod = api.create("pods", web)
+>>> pod["metadata"]["namespace"], pod["status"]["phase"], pod["spec"]["volumes"][0]["name"][:16]
+('default', 'Pending', 'kube-api-access-')
 >>> api.get("pods", "nope")
 Traceback (most recent call last):
 ...
@@ -29,8 +35,10 @@ from ..api.errors import ApiError
 from ..etcd import EtcdError, prefix_end
 from ..sim import Component, Loop
 from ..sim.clock import rfc3339
+from .admission import default_admission_plugins
 from .admission.chain import AdmissionChain
-from .admission.priority import Priority, system_class_bodies
+from .admission.priority import system_class_bodies
+from .admission.webhook import WebhookServers
 from .pipeline import selectors, serve
 from .registry import Registry, Store, builtin_strategies
 from .registry.store import parse_rv
@@ -78,8 +86,9 @@ class APIServer(Component):
                                             loopback=self.serve)
         self.authenticator: Any = TrustedAuthenticator()
         self.authorizer: Any = AlwaysAllow()
-        self.admission = AdmissionChain([NamespaceLifecycle(self.plugin_context),
-                                         Priority(self.plugin_context)])
+        #: webhook servers a page registers (``api.webhooks.register("ns/svc/path", fn)``)
+        self.webhooks = WebhookServers()
+        self.admission = AdmissionChain(default_admission_plugins(self.plugin_context, self.webhooks))
         self._watches: dict[int, Watch] = {}
         self._next_watch = 0
         self.requests = 0
@@ -300,33 +309,3 @@ class AlwaysAllow:
 
     def authorize(self, attrs: Any) -> tuple[str, str]:
         return ALLOW, ""
-
-
-class NamespaceLifecycle:
-    """Interim namespace admission (see admission/namespacelifecycle.py for upstream's)."""
-
-    name = "NamespaceLifecycle"
-    IMMORTAL = ("default", "kube-system", "kube-public")
-
-    def __init__(self, ctx: PluginContext):
-        self._lister = ctx.lister
-
-    def handles(self, operation: str) -> bool:
-        return operation in ("CREATE", "DELETE")
-
-    def validate(self, a: Any) -> str | None:
-        if a.operation == "DELETE":
-            if a.resource == "namespaces" and a.name in self.IMMORTAL:
-                raise ApiError.forbidden("namespaces", a.name, "this namespace may not be deleted")
-            return None
-        ns = a.namespace
-        if not a.info.namespaced or ns is None or a.resource == "namespaces":
-            return None
-        found = self._lister.get("namespaces", ns)
-        if found is None:
-            raise ApiError.not_found("namespaces", ns)
-        if found["metadata"].get("deletionTimestamp"):
-            raise ApiError.forbidden("namespaces", ns, f"unable to create new content in namespace "
-                                     f"{ns} because it is being terminated")
-        return None
-

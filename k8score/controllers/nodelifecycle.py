@@ -11,9 +11,12 @@ evicts pods that do not tolerate it — by default after 300 s, the toleration t
 DefaultTolerationSeconds admission plugin adds). A node whose kubelet reports Ready again
 loses the taints. It also records ``RegisteredNode`` when it first sees a node.
 
+A node whose kubelet reports Ready=False gets the ``node.kubernetes.io/not-ready`` taints
+instead; a new node starts with ``not-ready:NoSchedule`` (TaintNodesByCondition admission)
+until it reports Ready.
+
 Not modelled: zone-aware eviction rate limits (``--node-eviction-rate`` 0.1 node/s, the
-"disruption" modes when many nodes fail at once) and the ``not-ready`` taint for nodes
-whose kubelet reports Ready=False.
+"disruption" modes when many nodes fail at once).
 """
 
 from __future__ import annotations
@@ -117,11 +120,7 @@ class NodeLifecycleController(Controller):
         if now - since > grace and (ready is None or ready.get("status") != "Unknown"):
             self._mark_unknown(node, never=ready is None)
             return
-        ready_status = (ready or {}).get("status")
-        if ready_status == "True":
-            self._set_taints(node, unreachable=False)
-        elif ready_status == "Unknown":
-            self._set_taints(node, unreachable=True)
+        self._set_taints(node, (ready or {}).get("status"))
 
     def _mark_unknown(self, node: dict, never: bool) -> None:
         name = node["metadata"]["name"]
@@ -141,7 +140,7 @@ class NodeLifecycleController(Controller):
         self.recorder.event({"kind": "Node", "metadata": {"name": name, "uid": node["metadata"].get("uid")}},
                             "Normal", "NodeNotReady", f"Node {name} status is now: NodeNotReady")
         self._mark_pods_not_ready(name)
-        self._set_taints(node, unreachable=True)
+        self._set_taints(node, "Unknown")
 
     def _mark_pods_not_ready(self, node_name: str) -> None:
         """MarkPodsNotReady: the pods' Ready condition turns False (Endpoints stop routing to them)."""
@@ -163,19 +162,31 @@ class NodeLifecycleController(Controller):
                     if err.code != 404:
                         raise
 
-    def _set_taints(self, node: dict, unreachable: bool) -> None:
-        taints = list((node.get("spec") or {}).get("taints") or [])
-        ours = [t for t in taints if t.get("key") == TAINT_UNREACHABLE]
-        if unreachable and {t.get("effect") for t in ours} >= {"NoSchedule", "NoExecute"}:
+    def _set_taints(self, node: dict, ready: str | None) -> None:
+        """doNoScheduleTaintingPass + doNoExecuteTaintingPass: the node's not-ready /
+        unreachable taints follow its Ready condition (False -> not-ready, Unknown ->
+        unreachable, True -> neither). A node that has not reported yet keeps the
+        not-ready:NoSchedule taint TaintNodesByCondition admission gave it at creation."""
+        taints = [t for t in (node.get("spec") or {}).get("taints") or () if isinstance(t, dict)]
+        key = _READY_TAINT.get(ready)
+        want = [(key, "NoSchedule"), (key, "NoExecute")] if key else []
+        if ready is None:
+            want = [(TAINT_NOT_READY, "NoSchedule")]
+        have = [(t.get("key"), t.get("effect")) for t in taints if t.get("key") in _MANAGED]
+        if sorted(have) == sorted(want):
             return
-        if not unreachable and not ours:
-            return
-        rest = [t for t in taints if t.get("key") != TAINT_UNREACHABLE]
-        if unreachable:
-            stamp = rfc3339(self.loop.now)
-            rest += [{"key": TAINT_UNREACHABLE, "effect": "NoSchedule"},
-                     {"key": TAINT_UNREACHABLE, "effect": "NoExecute", "timeAdded": stamp}]
+        rest = [t for t in taints if t.get("key") not in _MANAGED or (t.get("key"), t.get("effect")) in want]
+        kept = {(t.get("key"), t.get("effect")) for t in rest}
+        stamp = rfc3339(self.loop.now)
+        for k, effect in want:
+            if (k, effect) not in kept:
+                rest.append({"key": k, "effect": effect, "timeAdded": stamp} if effect == "NoExecute"
+                            else {"key": k, "effect": effect})
         self.client.patch("nodes", node["metadata"]["name"], {"spec": {"taints": rest or None}})
+
+
+_READY_TAINT = {"False": TAINT_NOT_READY, "Unknown": TAINT_UNREACHABLE}
+_MANAGED = (TAINT_NOT_READY, TAINT_UNREACHABLE)
 
 
 def _condition(node: dict, ctype: str) -> dict | None:

@@ -38,8 +38,9 @@ class PodStrategy(Strategy):
 
     def prepare_for_create(self, obj: dict, extra: Any = None) -> None:
         super().prepare_for_create(obj)
-        # pod strategy PrepareForCreate: status starts over (Pending) with its QoS class
-        obj["status"] = {"phase": "Pending", "qosClass": extra}
+        # pod strategy PrepareForCreate: status starts over (Pending) with its QoS class,
+        # computed after admission (LimitRanger may have added requests and limits)
+        obj["status"] = {"phase": "Pending", "qosClass": defaults.qos_class(obj["spec"])}
 
     def validate(self, obj: dict) -> list[FieldError]:
         return Strategy.validate(self, obj) + list(_POD_SPEC.call(obj.get("spec")))
