@@ -433,11 +433,14 @@ def test_list_resource_version_is_store_revision(api, store):
 def test_list_at_old_resource_version_and_after_compaction(api, store):
     first = api.create("pods", pod("a"))
     api.create("pods", pod("b"))
-    old = api.list("pods", resource_version=first["metadata"]["resourceVersion"])
+    rv = first["metadata"]["resourceVersion"]
+    # without resourceVersionMatch a resourceVersion means "not older than": the cache's state
+    assert [p["metadata"]["name"] for p in api.list("pods", resource_version=rv)["items"]] == ["a", "b"]
+    old = api.list("pods", resource_version=rv, resource_version_match="Exact")
     assert [p["metadata"]["name"] for p in old["items"]] == ["a"]
     store.compact(store.revision)
     with pytest.raises(ApiError) as e:
-        api.list("pods", resource_version=first["metadata"]["resourceVersion"])
+        api.list("pods", resource_version=rv, resource_version_match="Exact")
     assert e.value.code == 410 and e.value.reason == "Expired"
 
 

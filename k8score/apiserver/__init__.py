@@ -19,7 +19,7 @@ from ..api.resources import RESOURCES, ResourceInfo, resolve
 from .rest import handle
 from ..api.selectors import from_label_selector_dict, parse_field_selector, parse_label_selector
 from .server import APIServer
-from .watch import Watch
+from .cacher_watch import CacheWatch as Watch
 
 __all__ = ["APIServer", "ApiError", "RESOURCES", "ResourceInfo", "resolve", "handle", "Watch",
            "Quantity", "QuantityError", "parse_quantity", "parse_label_selector",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..api.errors import ApiError
+from ..api.field import forbidden, not_supported
 from ..api.selectors import parse_field_selector, parse_label_selector
 from . import deletion
 from .patch import apply_patch
@@ -93,6 +94,7 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
         raise ApiError.method_not_allowed(req.resource, req.verb)
     info = api.registry.resolve(req.resource)
     strategy = api.registry.strategy_for(info)
+    api.cacher(strategy)  # the resource's watch cache exists from its first request on
     rc = RequestContext(req, user, info, strategy, trace)
     attrs = AuthzAttributes(user=user, verb=req.verb, resource=info.plural, api_group=info.group,
                             api_version=info.version, namespace=rc.namespace, name=req.name,
@@ -141,16 +143,30 @@ def selectors(rc: RequestContext) -> tuple[Any, Any]:
 
 
 def list_objects(api: Any, rc: RequestContext) -> dict:
-    """LIST: every matching object at one resourceVersion, in key order."""
+    """LIST from the watch cache: every matching object at one resourceVersion, in key order.
+    A field selector that pins an indexed field (pods' ``spec.nodeName``) reads the index."""
     labels, fields = selectors(rc)
-    rev = parse_rv(rc.req.options.get("resourceVersion"))
-    objs, at = api.storage.list_objects(rc.strategy, rc.namespace, rev)
-    if not labels.empty() or not fields.empty():
-        objs = [o for o in objs if (labels.empty() or labels.matches(o["metadata"].get("labels")))
-                and (fields.empty() or fields.matches(o))]
-    rc.trace.step("storage", "read", f"{len(objs)} {rc.info.plural} at revision {rev or at}")
+    opts = rc.req.options
+    rev = parse_rv(opts.get("resourceVersion"))
+    match = opts.get("resourceVersionMatch")
+    # apimachinery/pkg/apis/meta/internalversion/validation ValidateListOptions -> 422
+    if match not in (None, "", "Exact", "NotOlderThan"):
+        raise _invalid_options(not_supported("resourceVersionMatch", match, ["Exact", "NotOlderThan"]))
+    if match and not opts.get("resourceVersion"):
+        raise _invalid_options(forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden "
+                                         "unless resourceVersion is provided"))
+    if match == "Exact" and rev == 0:
+        raise _invalid_options(forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is '
+                                         'forbidden for resourceVersion "0"'))
+    objs, at = api.cacher(rc.strategy).list(namespace=rc.namespace, rv=rev, rv_match=match or None,
+                                            label_selector=labels, field_selector=fields)
+    rc.trace.step("watch cache", "read", f"{len(objs)} {rc.info.plural} at resourceVersion {at}")
     return {"kind": f"{rc.info.kind}List", "apiVersion": rc.info.api_version,
-            "metadata": {"resourceVersion": str(rev or at)}, "items": objs}
+            "metadata": {"resourceVersion": str(at)}, "items": objs}
+
+
+def _invalid_options(err: Any) -> ApiError:
+    return ApiError.invalid("ListOptions.meta.k8s.io", "", [err])
 
 
 def patch(api: Any, rc: RequestContext) -> dict:

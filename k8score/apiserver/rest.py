@@ -9,7 +9,7 @@ in-browser client can wrap it. No I/O happens here.
   ``body`` a dict/list or JSON text; the PATCH flavour comes from ``Content-Type``.
 - A watch (``GET ...?watch=true``) needs ``request["on_event"]``, a callback that gets
   each watch event dict (the transport writes them as JSON lines); the response then
-  carries ``"watch"``, the :class:`~k8score.apiserver.watch.Watch` to ``stop()``.
+  carries ``"watch"``, the :class:`~k8score.apiserver.cacher_watch.CacheWatch` to ``stop()``.
 - Discovery: ``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>/<version>``, ``/version``.
 
 >>> from k8score.sim import Loop

@@ -32,7 +32,6 @@ from collections import deque
 from typing import Any, Callable
 
 from ..api.errors import ApiError
-from ..etcd import EtcdError, prefix_end
 from ..sim import Component, Loop
 from ..sim.clock import rfc3339
 from .admission import default_admission_plugins
@@ -45,7 +44,9 @@ from .registry.store import parse_rv
 from .request import ALLOW, APISERVER, PluginContext, Request, UserInfo, options_from, user_from_name
 from .services import ServiceAllocator
 from .storage import Storage
-from .watch import Watch, too_old
+from .cacher import Cacher
+from .registry.crd import restore as restore_crds
+from .storage import try_decode
 
 #: Namespaces every cluster has (kubeadm / the apiserver's system namespaces controller).
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -89,8 +90,8 @@ class APIServer(Component):
         #: webhook servers a page registers (``api.webhooks.register("ns/svc/path", fn)``)
         self.webhooks = WebhookServers()
         self.admission = AdmissionChain(default_admission_plugins(self.plugin_context, self.webhooks))
-        self._watches: dict[int, Watch] = {}
-        self._next_watch = 0
+        #: the watch cache: one Cacher per resource (group_resource -> Cacher), started lazily
+        self.cachers: dict[str, Cacher] = {}
         self.requests = 0
         #: recent requests: (virtual time, user, verb, resource, namespace, name, HTTP code)
         self.audit: deque = deque(maxlen=AUDIT_LOG_SIZE)
@@ -101,7 +102,10 @@ class APIServer(Component):
 
     # -- lifecycle -------------------------------------------------------------
     def on_start(self) -> None:
+        for strategy in self.registry.strategies():  # the watch cache of every resource
+            self.cacher(strategy)
         self.services.rebuild(self)
+        restore_crds(self)
         for ns in SYSTEM_NAMESPACES:
             self._ensure("namespaces", {"metadata": {"name": ns}})
         self._bootstrap_kubernetes_service()
@@ -109,10 +113,38 @@ class APIServer(Component):
             self._ensure("priorityclasses", body)
 
     def on_stop(self) -> None:
-        unavailable = ApiError.service_unavailable("apiserver is shutting down").status
-        for w in list(self._watches.values()):
-            w._end(unavailable)
-        self._watches.clear()
+        # every open watch ends with 503; a restart relists into fresh caches
+        for cacher in self.cachers.values():
+            cacher.stop()
+        self.cachers.clear()
+
+    def cacher(self, strategy: Any) -> Cacher:
+        """The watch cache of ``strategy``'s resource (created and started on first use)."""
+        key = strategy.info.group_resource
+        c = self.cachers.get(key)
+        if c is None:
+            c = Cacher(self.loop, self.store, strategy.prefix(), self._decoder(strategy),
+                       strategy.indexers, kind=strategy.info.kind,
+                       api_version=strategy.info.api_version, owner=self.name)
+            c.start()
+            self.cachers[key] = c
+        return c
+
+    def forget_cacher(self, info: Any) -> None:
+        """A resource stopped being served (its CRD was deleted): end its watches."""
+        c = self.cachers.pop(info.group_resource, None)
+        if c is not None:
+            c.stop(ApiError.gone(f"the resource {info.group_resource} is no longer served").status)
+
+    @staticmethod
+    def _decoder(strategy: Any) -> Callable[[str, int], Any]:
+        fix = getattr(strategy, "decode_stored", None)
+        if fix is None:
+            return try_decode
+        def decode(value: str, rev: int) -> Any:
+            obj = try_decode(value, rev)
+            return fix(obj) if obj is not None else None
+        return decode
 
     def _ensure(self, resource: str, body: dict) -> None:
         """Create a bootstrap object unless it exists (a post-start hook's loopback request)."""
@@ -215,7 +247,7 @@ class APIServer(Component):
     def watch(self, resource: str, callback: Callable[[dict], Any], namespace: str | None = None,
               resource_version: str | None = None, label_selector: str | None = None,
               field_selector: str | None = None, latency: float | None = None,
-              send_initial_events: bool = False, *, user: Any = None, **options: Any) -> Watch:
+              send_initial_events: bool = False, *, user: Any = None, **options: Any) -> Any:
         """Stream changes to ``callback`` (see watch.py for the event shapes and how a
         watch ends). Without a resourceVersion (or "0") the current state comes first as
         ADDED events; ``send_initial_events`` then adds the ``k8s.io/initial-events-end``
@@ -226,48 +258,25 @@ class APIServer(Component):
         return self.serve(Request("watch", resource, namespace, None, None, None, opts, _user(user),
                                   on_event=callback, latency=latency))
 
-    def watch_request(self, rc: Any) -> Watch:
+    def watch_request(self, rc: Any) -> Any:
+        """WATCH from the watch cache (storage/cacher): see cacher.py for the semantics."""
         req = rc.req
         if req.on_event is None:
             raise ApiError.bad_request("a watch request needs an on_event callback")
         labels, fields = selectors(rc)
-        info, strategy = rc.info, rc.strategy
-        prefix = strategy.prefix(rc.namespace)
-        w = Watch(self, info, prefix, req.on_event, labels, fields,
-                  self.watch_latency if req.latency is None else req.latency)
-        self._next_watch += 1
-        self._watches[self._next_watch] = w
-        w.id = self._next_watch
-        rv = parse_rv(req.options.get("resourceVersion"))
-        if rv == 0:
-            kvs, at = self.storage.list(prefix)  # state first, as synthetic ADDED events
-            w._initial(kvs)
-            if req.options.get("sendInitialEvents") in (True, "true"):
-                w._send({"type": "BOOKMARK", "object": {
-                    "kind": info.kind, "apiVersion": info.api_version,
-                    "metadata": {"resourceVersion": str(at),
-                                 "annotations": {"k8s.io/initial-events-end": "true"}}}})
-            start = at + 1
-        else:
-            start = rv + 1
-            w.start_rv = rv
-            if start < self.storage.compact_revision:  # etcd keeps revisions >= the compaction
-                w._end(too_old(rv, self.storage.compact_revision).status)
-                return w
-        try:
-            w._etcd_watch = self.store.watch(prefix, prefix_end(prefix), start_revision=start,
-                                            prev_kv=True, callback=w._on_etcd)
-        except EtcdError:  # refused (compacted meanwhile): the watch ends with 410
-            w._end(too_old(rv, self.storage.compact_revision).status)
-        rc.trace.step("watch", "open", f"from revision {start}")
+        opts = req.options
+        rv = parse_rv(opts.get("resourceVersion"))
+        w = self.cacher(rc.strategy).watch(
+            rv, req.on_event, namespace=rc.namespace, label_selector=labels, field_selector=fields,
+            latency=self.watch_latency if req.latency is None else req.latency,
+            send_initial_events=opts.get("sendInitialEvents") in (True, "true"),
+            allow_bookmarks=opts.get("allowWatchBookmarks") in (True, "true"))
+        rc.trace.step("watch", "open", f"from the watch cache, resourceVersion {rv or 'now'}")
         return w
-
-    def _forget_watch(self, w: Watch) -> None:
-        self._watches.pop(w.id, None)
 
     @property
     def open_watches(self) -> int:
-        return len(self._watches)
+        return sum(c.open_watches for c in self.cachers.values())
 
 
 def _user(user: Any) -> UserInfo:
@@ -279,22 +288,24 @@ def _user(user: Any) -> UserInfo:
 
 
 class StorageLister:
-    """The :class:`~k8score.apiserver.request.Lister` plugins read stored objects through."""
+    """The :class:`~k8score.apiserver.request.Lister` plugins and authorizers read stored
+    objects through: the watch cache, without copies — callers must not mutate them."""
 
     def __init__(self, api: APIServer):
         self._api = api
 
+    @property
+    def revision(self) -> int:
+        """etcd's revision: anything read through the lister is at least this fresh."""
+        return self._api.store.revision
+
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
         strategy = self._api.registry.strategy_for(resource)
-        try:
-            found = self._api.storage.get_object(strategy, name, namespace)
-        except ApiError:
-            return None
-        return found[0] if found else None
+        return self._api.cacher(strategy).get(strategy.key(name, namespace), copy=False)
 
     def list(self, resource: str, namespace: str | None = None) -> list[dict]:
         strategy = self._api.registry.strategy_for(resource)
-        return self._api.storage.list_objects(strategy, namespace)[0]
+        return self._api.cacher(strategy).list(namespace=namespace, copy=False)[0]
 
 
 class TrustedAuthenticator:

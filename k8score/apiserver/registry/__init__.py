@@ -17,6 +17,7 @@ from typing import Iterable
 
 from ...api.resources import BUILTIN, ResourceInfo, ResourceTable
 from . import apps, core
+from .crd import CustomResourceDefinitionStrategy
 from .store import Store
 from .strategy import Strategy
 
@@ -36,6 +37,7 @@ _SIMPLE = ("limitranges", "resourcequotas", "persistentvolumeclaims", "storagecl
 def builtin_strategies() -> list[Strategy]:
     out: list[Strategy] = [cls() for cls in core.STRATEGIES + apps.STRATEGIES]
     out += [simple(p) for p in _SIMPLE]
+    out.append(CustomResourceDefinitionStrategy())
     return out
 
 
