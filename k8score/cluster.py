@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
-import yaml
-
+from .api.schema.yamlload import YAMLError, load_yaml_documents
 from .apiserver import APIServer, ApiError, resolve
 from .client import Client
 from .client.informer import SharedInformer
@@ -198,26 +197,55 @@ class Cluster:
 
 
 def _documents(manifest: str | dict | list) -> list[dict]:
+    """The objects a manifest holds, as ``kubectl apply -f`` reads them.
+
+    YAML goes through the bounded loader (sigs.k8s.io/yaml's outcomes: timestamps stay
+    strings, alias bombs and NaN/Infinity refused); a ``kind: ...List`` document contributes
+    its ``items``. Anything that is not an object — a scalar document, ``items`` that is not
+    a list, an item that is not a mapping — is a 400 BadRequest, never a crash later.
+    """
     if isinstance(manifest, dict):
         docs: Iterable[Any] = [manifest]
     elif isinstance(manifest, list):
         docs = manifest
     elif isinstance(manifest, str):
         try:
-            docs = list(yaml.safe_load_all(manifest))
-        except yaml.YAMLError as e:
-            raise ApiError.bad_request(f"error parsing YAML: {e}") from None
+            docs = load_yaml_documents(manifest)
+        except YAMLError as e:
+            raise ApiError.bad_request(f"error converting YAML to JSON: {e}") from None
     else:
         raise TypeError("apply() takes YAML text, a dict or a list of dicts")
     out = []
     for doc in docs:
         if doc is None:
             continue
-        if isinstance(doc, dict) and doc.get("kind", "").endswith("List") and "items" in doc:
-            out.extend(doc["items"])
-        elif isinstance(doc, dict):
-            out.append(doc)
+        if not isinstance(doc, dict):
+            raise ApiError.bad_request(f"a manifest document must be a mapping, got {_json_type(doc)}")
+        kind = doc.get("kind")
+        if isinstance(kind, str) and kind.endswith("List") and "items" in doc:
+            items = doc["items"]
+            if not isinstance(items, list):
+                raise ApiError.bad_request(f'error decoding {kind}: "items" must be a list, got {_json_type(items)}')
+            for item in items:
+                if not isinstance(item, dict):
+                    raise ApiError.bad_request(f"error decoding {kind}: every item must be a mapping, "
+                                               f"got {_json_type(item)}")
+                out.append(item)
         else:
-            raise ApiError.bad_request(f"a manifest document must be a mapping, got {type(doc).__name__}")
+            out.append(doc)
     return out
 
+
+def _json_type(value: Any) -> str:
+    """The JSON type name of a decoded value (what a reader wrote, not Python's name)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else type(value).__name__

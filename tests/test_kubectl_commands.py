@@ -2,6 +2,7 @@
 
 import json
 
+from apihelpers import default_service_accounts
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +23,7 @@ class Env:
         self.loop = Loop(seed=0)
         self.api = APIServer(self.loop, Store(), seed=0)
         self.api.start()
+        default_service_accounts(self.api)
         self.client = Client(self.api, user="kubernetes-admin")
         self.k = Kubectl(self.client, lambda: self.loop.now)
 
@@ -279,7 +281,10 @@ def test_describe_pod_shows_fields_and_events(env):
     assert "Status:           Pending" in lines
     assert "IPs:              <none>" in lines
     assert "    Port:         80/TCP" in lines      # no container status yet: a narrower block
-    assert "QoS Class:        BestEffort" in lines
+    # the kube-api-access volume's "TokenExpirationSeconds:" widens the block below Volumes,
+    # as in real kubectl (describe.go printProjectedVolumeSource)
+    assert "    TokenExpirationSeconds:  3607" in lines
+    assert "QoS Class:                   BestEffort" in lines
     assert lines[-3:] == [
         "  Type    Reason     Age   From               Message",
         "  ----    ------     ----  ----               -------",

@@ -51,12 +51,28 @@ _FLAGS: dict[str, tuple[str | None, bool, bool]] = {
     "type": (None, True, False),
     "for": (None, True, False),
     "types": (None, True, False),
+    # impersonation: global flags (cli-runtime genericclioptions.ConfigFlags)
+    "as": (None, True, False),
+    "as-group": (None, True, True),
+    "as-uid": (None, True, False),
+    # write options (cmd/util/helpers.go AddValidateFlags, AddFieldManagerFlagVar,
+    # AddServerSideApplyFlags; cli-runtime JSONYamlPrintFlags --show-managed-fields)
+    "validate": (None, True, False),
+    "field-manager": (None, True, False),
+    "server-side": (None, False, False),
+    "force-conflicts": (None, False, False),
+    "show-managed-fields": (None, False, False),
+    # auth can-i (cmd/auth/cani.go)
+    "quiet": ("q", False, False),
+    "list": (None, False, False),
+    "subresource": (None, True, False),
 }
 _SHORT = {short: name for name, (short, _, _) in _FLAGS.items() if short}
 # bool flags that pflag lets you write bare but that default to true
 _DEFAULT_TRUE = {"wait"}
-# dry-run may be given bare (--dry-run means "client")
-_OPTIONAL_VALUE = {"dry-run": "client", "cascade": "background"}
+# flags that may be given bare (pflag NoOptDefVal): a bare --dry-run is "unchanged", which
+# GetDryRunStrategy reads as client (helpers.go AddDryRunFlag); a bare --validate is "strict"
+_OPTIONAL_VALUE = {"dry-run": "unchanged", "cascade": "background", "validate": "strict"}
 
 
 @dataclass

@@ -256,9 +256,31 @@ def write_volumes(w: Writer, volumes: list | None, space: str) -> None:
             w.write(2, "Type:\tConfigMap (a volume populated by a ConfigMap)\n"
                        f"    Name:\t{(v.get('configMap') or {}).get('name', '')}\n    Optional:\tfalse\n")
         elif "projected" in v:
-            w.write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n")
+            _write_projected(w, v.get("projected") or {})
         else:
             w.write(1, "<unknown>\n")
+
+
+def _write_projected(w: Writer, projected: dict) -> None:
+    """describe.go printProjectedVolumeSource: one line or two per source, in order."""
+    w.write(2, "Type:\tProjected (a volume that contains injected data from multiple sources)\n")
+    for source in projected.get("sources") or []:
+        if not isinstance(source, dict):
+            continue
+        if "secret" in source:
+            sec = source.get("secret") or {}
+            w.write(2, f"SecretName:\t{sec.get('name', '')}\n    Optional:\t{_go_bool(sec.get('optional'))}\n")
+        elif "downwardAPI" in source:
+            w.write(2, "DownwardAPI:\ttrue\n")
+        elif "configMap" in source:
+            cm = source.get("configMap") or {}
+            w.write(2, f"ConfigMapName:\t{cm.get('name', '')}\n    Optional:\t{_go_bool(cm.get('optional'))}\n")
+        elif "serviceAccountToken" in source:
+            w.write(2, f"TokenExpirationSeconds:\t{(source.get('serviceAccountToken') or {}).get('expirationSeconds')}\n")
+
+
+def _go_bool(value: object) -> str:
+    return "true" if value is True else "false"
 
 
 def qos_class(pod: dict) -> str:

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ..api.resources import RESOURCES, ResourceInfo, resolve
 from ..client import ApiError
-from . import reads, rollout, writes
+from . import authcmd, labels, reads, rollout, session, writes
 from .args import Args, CommandError, parse_args, split_command
 from ..cobra import suggestions
 
@@ -52,8 +52,11 @@ class Kubectl:
         """Run one command line (``kubectl`` prefix optional); returns stdout + stderr text."""
         self._out, self._err, self._warn = [], [], []
         self.last_exit_code = 0
+        base = self.client
         try:
             args = parse_args(split_command(cmdline))
+            # --as/--as-group: this command's requests carry Impersonate-* headers
+            self.client = session.client_for(base, args, lambda text: self.warn(f"Warning: {text}"))
             self._dispatch(args, stdin)
         except CommandError as e:
             self.fail(e.message, e.exit_code)
@@ -61,6 +64,8 @@ class Kubectl:
             self.fail(self.api_error_text(e))
         except Exception as e:  # never raise into a page: show it the way kubectl shows a bug
             self.fail(f"error: internal error: {type(e).__name__}: {e}")
+        finally:
+            self.client = base
         self.last_stdout = "".join(self._out)
         self.last_stderr = "".join(self._warn + self._err)
         # warnings come out before the work starts; errors are collected and printed at the end
@@ -137,7 +142,8 @@ class Kubectl:
             "version": reads.version, "rollout": rollout.rollout, "cluster-info": reads.cluster_info,
             "events": reads.events, "set": rollout.set_image, "patch": writes.patch,
             "apply": writes.apply, "create": writes.create, "run": writes.run_pod,
-            "scale": writes.scale, "delete": writes.delete, "label": writes.label,
+            "scale": writes.scale, "delete": writes.delete, "label": labels.label,
+            "annotate": labels.annotate, "auth": authcmd.auth,
             "cordon": writes.cordon, "uncordon": writes.uncordon, "drain": writes.drain,
         }
         if not args.command:
@@ -191,6 +197,7 @@ Cluster Management Commands:
 
 Troubleshooting and Debugging Commands:
   describe        Show details of a specific resource or group of resources
+  auth            Inspect authorization
   events          List events
 
 Advanced Commands:
@@ -199,6 +206,7 @@ Advanced Commands:
 
 Settings Commands:
   label           Update the labels on a resource
+  annotate        Update the annotations on a resource
 
 Other Commands:
   api-resources   Print the supported API resources on the server

@@ -10,7 +10,8 @@ from . import describe as desc
 from . import jsonpath
 from .args import Args, CommandError
 from .columns import event_order
-from .printers import as_list, kind_name, names, no_resources, serialize, table
+from .options import render
+from .printers import as_list, kind_name, names, no_resources, table
 
 if TYPE_CHECKING:
     from .kubectl import Kubectl
@@ -108,10 +109,11 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
     total = sum(len(objs) for _, objs in groups)
     items = [o for _, objs in groups for o in objs]
     if output in ("json", "yaml"):
+        # cli-runtime JSONYamlPrintFlags: managedFields hidden unless --show-managed-fields
         if single and len(items) == 1:
-            k.out(serialize(items[0], output))
+            k.out(render(items[0], output, args))
         elif items or not single:
-            k.out(serialize(as_list(items), output))
+            k.out(render(as_list(items), output, args))
         return
     if output == "jsonpath":
         data = items[0] if single and len(items) == 1 else as_list(items)

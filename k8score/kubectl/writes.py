@@ -1,15 +1,24 @@
-"""The commands that change the cluster: ``create``, ``run``, ``scale``, ``delete``, ``label``,
-``cordon``, ``uncordon``, ``drain`` (``apply`` lives in :mod:`.apply`)."""
+"""The commands that change the cluster: ``create``, ``run``, ``scale``, ``delete``, ``patch``,
+``cordon``, ``uncordon``, ``drain`` (``apply`` lives in :mod:`.apply`, ``label`` and
+``annotate`` in :mod:`.labels`).
+
+Each write carries kubectl's field manager for the command (``kubectl-create``,
+``kubectl-run``, ``kubectl-patch``: the ``AddFieldManagerFlagVar`` defaults in
+staging/src/k8s.io/kubectl/pkg/cmd/*) and honours ``--dry-run=client|server``
+(:mod:`.options`)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING
 
 from ..api.resources import ResourceInfo
+from ..apiserver.patch import apply_patch
 from ..client import ApiError
 from .apply import apply, apply_one, create_from_file, load_manifests, locate
 from .args import Args, CommandError
+from .options import CLIENT, SERVER, dry_run, print_result, write_options
 from .printers import kind_name, no_resources
 from .reads import targets
 
@@ -59,8 +68,8 @@ def create(k: "Kubectl", args: Args, stdin: str | None) -> None:
         if len(rest) != 1:
             raise CommandError("error: exactly one NAME is required, got %d\nSee 'kubectl create namespace -h' "
                                "for help and examples" % len(rest))
-        k.client.create("namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": rest[0]}})
-        k.out(f"namespace/{rest[0]} created")
+        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": rest[0]}, "spec": {}, "status": {}}
+        _create(k, args, k.resource("namespaces"), body, None)
     else:
         raise CommandError(f'error: unknown command "{sub}" for "kubectl create"')
 
@@ -89,9 +98,17 @@ def _create_deployment(k: "Kubectl", args: Args, rest: list[str]) -> None:
                      "template": {"metadata": {"labels": dict(labels)}, "spec": {"containers": containers}},
                      "strategy": {}},
             "status": {}}
-    ns = args.get("namespace") or k.namespace
-    k.client.create("deployments", body, namespace=ns)
-    k.out(f"deployment.apps/{name} created")
+    _create(k, args, k.resource("deployments"), body, args.get("namespace") or k.namespace)
+
+
+def _create(k: "Kubectl", args: Args, info: ResourceInfo, body: dict, ns: str | None,
+            manager: str = "kubectl-create") -> None:
+    """create.go / run.go: send the object (not with --dry-run=client) and print it or its line."""
+    obj = body
+    if dry_run(args) != CLIENT:
+        obj = k.client.create(info.plural, body, namespace=ns, **write_options(args, manager, validate=True))
+    name = (obj.get("metadata") or {}).get("name", "")
+    print_result(k, args, info, name, "created", obj)
 
 
 def run_pod(k: "Kubectl", args: Args, stdin: str | None) -> None:
@@ -107,8 +124,7 @@ def run_pod(k: "Kubectl", args: Args, stdin: str | None) -> None:
     body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"run": name}},
             "spec": {"containers": [container], "dnsPolicy": "ClusterFirst", "restartPolicy": "Always"},
             "status": {}}
-    k.client.create("pods", body, namespace=args.get("namespace") or k.namespace)
-    k.out(f"pod/{name} created")
+    _create(k, args, k.resource("pods"), body, args.get("namespace") or k.namespace, "kubectl-run")
 
 
 # -- scale ---------------------------------------------------------------------------------
@@ -130,13 +146,20 @@ def scale(k: "Kubectl", args: Args, stdin: str | None) -> None:
         names = wanted or [o["metadata"]["name"] for o in k.client.list(
             info.plural, namespace=k.ns_for(info, args), label_selector=args.get("selector"))["items"]]
         for name in names:
+            ns = k.ns_for(info, args)
             try:
-                k.client.patch(info.plural, name, {"spec": {"replicas": replicas}},
-                               namespace=k.ns_for(info, args))
+                if dry_run(args) == CLIENT:   # scale.go: the object as it would be, nothing sent
+                    obj = k.client.get(info.plural, name, namespace=ns)
+                    obj = {**obj, "spec": {**(obj.get("spec") or {}), "replicas": replicas}}
+                else:
+                    # scale.go sends no --field-manager: the server names the manager after the
+                    # user agent, "kubectl"
+                    obj = k.client.patch(info.plural, name, {"spec": {"replicas": replicas}}, namespace=ns,
+                                         **write_options(args, "kubectl"))
             except ApiError as e:
                 k.err(k.api_error_text(e))
                 continue
-            k.out(f"{kind_name(info.kind, info.group)}/{name} scaled")
+            print_result(k, args, info, name, "scaled", obj)
 
 
 # -- delete ---------------------------------------------------------------------------------
@@ -183,27 +206,31 @@ def _delete_one(k: "Kubectl", args: Args, info: ResourceInfo, ns: str | None, na
     # --cascade=true|false are the deprecated spellings of background|orphan
     policy = {"background": "Background", "foreground": "Foreground", "orphan": "Orphan", "true": "Background",
               "false": "Orphan"}.get((args.get("cascade") or "background").lower())
-    try:
-        k.client.delete(info.plural, name, namespace=ns, grace_period_seconds=grace, propagation_policy=policy)
-    except ApiError as e:
-        if e.code == 404 and args.get("ignore-not-found"):
+    strategy = dry_run(args)
+    if strategy != CLIENT:     # delete.go: --dry-run=client deletes nothing and asks nothing
+        try:
+            k.client.delete(info.plural, name, namespace=ns, grace_period_seconds=grace,
+                            propagation_policy=policy, **write_options(args, None))
+        except ApiError as e:
+            if e.code == 404 and args.get("ignore-not-found"):
+                return 0
+            k.err(k.api_error_text(e))
             return 0
-        k.err(k.api_error_text(e))
-        return 0
+    # delete.go PrintObj: kubectl >= 1.33 names the namespace a namespaced object was deleted from
     operation = "force deleted" if grace == 0 else "deleted"
-    # kubectl >= 1.33 names the namespace a namespaced object was deleted from
-    where = f" from {ns} namespace" if info.namespaced and ns else ""
+    if info.namespaced and ns:
+        operation += f" from {ns} namespace"
+    operation += {CLIENT: " (dry run)", SERVER: " (server dry run)"}.get(strategy, "")
     if args.get("output") == "name":
         k.out(f"{kind_name(info.kind, info.group)}/{name}")
     else:
-        k.out(f'{kind_name(info.kind, info.group)} "{name}" {operation}{where}')
+        k.out(f'{kind_name(info.kind, info.group)} "{name}" {operation}')
     return 1
 
 
 # -- patch -----------------------------------------------------------------------------------
 def patch(k: "Kubectl", args: Args, stdin: str | None) -> None:
     """``kubectl patch TYPE NAME -p '{...}' [--type strategic|merge|json]``."""
-    import json
     body = args.get("patch")
     if not body:
         raise CommandError("error: must specify -p to patch")
@@ -225,52 +252,21 @@ def patch(k: "Kubectl", args: Args, stdin: str | None) -> None:
         for name in wanted:
             ns = k.ns_for(info, args)
             before = k.client.get(info.plural, name, namespace=ns)
-            after = k.client.patch(info.plural, name, doc, patch_type=kind, namespace=ns)
-            same = (after.get("metadata") or {}).get("resourceVersion") == \
-                (before.get("metadata") or {}).get("resourceVersion")
-            k.out(f"{kind_name(info.kind, info.group)}/{name} patched{' (no change)' if same else ''}")
+            if dry_run(args) == CLIENT:
+                # patch.go: a client dry run applies the patch locally (the same patch code
+                # the server runs, as kubectl vendors it) and sends nothing
+                after = apply_patch(before, doc, kind)
+            else:
+                after = k.client.patch(info.plural, name, doc, patch_type=kind, namespace=ns,
+                                       **write_options(args, "kubectl-patch"))
+            # patch.go: "(no change)" when the answer equals the object before (reflect.DeepEqual)
+            same = _without_rv(after) == _without_rv(before)
+            print_result(k, args, info, name, "patched (no change)" if same else "patched", after)
 
 
-# -- label -----------------------------------------------------------------------------------
-_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
-                        r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$")
-
-
-def label(k: "Kubectl", args: Args, stdin: str | None) -> None:
-    resource_args = [a for a in args.args if "=" not in a and not a.endswith("-")]
-    changes = [a for a in args.args if "=" in a or (a.endswith("-") and a not in resource_args)]
-    if not changes:
-        raise CommandError("error: at least one label update is required")
-    if not resource_args:
-        raise CommandError(_NEED_RESOURCES)
-    updates: dict[str, str | None] = {}
-    for c in changes:
-        if c.endswith("-") and "=" not in c:
-            updates[c[:-1]] = None
-        else:
-            key, _, value = c.partition("=")
-            if not _LABEL_KEY.match(key):
-                raise CommandError(f"error: invalid label spec: {c}")
-            updates[key] = value
-    for info, wanted in targets(k, resource_args):
-        _need_names(args, wanted)
-        ns = k.ns_for(info, args)
-        objs = [k.client.get(info.plural, n, namespace=ns) for n in wanted] if wanted else \
-            k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"))["items"]
-        for obj in objs:
-            meta = obj.get("metadata") or {}
-            current = meta.get("labels") or {}
-            for key, value in updates.items():
-                if value is not None and key in current and current[key] != value and not args.get("overwrite"):
-                    raise CommandError(f"error: '{key}' already has a value ({current[key]}), "
-                                       "and --overwrite is false")
-            patch = {key: value for key, value in updates.items() if current.get(key) != value}
-            verb = "not labeled"
-            if patch:
-                k.client.patch(info.plural, meta["name"], {"metadata": {"labels": patch}},
-                               namespace=meta.get("namespace") if info.namespaced else None)
-                verb = "unlabeled" if all(v is None for v in patch.values()) else "labeled"
-            k.out(f"{kind_name(info.kind, info.group)}/{meta['name']} {verb}")
+def _without_rv(obj: dict) -> dict:
+    meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in ("resourceVersion", "managedFields")}
+    return {**obj, "metadata": meta}
 
 
 # -- nodes -------------------------------------------------------------------------------------
@@ -326,4 +322,4 @@ def drain(k: "Kubectl", args: Args, stdin: str | None) -> None:
         k.out(f"node/{name} drained")
 
 
-__all__ = ["apply", "apply_one", "create", "run_pod", "scale", "delete", "label", "cordon", "uncordon", "drain"]
+__all__ = ["apply", "apply_one", "create", "run_pod", "scale", "delete", "patch", "cordon", "uncordon", "drain"]
