@@ -65,7 +65,7 @@ class Cluster:
         # The timeline is what `kubectl get events -w` would see, stamped with the virtual
         # time each Event reached the API server (a zero-latency watch).
         self._timeline: list[tuple[float, str, str]] = []
-        self._event_watch = SharedInformer(Client(self.apiserver, user="k8score-timeline", watch_latency=0.0),
+        self._event_watch = SharedInformer(Client(self.apiserver, user="kubernetes-admin", watch_latency=0.0),
                                            self.loop, "events")
         self._event_watch.add_event_handler(on_add=self._record_event,
                                             on_update=lambda old, new: self._record_event(new, old))

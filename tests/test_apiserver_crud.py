@@ -3,6 +3,7 @@
 from apihelpers import default_service_accounts
 import pytest
 
+from k8score.apiserver.request import user_from_name
 from k8score.apiserver import RESOURCES, APIServer, ApiError, resolve
 from k8score.etcd import Store, prefix_end
 from k8score.sim import Loop
@@ -483,9 +484,9 @@ def test_events_expire_after_the_event_ttl(api, loop, store):
 def test_audit_log_records_who_did_what(api, loop):
     api.create("pods", pod(), user="kubernetes-admin")
     with pytest.raises(ApiError):
-        api.get("pods", "nope", "default", user="kube-scheduler")
+        api.get("pods", "nope", "default", user="system:kube-scheduler")
     assert list(api.audit)[-2:] == [(0.0, "kubernetes-admin", "create", "pods", None, "web", 201),
-                                    (0.0, "kube-scheduler", "get", "pods", "default", "nope", 404)]
+                                    (0.0, "system:kube-scheduler", "get", "pods", "default", "nope", 404)]
 
 
 def test_service_update_keeps_its_cluster_ip(api):
@@ -509,7 +510,9 @@ def test_generate_name_retries_on_collision(api):
     api.rng.setstate(state)
     p = api.create("pods", {"metadata": {"generateName": "web-"}, "spec": pod()["spec"]})
     assert p["metadata"]["name"] != taken and p["metadata"]["name"].startswith("web-")
-    assert api.handle({"method": "GET", "path": f"/api/v1/namespaces/default/pods/{taken}"})["code"] == 200
+    admin = user_from_name("kubernetes-admin")
+    assert api.handle({"method": "GET", "path": f"/api/v1/namespaces/default/pods/{taken}",
+                       "user": admin})["code"] == 200
 
 
 def test_objects_never_share_dicts_with_the_callers_body(api):

@@ -2,6 +2,8 @@
 
 import json
 
+from k8score.apiserver.request import user_from_name
+
 from apihelpers import default_service_accounts
 import pytest
 
@@ -22,7 +24,11 @@ POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
        "spec": {"containers": [{"name": "c", "image": "nginx"}]}}
 
 
+ADMIN = user_from_name("kubernetes-admin")
+
+
 def req(api, method, path, body=None, **kw):
+    kw.setdefault("user", ADMIN)  # what a transport hands over after authenticating the caller
     return handle(api, {"method": method, "path": path, "body": body, **kw})
 
 
@@ -84,7 +90,7 @@ def test_discovery(api):
     assert req(api, "GET", "/api")["body"]["versions"] == ["v1"]
     groups = [g["name"] for g in req(api, "GET", "/apis")["body"]["groups"]]
     # highest group priority first (pkg/controlplane/apiserver/aggregator.go)
-    assert groups[:3] == ["apps", "rbac.authorization.k8s.io", "storage.k8s.io"]
+    assert groups[:3] == ["apps", "authentication.k8s.io", "authorization.k8s.io"]
     assert groups.index("scheduling.k8s.io") < groups.index("coordination.k8s.io")
     core = req(api, "GET", "/api/v1")["body"]
     pods = next(r for r in core["resources"] if r["name"] == "pods")

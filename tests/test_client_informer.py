@@ -22,7 +22,7 @@ def _setup(latency: float | None = None):
     api = APIServer(loop, store)
     api.start()
     default_service_accounts(api)
-    client = Client(api, user="test")
+    client = Client(api, user="kubernetes-admin")
     factory = SharedInformerFactory(client, loop, latency=latency)
     inf = factory.informer("configmaps", namespace="default")
     seen: list[tuple[str, str]] = []
@@ -146,7 +146,7 @@ def test_resync_calls_update_with_the_same_object():
     api = APIServer(loop, Store())
     api.start()
     default_service_accounts(api)
-    factory = SharedInformerFactory(Client(api), loop, resync_period=30)
+    factory = SharedInformerFactory(Client(api, user="kubernetes-admin"), loop, resync_period=30)
     inf = factory.informer("namespaces")
     calls: list[float] = []
     inf.add_event_handler(on_update=lambda old, new: calls.append(loop.now) if old is new else None)
@@ -164,7 +164,7 @@ def test_field_selector_informer_sees_only_matching_pods(selector, expected):
     for name, node in (("p1", "node-1"), ("p2", "node-2")):
         api.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name},
                             "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}]}}, "default")
-    factory = SharedInformerFactory(Client(api), loop)
+    factory = SharedInformerFactory(Client(api, user="kubernetes-admin"), loop)
     inf = factory.informer("pods", field_selector=selector)
     factory.start()
     loop.run(until=1)

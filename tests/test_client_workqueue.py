@@ -169,7 +169,7 @@ def _recorder_setup():
     api = APIServer(loop, Store())
     api.start()
     default_service_accounts(api)
-    client = Client(api, user="kubelet")
+    client = Client(api, user="system:node:node-1")
     pod = api.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web-1"},
                               "spec": {"containers": [{"name": "c", "image": "nginx"}]}}, "default")
     return loop, api, client, pod

@@ -87,7 +87,7 @@ def test_expectations_prevent_double_creation_while_the_watch_lags():
 
 def test_slow_start_stops_after_a_failing_batch_and_retries_with_backoff():
     loop, api, kcm = _setup()
-    client = kcm.client
+    client = kcm.controllers["replicaset"].client  # each controller writes as its ServiceAccount
     real_create = client.create
     calls: list[float] = []
 

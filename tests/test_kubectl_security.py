@@ -23,30 +23,6 @@ from k8score.kubectl import Kubectl
 from k8score.sim import Loop
 
 
-class HeaderAuthenticator:
-    """Honours Impersonate-* headers the way the lead's authenticator will (the impersonation
-    filter); the API server in this tree still trusts the in-process caller."""
-
-    def authenticate(self, req):
-        name = req.headers.get("Impersonate-User")
-        if name:
-            groups = tuple(req.headers.get("Impersonate-Group") or ()) + ("system:authenticated",)
-            return UserInfo(name, groups)
-        return req.user
-
-
-class NoDeletesForBob:
-    """Denies bob every delete unless he is in "admins", with RBAC's reason text."""
-
-    name = "test"
-
-    def authorize(self, a):
-        if a.user.name == "bob" and a.verb == "delete" and "admins" not in a.user.groups:
-            return DENY, (f'User "{a.user.name}" cannot delete resource "{a.resource}" in API group '
-                          f'"{a.api_group}" in the namespace "{a.namespace}"')
-        return ALLOW, ""
-
-
 class Env:
     def __init__(self):
         self.loop = Loop(seed=0)
@@ -67,9 +43,30 @@ class Env:
         return self.k.run(cmd, stdin=stdin)
 
 
+# bob may read pods in "default"; the group "admins" may also delete them (real RBAC objects)
+RBAC = [
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+     "metadata": {"name": "pod-reader", "namespace": "default"},
+     "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]},
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+     "metadata": {"name": "bob-reads-pods", "namespace": "default"},
+     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-reader"},
+     "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "bob"}]},
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+     "metadata": {"name": "pod-deleter", "namespace": "default"},
+     "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["delete"]}]},
+    {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+     "metadata": {"name": "admins-delete-pods", "namespace": "default"},
+     "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "pod-deleter"},
+     "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "admins"}]},
+]
+
+
 @pytest.fixture
 def env():
     e = Env()
+    for obj in RBAC:
+        e.client.create(obj["kind"].lower() + "s", obj, namespace="default")
     e.client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
                              "spec": {"containers": [{"name": "c", "image": "nginx"}]}}, namespace="default")
     return e
@@ -102,7 +99,6 @@ def test_as_and_as_group_send_impersonation_headers_on_every_request(env):
 
 
 def test_refusal_prints_the_forbidden_status_and_changes_nothing(env):
-    env.api.authenticator, env.api.authorizer = HeaderAuthenticator(), NoDeletesForBob()
     out = env.run("delete pod p --as=bob")
     assert out == ('Error from server (Forbidden): pods "p" is forbidden: User "bob" cannot delete resource '
                    '"pods" in API group "" in the namespace "default"\n')

@@ -18,7 +18,7 @@ class Env:
         self.api = APIServer(self.loop, Store())
         self.api.start()
         default_service_accounts(self.api)
-        self.client = Client(self.api, user="test")
+        self.client = Client(self.api, user="kubernetes-admin")
         for n in nodes:
             self.client.create("nodes", n)
         ready_nodes(self.api, [n["metadata"]["name"] for n in nodes])

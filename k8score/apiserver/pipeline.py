@@ -19,6 +19,8 @@ from ..api.selectors import parse_field_selector, parse_label_selector
 from . import deletion
 from .patch import apply_patch
 from .registry.store import parse_rv
+from .authn import impersonate
+from .authz import authorize_chain, forbidden_error
 from .request import ALLOW, AuthzAttributes, Request, UserInfo
 from .trace import Trace
 
@@ -87,23 +89,32 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
         trace.step("kube-apiserver", "down", "the API server is stopped")
         raise ApiError.service_unavailable()
     api.requests += 1
-    user = api.authenticator.authenticate(req)
-    trace.request = describe(req, user)
+    user = api.authenticator.authenticate(req.headers, req.user)
     trace.step("authentication", "ok", f'user "{user.name}" groups {list(user.groups)}')
+    acting = impersonate(user, req.headers, lambda a: authorize_chain(api.authorizers, a)[:2])
+    if acting is not user:
+        trace.step("impersonation", "allowed", f'{user.name} acts as "{acting.name}" groups {list(acting.groups)}')
+        user = acting
+    trace.request = describe(req, user)
     if req.verb not in _VERBS:
         raise ApiError.method_not_allowed(req.resource, req.verb)
     info = api.registry.resolve(req.resource)
     strategy = api.registry.strategy_for(info)
-    api.cacher(strategy)  # the resource's watch cache exists from its first request on
+    if not getattr(strategy, "create_only", False):
+        api.cacher(strategy)  # the resource's watch cache exists from its first request on
     rc = RequestContext(req, user, info, strategy, trace)
     attrs = AuthzAttributes(user=user, verb=req.verb, resource=info.plural, api_group=info.group,
                             api_version=info.version, namespace=rc.namespace, name=req.name,
                             subresource=req.subresource)
-    decision, reason = api.authorizer.authorize(attrs)
+    decision, reason, by = authorize_chain(api.authorizers, attrs)
     if decision != ALLOW:
-        trace.step("authorization", "denied", reason)
-        raise api.forbidden(attrs, reason)
-    trace.step("authorization", "allowed", reason)
+        trace.step("authorization", "denied", reason or "no authorizer allowed it")
+        raise forbidden_error(attrs, reason if decision == "deny" else "")
+    trace.step("authorization", "allowed", f"{by}: {reason}" if reason else by)
+    if getattr(strategy, "create_only", False):
+        if req.verb != "create":
+            raise ApiError.method_not_allowed(info.group_resource, req.verb)
+        return strategy.serve_create(api, rc)
     verb = req.verb
     handler = strategy.subresources.get(req.subresource) if req.subresource else None
     if handler is not None:

@@ -15,11 +15,16 @@ in-browser client can wrap it. No I/O happens here.
 >>> from k8score.sim import Loop
 >>> from k8score.etcd import Store
 >>> from k8score.apiserver import APIServer
+>>> from k8score.apiserver.request import user_from_name
 >>> api = APIServer(Loop(), Store()); api.start()
 >>> r = handle(api, {"method": "GET", "path": "/api/v1/namespaces/default/pods/nope"})
+>>> r["code"], r["body"]["message"]   # no credentials: system:anonymous
+(403, 'pods "nope" is forbidden: User "system:anonymous" cannot get resource "pods" in API group "" in the namespace "default"')
+>>> admin = {"user": user_from_name("kubernetes-admin")}  # what an authenticating transport adds
+>>> r = handle(api, {"method": "GET", "path": "/api/v1/namespaces/default/pods/nope", **admin})
 >>> r["code"], r["body"]["message"]
 (404, 'pods "nope" not found')
->>> handle(api, {"method": "GET", "path": "/api/v1/namespaces"})["body"]["kind"]
+>>> handle(api, {"method": "GET", "path": "/api/v1/namespaces", **admin})["body"]["kind"]
 'NamespaceList'
 """
 

@@ -41,7 +41,12 @@ from .admission.webhook import WebhookServers
 from .pipeline import selectors, serve
 from .registry import Registry, Store, builtin_strategies
 from .registry.store import parse_rv
-from .request import ALLOW, APISERVER, PluginContext, Request, UserInfo, options_from, user_from_name
+from .authn import Authenticator
+from .authz.bootstrap import bootstrap_objects
+from .authz.node import NodeAuthorizer
+from .authz.rbac import RBACAuthorizer
+from .request import (ALLOW, APISERVER, NO_OPINION, SYSTEM_MASTERS, PluginContext, Request, UserInfo,
+                      options_from, user_from_name)
 from .services import ServiceAllocator
 from .storage import Storage
 from .cacher import Cacher
@@ -85,8 +90,11 @@ class APIServer(Component):
         self.plugin_context = PluginContext(lister=self.lister, now=lambda: self.loop.now,
                                             timestamp=self.timestamp, rng=self.rng,
                                             loopback=self.serve)
-        self.authenticator: Any = TrustedAuthenticator()
-        self.authorizer: Any = AlwaysAllow()
+        self.authenticator = Authenticator(self.plugin_context)
+        #: --authorization-mode=Node,RBAC, behind the system:masters short cut
+        #: (pkg/kubeapiserver/authorizer/config.go: privileged groups first)
+        self.authorizers: list[Any] = [PrivilegedGroups(), NodeAuthorizer(self.plugin_context),
+                                       RBACAuthorizer(self.plugin_context)]
         #: webhook servers a page registers (``api.webhooks.register("ns/svc/path", fn)``)
         self.webhooks = WebhookServers()
         self.admission = AdmissionChain(default_admission_plugins(self.plugin_context, self.webhooks))
@@ -103,7 +111,8 @@ class APIServer(Component):
     # -- lifecycle -------------------------------------------------------------
     def on_start(self) -> None:
         for strategy in self.registry.strategies():  # the watch cache of every resource
-            self.cacher(strategy)
+            if not getattr(strategy, "create_only", False):
+                self.cacher(strategy)
         self.services.rebuild(self)
         restore_crds(self)
         for ns in SYSTEM_NAMESPACES:
@@ -111,6 +120,9 @@ class APIServer(Component):
         self._bootstrap_kubernetes_service()
         for body in system_class_bodies():  # storage_scheduling.go AddSystemPriorityClasses
             self._ensure("priorityclasses", body)
+        # the rbac/bootstrap-roles post-start hook, then what kubeadm init adds
+        for obj in bootstrap_objects() + kubeadm_bindings():
+            self._ensure(self.registry.table.by_kind(obj["apiVersion"], obj["kind"]).plural, obj)
 
     def on_stop(self) -> None:
         # every open watch ends with 503; a restart relists into fresh caches
@@ -178,9 +190,6 @@ class APIServer(Component):
         bits = self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
         h = "%032x" % bits
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
-
-    def forbidden(self, attrs: Any, reason: str) -> ApiError:
-        return ApiError.forbidden(attrs.resource, attrs.name or "", reason)
 
     def record(self, req: Request, trace: Any) -> None:
         user = req.user.name if isinstance(req.user, UserInfo) else req.user
@@ -308,15 +317,25 @@ class StorageLister:
         return self._api.cacher(strategy).list(namespace=namespace, copy=False)[0]
 
 
-class TrustedAuthenticator:
-    """In-process requests carry their user; anything else is anonymous."""
+class PrivilegedGroups:
+    """authorizerfactory.NewPrivilegedGroups(system:masters): always allowed."""
 
-    def authenticate(self, req: Request) -> UserInfo:
-        return req.user if isinstance(req.user, UserInfo) else user_from_name("system:anonymous")
-
-
-class AlwaysAllow:
-    name = "AlwaysAllow"
+    name = "PrivilegedGroups"
 
     def authorize(self, attrs: Any) -> tuple[str, str]:
-        return ALLOW, ""
+        return (ALLOW, 'member of "system:masters"') if SYSTEM_MASTERS in attrs.user.groups \
+            else (NO_OPINION, "")
+
+
+def kubeadm_bindings() -> list[dict]:
+    """The ClusterRoleBindings ``kubeadm init`` creates (cmd/kubeadm/app/phases/addons/proxy,
+    phases/kubeconfig): kube-proxy's ServiceAccount as a node proxier, and the admin group."""
+    def crb(name: str, role: str, subject: dict) -> dict:
+        return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+                "metadata": {"name": name},
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role},
+                "subjects": [subject]}
+    return [crb("kubeadm:node-proxier", "system:node-proxier",
+                {"kind": "ServiceAccount", "name": "kube-proxy", "namespace": "kube-system"}),
+            crb("kubeadm:cluster-admins", "cluster-admin",
+                {"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": "kubeadm:cluster-admins"})]

@@ -15,6 +15,12 @@ A :class:`SharedInformer` keeps a local copy of one kind of object, up to date:
 Handlers run synchronously on the loop and should only enqueue keys (sample-controller's
 rule): controllers read the cache when they sync, never trust the event payload alone.
 
+A handler or an indexer that raises on one object does not kill the informer (client-go's
+``processorListener`` runs each handler under ``runtime.HandleCrash``): the error goes to
+:attr:`SharedInformer.errors` and to :attr:`~SharedInformer.history`, the object stays in
+the cache (without that index entry), and the next handler and the next event proceed.
+An item that is not an object at all is skipped with an error.
+
 >>> f = SharedInformerFactory(client, loop)                         # doctest: +SKIP
 >>> pods = f.informer("pods", field_selector="spec.nodeName=node-1") # doctest: +SKIP
 >>> pods.add_event_handler(on_add=lambda p: print(p["metadata"]["name"]))  # doctest: +SKIP
@@ -29,6 +35,7 @@ from typing import Any, Callable, Iterator
 from .backoff import ExponentialBackoff
 from .errors import ApiError
 from .meta import key_func
+from .worker import ErrorLog
 
 Handler = Callable[..., Any]
 
@@ -73,6 +80,8 @@ class SharedInformer:
         self._backoff = ExponentialBackoff(random.Random(loop.rng.getrandbits(32)))
         #: What happened, for explanations and tests: ``(time, what, detail)``.
         self.history: list[tuple[float, str, str]] = []
+        #: Handler/indexer failures; a component may replace it with its own log.
+        self.errors = ErrorLog(loop, self.name)
         self.lists = 0
         self.watches = 0
 
@@ -84,7 +93,10 @@ class SharedInformer:
         self._handlers.append(h)
         if on_add is not None:
             for obj in list(self._cache.values()):
-                on_add(obj)
+                try:
+                    on_add(obj)
+                except Exception as exc:  # noqa: BLE001 - as _emit_add
+                    self._crash(f"add handler failed on {key_func(obj)}", exc)
 
     def get(self, key: str) -> dict | None:
         """The cached object for ``"namespace/name"`` (or ``"name"``), or None."""
@@ -180,6 +192,9 @@ class SharedInformer:
         """Make the cache equal to ``items``, telling handlers what changed."""
         fresh: dict[str, dict] = {}
         for obj in items:
+            if not isinstance(obj, dict):
+                self._error(f"skipping a {self.resource} list item that is not an object: {obj!r:.80}")
+                continue
             if kind and "kind" not in obj:
                 obj = dict(obj, kind=kind)
             fresh[key_func(obj)] = obj
@@ -200,8 +215,13 @@ class SharedInformer:
             self._unindex(key, old)
         self._cache[key] = obj
         for name, fn in self._indexers.items():
-            for value in fn(obj):
-                self._indices[name].setdefault(value, {})[key] = None
+            try:
+                values = fn(obj)
+                index = self._indices[name]
+                for value in values:
+                    index.setdefault(value, {})[key] = None
+            except Exception as exc:  # noqa: BLE001 - a broken object loses this index entry only
+                self._crash(f'indexer "{name}" failed on {key}', exc)
 
     def _drop(self, key: str) -> dict | None:
         old = self._cache.pop(key, None)
@@ -212,7 +232,11 @@ class SharedInformer:
     def _unindex(self, key: str, obj: dict) -> None:
         for name, fn in self._indexers.items():
             index = self._indices[name]
-            for value in fn(obj):
+            try:
+                values = list(fn(obj))
+            except Exception:  # noqa: BLE001 - it failed (and was logged) when it was stored
+                values = [v for v, bucket in index.items() if key in bucket]
+            for value in values:
                 bucket = index.get(value)
                 if bucket is not None:
                     bucket.pop(key, None)
@@ -250,6 +274,9 @@ class SharedInformer:
             return  # a late event from a watch we already abandoned
         etype = event.get("type")
         obj = event.get("object") or {}
+        if not isinstance(obj, dict):
+            self._error(f"skipping a {etype} event whose object is not an object: {obj!r:.80}")
+            return
         if etype == "ERROR":
             code = obj.get("code")
             if code == 410:
@@ -309,27 +336,43 @@ class SharedInformer:
         if not self._running:
             return
         for obj in self.list():
-            for h in list(self._handlers):
-                if h.on_update is not None:
-                    h.on_update(obj, obj)
+            self._emit_update(obj, obj)
 
     # -- dispatch ------------------------------------------------------------
+    # Each handler call is guarded on its own (processorListener.run under HandleCrash):
+    # the try costs nothing on Python 3.11+ unless it raises.
     def _emit_add(self, obj: dict) -> None:
         for h in list(self._handlers):
             if h.on_add is not None:
-                h.on_add(obj)
+                try:
+                    h.on_add(obj)
+                except Exception as exc:  # noqa: BLE001
+                    self._crash(f"add handler failed on {key_func(obj)}", exc)
 
     def _emit_update(self, old: dict, new: dict) -> None:
         for h in list(self._handlers):
             if h.on_update is not None:
-                h.on_update(old, new)
+                try:
+                    h.on_update(old, new)
+                except Exception as exc:  # noqa: BLE001
+                    self._crash(f"update handler failed on {key_func(new)}", exc)
 
     def _emit_delete(self, obj: dict | None) -> None:
         if obj is None:
             return
         for h in list(self._handlers):
             if h.on_delete is not None:
-                h.on_delete(obj)
+                try:
+                    h.on_delete(obj)
+                except Exception as exc:  # noqa: BLE001
+                    self._crash(f"delete handler failed on {key_func(obj)}", exc)
+
+    def _crash(self, what: str, exc: Exception) -> None:
+        self._note("error", self.errors.handle(f"{self.resource} informer: {what}", exc))
+
+    def _error(self, message: str) -> None:
+        self.errors.error(f"{self.resource} informer: {message}")
+        self._note("error", message)
 
     def _note(self, what: str, detail: str) -> None:
         self.history.append((self.loop.now, what, detail))

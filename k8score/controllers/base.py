@@ -5,7 +5,9 @@ only put keys on the controller's :class:`~k8score.client.WorkQueue`; :meth:`syn
 called once per key, reads the *current* objects from the informer caches and makes the
 world match the spec. A failed sync (an ``ApiError``) is retried with the queue's rate
 limiter; a sync never runs before every informer it uses has listed once
-(client-go ``cache.WaitForCacheSync``).
+(client-go ``cache.WaitForCacheSync``). A sync that raises anything else (an object it
+cannot understand) is logged in the host's :class:`~k8score.client.worker.ErrorLog`
+(``kube-controller-manager``'s ``errors``) and retried the same way: the other keys go on.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any, Hashable
 
 from ..client import EventRecorder, Requeue, SharedInformer, WorkQueue, Workers
 from ..client.meta import key_func
+from ..client.worker import ErrorLog
 
 #: How often a sync that found unsynced caches tries again (virtual seconds).
 _CACHE_WAIT = 0.1
@@ -39,8 +42,11 @@ class Controller:
         self.queue = WorkQueue(self.loop, self.name)
         self.recorder = EventRecorder(client, component=self.event_component, loop=self.loop)
         self._informers: list[SharedInformer] = []
+        #: Errors this controller recovered from (shared with its host process when it has one).
+        errors = getattr(host, "errors", None)
+        self.errors: ErrorLog = errors if errors is not None else ErrorLog(self.loop, self.name)
         self.setup()
-        self.workers = Workers(host, self.queue, self._sync_when_ready)
+        self.workers = Workers(host, self.queue, self._sync_when_ready, errors=self.errors)
 
     # -- to override --------------------------------------------------------
     def setup(self) -> None:
@@ -52,6 +58,7 @@ class Controller:
     # -- helpers ---------------------------------------------------------------
     def informer(self, resource: str, **kw: Any) -> SharedInformer:
         inf = self.factory.informer(resource, **kw)
+        inf.errors = self.errors
         if inf not in self._informers:
             self._informers.append(inf)
         return inf

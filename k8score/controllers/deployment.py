@@ -36,7 +36,13 @@ from .deployment_rollout import RolloutMixin
 from .deployment_util import (DESIRED_REPLICAS, FOUND_NEW_RS, MAX_REPLICAS, NEW_RS_CREATED, POD_TEMPLATE_HASH,
                               REVISION, equal_ignore_hash, get_condition, max_surge, new_condition,
                               new_rs_new_replicas, resolve_fenceposts, revision, rs_annotations, set_condition)
+from .deployment_util import check_int32_fields
 from .hashing import compute_hash
+
+# k8s.io/api/apps/v1 DeploymentSpec: the int32 (and IntOrString) fields the controller reads
+_INT32_FIELDS = (("spec", "replicas"), ("spec", "minReadySeconds"), ("spec", "revisionHistoryLimit"),
+                 ("spec", "progressDeadlineSeconds"), ("spec", "strategy", "rollingUpdate", "maxSurge"),
+                 ("spec", "strategy", "rollingUpdate", "maxUnavailable"))
 
 
 class DeploymentController(RolloutMixin, ProgressMixin, Controller):
@@ -95,6 +101,8 @@ class DeploymentController(RolloutMixin, ProgressMixin, Controller):
         cached = self.d_informer.get(key)
         if cached is None:
             return
+        # A Go controller could not have decoded it: stop here (logged, retried with backoff).
+        check_int32_fields(cached, "Deployment", _INT32_FIELDS)
         d = copy.deepcopy(cached)
         rs_list = self._owned_replicasets(d)
         if d["metadata"].get("deletionTimestamp"):
@@ -194,10 +202,11 @@ class DeploymentController(RolloutMixin, ProgressMixin, Controller):
         anns = d["metadata"].get("annotations") or {}
         if anns.get(REVISION) == rev:
             return
-        patched = self.client.patch("deployments", d["metadata"]["name"],
-                                    {"metadata": {"annotations": {REVISION: rev}}},
-                                    namespace=d["metadata"]["namespace"])
-        d["metadata"] = patched["metadata"]
+        # sync.go getNewReplicaSet: an Update of the Deployment (the deployment-controller's
+        # role may update deployments, not patch them)
+        body = dict(d, metadata=dict(d["metadata"], annotations={**anns, REVISION: rev}))
+        updated = self.client.update("deployments", body, namespace=d["metadata"]["namespace"])
+        d["metadata"] = updated["metadata"]
 
     # -- scaling ------------------------------------------------------------------------
     def _scale_rs(self, rs: dict, new_scale: int, d: dict) -> tuple[bool, dict]:

@@ -45,6 +45,39 @@ DEFAULT_PROGRESS_DEADLINE = 600
 DEFAULT_REVISION_HISTORY_LIMIT = 10
 
 
+# Go's int32 (k8s.io/api/apps/v1: Replicas *int32, IntOrString.IntVal int32)
+INT32_MIN, INT32_MAX = -2**31, 2**31 - 1
+
+
+def decode_int32(value: Any, struct: str, field: str) -> Any:
+    """``value`` if Go would decode it into an int32 field (None stays None), else ValueError
+    with encoding/json's ``UnmarshalTypeError`` text — what a Go controller's informer
+    reports for an object it cannot decode, e.g.
+    ``json: cannot unmarshal number 2147483648 into Go struct field Deployment.spec.replicas of type int32``.
+    """
+    if value is None or (type(value) is int and INT32_MIN <= value <= INT32_MAX):
+        return value
+    if isinstance(value, str) and field.endswith(("maxSurge", "maxUnavailable")):
+        return value  # IntOrString: the string form (a percentage) is checked where it is used
+    kind = {bool: "bool", str: "string", dict: "object", list: "array"}.get(type(value))
+    number = str(value)
+    what = kind or f"number {number if len(number) <= 40 else number[:20] + '…'}"  # a short log line
+    return _raise(f"json: cannot unmarshal {what} into Go struct field {struct}.{field} of type int32")
+
+
+def check_int32_fields(obj: dict, struct: str, paths: tuple[tuple[str, ...], ...]) -> None:
+    """:func:`decode_int32` on each ``path`` of ``obj`` that is present."""
+    for path in paths:
+        value: Any = obj
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        decode_int32(value, struct, ".".join(path))
+
+
+def _raise(message: str) -> Any:
+    raise ValueError(message)
+
+
 def _scaled(value: Any, total: int, round_up: bool) -> int:
     """intstr.GetScaledValueFromIntOrPercent."""
     if value is None:

@@ -16,14 +16,18 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from ..client import Client, SharedInformerFactory
+from ..client.worker import ErrorLog
 from ..sim import Component
 from .base import Controller
+from .clusterroleaggregation import ClusterRoleAggregationController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .garbagecollector import GarbageCollector
 from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
 from .replicaset import ReplicaSetController
+from .resourcequota import ResourceQuotaController
+from .rootcacert import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
 from .tainteviction import TaintEvictionController
 
@@ -32,8 +36,18 @@ CONTROLLERS: dict[str, type[Controller]] = {
     cls.name: cls for cls in (
         DeploymentController, ReplicaSetController, EndpointsController, ServiceAccountsController,
         GarbageCollector, NodeIpamController, NodeLifecycleController, TaintEvictionController,
+        ResourceQuotaController, ClusterRoleAggregationController, RootCACertPublisher,
     )
 }
+
+
+#: controller -> the kube-system ServiceAccount it runs as (cmd/kube-controller-manager/app
+#: controller descriptors' ClientName; the taint-eviction controller shares node-controller's)
+SERVICE_ACCOUNTS = {"endpoints": "endpoint-controller", "serviceaccount": "service-account-controller",
+                    "garbagecollector": "generic-garbage-collector", "nodeipam": "node-controller",
+                    "nodelifecycle": "node-controller", "taint-eviction-controller": "node-controller",
+                    "root-ca-cert-publisher": "root-ca-cert-publisher",
+                    "clusterrole-aggregation": "clusterrole-aggregation-controller"}
 
 
 class KubeControllerManager(Component):
@@ -57,12 +71,22 @@ class KubeControllerManager(Component):
         self.client: Client | None = None
         self.factory: SharedInformerFactory | None = None
         self.controllers: dict[str, Controller] = {}
+        #: Errors the controllers recovered from (``utilruntime.HandleError``), across restarts.
+        self.errors = ErrorLog(loop, name)
 
     def on_start(self) -> None:
         self.client = Client(self.api, user="system:kube-controller-manager", watch_latency=self.watch_latency)
         self.factory = SharedInformerFactory(self.client, self.loop, latency=self.watch_latency)
-        self.controllers = {name: CONTROLLERS[name](self, self.client, self.factory) for name in self.enabled}
+        # --use-service-account-credentials (kubeadm's setting): the shared informers list and
+        # watch as system:kube-controller-manager, each controller writes as its own
+        # ServiceAccount, which the bootstrap policy's system:controller:* roles authorize
+        self.controllers = {name: CONTROLLERS[name](self, self._client_for(name), self.factory)
+                            for name in self.enabled}
         self.factory.start()
+
+    def _client_for(self, controller: str) -> Client:
+        sa = SERVICE_ACCOUNTS.get(controller, f"{controller}-controller")
+        return Client(self.api, user=f"system:serviceaccount:kube-system:{sa}", watch_latency=self.watch_latency)
 
     def on_stop(self) -> None:
         if self.factory is not None:

@@ -23,6 +23,7 @@ from ..client.meta import (condition, controller_ref, is_pod_active, is_pod_read
                            selector_matches)
 from ..sim.clock import parse
 from .base import Controller
+from .deployment_util import check_int32_fields
 from .expectations import Expectations
 from .podcontrol import deletion_order, pod_from_template
 
@@ -34,6 +35,8 @@ SLOW_START_INITIAL_BATCH_SIZE = 1
 
 #: Pod index: the controller's uid, or ``"<namespace>/"`` for pods without a controller.
 CONTROLLER_INDEX = "controller"
+# k8s.io/api/apps/v1 ReplicaSetSpec: the int32 fields the controller reads
+_INT32_FIELDS = (("spec", "replicas"), ("spec", "minReadySeconds"))
 
 
 def _controller_index(pod: dict) -> list[str]:
@@ -127,6 +130,8 @@ class ReplicaSetController(Controller):
         if rs is None:
             self.expectations.delete(key)
             return
+        # A Go controller could not have decoded it: stop here (logged, retried with backoff).
+        check_int32_fields(rs, "ReplicaSet", _INT32_FIELDS)
         needs_sync = self.expectations.satisfied(key)
         pods = self._controlled_pods(rs)
         error: ApiError | None = None

@@ -19,6 +19,9 @@ BACKOFF_INITIAL = 10.0
 BACKOFF_MAX = 300.0
 
 
+_EPSILON = 1e-9  # virtual seconds: far below any timing the kubelet models
+
+
 class Backoff:
     def __init__(self, initial: float = BACKOFF_INITIAL, maximum: float = BACKOFF_MAX):
         self.initial = initial
@@ -41,7 +44,9 @@ class Backoff:
 
     def in_backoff_since_update(self, key: str, now: float) -> bool:
         entry = self._entries.get(key)
-        return entry is not None and now - entry[1] < entry[0]
+        # compared with a tolerance: a retry scheduled ``retry_at - now`` later can land a
+        # rounding error short of retry_at, and must not back off again by that epsilon
+        return entry is not None and (entry[1] + entry[0]) - now > _EPSILON
 
     def retry_at(self, key: str) -> float | None:
         entry = self._entries.get(key)

@@ -23,6 +23,7 @@ in the runtime, as on a real node whose kubelet crashed.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import zlib
 from typing import Any
@@ -30,6 +31,7 @@ from typing import Any
 from ..client import Client, EventRecorder, SharedInformerFactory
 from ..client.errors import ApiError
 from ..client.meta import key_func
+from ..client.worker import ErrorLog
 from ..sim import Component
 from ..sim.clock import micro_time
 from . import nodestatus
@@ -77,6 +79,8 @@ class Kubelet(Component):
         #: Image pull backoff per ``<pod uid>_<image>`` (10 s doubling to 300 s).
         self.image_backoff = Backoff()
         self.workers = PodWorkers(self)
+        #: Errors recovered from (a pod or Node it could not read), kept across restarts.
+        self.errors = ErrorLog(loop, f"kubelet/{node_name}")
         self.registered = False
         self.client: Client | None = None
         self.recorder: EventRecorder | None = None
@@ -99,6 +103,7 @@ class Kubelet(Component):
         self.pods.add_event_handler(on_add=self._pod_event, on_update=lambda old, new: self._pod_event(new),
                                     on_delete=self._pod_event)
         self._node_informer = self.factory.informer("nodes", field_selector=f"metadata.name={self.node_name}")
+        self.pods.errors = self._node_informer.errors = self.errors
         self._node_informer.add_event_handler(on_add=self._node_event,
                                               on_update=lambda old, new: self._node_event(new))
         self._last_status = None
@@ -173,11 +178,19 @@ class Kubelet(Component):
         current = self._node_informer.get(self.node_name) if self._node_informer is not None else None
         seen = (current or {}).get("status") or self._last_status or {}
         previous = seen.get("conditions") or (self._last_status or {}).get("conditions")
+        try:
+            conditions = nodestatus.conditions(now, self.network_ready(), previous, self._network_message())
+        except Exception as exc:  # noqa: BLE001 - someone stored conditions we cannot read: ours replace them
+            self.errors.handle(f"unreadable status.conditions on Node {self.node_name}, rewriting them", exc)
+            conditions = nodestatus.conditions(now, self.network_ready(), None, self._network_message())
         status = {"capacity": dict(self.capacity), "allocatable": dict(self.capacity),
-                  "conditions": nodestatus.conditions(now, self.network_ready(), previous, self._network_message()),
+                  "conditions": conditions,
                   "images": nodestatus.images_status(self.runtime.list_images())}
-        unchanged = bool(seen) and nodestatus.comparable(status) == \
-            nodestatus.comparable({k: seen.get(k) for k in status})
+        try:
+            unchanged = bool(seen) and nodestatus.comparable(status) == \
+                nodestatus.comparable({k: seen.get(k) for k in status})
+        except Exception:  # noqa: BLE001 - the stored status is unreadable: it is not ours, post ours
+            unchanged = False
         if unchanged and not force and now - self._last_report < NODE_STATUS_REPORT_FREQUENCY:
             return
         try:
@@ -194,6 +207,12 @@ class Kubelet(Component):
     def _node_event(self, node: dict) -> None:
         cidr = (node.get("spec") or {}).get("podCIDR")
         if cidr and cidr != self._pod_cidr:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except (TypeError, ValueError) as exc:
+                # kubelet_network.go updatePodCIDR: the runtime refuses it; pods keep waiting
+                self.errors.handle(f"Failed to update pod CIDR to {cidr!r}", exc)
+                return
             self._pod_cidr = cidr
             self.runtime.update_runtime_config(cidr)  # the CRI call that hands the CNI its range
             self._update_node_status(force=True)

@@ -64,6 +64,10 @@ class PodState:
             out.append(rec)
         return out
 
+# pkg/kubelet/kubelet.go: backOffPeriod — a pod whose sync failed is tried again after it
+WORKER_BACKOFF_PERIOD = 10.0
+
+
 class PodWorkers(ImagePullMixin):
     def __init__(self, kubelet: Any):
         self.kubelet = kubelet
@@ -93,7 +97,25 @@ class PodWorkers(ImagePullMixin):
 
     def _run(self, key: str) -> None:
         self._scheduled.pop(key, None)
-        self._sync(key)
+        try:
+            self._sync(key)
+        except Exception as exc:  # noqa: BLE001 - one pod the kubelet cannot run must not stop the rest
+            self._sync_failed(key, exc)
+
+    def _sync_failed(self, key: str, exc: Exception) -> None:
+        """pkg/kubelet/pod_workers.go: "Error syncing pod, skipping" — log, a ``FailedSync``
+        Event on the pod, and another try after ``backOffPeriod`` (10 s; upstream jitters it)."""
+        self.kubelet.errors.handle(f"Error syncing pod, skipping pod={key}", exc)
+        st = self.states.get(key)
+        if st is not None:
+            st.busy = False
+        pod = self.kubelet.pods.get(key) if self.kubelet.pods is not None else None
+        if pod is not None:
+            try:
+                self._event(pod, "Warning", "FailedSync", f"error determining status: {exc}")
+            except Exception as again:  # noqa: BLE001 - the pod is too broken even for an Event
+                self.kubelet.errors.handle(f"cannot record FailedSync for pod {key}", again)
+        self.update(key, delay=WORKER_BACKOFF_PERIOD)
 
     def _event(self, pod: dict, etype: str, reason: str, message: str, container: str | None = None) -> None:
         if self.kubelet.running:

@@ -34,6 +34,7 @@ from typing import Any
 
 from ..client import Client, SharedInformerFactory
 from ..client.meta import key_func
+from ..client.worker import ErrorLog
 from ..sim import Component
 from .iptables import DEFAULT_CLUSTER_CIDR, MASQUERADE_BIT, generate
 from .ruleset import RuleSet
@@ -108,6 +109,8 @@ class KubeProxy(Component):
         self.services: Any = None
         self.endpoints: Any = None
         self.nodes: Any = None
+        #: Services/Endpoints it could not read (left out of the rules), kept across restarts.
+        self.errors = ErrorLog(loop, self.name)
         self._runner = BoundedFrequencyRunner(self, self._sync, min_sync_period, sync_period, BURST_SYNCS)
         # what changed since the last sync: object -> (its state at the last sync, why)
         self._pending: dict[str, tuple[Any, str]] = {}
@@ -123,6 +126,7 @@ class KubeProxy(Component):
         self.services = self.factory.informer("services", label_selector=INFORMER_LABEL_SELECTOR)
         self.endpoints = self.factory.informer("endpoints", label_selector=INFORMER_LABEL_SELECTOR)
         self.nodes = self.factory.informer("nodes", field_selector=f"metadata.name={self.node_name}")
+        self.services.errors = self.endpoints.errors = self.nodes.errors = self.errors
         self.services.add_event_handler(
             on_add=lambda s: self._changed("Service", None, s),
             on_update=lambda o, n: self._changed("Service", o, n),
@@ -198,9 +202,13 @@ class KubeProxy(Component):
         """What kube-proxy keeps of an object: its service ports, or its endpoints."""
         if obj is None:
             return [] if kind == "Service" else {}
+        # The one place a broken object is logged (once per change); syncs skip it quietly.
+        def unreadable(o: dict, exc: Exception) -> None:
+            self.errors.handle(f"skipping {kind} {key_func(o)}", exc)
+
         if kind == "Service":
-            return service_ports([obj])
-        return endpoints_map([obj], self.node_name)
+            return service_ports([obj], on_error=unreadable)
+        return endpoints_map([obj], self.node_name, on_error=unreadable)
 
     def _maybe_initialize(self) -> None:
         self._init_scheduled = False
@@ -216,8 +224,8 @@ class KubeProxy(Component):
         if not self._initialized:  # e.g. the periodic run while the API server was down
             self._maybe_initialize()
             return
-        sps = service_ports(self.services.list())
-        epmap = endpoints_map(self.endpoints.list(), self.node_name)
+        sps = service_ports(self.services.list(), on_error=_skip)
+        epmap = endpoints_map(self.endpoints.list(), self.node_name, on_error=_skip)
         tables = generate(sps, epmap, cluster_cidr=self.cluster_cidr, masquerade_all=self.masquerade_all,
                           masquerade_bit=self.masquerade_bit)
         self._text = tables.render()
@@ -233,3 +241,7 @@ class KubeProxy(Component):
             nat_chains=len(nat)))
         if len(self.sync_log) > _SYNC_LOG_SIZE:
             del self.sync_log[: len(self.sync_log) - _SYNC_LOG_SIZE]
+
+
+def _skip(obj: dict, exc: Exception) -> None:
+    """Left out of a sync: :meth:`KubeProxy._distil` logged it when it changed."""

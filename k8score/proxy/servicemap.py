@@ -16,11 +16,23 @@ carry the same facts kube-proxy needs — address, port (matched to the Service 
 name), protocol, ``nodeName`` (is the endpoint on this node?) and readiness
 (``addresses`` are ready, ``notReadyAddresses`` are not) — except "terminating", which
 EndpointSlices added and Endpoints cannot express.
+
+Both take ``on_error(obj, exc)``: an object kube-proxy cannot read (a wrong type or an
+address that is not an IP, stored by something that skipped validation) is left out and
+reported there, and the other objects still get their rules. Without it the error raises.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from typing import Any, Callable
+
+ErrorHandler = Callable[[dict, Exception], Any]
+# pkg/apis/core/validation/validation.go: ports are 1..65535; ClientIP timeoutSeconds 1..86400
+_MAX_PORT = 65535
+_MAX_STICKY_SECONDS = 86400
+_PROTOCOLS = ("TCP", "UDP", "SCTP")
 
 # pkg/apis/core/v1/defaults.go / pkg/apis/core/types.go: DefaultClientIPServiceAffinitySeconds
 DEFAULT_CLIENT_IP_AFFINITY_SECONDS = 10800
@@ -82,38 +94,77 @@ def should_skip_service(svc: dict) -> bool:
     return not ip or ip == "None"
 
 
-def service_ports(services: list[dict]) -> list[ServicePort]:
+def service_ports(services: list[dict], on_error: ErrorHandler | None = None) -> list[ServicePort]:
     """Every proxied service port, sorted by ``ServicePortName`` string then protocol.
 
     Upstream iterates a Go map (random order); sorting keeps the generated rules stable.
     """
     out: list[ServicePort] = []
     for svc in services:
-        if should_skip_service(svc):
-            continue
-        meta, spec = svc.get("metadata") or {}, svc.get("spec") or {}
-        affinity = spec.get("sessionAffinity") == "ClientIP"
-        sticky = (((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {})
-                  .get("timeoutSeconds") or DEFAULT_CLIENT_IP_AFFINITY_SECONDS)
-        external_ips = tuple(spec.get("externalIPs") or ())
-        for p in spec.get("ports") or ():
-            node_port = int(p.get("nodePort") or 0) if spec.get("type") in ("NodePort", "LoadBalancer") else 0
-            out.append(ServicePort(
-                namespace=meta.get("namespace") or "default", name=meta.get("name", ""),
-                port_name=p.get("name") or "", protocol=p.get("protocol") or "TCP",
-                cluster_ip=spec["clusterIP"], port=int(p["port"]), node_port=node_port,
-                external_ips=external_ips, session_affinity=affinity, sticky_seconds=int(sticky),
-                external_policy_local=spec.get("externalTrafficPolicy") == "Local" and bool(node_port or external_ips),
-                internal_policy_local=spec.get("internalTrafficPolicy") == "Local",
-            ))
+        try:
+            out.extend(_ports_of(svc))
+        except Exception as exc:  # noqa: BLE001 - one unreadable Service loses only its own rules
+            if on_error is None:
+                raise
+            on_error(svc, exc)
     out.sort(key=lambda sp: (sp.name_string, sp.protocol))
     return out
+
+
+def _ports_of(svc: dict) -> list[ServicePort]:
+    if should_skip_service(svc):
+        return []
+    meta, spec = svc.get("metadata") or {}, svc.get("spec") or {}
+    affinity = spec.get("sessionAffinity") == "ClientIP"
+    sticky = (((spec.get("sessionAffinityConfig") or {}).get("clientIP") or {})
+              .get("timeoutSeconds") or DEFAULT_CLIENT_IP_AFFINITY_SECONDS)
+    external_ips = tuple(_ip(ip, "spec.externalIPs") for ip in spec.get("externalIPs") or ())
+    cluster_ip = _ip(spec["clusterIP"], "spec.clusterIP")
+    out = []
+    for p in spec.get("ports") or ():
+        node_port = p.get("nodePort") or 0 if spec.get("type") in ("NodePort", "LoadBalancer") else 0
+        out.append(ServicePort(
+            namespace=_str(meta.get("namespace") or "default"), name=_str(meta.get("name", "")),
+            port_name=_str(p.get("name") or ""), protocol=_protocol(p.get("protocol") or "TCP"),
+            cluster_ip=cluster_ip, port=_int(p["port"], 1, _MAX_PORT, "port"),
+            node_port=_int(node_port, 0, _MAX_PORT, "nodePort"),
+            external_ips=external_ips, session_affinity=affinity,
+            sticky_seconds=_int(sticky, 1, _MAX_STICKY_SECONDS, "timeoutSeconds"),
+            external_policy_local=spec.get("externalTrafficPolicy") == "Local" and bool(node_port or external_ips),
+            internal_policy_local=spec.get("internalTrafficPolicy") == "Local",
+        ))
+    return out
+
+
+def _ip(value: Any, field: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field}: {value!r:.60} is not a string")
+    ipaddress.ip_address(value)  # ValueError: "... does not appear to be an IPv4 or IPv6 address"
+    return value
+
+
+def _int(value: Any, low: int, high: int, field: str) -> int:
+    if type(value) is not int or not low <= value <= high:
+        raise ValueError(f"{field}: {value!r:.60} is not an integer in {low}..{high}")
+    return value
+
+
+def _str(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{value!r:.60} is not a string")
+    return value
+
+
+def _protocol(value: Any) -> str:
+    if value not in _PROTOCOLS:
+        raise ValueError(f"protocol: {value!r:.60} is not one of {', '.join(_PROTOCOLS)}")
+    return value
 
 
 EndpointsMap = dict[tuple[str, str, str, str], list[Endpoint]]
 
 
-def endpoints_map(endpoints: list[dict], node_name: str) -> EndpointsMap:
+def endpoints_map(endpoints: list[dict], node_name: str, on_error: ErrorHandler | None = None) -> EndpointsMap:
     """``(namespace, name, portName, protocol) -> endpoints``, each list sorted like upstream.
 
     ``endpointslicecache.go`` sorts each service port's endpoints by their ``ip:port``
@@ -123,24 +174,40 @@ def endpoints_map(endpoints: list[dict], node_name: str) -> EndpointsMap:
     """
     out: dict[tuple[str, str, str, str], dict[str, Endpoint]] = {}
     for ep in endpoints:
-        meta = ep.get("metadata") or {}
-        ns, name = meta.get("namespace") or "default", meta.get("name", "")
-        for subset in ep.get("subsets") or ():
-            groups = [(a, True) for a in subset.get("addresses") or ()] + \
-                     [(a, False) for a in subset.get("notReadyAddresses") or ()]
-            for port in subset.get("ports") or ():
-                key = (ns, name, port.get("name") or "", port.get("protocol") or "TCP")
-                bucket = out.setdefault(key, {})
-                for addr, ready in groups:
-                    ip, num = addr.get("ip"), int(port.get("port") or 0)
-                    if not ip or num <= 0:  # isValidEndpoint
-                        continue
-                    node = addr.get("nodeName")
-                    e = Endpoint(ip=ip, port=num, ready=ready, node_name=node, is_local=node == node_name)
-                    prev = bucket.get(str(e))
-                    if prev is None or (ready and not prev.ready):
-                        bucket[str(e)] = e
+        try:
+            found = _endpoints_of(ep, node_name)
+        except Exception as exc:  # noqa: BLE001 - one unreadable Endpoints loses only its own rules
+            if on_error is None:
+                raise
+            on_error(ep, exc)
+            continue
+        for key, e in found:
+            bucket = out.setdefault(key, {})
+            prev = bucket.get(str(e))
+            if prev is None or (e.ready and not prev.ready):
+                bucket[str(e)] = e
     return {k: [v[s] for s in sorted(v)] for k, v in out.items()}
+
+
+def _endpoints_of(ep: dict, node_name: str) -> list[tuple[tuple[str, str, str, str], Endpoint]]:
+    meta = ep.get("metadata") or {}
+    ns, name = _str(meta.get("namespace") or "default"), _str(meta.get("name", ""))
+    found = []
+    for subset in ep.get("subsets") or ():
+        groups = [(a, True) for a in subset.get("addresses") or ()] + \
+                 [(a, False) for a in subset.get("notReadyAddresses") or ()]
+        for port in subset.get("ports") or ():
+            key = (ns, name, _str(port.get("name") or ""), _protocol(port.get("protocol") or "TCP"))
+            num = port.get("port") or 0
+            for addr, ready in groups:
+                ip = addr.get("ip")
+                if not ip or type(num) is not int or num <= 0:  # isValidEndpoint
+                    continue
+                _ip(ip, "ip")
+                node = addr.get("nodeName")
+                found.append((key, Endpoint(ip=ip, port=_int(num, 1, _MAX_PORT, "port"), ready=ready,
+                                            node_name=node, is_local=node == node_name)))
+    return found
 
 
 def categorize(sp: ServicePort, eps: list[Endpoint]) -> tuple[list[Endpoint], list[Endpoint], bool]:

@@ -15,6 +15,12 @@ The scheduler talks only to the API server, through the client:
   pods and the pod gets ``status.nominatedNodeName``); pods a Permit plugin holds
   wait in :attr:`Scheduler.waiting_pods`.
 
+A pod or node the scheduler cannot understand (written straight into etcd, or by an
+older server) breaks only itself: a cycle that raises fails that pod's attempt like a
+plugin error (``FailedScheduling`` with the error, backoffQ, as ``handleSchedulingFailure``
+does with any error), a node whose fields cannot be read is left out of the cache, and
+every such error is kept in :attr:`Scheduler.errors` (``utilruntime.HandleError``).
+
 Inspect it with :meth:`Scheduler.explain` / :meth:`Scheduler.explain_text` (the last
 attempt per pod: filter verdicts, scores, the choice), :meth:`Scheduler.pending`
 (where each queued pod waits) and :attr:`Scheduler.history`.
@@ -33,6 +39,7 @@ import random
 from typing import Any
 
 from ..client import ApiError, Client, EventRecorder, SharedInformerFactory
+from ..client.worker import ErrorLog, describe_exception
 from ..sim import Component
 from ..sim.clock import rfc3339
 from .algorithm import Algorithm, FitError, NoNodesAvailable, SchedulingError
@@ -81,6 +88,8 @@ class Scheduler(Component):
         #: every attempt, most recent last (bounded)
         self.history: collections.deque[AttemptRecord] = collections.deque(maxlen=HISTORY_ATTEMPTS)
         self._last: collections.OrderedDict[str, AttemptRecord] = collections.OrderedDict()
+        #: Errors recovered from (broken objects, failed handlers), kept across restarts.
+        self.errors = ErrorLog(loop, name)
         self._reset()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -109,6 +118,7 @@ class Scheduler(Component):
         self.factory = SharedInformerFactory(self.client, self.loop)
         self.node_informer = self.factory.informer("nodes")
         self.pod_informer = self.factory.informer("pods", field_selector=_POD_FIELD_SELECTOR)
+        self.node_informer.errors = self.pod_informer.errors = self.errors
         self.node_informer.add_event_handler(self._on_node_add, self._on_node_update, self._on_node_delete)
         self.pod_informer.add_event_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
         self.factory.start()
@@ -141,8 +151,17 @@ class Scheduler(Component):
         if _assigned(pod):
             self.cache.add_pod(pod)
         elif self._responsible(pod):
-            self.queue.add(pod, self.loop.now)
+            try:
+                self.queue.add(pod, self.loop.now)
+            except Exception as exc:  # noqa: BLE001 - e.g. a priority that is not a number
+                self._unqueueable(pod, exc)
+                return
             self._kick()
+
+    def _unqueueable(self, pod: dict, exc: Exception) -> None:
+        """A pod the queue cannot hold: log it and tell its owner (FailedScheduling)."""
+        message = self.errors.handle(f"cannot queue pod {pod_key(pod)}", exc)
+        self._safe_event(pod, "FailedScheduling", message)
 
     def _on_pod_update(self, old: dict, new: dict) -> None:
         was, now_assigned = _assigned(old), _assigned(new)
@@ -173,14 +192,32 @@ class Scheduler(Component):
         self.waiting_pods.reject(key, "", "pod was deleted")
 
     def _on_node_add(self, node: dict) -> None:
-        self.cache.add_node(node)
-        self._move(NODE_ADD)
+        if self._cache_node(node):
+            self._move(NODE_ADD)
 
     def _on_node_update(self, old: dict, new: dict) -> None:
-        self.cache.update_node(new)
-        action = node_update_action(old, new)
+        if not self._cache_node(new):
+            return
+        try:
+            action = node_update_action(old, new)
+        except Exception as exc:  # noqa: BLE001 - e.g. conditions that are not a list
+            self.errors.handle(f"cannot compare node {key_of(new)}", exc)
+            action = ActionType(0)
         if action:
             self._move(ClusterEvent("Node", action, f"Node{action}"))
+
+    def _cache_node(self, node: dict) -> bool:
+        """Put ``node`` in the cache; a node whose allocatable or taints cannot be read is
+        left out (no pod may land on a node we cannot evaluate) and logged."""
+        try:
+            self.cache.add_node(node)
+            return True
+        except Exception as exc:  # noqa: BLE001
+            name = key_of(node)
+            self.errors.handle(f"node {name} left out of the scheduler cache", exc)
+            if isinstance(name, str):
+                self.cache.remove_node(name)
+            return False
 
     def _on_node_delete(self, node: dict) -> None:
         self.cache.remove_node(node["metadata"]["name"])
@@ -220,6 +257,27 @@ class Scheduler(Component):
         if info is None:
             return
         cycle = self.queue.scheduling_cycle
+        try:
+            self._scheduling_cycle(info, cycle)
+        except Exception as exc:  # noqa: BLE001 - HandleCrash: this pod's cycle fails, not the loop
+            self._cycle_crashed(info, cycle, exc)
+
+    def _cycle_crashed(self, info: QueuedPodInfo, cycle: int, exc: Exception) -> None:
+        """A cycle raised outside the algorithm (assume, reserve, a broken spec): drop what
+        was assumed and fail the attempt as an error (backoffQ) with FailedScheduling."""
+        message = self.errors.handle(f"scheduling cycle for pod {info.key} failed", exc)
+        pod = self.cache.get_pod(info.key)
+        try:
+            if pod is not None and self.cache.is_assumed(info.key):
+                self.cache.forget_pod(pod)
+            fw = next(iter(self.frameworks.values()))
+            self._handle_failure(fw, info, cycle, Status(Code.ERROR, message), set())
+        except Exception as again:  # noqa: BLE001 - the pod cannot even be reported
+            self.errors.handle(f"cannot report the failure of pod {info.key}", again)
+            self.queue.done(info.key)
+            self._kick()
+
+    def _scheduling_cycle(self, info: QueuedPodInfo, cycle: int) -> None:
         pod = (self.pod_informer.get(info.key) if self.pod_informer else None) or info.pod
         fw = self.frameworks[(pod.get("spec") or {}).get("schedulerName") or DEFAULT_SCHEDULER_NAME]
         if (pod.get("metadata") or {}).get("deletionTimestamp"):
@@ -236,6 +294,11 @@ class Scheduler(Component):
         try:
             result = self.algorithm.schedule(fw, state, pod, self.snapshot)
         except (FitError, NoNodesAvailable, SchedulingError) as err:
+            self._no_fit(fw, info, cycle, state, pod, err)
+            return
+        except Exception as exc:  # noqa: BLE001 - a plugin choked on this pod: an error status
+            self.errors.handle(f"scheduling pod {info.key}", exc)
+            err = SchedulingError(Status(Code.ERROR, describe_exception(exc)))
             self._no_fit(fw, info, cycle, state, pod, err)
             return
         rec = self._record(info, cycle, fw, result)
@@ -309,6 +372,14 @@ class Scheduler(Component):
         self._handle_failure(a.fw, a.info, a.cycle, _one_node_fit_status(rejected), plugins)
 
     def _binding_cycle(self, a: "_Attempt") -> None:
+        try:
+            self._bind(a)
+        except Exception as exc:  # noqa: BLE001 - as a failed Bind: undo, requeue, report
+            message = self.errors.handle(f"binding pod {a.info.key} failed", exc)
+            self.cache.forget_pod(a.pod)
+            self._handle_failure(a.fw, a.info, a.cycle, Status(Code.ERROR, message), set())
+
+    def _bind(self, a: "_Attempt") -> None:
         s = a.fw.run_pre_bind(a.state, a.pod, a.host)
         if s.is_success():
             s = a.fw.run_bind(a.state, a.pod, a.host)
@@ -347,6 +418,13 @@ class Scheduler(Component):
         self.recorder.event(pod, "Warning", "FailedScheduling", message)
         reason = "Unschedulable" if status.is_rejected() else "SchedulerError"
         self._update_pod_status(pod, reason, message, nominated)
+
+    def _safe_event(self, pod: dict, reason: str, message: str) -> None:
+        """An Event about a pod that may itself be malformed (then only the log has it)."""
+        try:
+            self.recorder.event(pod, "Warning", reason, message)
+        except Exception as exc:  # noqa: BLE001
+            self.errors.handle(f"cannot record {reason} for pod {pod_key(pod)}", exc)
 
     def _update_pod_status(self, pod: dict, reason: str, message: str, nominated: str | None) -> None:
         """PATCH pods/status: PodScheduled=False and ``nominatedNodeName`` (None: keep it),
@@ -393,6 +471,12 @@ def _one_node_fit_status(s: Status) -> Status:
         return s
     parts = sorted(f"1 {r}" for r in s.reasons)
     return Status(s.code, f"0/1 nodes are available: {', '.join(parts)}.", plugin=s.plugin)
+
+
+def key_of(obj: dict) -> object:
+    """``metadata.name`` as stored (it may not be a string in a broken object)."""
+    meta = obj.get("metadata")
+    return meta.get("name") if isinstance(meta, dict) else None
 
 
 def _assigned(pod: dict) -> bool:

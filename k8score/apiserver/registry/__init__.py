@@ -15,30 +15,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ...api.resources import BUILTIN, ResourceInfo, ResourceTable
-from . import apps, core
+from ...api.resources import ResourceInfo, ResourceTable
+from . import apps, core, policy, reviews
 from .crd import CustomResourceDefinitionStrategy
 from .store import Store
 from .strategy import Strategy
 
 
-def simple(plural: str, **attrs: object) -> Strategy:
-    """A strategy for a resource with no rules beyond ObjectMeta's."""
-    cls = type(f"{BUILTIN[plural].kind}Strategy", (Strategy,), {"info": BUILTIN[plural], **attrs})
-    return cls()
-
-
-#: stored resources served with only the generic rules until their own strategies exist
-_SIMPLE = ("limitranges", "resourcequotas", "persistentvolumeclaims", "storageclasses", "roles",
-           "rolebindings", "clusterroles", "clusterrolebindings", "mutatingwebhookconfigurations",
-           "validatingwebhookconfigurations")
-
-
 def builtin_strategies() -> list[Strategy]:
-    out: list[Strategy] = [cls() for cls in core.STRATEGIES + apps.STRATEGIES]
-    out += [simple(p) for p in _SIMPLE]
-    out.append(CustomResourceDefinitionStrategy())
-    return out
+    classes = core.STRATEGIES + apps.STRATEGIES + policy.STRATEGIES + reviews.STRATEGIES
+    return [cls() for cls in classes] + [CustomResourceDefinitionStrategy()]
 
 
 class Registry:
@@ -69,4 +55,4 @@ class Registry:
         return self._by_resource[info.group_resource]
 
 
-__all__ = ["Registry", "Store", "Strategy", "builtin_strategies", "simple"]
+__all__ = ["Registry", "Store", "Strategy", "builtin_strategies"]

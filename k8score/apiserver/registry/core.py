@@ -177,6 +177,11 @@ class SecretStrategy(Strategy):
 class ServiceAccountStrategy(Strategy):
     info = BUILTIN["serviceaccounts"]
 
+    @property
+    def subresources(self) -> dict:  # type: ignore[override]
+        from .reviews import token_request
+        return {"token": token_request}
+
 
 class EventStrategy(Strategy):
     info = BUILTIN["events"]

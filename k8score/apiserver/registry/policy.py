@@ -1,0 +1,122 @@
+"""Strategies of the policy-like resources: RBAC (rbac.authorization.k8s.io), LimitRange,
+ResourceQuota, PersistentVolumeClaim, StorageClass and the admission webhook
+configurations (pkg/registry/{rbac,core,storage,admissionregistration}/*/strategy.go)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...api.field import FieldError
+from ...api.resources import BUILTIN
+from ..admission.limitranger import limit_range_defaults
+from ..admission.storageclass import storage_class_defaults
+from ..authz import validation as rbac
+from ..validation import admissionregistration as webhooks
+from ..validation import policy
+from .strategy import Strategy, spec_rule
+
+
+def _with_update(update_fn: Any) -> Any:
+    def validate_update(self: Strategy, new: dict, old: dict) -> list[FieldError]:
+        return Strategy.validate_update(self, new, old) + update_fn(new, old)
+    return validate_update
+
+
+class _RBAC(Strategy):
+    def name_errors(self, name: str) -> list[str]:
+        return rbac.rbac_name(name)  # ValidateRBACName: path segment names
+
+
+class RoleStrategy(_RBAC):
+    info = BUILTIN["roles"]
+    validate = spec_rule(rbac.role)
+    validate_update = _with_update(rbac.role_update)
+
+
+class ClusterRoleStrategy(_RBAC):
+    info = BUILTIN["clusterroles"]
+    validate = spec_rule(rbac.cluster_role)
+    validate_update = _with_update(rbac.cluster_role_update)
+
+
+class RoleBindingStrategy(_RBAC):
+    info = BUILTIN["rolebindings"]
+    validate = spec_rule(rbac.role_binding)
+    validate_update = _with_update(rbac.role_binding_update)
+
+
+class ClusterRoleBindingStrategy(_RBAC):
+    info = BUILTIN["clusterrolebindings"]
+    validate = spec_rule(rbac.cluster_role_binding)
+    validate_update = _with_update(rbac.cluster_role_binding_update)
+
+
+class LimitRangeStrategy(Strategy):
+    info = BUILTIN["limitranges"]
+
+    def default(self, obj: dict) -> Any:
+        limit_range_defaults(obj)
+
+    validate = spec_rule(policy.limit_range)
+
+
+class ResourceQuotaStrategy(Strategy):
+    info = BUILTIN["resourcequotas"]
+    status_subresource = True
+    initial_status: dict = {}
+    validate = spec_rule(policy.resource_quota)
+    validate_update = _with_update(policy.resource_quota_update)
+
+
+class PersistentVolumeClaimStrategy(Strategy):
+    info = BUILTIN["persistentvolumeclaims"]
+    status_subresource = True
+    initial_status = {"phase": "Pending"}
+    validate = spec_rule(policy.persistent_volume_claim)
+    validate_update = _with_update(policy.persistent_volume_claim_update)
+
+
+class StorageClassStrategy(Strategy):
+    info = BUILTIN["storageclasses"]
+
+    def default(self, obj: dict) -> Any:
+        storage_class_defaults(obj)
+
+    validate = spec_rule(policy.storage_class)
+    validate_update = _with_update(policy.storage_class_update)
+
+
+class MutatingWebhookConfigurationStrategy(Strategy):
+    info = BUILTIN["mutatingwebhookconfigurations"]
+    tracks_generation = True
+
+    def default(self, obj: dict) -> Any:
+        webhooks.default_mutating_webhook_configuration(obj)
+
+    validate = spec_rule(webhooks.mutating_webhook_configuration)
+
+    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
+        from ..validation import meta
+        return meta.object_meta_update(new.get("metadata") or {}, old.get("metadata") or {}) + \
+            Strategy.validate(self, new) + webhooks.mutating_webhook_configuration_update(new, old)
+
+
+class ValidatingWebhookConfigurationStrategy(Strategy):
+    info = BUILTIN["validatingwebhookconfigurations"]
+    tracks_generation = True
+
+    def default(self, obj: dict) -> Any:
+        webhooks.default_validating_webhook_configuration(obj)
+
+    validate = spec_rule(webhooks.validating_webhook_configuration)
+
+    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
+        from ..validation import meta
+        return meta.object_meta_update(new.get("metadata") or {}, old.get("metadata") or {}) + \
+            Strategy.validate(self, new) + webhooks.validating_webhook_configuration_update(new, old)
+
+
+STRATEGIES = (RoleStrategy, ClusterRoleStrategy, RoleBindingStrategy, ClusterRoleBindingStrategy,
+              LimitRangeStrategy, ResourceQuotaStrategy, PersistentVolumeClaimStrategy,
+              StorageClassStrategy, MutatingWebhookConfigurationStrategy,
+              ValidatingWebhookConfigurationStrategy)
