@@ -185,6 +185,19 @@ class Cluster:
     def start(self, name: str) -> None:
         self.component(name).start()
 
+    def traces(self, last: int = 1) -> list:
+        """The API server's traces of its ``last`` requests, oldest first: each prints as
+        authentication -> authorization -> admission -> validation -> storage with the
+        decision and reason at each step (``print(c.traces()[-1])``)."""
+        return list(self.apiserver.traces)[-last:]
+
+    def register_webhook(self, target: str, fn: Callable[[dict], dict]) -> None:
+        """Serve an admission webhook from a Python function: ``target`` is
+        ``"<namespace>/<service>/<path>"`` (what a webhook configuration's
+        ``clientConfig.service`` names) or the ``clientConfig.url``; ``fn`` receives an
+        ``admission.k8s.io/v1`` AdmissionReview and returns one with its ``response``."""
+        self.apiserver.webhooks.register(target, fn)
+
     def diagram(self, namespace: str | None = "default") -> str:
         """Graphviz DOT of the current state: nodes and their pods, owners, services."""
         lst = lambda r, ns=namespace: self.api.list(r, namespace=ns)["items"]  # noqa: E731

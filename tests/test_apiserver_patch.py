@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from k8score.apiserver import APIServer, ApiError
+from k8score.api.schema import schema_for
 from k8score.apiserver.patch import PatchError, json_patch, merge_patch, strategic_merge_patch
 from k8score.etcd import Store
 from k8score.sim import Loop
@@ -59,25 +60,32 @@ def test_merge_patch_with_the_object_itself_is_identity(doc):
 
 
 def test_strategic_merge_lists_by_key():
-    orig = {"containers": [{"name": "a", "image": "1", "env": [{"name": "X", "value": "1"}]},
-                           {"name": "b", "image": "2"}],
-            "finalizers": ["f1"]}
-    out = strategic_merge_patch(orig, {
+    """strategicpatch/patch.go with the merge keys of the real types (Pod, Service schemas)."""
+    pod = schema_for("v1", "Pod")
+    orig = {"metadata": {"finalizers": ["f1"]},
+            "spec": {"containers": [{"name": "a", "image": "1", "env": [{"name": "X", "value": "1"}]},
+                                    {"name": "b", "image": "2"}]}}
+    out = strategic_merge_patch(orig, {"metadata": {"finalizers": ["f2"]}, "spec": {
         "containers": [{"name": "a", "env": [{"name": "Y", "value": "2"}]},
                        {"name": "b", "$patch": "delete"},
-                       {"name": "c", "image": "3"}],
-        "finalizers": ["f2"]})
-    assert out == {"containers": [{"name": "a", "image": "1",
-                                   "env": [{"name": "X", "value": "1"}, {"name": "Y", "value": "2"}]},
-                                  {"name": "c", "image": "3"}],
-                   "finalizers": ["f1", "f2"]}
-    replaced = strategic_merge_patch(orig, {"containers": [{"$patch": "replace"}, {"name": "z", "image": "9"}]})
-    assert replaced["containers"] == [{"name": "z", "image": "9"}]
-    ordered = strategic_merge_patch(orig, {"$setElementOrder/containers": [{"name": "b"}, {"name": "a"}]})
-    assert [c["name"] for c in ordered["containers"]] == ["b", "a"]
-    ports = strategic_merge_patch({"ports": [{"port": 80, "name": "http"}]},
-                                  {"ports": [{"port": 443, "name": "https"}]})
-    assert [p["port"] for p in ports["ports"]] == [80, 443]
+                       {"name": "c", "image": "3"}]}}, pod)
+    # normalizeElementOrder: without $setElementOrder the patch's items come first
+    assert out == {"metadata": {"finalizers": ["f2", "f1"]},
+                   "spec": {"containers": [{"name": "a", "image": "1",
+                                            "env": [{"name": "Y", "value": "2"}, {"name": "X", "value": "1"}]},
+                                           {"name": "c", "image": "3"}]}}
+    replaced = strategic_merge_patch(orig, {"spec": {"containers": [{"$patch": "replace"},
+                                                                    {"name": "z", "image": "9"}]}}, pod)
+    assert replaced["spec"]["containers"] == [{"name": "z", "image": "9"}]
+    ordered = strategic_merge_patch(orig, {"spec": {"$setElementOrder/containers": [{"name": "b"}, {"name": "a"}]}},
+                                    pod)
+    assert [c["name"] for c in ordered["spec"]["containers"]] == ["b", "a"]
+    svc = schema_for("v1", "Service")
+    ports = strategic_merge_patch({"spec": {"ports": [{"port": 80, "name": "http"}]}},
+                                  {"spec": {"ports": [{"port": 443, "name": "https"}]}}, svc)
+    assert [p["port"] for p in ports["spec"]["ports"]] == [443, 80]
+    # without type information a list is atomic (replaced), as upstream for unknown types
+    assert strategic_merge_patch({"xs": [1]}, {"xs": [2]}, None) == {"xs": [2]}
 
 
 def test_patch_verbs_through_the_api(api):

@@ -173,6 +173,7 @@ def test_create_deployment_builds_what_kubectl_builds(env):
 def test_get_output_formats_round_trip(env):
     env.run("apply -f -", stdin=NGINX)
     live = env.client.get("deployments", "nginx-deployment", namespace="default")
+    assert live["metadata"].pop("managedFields")  # stored, but kubectl hides them by default
     assert yaml.safe_load(env.run("get deployment nginx-deployment -o yaml")) == live
     assert json.loads(env.run("get deploy/nginx-deployment -o json")) == live
     assert env.run("get deploy -o name") == "deployment.apps/nginx-deployment\n"

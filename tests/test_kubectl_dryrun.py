@@ -224,12 +224,14 @@ def _apply_patches_served(cluster) -> bool:
     return True
 
 
-def test_server_side_apply_end_to_end(c):
-    if not _apply_patches_served(c):
-        pytest.xfail("the lead's server does not take apply patches yet")
+def test_server_side_apply_end_to_end():
+    c = Cluster(nodes=1)
+    c.kubectl("apply -f -", stdin=DEPLOY)  # client-side: kubectl-client-side-apply owns spec.replicas
     out = c.kubectl("apply --server-side -f -", stdin=DEPLOY.replace("replicas: 2", "replicas: 6"))
-    assert out.startswith("error: Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\"")
+    assert out.startswith('error: Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" '
+                          'using apps/v1: .spec.replicas\n')
     assert out.endswith(_HINT)
+    assert c.api.get("deployments", "web", namespace="default")["spec"]["replicas"] == 2
     assert c.kubectl("apply --server-side --force-conflicts -f -", stdin=DEPLOY.replace("replicas: 2", "replicas: 6")) \
         == "deployment.apps/web serverside-applied\n"
     assert c.api.get("deployments", "web", namespace="default")["spec"]["replicas"] == 6

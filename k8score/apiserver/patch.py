@@ -17,8 +17,10 @@ raises :class:`PatchError` (the API server answers 400 or 422).
 {'a': 1, 'b': {'d': 3}}
 >>> json_patch({"a": [1, 2]}, [{"op": "add", "path": "/a/-", "value": 3}])
 {'a': [1, 2, 3]}
+>>> from k8score.api.schema import schema_for
+>>> spec = schema_for("v1", "Pod").properties["spec"]
 >>> strategic_merge_patch({"containers": [{"name": "a", "image": "x:1"}, {"name": "b", "image": "y"}]},
-...                       {"containers": [{"name": "a", "image": "x:2"}]})
+...                       {"containers": [{"name": "a", "image": "x:2"}]}, spec)
 {'containers': [{'name': 'a', 'image': 'x:2'}, {'name': 'b', 'image': 'y'}]}
 """
 
@@ -176,140 +178,37 @@ def _json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-# -- strategic merge patch ---------------------------------------------------------
-
-# Lists that merge element-wise, by the key named in the Go types' patchMergeKey tags
-# (staging/src/k8s.io/api/core/v1/types.go, apps/v1/types.go, meta/v1/types.go).
-MERGE_KEYS = {
-    "containers": "name", "initContainers": "name", "ephemeralContainers": "name",
-    "env": "name", "volumes": "name", "volumeMounts": "mountPath", "volumeDevices": "devicePath",
-    "conditions": "type", "imagePullSecrets": "name", "hostAliases": "ip",
-    "ownerReferences": "uid", "addresses": "type", "secrets": "name", "resourceClaims": "name",
-    "topologySpreadConstraints": "topologyKey",
-    "ports": None,  # containerPort for container ports, port for service ports (decided per list)
-}
-# Primitive lists with patchStrategy "merge" (union): metadata.finalizers.
-MERGE_PRIMITIVES = {"finalizers"}
+def strategic_merge_patch(original: Any, patch: Any, schema: Any = None) -> Any:
+    """application/strategic-merge-patch+json, with the merge keys and strategies of
+    ``schema`` (a :mod:`k8score.api.schema` Schema; see smp.py)."""
+    from .smp import strategic_merge_patch as smp
+    return smp(original, patch, schema)
 
 
-def strategic_merge_patch(original: Any, patch: Any) -> Any:
-    if not isinstance(patch, dict):
-        raise PatchError("strategic merge patch must be a JSON object", bad_request=True)
-    return _smp_map(copy.deepcopy(original) if isinstance(original, dict) else {}, patch)
-
-
-def _smp_map(orig: dict, patch: dict) -> Any:
-    directive = patch.get("$patch")
-    if directive == "delete":
-        return _MISSING
-    if directive == "replace":
-        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
-    out = orig
-    orders: dict[str, list] = {}
-    for key, value in patch.items():
-        if key in ("$patch", "$retainKeys"):
-            continue
-        if key.startswith("$setElementOrder/"):
-            orders[key.split("/", 1)[1]] = value
-            continue
-        if key.startswith("$deleteFromPrimitiveList/"):
-            field = key.split("/", 1)[1]
-            if isinstance(out.get(field), list):
-                drop = value or []
-                out[field] = [x for x in out[field] if x not in drop]
-            continue
-        if value is None:
-            out.pop(key, None)
-            continue
-        cur = out.get(key)
-        if isinstance(value, dict):
-            merged = _smp_map(cur if isinstance(cur, dict) else {}, value)
-            if merged is _MISSING:
-                out.pop(key, None)
-            else:
-                out[key] = merged
-        elif isinstance(value, list):
-            out[key] = _smp_list(key, cur if isinstance(cur, list) else [], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    for field, order in orders.items():
-        if isinstance(out.get(field), list):
-            out[field] = _reorder(field, out[field], order)
-    retain = patch.get("$retainKeys")
-    if isinstance(retain, list):
-        out = {k: v for k, v in out.items() if k in retain}
-    return out
-
-
-def _merge_key(field: str, items: list) -> str | None:
-    if field not in MERGE_KEYS:
-        return None
-    key = MERGE_KEYS[field]
-    if key is None:  # "ports": container ports carry containerPort, service ports port
-        key = "containerPort" if any(isinstance(x, dict) and "containerPort" in x for x in items) else "port"
-    return key
-
-
-def _smp_list(field: str, orig: list, patch: list) -> list:
-    if any(isinstance(x, dict) and x.get("$patch") == "replace" and len(x) == 1 for x in patch):
-        return [copy.deepcopy(x) for x in patch if not (isinstance(x, dict) and x.get("$patch") == "replace")]
-    if field in MERGE_PRIMITIVES:
-        out = list(orig)
-        for x in patch:
-            if x not in out:
-                out.append(x)
-        return out
-    key = _merge_key(field, orig + patch)
-    if key is None or not all(isinstance(x, dict) for x in patch):
-        return [copy.deepcopy(x) for x in patch]
-    out = [x for x in orig]
-    for item in patch:
-        if key not in item:
-            raise PatchError(f"map: {item} does not contain declared merge key: {key}")
-        pos = next((i for i, x in enumerate(out) if isinstance(x, dict) and x.get(key) == item[key]), None)
-        if item.get("$patch") == "delete":
-            if pos is not None:
-                out.pop(pos)
-            continue
-        if pos is None:
-            out.append({k: copy.deepcopy(v) for k, v in item.items() if k != "$patch"})
-        else:
-            out[pos] = _smp_map(out[pos], item)
-    return out
-
-
-def _reorder(field: str, items: list, order: list) -> list:
-    key = _merge_key(field, items)
-    if key is None:
-        rank = {repr(v): i for i, v in enumerate(order)}
-        return sorted(items, key=lambda x: rank.get(repr(x), len(rank)))
-    rank = {o.get(key): i for i, o in enumerate(order) if isinstance(o, dict)}
-    return sorted(items, key=lambda x: rank.get(x.get(key), len(rank)))  # stable: extras keep order
-
-
-_PATCH_FNS = {"json": json_patch, "strategic": strategic_merge_patch}
-
-
-def apply_patch(original: dict, patch: Any, patch_type: str) -> Any:
+def apply_patch(original: dict, patch: Any, patch_type: str, schema: Any = None) -> Any:
     """``original`` with ``patch`` of ``patch_type`` (merge | json | strategic) applied;
-    a bad patch is a 400/422 ``ApiError`` as upstream answers it."""
+    a bad patch is a 400/422/500 ``ApiError`` as upstream answers it."""
     from ..api.errors import ApiError, status
     try:
         if patch_type == "merge":
             if not isinstance(patch, dict):
                 raise PatchError("merge patch must be a JSON object", bad_request=True)
             return merge_patch(original, patch)
-        fn = _PATCH_FNS.get(patch_type)
-        if fn is None:
+        if patch_type == "strategic":
+            return strategic_merge_patch(original, patch, schema)
+        if patch_type != "json":
             raise ApiError(status(415, "UnsupportedMediaType",
                                   "the body of the request was in an unknown format - accepted media "
                                   "types include: application/json-patch+json, "
                                   "application/merge-patch+json, application/strategic-merge-patch+json"
                                   f" (got patch type {patch_type!r})"))
-        return fn(original, patch)
+        return json_patch(original, patch)
     except PatchError as e:
-        if e.bad_request:
+        code = getattr(e, "code", None) or (400 if e.bad_request else 422)
+        if code == 400:
             raise ApiError.bad_request(str(e)) from None
+        if code == 500:  # handlers/patch.go: an error the patch machinery did not classify
+            raise ApiError(status(500, "", str(e))) from None
         raise ApiError(status(422, "Invalid", str(e))) from None
     except RecursionError:
         raise ApiError.bad_request("the patch is nested too deeply") from None

@@ -14,7 +14,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..api.errors import ApiError
-from ..api.field import forbidden, not_supported
+from ..api.field import forbidden, not_supported, required
+from ..api.schema import schema_for
+from .fieldmanager import apply as apply_fields
 from ..api.selectors import parse_field_selector, parse_label_selector
 from . import deletion
 from .patch import apply_patch
@@ -31,7 +33,7 @@ class RequestContext:
     """One request on its way through: who, what, the strategy serving it, the trace."""
 
     __slots__ = ("req", "user", "info", "strategy", "trace", "namespace", "name", "warnings",
-                 "annotations")
+                 "annotations", "api_timestamp")
 
     def __init__(self, req: Request, user: UserInfo, info: Any, strategy: Any, trace: Trace):
         self.req = req
@@ -44,8 +46,9 @@ class RequestContext:
             ns = "default"  # a named request without a namespace means the default one
         self.namespace = ns if info.namespaced else None
         self.name = req.name
-        self.warnings: list[str] = []
+        self.warnings: list[str] = trace.warnings
         self.annotations: dict = {}
+        self.api_timestamp = ""
 
     def namespace_for(self, body_ns: Any) -> str | None:
         """The request's namespace, reconciled with the one in the body (400 if they differ)."""
@@ -64,7 +67,10 @@ class RequestContext:
 def describe(req: Request, user: UserInfo | None) -> str:
     what = req.resource + (f"/{req.subresource}" if req.subresource else "")
     where = f" -n {req.namespace}" if req.namespace else ""
-    name = f" {req.name}" if req.name else ""
+    name = req.name
+    if name is None and isinstance(req.body, dict) and isinstance(req.body.get("metadata"), dict):
+        name = req.body["metadata"].get("name")
+    name = f" {name}" if isinstance(name, str) and name else ""
     who = user.name if user else "?"
     return f"{req.verb.upper()} {what}{name}{where} as {who}" + (" (dry run)" if req.dry_run else "")
 
@@ -72,7 +78,6 @@ def describe(req: Request, user: UserInfo | None) -> str:
 def serve(api: Any, req: Request) -> Any:
     """Run ``req`` through the whole pipeline; the result object, or ApiError."""
     trace = Trace(describe(req, req.user))
-    api.last_trace = trace
     try:
         out = _serve(api, req, trace)
         trace.code = 201 if req.verb == "create" else 200
@@ -81,6 +86,7 @@ def serve(api: Any, req: Request) -> Any:
         trace.code = e.code
         raise
     finally:
+        api.last_trace = trace  # set last: a nested (loopback) request finishes first
         api.record(req, trace)
 
 
@@ -103,6 +109,7 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
     if not getattr(strategy, "create_only", False):
         api.cacher(strategy)  # the resource's watch cache exists from its first request on
     rc = RequestContext(req, user, info, strategy, trace)
+    rc.api_timestamp = api.timestamp()
     attrs = AuthzAttributes(user=user, verb=req.verb, resource=info.plural, api_group=info.group,
                             api_version=info.version, namespace=rc.namespace, name=req.name,
                             subresource=req.subresource)
@@ -181,12 +188,16 @@ def _invalid_options(err: Any) -> ApiError:
 
 
 def patch(api: Any, rc: RequestContext) -> dict:
-    """PATCH: read, apply the patch, then the update path (admission, validation, storage)."""
+    """PATCH: read, apply the patch, then the update path (admission, validation, storage).
+    ``apply`` (server-side apply) merges by field ownership and may create the object."""
     req = rc.req
     if not rc.name:
         raise ApiError.method_not_allowed(rc.info.group_resource, "patch")
+    if req.patch_type == "apply":
+        return server_side_apply(api, rc)
     old, _ = api.objects.read(rc, rc.name, rc.namespace)
-    patched = apply_patch(old, req.body, req.patch_type or "merge")
+    schema = schema_for(rc.info.api_version, rc.info.kind)
+    patched = apply_patch(old, req.body, req.patch_type or "merge", schema)
     if not isinstance(patched, dict) or not isinstance(patched.get("metadata"), dict):
         raise ApiError.bad_request("the patch removed the object's metadata")
     if patched["metadata"].get("name") != rc.name:
@@ -194,3 +205,32 @@ def patch(api: Any, rc: RequestContext) -> dict:
                                    f"does not match the name on the URL ({rc.name})")
     rc.trace.step("patch", "ok", f"{req.patch_type or 'merge'} patch applied")
     return api.objects.update(rc, patched)
+
+
+def server_side_apply(api: Any, rc: RequestContext) -> dict:
+    """PATCH application/apply-patch+yaml (handlers/patch.go applyPatcher): the applied
+    configuration merged into the live object by field ownership; conflicts are 409."""
+    req, info = rc.req, rc.info
+    manager = req.options.get("fieldManager")
+    if not isinstance(manager, str) or not manager:
+        raise ApiError.invalid("PatchOptions.meta.k8s.io", "", [
+            required("fieldManager", "is required for apply patch")])
+    force = req.options.get("force") in (True, "true")
+    if req.options.get("force") not in (None, False, "false", True, "true"):
+        raise ApiError.bad_request(f'invalid force: "{req.options.get("force")}"')
+    config = req.body
+    if not isinstance(config, dict):
+        raise ApiError.bad_request("error decoding YAML: the apply configuration must be an object")
+    try:
+        live, _ = api.objects.read(rc, rc.name, rc.namespace)
+    except ApiError as e:
+        if e.code != 404:
+            raise
+        live = None
+    schema = schema_for(info.api_version, info.kind)
+    merged = apply_fields(live, config, manager, force, schema, rc.api_timestamp, info.api_version,
+                          subresource=req.subresource)
+    rc.trace.step("server-side apply", "ok", f'field manager "{manager}"' + (" (force)" if force else ""))
+    if live is None:
+        return api.objects.create(rc, merged)
+    return api.objects.update(rc, merged)

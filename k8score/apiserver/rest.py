@@ -72,6 +72,17 @@ def _body(raw: Any) -> Any:
         raise ApiError.bad_request(f"error decoding request body: {e}") from None
 
 
+def _yaml_body(raw: str | bytes) -> Any:
+    """An apply configuration: YAML (JSON is YAML too), one document."""
+    from ..api.schema.yamlload import YAMLError, load_yaml_documents
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+    try:
+        docs = load_yaml_documents(text)
+    except YAMLError as e:
+        raise ApiError.bad_request(f"error decoding YAML: {e}") from None
+    return docs[0] if len(docs) == 1 else docs
+
+
 def _no_constant(name: str) -> Any:
     raise ValueError(f"invalid character '{name[0]}' looking for beginning of value")
 
@@ -125,7 +136,12 @@ def to_request(api: Any, request: dict) -> Any:
         return route
     info, ns, name, sub = route
     headers = {str(k).lower(): v for k, v in (request.get("headers") or {}).items()}
-    body = _body(request.get("body"))
+    raw = request.get("body")
+    if method == "PATCH" and str(headers.get("content-type", "")).startswith("application/apply-patch+yaml") \
+            and isinstance(raw, (str, bytes)):
+        body = _yaml_body(raw)
+    else:
+        body = _body(raw)
     options = {k: q[k] for k in _OPTIONS if k in q}
     patch_type = None
     if method == "GET":

@@ -11,12 +11,14 @@ from __future__ import annotations
 class Trace:
     """``steps``: ``(stage, outcome, detail)`` in order; ``result``: the HTTP code."""
 
-    __slots__ = ("request", "steps", "code")
+    __slots__ = ("request", "steps", "code", "warnings")
 
     def __init__(self, request: str):
         self.request = request
         self.steps: list[tuple[str, str, str]] = []
         self.code = 0
+        #: warnings for the client (fieldValidation=Warn, PodSecurity warn, webhooks...)
+        self.warnings: list[str] = []
 
     def step(self, stage: str, outcome: str, detail: str = "") -> None:
         self.steps.append((stage, outcome, detail))
@@ -26,6 +28,8 @@ class Trace:
         lines = [self.request]
         for stage, outcome, detail in self.steps:
             lines.append(f"  {stage:<{width}}  {outcome:<8} {detail}".rstrip())
+        for w in self.warnings:
+            lines.append(f"  warning: {w}")
         lines.append(f"  => {self.code}")
         return "\n".join(lines)
 

@@ -14,6 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from ..api.resources import ResourceInfo
+from ..api.schema import schema_for
 from ..apiserver.patch import apply_patch
 from ..client import ApiError
 from .apply import apply, apply_one, create_from_file, load_manifests, locate
@@ -255,7 +256,7 @@ def patch(k: "Kubectl", args: Args, stdin: str | None) -> None:
             if dry_run(args) == CLIENT:
                 # patch.go: a client dry run applies the patch locally (the same patch code
                 # the server runs, as kubectl vendors it) and sends nothing
-                after = apply_patch(before, doc, kind)
+                after = apply_patch(before, doc, kind, schema_for(info.api_version, info.kind))
             else:
                 after = k.client.patch(info.plural, name, doc, patch_type=kind, namespace=ns,
                                        **write_options(args, "kubectl-patch"))

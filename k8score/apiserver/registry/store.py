@@ -24,6 +24,10 @@ from typing import Any, Callable
 
 from ...api.errors import ApiError
 from ...api.quantity import QuantityError
+from ...api.schema import schema_for
+from ...api.schema.decode import decode as decode_schema
+from ...api.schema.limits import JSONSyntaxError, check_value
+from ..fieldmanager import DEFAULT_MANAGER, update_managed_fields
 from ..jsonutil import copy_json, ordered_meta
 from ..storage import encode
 from .strategy import Strategy
@@ -68,6 +72,72 @@ def check_type(info: Any, body: Any, shared: str | None = None) -> dict:
     return obj
 
 
+def decode_body(rc: Any, body: Any, shared: str | None = None) -> dict:
+    """The request body as a private, type-checked object of the resource: nesting and
+    NaN/Infinity limits, apiVersion/kind, then the schema (Go's decoding errors, 400) with
+    ``fieldValidation`` Strict / Warn / Ignore — Warn's findings become warnings."""
+    info = rc.info
+    try:
+        check_value(body)
+    except JSONSyntaxError as e:
+        raise ApiError.bad_request(f"the object provided is unrecognized (must be of type {info.kind}): "
+                                   f"couldn't get version/kind; json parse error: {e}") from None
+    except TypeError as e:
+        raise decode_error(info, e) from None
+    obj = check_type(info, body, shared)
+    mode = rc.req.options.get("fieldValidation") or ""
+    if mode not in ("Strict", "Warn", "Ignore", ""):
+        raise ApiError.bad_request(f'fieldValidation {mode} is invalid: valid values are "Ignore", '
+                                   f'"Warn", and "Strict"')
+    hook = getattr(rc.strategy, "decode_body", None)
+    if hook is not None:  # a custom resource: its CRD's structural schema
+        rc.warnings += hook(obj, mode)
+        return obj
+    decoded, warnings = decode_schema(info.api_version, info.kind, obj, mode)
+    if warnings:
+        rc.warnings += [f"unknown field \"{w}\"" if not w.startswith("unknown field") else w
+                        for w in warnings]
+    return decoded
+
+
+def manager_for(rc: Any) -> str:
+    """The field manager of a write: the ``fieldManager`` option, else what upstream derives
+    from the client's User-Agent (prefixFromUserAgent) — here from the caller's identity."""
+    given = rc.req.options.get("fieldManager")
+    if isinstance(given, str) and given:
+        return given
+    name = rc.user.name
+    if name.startswith("system:node:"):
+        return "kubelet"
+    if name.startswith("system:serviceaccount:kube-system:") and name.endswith(
+            ("-controller", "-collector", "root-ca-cert-publisher")):
+        return "kube-controller-manager"
+    return _DEFAULT_MANAGERS.get(name, DEFAULT_MANAGER)
+
+
+_DEFAULT_MANAGERS = {"system:kube-scheduler": "kube-scheduler",
+                     "system:serviceaccount:kube-system:kube-proxy": "kube-proxy",
+                     "system:apiserver": "kube-apiserver"}
+
+
+def track_fields(rc: Any, old: dict | None, new: dict) -> None:
+    """Record in ``metadata.managedFields`` which manager set which fields (not for apply,
+    which computes its own)."""
+    if rc.req.patch_type == "apply":
+        return
+    info = rc.info
+    try:
+        fields = update_managed_fields(old, new, manager_for(rc), schema_for(info.api_version, info.kind),
+                                       rc.api_timestamp, info.api_version,
+                                       subresource=rc.req.subresource)
+    except ApiError:
+        return  # upstream logs and keeps the write: field tracking never fails a request
+    if fields:
+        new["metadata"]["managedFields"] = fields
+    else:
+        new["metadata"].pop("managedFields", None)
+
+
 def _malformed(info: Any, fn: Callable, *args: Any) -> Any:
     """Run a strategy step; a wrongly typed field it trips over is a 400, not a traceback."""
     try:
@@ -85,9 +155,9 @@ class Store:
         self.api = api
 
     # -- create ------------------------------------------------------------------
-    def create(self, rc: Any) -> dict:
+    def create(self, rc: Any, body: Any = None) -> dict:
         info, strategy, req = rc.info, rc.strategy, rc.req
-        obj = check_type(info, req.body, getattr(strategy, "shared_on_create", None))
+        obj = decode_body(rc, req.body if body is None else body, getattr(strategy, "shared_on_create", None))
         meta = obj["metadata"]
         ns = rc.namespace_for(meta.get("namespace"))
         if ns is None:
@@ -105,6 +175,7 @@ class Store:
         meta = obj["metadata"]
         meta["uid"] = self.api.new_uid()
         meta["creationTimestamp"] = self.api.timestamp()
+        track_fields(rc, None, obj)
         obj["metadata"] = meta = ordered_meta(meta)
         self.validate(rc, obj, strategy.validate, obj)
         self.api.admission.validate(rc, "CREATE", obj, None)
@@ -161,7 +232,7 @@ class Store:
         sub = req.subresource
         if sub is not None and not (sub == "status" and strategy.status_subresource):
             raise ApiError.method_not_allowed(f"{info.group_resource}/{sub}", "update")
-        new = check_type(info, req.body if body is None else body)
+        new = decode_body(rc, req.body if body is None else body)
         meta = new["metadata"]
         name = meta.get("name") or rc.name
         if not name or not isinstance(name, str):
@@ -179,7 +250,7 @@ class Store:
             old, old_rev = self.read(rc, name, ns)
         except ApiError as e:
             if e.code == 404 and strategy.allow_create_on_update and sub is None:
-                return self.create(rc)
+                return self.create(rc, new)
             raise
         want = _parse_rv(meta.get("resourceVersion"))
         if want and want != old_rev:
@@ -190,6 +261,10 @@ class Store:
             _malformed(info, strategy.default, new)
             _malformed(info, strategy.prepare_for_update, new, old)
         self.api.admission.mutate(rc, "UPDATE", new, old)
+        if "managedFields" not in new["metadata"] and old["metadata"].get("managedFields") \
+                and req.patch_type is None:
+            new["metadata"]["managedFields"] = old["metadata"]["managedFields"]  # an update keeps them
+        track_fields(rc, old, new)
         self.validate(rc, new, strategy.validate_update, new, old)
         self.api.admission.validate(rc, "UPDATE", new, old)
         return self.write_update(rc, new, old, old_rev)
