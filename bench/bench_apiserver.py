@@ -36,6 +36,7 @@ def main(n: int = 20000) -> None:
     loop = Loop(seed=0)
     api = APIServer(loop, Store(), seed=0)
     api.start()
+    api.create("serviceaccounts", {"metadata": {"name": "default"}}, namespace="default")  # the SA controller
     seen = [0, 0]
     api.watch("pods", lambda e: seen.__setitem__(0, seen[0] + 1))
     api.watch("pods", lambda e: seen.__setitem__(1, seen[1] + 1), field_selector="spec.nodeName=")

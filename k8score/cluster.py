@@ -149,9 +149,9 @@ class Cluster:
     def _record_event(self, ev: dict, old: dict | None = None) -> None:
         if old is not None and ev.get("count") == old.get("count"):
             return
-        src = ev.get("source", {}) or {}
-        comp = src.get("component", "") + (f"/{src['host']}" if src.get("host") else "")
-        obj = ev.get("involvedObject", {})
+        src = ev.get("source") if isinstance(ev.get("source"), dict) else {}
+        comp = str(src.get("component", "")) + (f"/{src['host']}" if src.get("host") else "")
+        obj = ev.get("involvedObject") if isinstance(ev.get("involvedObject"), dict) else {}
         count = ev.get("count") or 1
         text = f"{ev.get('reason')}: {obj.get('kind')}/{obj.get('name')}: {ev.get('message')}"
         self._timeline.append((self.loop.now, comp, text + (f" (x{count})" if count > 1 else "")))

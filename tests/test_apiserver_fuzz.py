@@ -12,8 +12,7 @@ writes nothing (``pkg/registry/generic/registry/store.go``), JSON has no NaN/Inf
 (``k8s.io/apimachinery/pkg/util/json``), and a controller survives what it cannot decode
 (``k8s.io/apimachinery/pkg/util/runtime``: ``HandleCrash``).
 
-The API-server half is marked ``xfail`` (not strict) until strict decoding is wired: the
-lead owns those fixes; the reproducers are in the report. The component half is strict.
+Both halves are strict: every input must be answered with an object or a Status.
 """
 
 from __future__ import annotations
@@ -42,7 +41,6 @@ def test_a_cluster_runs_60_seconds_after_whatever_the_server_accepted(reqs):
     assert broken == []
 
 
-@pytest.mark.xfail(strict=False, reason="API server: strict decoding / patch checks being wired (issue 6)")
 @_CI
 @given(fuzz.requests)
 def test_every_answer_is_an_object_or_a_status_and_nothing_invalid_is_stored(reqs):
@@ -99,7 +97,6 @@ def test_the_issues_inputs_do_not_break_the_components(req):
     assert broken == []
 
 
-@pytest.mark.xfail(strict=False, reason="API server: needs strict decoding (issue 6) — see the report")
 @pytest.mark.parametrize("req", ISSUE_INPUTS, ids=[f"{r[0]}-{r[1]}-{i}" for i, r in enumerate(ISSUE_INPUTS)])
 def test_the_issues_inputs_are_answered_with_a_status_or_stored_clean(req):
     broken = [f for f in fuzz.check_requests([req], seed=4, run_seconds=0.0) if f.where != "components"]

@@ -32,7 +32,7 @@ class Client:
     """
 
     def __init__(self, api: Any, user: Any = "anonymous", watch_latency: float | None = None,
-                 impersonate: tuple[str, tuple[str, ...]] | None = None):
+                 impersonate: tuple[str, tuple[str, ...]] | tuple[str, tuple[str, ...], str] | None = None):
         self.api = api
         self.user = user
         self._identity = user if isinstance(user, UserInfo) else user_from_name(str(user))
@@ -40,17 +40,24 @@ class Client:
         #: server's default). Tests raise it to show what a lagging watch does.
         self.watch_latency = watch_latency
         self._headers: dict = {}
+        self._impersonate = impersonate
         if impersonate:
-            name, groups = impersonate
+            name, groups, uid = (tuple(impersonate) + ("",))[:3]
             self._headers = {"Impersonate-User": name}
             if groups:
                 self._headers["Impersonate-Group"] = list(groups)
+            if uid:
+                self._headers["Impersonate-Uid"] = uid
+        #: the warnings the API server returned with the last request (HTTP ``Warning``
+        #: headers: fieldValidation=Warn, PodSecurity warn, webhooks...)
+        self.last_warnings: list[str] = []
         #: ``(virtual time, verb, resource, namespace, name)`` of recent requests.
         self.requests: list[tuple[float, str, str, str | None, str | None]] = []
 
-    def impersonating(self, user: str, groups: tuple[str, ...] = ()) -> "Client":
-        """A client for the same caller that asks to act as ``user`` (``--as``)."""
-        return Client(self.api, self.user, self.watch_latency, (user, tuple(groups)))
+    def impersonating(self, user: str, groups: tuple[str, ...] = (), uid: str = "") -> "Client":
+        """A client for the same caller that asks to act as ``user`` (``--as``, ``--as-group``,
+        ``--as-uid``)."""
+        return Client(self.api, self.user, self.watch_latency, (user, tuple(groups), uid))
 
     # -- verbs -------------------------------------------------------------
     def create(self, resource: str, body: dict, namespace: str | None = None,
@@ -117,7 +124,11 @@ class Client:
         opts = options_from(options, **named)
         req = Request(verb, resource, namespace, name, subresource, body, opts, self._identity,
                       dict(self._headers), patch_type=patch_type, on_event=on_event, latency=latency)
-        return self.api.serve(req)
+        try:
+            return self.api.serve(req)
+        finally:
+            trace = getattr(self.api, "last_trace", None)
+            self.last_warnings = list(getattr(trace, "warnings", ()) or ())
 
     def _log(self, verb: str, resource: str, namespace: str | None, name: str | None) -> None:
         now = getattr(getattr(self.api, "loop", None), "now", 0.0)

@@ -61,10 +61,15 @@ class Priority:
         return operation in ("CREATE", "UPDATE")
 
     def _classes(self) -> dict[str, tuple[Any, Any, bool]]:
+        """name -> (value, preemptionPolicy, globalDefault) of every well-formed stored class
+        (one written behind the API server's back with a non-int32 value is ignored)."""
         out = {}
         for pc in self._lister.list("priorityclasses"):
-            out[pc["metadata"]["name"]] = (pc.get("value", 0), pc.get("preemptionPolicy"),
-                                           pc.get("globalDefault") is True)
+            value, policy = pc.get("value", 0), pc.get("preemptionPolicy")
+            if type(value) is not int or not -2**31 <= value < 2**31 or \
+                    (policy is not None and not isinstance(policy, str)):
+                continue
+            out[pc["metadata"]["name"]] = (value, policy, pc.get("globalDefault") is True)
         return out
 
     @staticmethod

@@ -292,11 +292,11 @@ def _meta(obj: Any) -> dict:
 
 
 def _without_managed_fields(obj: dict) -> dict:
-    out = copy.deepcopy(obj)
-    meta = out.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-    return out
+    """``obj`` without metadata.managedFields: a shallow view (comparisons only read it)."""
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or "managedFields" not in meta:
+        return obj
+    return {**obj, "metadata": {k: v for k, v in meta.items() if k != "managedFields"}}
 
 
 def _with_managed_fields(obj: dict, entries: list) -> dict:

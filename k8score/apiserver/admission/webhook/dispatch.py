@@ -129,7 +129,8 @@ class MutatingWebhook(_WebhookPlugin):
                 if hook.spec.get("reinvocationPolicy") == "IfNeeded":
                     state.add_reinvocable(hook.uid)
         finally:
-            state.set_last_output(a.obj)
+            if called:  # nothing to compare against in round 1 when no webhook ran
+                state.set_last_output(a.obj)
         return f"called {', '.join(called)}" if called else None
 
     def _one(self, hook: matching.Hook, a: AdmissionAttributes, round_: int, index: int) -> bool:

@@ -22,7 +22,7 @@ in :func:`context_of(a) <context_of>` (upstream ``Attributes.GetReinvocationCont
 
 from __future__ import annotations
 
-import copy
+from ...jsonutil import copy_json
 from typing import Any, Callable, Iterable
 
 
@@ -73,7 +73,7 @@ class WebhookReinvokeState:
         return self.last_output != obj
 
     def set_last_output(self, obj: object) -> None:
-        self.last_output = copy.deepcopy(obj)
+        self.last_output = copy_json(obj)
 
     def add_reinvocable(self, uid: str) -> None:
         if uid not in self.previously_invoked:
