@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable
 
 from .api.schema.yamlload import YAMLError, load_yaml_documents
-from .apiserver import APIServer, ApiError, resolve
+from .apiserver import APIServer, ApiError
 from .client import Client
 from .client.informer import SharedInformer
 from .controllers import KubeControllerManager
@@ -124,14 +124,14 @@ class Cluster:
     def get(self, resource: str, name: str | None = None, namespace: str | None = "default",
             **selectors: Any) -> Any:
         """One object (with ``name``) or a list of objects (dicts, Kubernetes JSON)."""
-        info = resolve(resource)
+        info = self.api.resolve(resource)
         ns = namespace if info.namespaced else None
         if name is not None:
             return self.api.get(info.plural, name, namespace=ns)
         return self.api.list(info.plural, namespace=ns, **selectors)["items"]
 
     def delete(self, resource: str, name: str, namespace: str = "default", **options: Any) -> dict:
-        info = resolve(resource)
+        info = self.api.resolve(resource)
         return self.api.delete(info.plural, name, namespace=namespace if info.namespaced else None, **options)
 
     def events(self, namespace: str | None = None) -> list[dict]:

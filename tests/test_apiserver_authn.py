@@ -20,7 +20,7 @@ from types import SimpleNamespace
 import pytest
 
 from k8score.apiserver.authn import Authenticator, impersonate
-from k8score.apiserver.errors import ApiError
+from k8score.api.errors import ApiError
 from k8score.apiserver.request import UserInfo
 from k8score.apiserver.tokens import EPOCH_UNIX, TokenSigner
 from k8score.sim.clock import rfc3339

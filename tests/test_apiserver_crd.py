@@ -13,7 +13,7 @@ import copy
 import pytest
 
 from k8score.api.errors import ApiError
-from k8score.apiserver.registry.crd import CustomResourceDefinitionStrategy, restore
+from k8score.apiserver.registry.crd import restore
 from k8score.apiserver.server import APIServer
 from k8score.etcd import Store
 from k8score.sim import Loop
@@ -81,7 +81,7 @@ def test_wrong_type_is_refused_with_kube_openapi_message():
     with pytest.raises(ApiError) as e:
         api.create("crontabs", bad)
     assert e.value.code == 422
-    assert str(e.value) == ('The CronTab.stable.example.com "my-new-cron-object" is invalid: spec.replicas: '
+    assert str(e.value) == ('The CronTab "my-new-cron-object" is invalid: spec.replicas: '
                             'Invalid value: "string": spec.replicas in body must be of type integer: "string"')
     bad["spec"].update(replicas=3, cronSpec=5)  # both sides: the integer is fine, the string is not
     with pytest.raises(ApiError) as e:

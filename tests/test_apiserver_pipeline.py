@@ -254,3 +254,28 @@ def test_self_subject_review_is_whoami(c):
         c.api.get("selfsubjectreviews", "x")
     assert e.value.code == 405
     assert user_from_name(READER).groups[:2] == ("system:serviceaccounts", "system:serviceaccounts:default")
+
+
+def test_list_pages_with_limit_and_continue_at_one_revision():
+    """etcd3/store.go GetList: pages of ``limit`` items, a continue token pinned to the first
+    page's revision (later writes do not show), remainingItemCount, 410 once compacted."""
+    c = Cluster(nodes=0, seed=1)
+    for i in range(5):
+        c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"c{i}"}})
+    first = c.api.list("configmaps", namespace="default", limit=2)
+    assert [o["metadata"]["name"] for o in first["items"]] == ["c0", "c1"]
+    assert first["metadata"]["remainingItemCount"] == 4  # c2..c4 and kube-root-ca.crt
+    c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c25"}})  # after the first page
+    second = c.api.list("configmaps", namespace="default", limit=2, continue_=first["metadata"]["continue"])
+    assert [o["metadata"]["name"] for o in second["items"]] == ["c2", "c3"]
+    assert second["metadata"]["resourceVersion"] == first["metadata"]["resourceVersion"]
+    last = c.api.list("configmaps", namespace="default", limit=2, continue_=second["metadata"]["continue"])
+    assert [o["metadata"]["name"] for o in last["items"]] == ["c4", "kube-root-ca.crt"]
+    assert "continue" not in last["metadata"]  # exactly 2 left: the last page has no token
+    with pytest.raises(ApiError) as e:
+        c.api.list("configmaps", namespace="default", continue_="not-a-token")
+    assert e.value.code == 400
+    c.etcd.compact(c.etcd.revision)
+    with pytest.raises(ApiError) as e:
+        c.api.list("configmaps", namespace="default", limit=2, continue_=first["metadata"]["continue"])
+    assert e.value.code == 410 and e.value.message.startswith("The provided continue parameter is too old")

@@ -25,7 +25,7 @@ from k8score.apiserver.authz.bootstrap import bootstrap_objects
 from k8score.apiserver.authz.rbac import RBACAuthorizer, rule_allows
 from k8score.apiserver.authz.review import (self_subject_access_review, self_subject_review,
                                             self_subject_rules_review, subject_access_review)
-from k8score.apiserver.errors import ApiError
+from k8score.api.errors import ApiError
 from k8score.apiserver.request import ALLOW, NO_OPINION, AuthzAttributes, UserInfo
 from k8score.controllers.clusterroleaggregation import aggregated_rules
 from k8score.kubectl import auth as kauth

@@ -131,7 +131,7 @@ def test_deployment_selector_must_match_template(api):
     assert e.message.startswith('Deployment.apps "web" is invalid: spec.template.metadata.labels: Invalid value:')
     assert e.message.endswith("`selector` does not match template `labels`")
     assert e.status["details"]["group"] == "apps" and e.status["details"]["kind"] == "Deployment"
-    assert str(e).startswith('The Deployment.apps "web" is invalid')
+    assert str(e).startswith('The Deployment "web" is invalid')
 
 
 def test_deployment_needs_selector_and_valid_strategy(api):

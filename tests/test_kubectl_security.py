@@ -16,7 +16,6 @@ import pytest
 
 from k8score.api.errors import ApiError
 from k8score.apiserver import APIServer
-from k8score.apiserver.request import ALLOW, DENY, UserInfo
 from k8score.client import Client
 from k8score.etcd import Store
 from k8score.kubectl import Kubectl

@@ -5,6 +5,17 @@ claims about the output right next to it ("the events come in this order", "pods
 without a scheduler", "running containers survive the API server going down"). These tests run
 the pages exactly as the site build does and check those claims, so a change in k8score that
 would make a page wrong fails here instead of on the site.
+
+The kube-apiserver page's claims are upstream's texts, checked against:
+k8s.io/apiserver/pkg/endpoints/handlers/responsewriters/errors.go (the 403 message),
+k8s.io/apiserver/pkg/admission/plugin/webhook/errors/statuserror.go (webhook denials),
+k8s.io/pod-security-admission/admission/admission.go (PodSecurity errors and warnings),
+plugin/pkg/admission/resourcequota/controller.go (``exceeded quota: ...``),
+k8s.io/apiserver/pkg/endpoints/handlers/fieldmanager + kubectl/pkg/cmd/apply/apply.go
+(server-side apply conflicts), k8s.io/apiextensions-apiserver/pkg/apiserver/schema (CRD
+validation and pruning), pkg/kubeapiserver/default_storage_factory_builder.go
+(``SpecialDefaultResourcePrefixes``: minions, services/specs, services/endpoints) and
+k8s.io/apiserver/pkg/storage/cacher (watch cache, ``too old resource version``).
 """
 
 from __future__ import annotations
@@ -108,6 +119,198 @@ def test_interview_conflict_and_etcd_bypass(interview):
     assert re.search(r"调度器已经把它绑定到: node-\d", bypass)  # the prose: the scheduler acted on it
 
 
+@pytest.fixture(scope="module")
+def apiserver() -> Page:
+    return Page("control-plane/kube-apiserver.md")
+
+
+def _flat(text: str) -> str:
+    """Whitespace collapsed: claims about wrapped messages do not depend on where they wrap."""
+    return " ".join(text.split())
+
+
+def _load_diagram():
+    from k8score.diagramgen import load
+    return load(ROOT / "diagrams" / "apiserver_pipeline.py")
+
+
+def test_apiserver_pipeline_diagram_is_the_chain_the_server_runs():
+    from k8score import Cluster
+    chain = _load_diagram().pipeline()
+    api = Cluster(nodes=1, seed=0).apiserver
+    plugins = api.admission.plugins
+    assert chain["mutating"] == [p.name for p in plugins if hasattr(p, "admit")]
+    assert chain["validating"] == [p.name for p in plugins if hasattr(p, "validate")]
+    assert chain["authorizers"] == [a.name for a in api.authorizers] == ["PrivilegedGroups", "Node", "RBAC"]
+    # upstream's order (pkg/kubeapiserver/options/plugins.go AllOrderedPlugins)
+    assert chain["mutating"][0] == "NamespaceLifecycle" and chain["mutating"][-1] == "MutatingAdmissionWebhook"
+    assert chain["validating"][-2:] == ["ValidatingAdmissionWebhook", "ResourceQuota"]
+    text = (DOCS / "control-plane/kube-apiserver.md").read_text("utf-8")
+    assert "](../assets/diagrams/apiserver_pipeline.svg)" in text
+
+
+def test_apiserver_trace_walks_the_pipeline_in_order(apiserver):
+    out = apiserver.output('print(c.kubectl("run web --image=nginx"))')
+    stages = [line.split()[0] for line in out.splitlines()
+              if line.startswith("  ") and not line.startswith("      ")]  # not wrapped details
+    assert stages[:4] == ["authentication", "authorization", "defaulting", "mutating"]
+    assert stages[-2:] == ["storage", "=>"] and stages.index("validation") > stages.index("mutating")
+    assert stages.index("validating") > stages.index("validation")
+    assert re.search(r"mutating admission: ServiceAccount\s+ok\s+serviceAccountName=default, "
+                     r"volume kube-api-access-[a-z0-9]{5}\n", out)
+    # the mutating plugins the trace names run in the diagram's (the chain's) order
+    chain = _load_diagram().pipeline()["mutating"]
+    ran = re.findall(r"mutating admission: (\w+)", out)
+    assert ran == sorted(ran, key=chain.index) and {"ServiceAccount", "Priority"} <= set(ran)
+    assert re.search(r"validating admission: PodSecurity\s+ok", out)
+    assert re.search(r"storage\s+written\s+etcd txn put /registry/pods/default/web at revision \d+", out)
+    assert out.rstrip().endswith("=> 201")
+    stored = apiserver.output('pod = c.get("pod", "web")')
+    assert re.search(r"volume:\s+kube-api-access-[a-z0-9]{5} -> "
+                     r"\['serviceAccountToken', 'configMap', 'downwardAPI'\]", stored)
+    assert "/var/run/secrets/kubernetes.io/serviceaccount" in stored
+    assert stored.count("NoExecute 300 秒") == 2
+
+
+def test_apiserver_every_component_has_its_identity(apiserver):
+    assert re.search(r"Username\s+kubernetes-admin\nGroups\s+\[system:masters system:authenticated\]",
+                     apiserver.output('c.kubectl("auth whoami")'))
+    users = {line.split()[0] for line in apiserver.output("for user in sorted(writes)").splitlines()}
+    assert {"system:kube-scheduler", "system:node:node-1", "system:node:node-3",
+            "system:serviceaccount:kube-system:node-controller"} <= users
+    assert "system:kube-controller-manager" not in users  # each controller writes as its own ServiceAccount
+
+
+def test_apiserver_rbac_allows_and_denies(apiserver):
+    assert apiserver.output('AS_READER = "') == "list pods:   yes\ndelete pods: no\nlist pods -n kube-system: no\n"
+    out = apiserver.output('print(c.kubectl(f"delete pod web {AS_READER}"))')
+    assert re.search(r"^web\s+1/1\s+Running", out, re.M)  # reading is allowed
+    assert ('Error from server (Forbidden): pods "web" is forbidden: User "system:serviceaccount:default:reader" '
+            'cannot delete resource "pods" in API group "" in the namespace "default"\n') in out
+    assert re.search(r"authorization\s+denied", out) and out.rstrip().endswith("=> 403")
+    listing = apiserver.output("auth can-i --list")
+    assert re.search(r"^pods\s+\[\]\s+\[\]\s+\[get list watch\]$", listing, re.M)
+    assert re.search(r"以及 \d+ 条非资源 URL", listing)
+
+
+def test_apiserver_pod_security_enforce_refuses_and_warn_warns(apiserver):
+    refused = _flat(apiserver.output("privileged = "))
+    assert ('Error from server (Forbidden): error when creating "STDIN": pods "priv" is forbidden: '
+            'violates PodSecurity "restricted:latest": privileged (container "c" must not set '
+            'securityContext.privileged=true), allowPrivilegeEscalation != false') in refused
+    warned = _flat(apiserver.output('c.kubectl("apply -n my-warned -f -"'))
+    assert warned.startswith('Warning: would violate PodSecurity "restricted:latest": privileged '
+                             '(container "c" must not set securityContext.privileged=true)')
+    assert warned.endswith("pod/priv created")
+
+
+def test_apiserver_resource_quota_counts_and_refuses(apiserver):
+    first = apiserver.output('quota_pod("quota-mem-cpu-demo", "600Mi", "800Mi")')
+    assert "pod/quota-mem-cpu-demo created" in first
+    used = first[first.index("  used:"):]
+    for line in ('limits.cpu: 800m', 'limits.memory: 800Mi', 'requests.cpu: 400m', 'requests.memory: 600Mi'):
+        assert f"    {line}\n" in used
+    second = apiserver.output('quota_pod("quota-mem-cpu-demo-2"')
+    assert ('Error from server (Forbidden): error when creating "STDIN": pods "quota-mem-cpu-demo-2" is forbidden: '
+            'exceeded quota: mem-cpu-demo, requested: requests.memory=700Mi, used: requests.memory=600Mi, '
+            'limited: requests.memory=1Gi\n') in second
+    assert re.search(r"requests\.memory\s+600Mi\s+1Gi", second)  # describe: used and hard, the first pod only
+
+
+def test_apiserver_webhooks_mutate_then_reject(apiserver):
+    out = apiserver.output("def require_team(review)")
+    assert out.startswith('Error from server: admission webhook "team.pod-policy.example.com" denied the request: '
+                          'every pod needs a team label\n')
+    assert re.search(r"mutating admission: MutatingAdmissionWebhook\s+ok\n"
+                     r"validating admission: ValidatingAdmissionWebhook\s+denied", out)
+    ok = apiserver.output("name: with-team")
+    assert "pod/with-team created" in ok and re.search(r"with-team .* policy=checked,team=web$", ok, re.M)
+
+
+def test_apiserver_dry_run_writes_nothing(apiserver):
+    out = apiserver.output("import difflib")
+    assert out.startswith("之前: (没有 Deployment)\n") and out.rstrip().endswith("之后: (没有 Deployment)")
+    assert re.search(r"^\+  uid: [0-9a-f-]{36}$", out, re.M)
+    assert "+  revisionHistoryLimit: 10" in out and "+      schedulerName: default-scheduler" in out
+    assert "deployment.apps/preview created (server dry run)" in out
+
+
+def test_apiserver_server_side_apply_conflict_then_force(apiserver):
+    out = apiserver.output('print(c.kubectl("scale deployment web --replicas=4"))\nprint(c.kubectl("apply --server')
+    assert out.startswith("deployment.apps/web serverside-applied\n\ndeployment.apps/web scaled\n")
+    # kubectl scale writes through the scale subresource upstream, which the manager names
+    assert re.search(r'error: Apply failed with 1 conflict: conflict with "kubectl"( with subresource "scale")? '
+                     r'using apps/v1: \.spec\.replicas\nPlease review the fields above', out)
+    forced = apiserver.output("--force-conflicts")
+    assert forced.startswith("deployment.apps/web serverside-applied")
+    assert "    manager: kubectl\n    operation: Apply\n" in forced and "        f:replicas: {}" in forced
+    assert forced.count("manager:") == 1 and forced.rstrip().endswith("replicas = 2")
+
+
+def test_apiserver_bad_input_is_a_status(apiserver):
+    out = _flat(apiserver.output("def attempt(what, call)"))
+    assert "kind: None: 400 BadRequest error validating \"STDIN\": error validating data: " \
+           "[apiVersion not set, kind not set]" in out
+    assert ('containerPort: "80": 400 BadRequest Pod in version "v1" cannot be handled as a Pod: json: cannot '
+            'unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32') in out
+    assert "json: cannot unmarshal number 2147483648 into Go struct field ContainerPort" in out
+    assert ("replicas: 2**31: 400 BadRequest Deployment in version \"v1\" cannot be handled as a Deployment: json: "
+            "cannot unmarshal number 2147483648 into Go struct field DeploymentSpec.spec.replicas of type int32") in out
+    assert "接受了" not in out
+    evil = apiserver.output('c.etcd.put("/registry/pods/default/evil"')
+    assert evil.startswith("Error from server (InternalError): ") and "/registry/pods/default/evil" in evil
+    assert re.search(r"^web\s+1/1\s+Running", evil, re.M)  # the other pods are listed as before
+
+
+def test_apiserver_watch_cache_serves_lists_and_routes_by_node(apiserver):
+    out = apiserver.output("pods = c.apiserver.cachers")
+    assert re.search(r"\('watch cache', 'read', '\d+ pods at resourceVersion \d+'\)", out)
+    per_node = {m[0]: int(m[1]) for m in re.findall(r"spec\.nodeName=(node-\d)\s+收到\s+(\d+) 个事件", out)}
+    everything = [int(n) for n in re.findall(r"所有 Pod\s+收到\s+(\d+) 个事件", out)]
+    assert sorted(per_node) == ["node-1", "node-2", "node-3"] and everything
+    # each kubelet sees only its node's pods: together about what one all-pods watcher sees, each less
+    assert all(0 < n < min(everything) for n in per_node.values())
+    assert re.search(r"^\d+ 个事件补发，从 ADDED web 开始$", apiserver.output("replayed = []"), re.M)
+
+
+def test_apiserver_custom_resource_definition(apiserver):
+    out = apiserver.output("kind: CustomResourceDefinition")
+    assert "customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created" in out
+    assert 'strict decoding error: unknown field "spec.someRandomField"' in out
+    assert "crontab.stable.example.com/my-new-cron-object created" in out
+    assert re.search(r"^NAME\s+AGE\nmy-new-cron-object\s+\d+s$", out, re.M)
+    assert out.rstrip().endswith('{"cronSpec":"* * * * */5","image":"my-awesome-cron-image"}')  # pruned
+    bad = apiserver.output('replicas: "three"')
+    assert ('The CronTab "my-new-cron-object" is invalid: spec.replicas: Invalid value: "string": '
+            'spec.replicas in body must be of type integer: "string"') in bad
+    assert "/registry/stable.example.com/crontabs/default/my-new-cron-object" in bad
+
+
+def test_apiserver_etcd_keys_as_upstream(apiserver):
+    out = apiserver.output('c.etcdctl("get /registry/minions --prefix --keys-only")')
+    for key in ("/registry/minions/node-1", "/registry/minions/node-3",
+                "/registry/services/specs/default/kubernetes", "/registry/services/endpoints/default/kubernetes"):
+        assert re.search(f"^{key}$", out, re.M)
+    assert "/registry/nodes 下: 什么都没有" in out
+    down = apiserver.output("before = c.etcd.revision")
+    assert "503 ServiceUnavailable" in down and "revision 变化: 0" in down
+    assert re.search(r"^web\s+4/4\s+4\s+4\s", down, re.M)  # back up, the Deployment converged
+    assert re.search(r"^ERROR 410 Expired - too old resource version: 20 \(\d+\)$",
+                     apiserver.output('resource_version="20")\nc.run(seconds=1)\nfor ev'), re.M)
+
+
+def test_interview_request_steps_and_rbac(interview):
+    steps = interview.output('c.kubectl("run demo --image=nginx")')
+    stages = [line.split()[0] for line in steps.splitlines()[2:]]
+    assert stages == ["authentication", "authorization", "defaulting", "mutating", "mutating", "validation",
+                      "validating", "storage", "=>"]
+    assert steps.rstrip().endswith("=> 201")
+    answers = [line.split()[0] for line in interview.output("for who, what in [").splitlines()]
+    assert answers == ["yes", "no", "yes", "no", "no"]
+    garbage = interview.output('c.etcd.put("/registry/pods/default/garbage"')
+    assert garbage.startswith("Error from server (InternalError): ") and "其他 Pod 照常列出" in garbage
+
+
 def test_index_shows_what_etcd_stores():
     page = Page("index.md")
     keys = page.output('c.etcdctl("get /registry --prefix --keys-only")')
@@ -130,15 +333,18 @@ def test_kubelet_page_node_loss_then_eviction():
 # (page, a snippet of the block's code, a pattern its output must contain) -- each is a sentence
 # of the page's prose about that output.
 CLAIMS = [
-    ("control-plane/kube-apiserver.md", 'c.get("deployment", "no-such-thing")', r"404 NotFound"),
-    ("control-plane/kube-apiserver.md", "c.api.create(\"deployments\", c.get(", r"409 AlreadyExists"),
-    ("control-plane/kube-apiserver.md", '"metadata": {"name": "Bad_Name"}', r"422 Invalid[\s\S]*`selector` does not match"),
-    ("control-plane/kube-apiserver.md", 'a["spec"]["replicas"] = 3', r"B 更新失败: 409 Conflict"),
-    ("control-plane/kube-apiserver.md", "for attempt in range", r"第 1 次尝试成功"),
-    ("control-plane/kube-apiserver.md", "before = c.etcd.revision", r"503 ServiceUnavailable[\s\S]*revision 变化: 0"),
-    ("control-plane/kube-apiserver.md", "spec = pod[\"spec\"]", r"serviceAccountName:\s+default[\s\S]*unreachable"),
+    ("control-plane/kube-apiserver.md", 'c.get("deployment", "no-such-thing")',
+     r'404 NotFound\nError from server \(NotFound\): deployments.apps "no-such-thing" not found'),
+    ("control-plane/kube-apiserver.md", "c.api.create(\"deployments\", c.get(",
+     r'409 AlreadyExists\nError from server \(AlreadyExists\): deployments.apps "web" already exists'),
+    ("control-plane/kube-apiserver.md", '"metadata": {"name": "Bad_Name"}',
+     r'422 Invalid\n- metadata.name: Invalid value: "Bad_Name"[\s\S]*`selector` does not match'),
+    ("control-plane/kube-apiserver.md", 'a["spec"]["replicas"] = 3',
+     r'B 更新失败: 409 Conflict\nOperation cannot be fulfilled on deployments.apps "web":\n  the object has been modified'),
+    ("control-plane/kube-apiserver.md", "for attempt in range", r"^第 1 次尝试成功, replicas = 5$"),
+    ("control-plane/kube-apiserver.md", "ev[\"object\"][\"spec\"][\"replicas\"]",
+     r"^deployment.apps/web scaled\n\n(MODIFIED  web rv=\d+\s+spec.replicas=4 readyReplicas=\d\n)+$"),
     ("control-plane/etcd.md", "c.etcd.compact(rev_now)", r"compacted"),
-    ("control-plane/kube-apiserver.md", 'resource_version="20"', r"ERROR 410 Expired - too old resource version"),
     ("control-plane/etcd.md", "ttl = c.etcd.lease_timetolive", r"授予 TTL = 36\d\d 秒"),
     ("control-plane/kube-scheduler.md", 'c.kubectl("cordon node-1")',
      r"NodeUnschedulable[\s\S]*TaintToleration: node\(s\) had untolerated taint"),

@@ -68,8 +68,8 @@ class ApiError(Exception):
         if self.reason == "Invalid" and st.get("details"):
             # kubectl: "The Pod "x" is invalid: field: msg" (one cause per line when several)
             d = st["details"]
-            kind = f"{d.get('kind', '')}.{d['group']}" if d.get("group") else d.get("kind", "")
-            head = f'The {kind} "{d.get("name", "")}" is invalid'
+            # kubectl cmd/util/helpers.go StandardErrorMessage: details.Kind, without the group
+            head = f'The {d.get("kind", "")} "{d.get("name", "")}" is invalid'
             causes = [f"{c.get('field', '')}: {c.get('message', '')}" for c in d.get("causes", [])]
             if len(causes) == 1:
                 return f"{head}: {causes[0]}"

@@ -25,8 +25,8 @@ from typing import Any, Callable
 from urllib.parse import unquote
 
 from .authz import forbidden_error
-from .errors import ApiError, status
-from .field import invalid
+from ..api.errors import ApiError, status
+from ..api.field import invalid
 from .request import (ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS, ALLOW, SERVICE_ACCOUNTS_GROUP,
                       AuthzAttributes, UserInfo)
 from .tokens import (EPOCH_UNIX, EXPIRATION_EXTENSION, ISSUER, LEEWAY, WARN_ONLY_BOUND_TOKEN_EXPIRATION,

@@ -29,7 +29,7 @@ _POLICIES = (None, "Background", "Foreground", "Orphan")
 
 
 def delete(api: Any, rc: Any) -> dict:
-    info, strategy, opts = rc.info, rc.strategy, rc.req.options
+    strategy, opts = rc.strategy, rc.req.options
     policy = opts.get("propagationPolicy")
     if policy not in _POLICIES:
         raise ApiError(status(422, "Invalid", f'Unsupported value: "{policy}": supported '

@@ -11,6 +11,8 @@ It returns the resulting object (or a Watch) and raises ``ApiError``; each reque
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 from ..api.errors import ApiError
@@ -176,11 +178,77 @@ def list_objects(api: Any, rc: RequestContext) -> dict:
     if match == "Exact" and rev == 0:
         raise _invalid_options(forbidden("resourceVersionMatch", 'resourceVersionMatch "exact" is '
                                          'forbidden for resourceVersion "0"'))
-    objs, at = api.cacher(rc.strategy).list(namespace=rc.namespace, rv=rev, rv_match=match or None,
-                                            label_selector=labels, field_selector=fields)
+    limit, start = _limit(opts.get("limit")), None
+    token = opts.get("continue")
+    if token:
+        if opts.get("resourceVersion") not in (None, "", "0"):
+            raise _invalid_options(forbidden("resourceVersion", "specifying resource version is not allowed "
+                                             "when using continue"))
+        rev, start = decode_continue(token, rc.strategy.prefix())
+        match = "Exact"  # the rest of a paginated list is read at the first page's revision
+    try:
+        objs, at = api.cacher(rc.strategy).list(namespace=rc.namespace, rv=rev, rv_match=match or None,
+                                                label_selector=labels, field_selector=fields)
+    except ApiError as e:
+        if e.code == 410 and token:  # etcd3/store.go: the continue token's revision was compacted
+            raise ApiError.expired(_CONTINUE_EXPIRED) from None
+        raise
+    meta: dict = {"resourceVersion": str(at)}
+    if start is not None or limit:
+        key = rc.strategy.key
+        if start is not None:
+            objs = [o for o in objs if key(o["metadata"]["name"], o["metadata"].get("namespace")) >= start]
+        if limit and len(objs) > limit:
+            last = objs[limit - 1]["metadata"]
+            meta["continue"] = encode_continue(at, key(last["name"], last.get("namespace")) + "\x00",
+                                               rc.strategy.prefix())
+            meta["remainingItemCount"] = len(objs) - limit
+            objs = objs[:limit]
     rc.trace.step("watch cache", "read", f"{len(objs)} {rc.info.plural} at resourceVersion {at}")
-    return {"kind": f"{rc.info.kind}List", "apiVersion": rc.info.api_version,
-            "metadata": {"resourceVersion": str(at)}, "items": objs}
+    return {"kind": f"{rc.info.kind}List", "apiVersion": rc.info.api_version, "metadata": meta, "items": objs}
+
+
+_CONTINUE_EXPIRED = ("The provided continue parameter is too old to display a consistent list result. "
+                     "You can start a new list without the continue parameter, or use the continue "
+                     "token in this response to retrieve the remainder of the results. Continuing with "
+                     "the provided token results in an inconsistent list - objects that were created, "
+                     "modified, or deleted between the time the first chunk was returned and now may "
+                     "show up in the list.")
+
+
+def _limit(value: Any) -> int:
+    if value in (None, "", 0, "0"):
+        return 0
+    try:
+        n = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ApiError.bad_request(f'invalid limit: "{value}"') from None
+    return max(n, 0)
+
+
+def encode_continue(rv: int, start_key: str, prefix: str) -> str:
+    """storage/etcd3 continue token: base64 of {"v": "meta.k8s.io/v1", "rv": N, "start": key}
+    with the key relative to the resource's prefix (etcd3/store.go encodeContinue)."""
+    body = json.dumps({"v": "meta.k8s.io/v1", "rv": rv, "start": start_key[len(prefix):]},
+                      separators=(",", ":"))
+    return base64.urlsafe_b64encode(body.encode()).decode().rstrip("=")
+
+
+def decode_continue(token: Any, prefix: str) -> tuple[int, str]:
+    """(revision, absolute start key) of a continue token, or 400 as upstream."""
+    try:
+        raw = base64.urlsafe_b64decode(str(token) + "=" * (-len(str(token)) % 4))
+        data = json.loads(raw)
+        if data.get("v") != "meta.k8s.io/v1":
+            raise ValueError
+        rv, start = int(data["rv"]), str(data["start"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        raise ApiError.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
+                                   "(version meta.k8s.io/v1)") from None
+    if rv <= 0 or start.startswith("/") or ".." in start.split("/"):
+        raise ApiError.bad_request("continue key is not valid: incorrect encoded start resourceVersion "
+                                   "(version meta.k8s.io/v1)")
+    return rv, prefix + start
 
 
 def _invalid_options(err: Any) -> ApiError:

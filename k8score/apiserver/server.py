@@ -27,6 +27,7 @@ k8score.api.errors.ApiError: Error from server (NotFound): pods "nope" not found
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections import deque
 from typing import Any, Callable
@@ -89,7 +90,7 @@ class APIServer(Component):
         self.lister = StorageLister(self)
         self.plugin_context = PluginContext(lister=self.lister, now=lambda: self.loop.now,
                                             timestamp=self.timestamp, rng=self.rng,
-                                            loopback=self.serve)
+                                            loopback=self._loopback)
         self.authenticator = Authenticator(self.plugin_context)
         #: --authorization-mode=Node,RBAC, behind the system:masters short cut
         #: (pkg/kubeapiserver/authorizer/config.go: privileged groups first)
@@ -205,6 +206,13 @@ class APIServer(Component):
     def serve(self, req: Request) -> Any:
         """Run one :class:`~k8score.apiserver.request.Request` through the pipeline."""
         return serve(self, req)
+
+    def _loopback(self, req: Request) -> Any:
+        """A request the API server makes to itself (admission writing quota status): it
+        runs as system:apiserver unless it names another user."""
+        if req.user is None:
+            req = dataclasses.replace(req, user=APISERVER)
+        return self.serve(req)
 
     def handle(self, request: dict) -> dict:
         """One REST request -> ``{"code", "body"}`` (see rest.py); for HTTP transports."""

@@ -7,6 +7,11 @@ pipeline a request really went through.
 
 from __future__ import annotations
 
+import textwrap
+
+
+_WIDTH = 100  # columns: what a page shows without a horizontal scroll
+
 
 class Trace:
     """``steps``: ``(stage, outcome, detail)`` in order; ``result``: the HTTP code."""
@@ -27,7 +32,13 @@ class Trace:
         width = max([len(s) for s, _, _ in self.steps] + [10])
         lines = [self.request]
         for stage, outcome, detail in self.steps:
-            lines.append(f"  {stage:<{width}}  {outcome:<8} {detail}".rstrip())
+            line = f"  {stage:<{width}}  {outcome:<8} {detail}".rstrip()
+            if len(line) > _WIDTH and detail:  # long details go on their own line, indented
+                lines.append(f"  {stage:<{width}}  {outcome}")
+                lines.append(textwrap.fill(detail, _WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6,
+                                           break_long_words=False, break_on_hyphens=False))
+            else:
+                lines.append(line)
         for w in self.warnings:
             lines.append(f"  warning: {w}")
         lines.append(f"  => {self.code}")

@@ -117,6 +117,14 @@ class Client:
         """The ResourceInfo the server serves under ``name`` (its discovery), or 404."""
         return self.api.registry.resolve(name)
 
+    def by_kind(self, api_version: str, kind: str) -> Any:
+        """The ResourceInfo serving ``apiVersion``/``kind`` on this server, or None."""
+        return self.api.registry.table.by_kind(api_version, kind)
+
+    def resources(self) -> list:
+        """Every resource the server serves (discovery), CustomResourceDefinitions included."""
+        return list(self.api.registry.table)
+
     # -- internals -----------------------------------------------------------
     def _serve(self, verb: str, resource: str, namespace: str | None, name: str | None,
                subresource: str | None, body: Any, options: dict, *, patch_type: str | None = None,

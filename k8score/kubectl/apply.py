@@ -60,7 +60,8 @@ def load_manifests(k: "Kubectl", args: Args, stdin: str | None) -> list[tuple[di
     return out
 
 
-def locate(obj: dict, source: str, namespace: str, explicit_ns: bool) -> tuple[ResourceInfo, str | None, str]:
+def locate(obj: dict, source: str, namespace: str, explicit_ns: bool,
+           by_kind: Any = by_kind) -> tuple[ResourceInfo, str | None, str]:
     """The resource, namespace and name a manifest object addresses (kubectl's validation errors)."""
     missing = [f for f in ("apiVersion", "kind") if not obj.get(f)]
     if missing:
@@ -123,7 +124,7 @@ def apply(k: "Kubectl", args: Args, stdin: str | None) -> None:
     shown = []
     for obj, source in docs:
         try:
-            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")))
+            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")), k.client.by_kind)
             if server_side:
                 result, action = _server_side(k, args, info, ns, name, obj)
             else:
@@ -171,7 +172,7 @@ def apply_one(k: "Kubectl", obj: dict, namespace: str, explicit_ns: bool,
     """
     args = args or Args()
     try:
-        info, ns, name = locate(obj, source, namespace, explicit_ns)
+        info, ns, name = locate(obj, source, namespace, explicit_ns, k.client.by_kind)
     except CommandError as e:
         raise ApiError.bad_request(e.message.removeprefix("error: ")) from None
     client_dry = dry_run(args) == CLIENT
@@ -266,7 +267,7 @@ def create_from_file(k: "Kubectl", args: Args, stdin: str | None) -> None:
         raise CommandError("error: no objects passed to create")
     for obj, source in docs:
         try:
-            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")))
+            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")), k.client.by_kind)
             created = obj
             if dry_run(args) != CLIENT:    # create.go: a client dry run sends nothing
                 created = k.client.create(info.plural, obj, namespace=ns,

@@ -10,13 +10,14 @@ from __future__ import annotations
 from .columns import format_endpoints, format_labels, format_selector, selector_string
 from .describe_blocks import (Writer, controller_of, meta_of, qos_class, write_annotations, write_containers,
                               write_events, write_header, write_labels, write_tolerations, write_volumes)
-from .describe_misc import (describe_configmap, describe_endpoints, describe_namespace, describe_serviceaccount,
+from .describe_misc import (describe_configmap, describe_endpoints, describe_namespace, describe_resourcequota,
+                            describe_serviceaccount,
                             describe_unstructured)
 from .describe_node import describe_node
 from .timefmt import rfc1123z, since
 
 __all__ = ["describe_pod", "describe_replicaset", "describe_deployment", "describe_service", "describe_node",
-           "describe_namespace", "describe_configmap", "describe_endpoints", "describe_serviceaccount",
+           "describe_namespace", "describe_resourcequota", "describe_configmap", "describe_endpoints", "describe_serviceaccount",
            "describe_unstructured", "selector_string"]
 
 

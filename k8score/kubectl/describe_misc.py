@@ -84,6 +84,24 @@ _SKIP = (".metadata.managedFields", ".metadata.name", ".metadata.namespace", ".m
          ".metadata.annotations")
 
 
+def describe_resourcequota(quota: dict) -> str:
+    """describe.go ResourceQuotaDescriber: Used and Hard per resource, sorted by name."""
+    meta, spec = meta_of(quota), quota.get("spec") if isinstance(quota.get("spec"), dict) else {}
+    status = quota.get("status") if isinstance(quota.get("status"), dict) else {}
+    w = Writer()
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    scopes = spec.get("scopes") or []
+    if scopes:
+        w.write(0, "Scopes:\t" + ", ".join(sorted(str(s) for s in scopes)) + "\n")
+    w.write(0, "Resource\tUsed\tHard\n")
+    w.write(0, "--------\t----\t----\n")
+    hard, used = status.get("hard") or {}, status.get("used") or {}
+    for name in sorted(spec.get("hard") or {}):
+        w.write(0, f"{name}\t{used.get(name, '0')}\t{hard.get(name, '0')}\n")
+    return w.text()
+
+
 def smart_label(field: str) -> str:
     """describe.go smartLabelFor: ``leaseDurationSeconds`` -> ``Lease Duration Seconds``."""
     if any(not (c.isalpha() or c == "-") for c in field):

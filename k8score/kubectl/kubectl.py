@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..api.resources import RESOURCES, ResourceInfo, resolve
+from ..api.resources import RESOURCES, ResourceInfo
 from ..client import ApiError
 from . import authcmd, labels, reads, rollout, session, writes
 from .args import Args, CommandError, parse_args, split_command
@@ -114,7 +114,7 @@ class Kubectl:
 
     def resource(self, name: str) -> ResourceInfo:
         try:
-            return resolve(name)
+            return self.client.resolve(name)  # the server's discovery: CRDs included
         except ApiError:
             raise CommandError(f'error: the server doesn\'t have a resource type "{name}"') from None
 

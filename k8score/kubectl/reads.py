@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..api.resources import RESOURCES, ResourceInfo
+from ..api.resources import ResourceInfo
 from ..client import ApiError
 from . import describe as desc
 from . import jsonpath
@@ -220,6 +220,8 @@ def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict, show_events: bool
         return desc.describe_endpoints(obj, events, now)
     if info.plural == "serviceaccounts":
         return desc.describe_serviceaccount(obj, events, now)
+    if info.plural == "resourcequotas":
+        return desc.describe_resourcequota(obj)
     return desc.describe_unstructured(obj, events, now)
 
 
@@ -300,7 +302,7 @@ def cluster_info(k: "Kubectl", args: Args, stdin: str | None) -> None:
 
 
 def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
-    infos = sorted(RESOURCES.values(), key=lambda i: (i.group, i.plural))
+    infos = sorted(k.client.resources(), key=lambda i: (i.group, i.plural))
     lines = ["NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND"]
     for i in infos:
         lines.append(f"{i.plural}\t{','.join(i.short_names)}\t{i.api_version}\t"

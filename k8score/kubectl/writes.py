@@ -181,7 +181,7 @@ def delete(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if args.get("filename"):
         namespace = args.get("namespace") or k.namespace
         for obj, source in load_manifests(k, args, stdin):
-            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")))
+            info, ns, name = locate(obj, source, namespace, bool(args.get("namespace")), k.client.by_kind)
             _delete_one(k, args, info, ns, name, grace)
         return
     if not args.args:

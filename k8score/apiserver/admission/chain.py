@@ -48,7 +48,7 @@ class AdmissionChain:
             try:
                 note = fn(attrs)
             except Exception as e:
-                rc.trace.step(f"{stage}: {p.name}", "denied", str(e))
+                rc.trace.step(f"{stage}: {p.name}", "denied", getattr(e, "message", "") or str(e))
                 raise
             if note:
                 rc.trace.step(f"{stage}: {p.name}", "ok", note)

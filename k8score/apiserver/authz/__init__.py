@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..errors import ApiError, status
+from ...api.errors import ApiError, status
 from ..request import ALLOW, DENY, NO_OPINION, AuthzAttributes
 
 __all__ = ["authorize_chain", "forbidden_error", "forbidden_message"]

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..errors import ApiError
-from ..field import invalid
+from ...api.errors import ApiError
+from ...api.field import invalid
 from ..request import ALLOW, DENY, AuthzAttributes, UserInfo
 from . import authorize_chain
 from .rbac import aggregate

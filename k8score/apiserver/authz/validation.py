@@ -8,7 +8,7 @@ registry turns it into the 422 (``Role.rbac.authorization.k8s.io "x" is invalid:
 
 from __future__ import annotations
 
-from ..field import FieldError, GoValue, invalid, not_supported, required
+from ...api.field import FieldError, GoValue, invalid, not_supported, required
 from ..validation.meta import object_meta, object_meta_update
 from ..validation.names import is_dns1123_subdomain
 

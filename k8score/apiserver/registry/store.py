@@ -30,7 +30,6 @@ from ...api.schema.limits import JSONSyntaxError, check_value
 from ..fieldmanager import DEFAULT_MANAGER, update_managed_fields
 from ..jsonutil import copy_json, ordered_meta
 from ..storage import encode
-from .strategy import Strategy
 
 _GENERATE_NAME_RETRIES = 8  # registry store.go: retries on a generated-name collision
 # names.SimpleNameGenerator: 5 chars from this alphabet (no vowels: no accidental words)
