@@ -119,7 +119,8 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
     if decision != ALLOW:
         trace.step("authorization", "denied", reason or "no authorizer allowed it")
         raise forbidden_error(attrs, reason if decision == "deny" else "")
-    trace.step("authorization", "allowed", f"{by}: {reason}" if reason else by)
+    trace.step("authorization", "allowed", reason if reason.startswith(by) else
+               (f"{by}: {reason}" if reason else by))
     if getattr(strategy, "create_only", False):
         if req.verb != "create":
             raise ApiError.method_not_allowed(info.group_resource, req.verb)

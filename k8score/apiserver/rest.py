@@ -36,7 +36,9 @@ from urllib.parse import parse_qs
 
 from ..api.errors import ApiError, status
 from ..api.resources import ResourceInfo
+from ..api.schema.limits import check_body
 from .request import Request
+from .table import to_table, wants_table
 
 _PATCH_TYPES = {
     "application/merge-patch+json": "merge",
@@ -61,6 +63,7 @@ def _query(raw: Any) -> dict[str, str]:
 def _body(raw: Any) -> Any:
     if raw is None or isinstance(raw, (dict, list)):
         return raw
+    check_body(raw)  # 413 past the 3 MiB request limit
     if isinstance(raw, bytes):
         try:
             raw = raw.decode("utf-8")
@@ -190,6 +193,10 @@ def _serve(api: Any, request: dict) -> dict:
     out = api.serve(req)
     if req.verb == "watch":
         return {"code": 200, "body": None, "watch": out}
+    if req.verb in ("get", "list") and wants_table(req.headers.get("accept")):
+        info = api.registry.resolve(req.resource)
+        out = to_table(info, out, api.loop.now, str(_query(request.get("query")).get("includeObject")
+                                                      or "Metadata"))
     return {"code": 201 if req.verb == "create" and not req.dry_run else 200, "body": out}
 
 

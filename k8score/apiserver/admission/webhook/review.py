@@ -18,6 +18,7 @@ import json
 import uuid
 
 from ....api.errors import ApiError, status
+from ...authn import user_info_dict
 
 REVIEW_API_VERSION = "admission.k8s.io/v1"
 JSON_PATCH = "JSONPatch"  # admissionv1.PatchTypeJSONPatch, the only patch type
@@ -60,17 +61,6 @@ def _options(a) -> dict | None:
     return opts
 
 
-def _user(user) -> dict:
-    out: dict = {"username": user.name}
-    if user.uid:
-        out["uid"] = user.uid
-    if user.groups:
-        out["groups"] = list(user.groups)
-    if user.extra:
-        out["extra"] = user.extra_dict()
-    return out
-
-
 def _kind(a) -> dict:
     obj = a.obj if isinstance(a.obj, dict) else None
     if a.subresource and obj and isinstance(obj.get("kind"), str) and isinstance(obj.get("apiVersion"), str):
@@ -99,7 +89,7 @@ def admission_review(uid: str, a) -> dict:
     if a.namespace:
         req["namespace"] = a.namespace
     req["operation"] = a.operation
-    req["userInfo"] = _user(a.user)
+    req["userInfo"] = user_info_dict(a.user)
     req["object"] = copy.deepcopy(a.obj) if a.obj is not None else None
     req["oldObject"] = copy.deepcopy(a.old) if a.old is not None else None
     req["dryRun"] = bool(a.dry_run)

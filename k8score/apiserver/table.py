@@ -1,0 +1,58 @@
+"""Table output (``Accept: application/json;as=Table;v=v1;g=meta.k8s.io``): the server-side
+printing kubectl asks for (k8s.io/apiserver/pkg/endpoints/handlers/response.go, tableconvertor;
+pkg/printers/internalversion/printers.go for the columns).
+
+The columns are the same printers the kubectl emulation uses (k8score/kubectl/columns.py: one
+implementation), named as printers.go names them ("Name", "Ready", "Cluster-IP"...); kubectl
+upper-cases them. Each row carries the object's metadata as a PartialObjectMetadata
+(``includeObject=Metadata``, kubectl's default), or the whole object with ``includeObject=Object``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: printers.go column names that are not simply title-cased headers
+_NAMES = {"CLUSTER-IP": "Cluster-IP", "EXTERNAL-IP": "External-IP", "PORT(S)": "Port(s)", "IP": "IP",
+          "UP-TO-DATE": "Up-to-date", "LAST SEEN": "Last Seen", "NOMINATED NODE": "Nominated Node",
+          "READINESS GATES": "Readiness Gates", "FIRST SEEN": "First Seen"}
+_TYPES = {"RESTARTS": "string", "COUNT": "integer", "DATA": "integer", "SECRETS": "integer"}
+
+
+def wants_table(accept: Any) -> bool:
+    """Whether an Accept header asks for a meta.k8s.io/v1 Table first."""
+    first = str(accept or "").split(",")[0]
+    params = {p.strip().split("=")[0]: p.strip().partition("=")[2] for p in first.split(";")[1:]}
+    return params.get("as") == "Table" and params.get("g", "meta.k8s.io") == "meta.k8s.io"
+
+
+def to_table(info: Any, result: dict, now: float, include: str = "Metadata") -> dict:
+    """A list (or one object) of ``info``'s resource as a Table."""
+    from ..kubectl.columns import table_for  # the one set of printers
+    columns, row = table_for(info.plural)
+    items = result.get("items") if result.get("kind", "").endswith("List") else [result]
+    defs = [{"name": _NAMES.get(h, h.title()), "type": _TYPES.get(h, "string"), "format": "name" if h == "NAME" else "",
+             "description": "", "priority": prio} for h, prio in columns]
+    rows = []
+    for obj in items or ():
+        cells = row(obj, now, True)
+        out: dict = {"cells": [_cell(defs[i]["type"], c) for i, c in enumerate(cells)]}
+        if include == "Object":
+            out["object"] = obj
+        elif include != "None":
+            out["object"] = {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
+                             "metadata": obj.get("metadata") or {}}
+        rows.append(out)
+    meta = {k: v for k, v in (result.get("metadata") or {}).items()
+            if k in ("resourceVersion", "continue", "remainingItemCount")}
+    return {"kind": "Table", "apiVersion": "meta.k8s.io/v1", "metadata": meta,
+            "columnDefinitions": defs, "rows": rows}
+
+
+def _cell(kind: str, value: Any) -> Any:
+    if kind == "integer":
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return value
+    return value
