@@ -196,6 +196,8 @@ def compare(lhs: Any, rhs: Any, sch: Any) -> tuple[Set, Set, Set]:
 
 
 def _cmp(l: Any, r: Any, sch: Any, path: tuple, a: Set, m: Set, rm: Set) -> None:
+    if l is r or (type(l) is type(r) and type(l) in (dict, list) and l == r):
+        return  # an unchanged subtree (C-speed equality) adds, modifies and removes nothing
     lmap, rmap = isinstance(l, dict), isinstance(r, dict)
     llist, rlist = isinstance(l, list), isinstance(r, list)
     leaf = True

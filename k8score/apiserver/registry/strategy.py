@@ -23,7 +23,7 @@ Hooks a strategy may override (all optional):
 
 from __future__ import annotations
 
-import copy
+from ..jsonutil import copy_json
 from typing import Any, Callable
 
 from ...api.field import FieldError
@@ -100,7 +100,7 @@ class Strategy:
         else:
             meta.pop("generation", None)
         if self.initial_status is not None:
-            obj["status"] = copy.deepcopy(self.initial_status)
+            obj["status"] = copy_json(self.initial_status)
 
     def validate(self, obj: dict) -> list[FieldError]:
         return meta_validation.object_meta(obj.get("metadata") or {}, self.info.namespaced,
@@ -118,7 +118,7 @@ class Strategy:
                 meta.pop(key, None)
         if self.status_subresource:
             if "status" in old:
-                new["status"] = copy.deepcopy(old["status"])
+                new["status"] = copy_json(old["status"])
             else:
                 new.pop("status", None)
         if self.tracks_generation and new.get("spec") != old.get("spec"):
@@ -126,7 +126,7 @@ class Strategy:
 
     def prepare_for_status_update(self, new: dict, old: dict) -> dict:
         """The status strategy: everything but status comes from the stored object."""
-        out = copy.deepcopy(old)
+        out = copy_json(old)
         if "status" in new:
             out["status"] = new["status"]
         else:
