@@ -302,3 +302,18 @@ def test_table_output_for_kubectl_and_the_request_size_limit(c):
     big = c.apiserver.handle({"method": "POST", "path": "/api/v1/namespaces/default/configmaps",
                               "user": admin, "body": body + " " * (3 * 1024 * 1024 - len(body) + 1)})
     assert (big["code"], big["body"]["reason"]) == (413, "RequestEntityTooLarge")
+
+
+def test_client_certificates_and_non_resource_paths_are_authorized(c):
+    """authentication/request/x509 (CN = user, O = groups); rbac bootstrap system:discovery
+    (authenticated users only) and system:public-info-viewer (everyone: /version, /healthz)."""
+    h = c.apiserver.handle
+    assert h({"method": "GET", "path": "/version"})["code"] == 200            # anonymous
+    apis = h({"method": "GET", "path": "/apis"})
+    assert (apis["code"], apis["body"]["message"]) == (403, 'forbidden: User "system:anonymous" cannot get path "/apis"')
+    jane = {"CN": "jane", "O": ["devs"]}
+    assert h({"method": "GET", "path": "/apis", "cert": jane})["code"] == 200
+    pods = h({"method": "GET", "path": "/api/v1/namespaces/default/pods", "cert": jane})
+    assert pods["code"] == 403 and 'User "jane" cannot list resource "pods"' in pods["body"]["message"]
+    admin = {"CN": "kubernetes-admin", "O": ["kubeadm:cluster-admins"]}  # kubeadm's admin.conf
+    assert h({"method": "GET", "path": "/api/v1/namespaces/default/pods", "cert": admin})["code"] == 200

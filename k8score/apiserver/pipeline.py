@@ -97,7 +97,7 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
         trace.step("kube-apiserver", "down", "the API server is stopped")
         raise ApiError.service_unavailable()
     api.requests += 1
-    user = api.authenticator.authenticate(req.headers, req.user)
+    user = api.authenticator.authenticate(req.headers, req.user, req.cert)
     trace.step("authentication", "ok", f'user "{user.name}" groups {list(user.groups)}')
     acting = impersonate(user, req.headers, lambda a: authorize_chain(api.authorizers, a)[:2])
     if acting is not user:

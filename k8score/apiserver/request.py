@@ -106,6 +106,9 @@ class Request:
     patch_type: str | None = None  # merge | json | strategic | apply
     on_event: Any = None           # watch: callback for each event
     latency: float | None = None   # watch: delivery delay (simulated stream)
+    #: a verified client certificate's subject, as a TLS transport hands it over:
+    #: ``{"CN": "kubernetes-admin", "O": ["kubeadm:cluster-admins"]}`` (user and groups)
+    cert: dict | None = None
 
     @property
     def dry_run(self) -> bool:

@@ -181,12 +181,19 @@ def to_request(api: Any, request: dict) -> Any:
     else:
         raise ApiError(status(405, "MethodNotAllowed", f"method {method} is not allowed"))
     return Request(verb, info.group_resource, ns, name, sub, body, options, request.get("user"),
-                   headers, path, patch_type, request.get("on_event"))
+                   headers, path, patch_type, request.get("on_event"), cert=request.get("cert"))
 
 
 def _serve(api: Any, request: dict) -> dict:
     req = to_request(api, request)
     if isinstance(req, tuple):
+        # a non-resource request (/api, /apis/apps/v1, /version): authenticated and authorized
+        # on its path (system:discovery, system:public-info-viewer grant these)
+        method = str(request.get("method", "GET")).upper()
+        path = "/" + "/".join(req[1] if req[0] == "discovery" else
+                              (["api", req[1][1]] if not req[1][0] else ["apis", *req[1]]))
+        api.authorize_path(request.get("headers") or {}, request.get("user"), request.get("cert"),
+                           method.lower() if method != "GET" else "get", path)
         if req[0] == "discovery":
             return {"code": 200, "body": discovery(api, req[1])}
         return {"code": 200, "body": resource_list(api, *req[1])}

@@ -207,6 +207,18 @@ class APIServer(Component):
         """Run one :class:`~k8score.apiserver.request.Request` through the pipeline."""
         return serve(self, req)
 
+    def authorize_path(self, headers: dict, user: Any, cert: Any, verb: str, path: str) -> UserInfo:
+        """Authenticate and authorize a non-resource request (``GET /version``, ``/api``):
+        the user it runs as, or ApiError 401/403 (``forbidden: User "x" cannot get path "/y"``)."""
+        from .authz import authorize_chain, forbidden_error
+        from .request import AuthzAttributes
+        who = self.authenticator.authenticate(headers, user if isinstance(user, UserInfo) else None, cert)
+        attrs = AuthzAttributes(who, verb, path=path, is_resource_request=False)
+        decision, reason, _ = authorize_chain(self.authorizers, attrs)
+        if decision != ALLOW:
+            raise forbidden_error(attrs, reason if decision == "deny" else "")
+        return who
+
     def _loopback(self, req: Request) -> Any:
         """A request the API server makes to itself (admission writing quota status): it
         runs as system:apiserver unless it names another user."""
