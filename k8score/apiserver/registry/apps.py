@@ -6,20 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from ...api.errors import ApiError
-from ...api.field import FieldError
 from ...api.resources import BUILTIN
 from .. import defaults
 from ..validation import scheduling, workloads
-from .strategy import Strategy, spec_rule
+from .strategy import Strategy
 
 
 class _Workload(Strategy):
     status_subresource = True
     tracks_generation = True
     initial_status: dict = {}
-
-    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
-        return super().validate_update(new, old) + workloads.selector_update(new, old)
+    update_rules = staticmethod(workloads.selector_update)
 
 
 class DeploymentStrategy(_Workload):
@@ -28,7 +25,7 @@ class DeploymentStrategy(_Workload):
     def default(self, obj: dict) -> Any:
         defaults.deployment(obj)
 
-    validate = spec_rule(workloads.deployment)
+    rules = staticmethod(workloads.deployment)
 
 
 class ReplicaSetStrategy(_Workload):
@@ -38,7 +35,7 @@ class ReplicaSetStrategy(_Workload):
     def default(self, obj: dict) -> Any:
         defaults.replicaset(obj)
 
-    validate = spec_rule(workloads.replicaset)
+    rules = staticmethod(workloads.replicaset)
 
 
 class LeaseStrategy(Strategy):
@@ -51,10 +48,8 @@ class PriorityClassStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         defaults.priority_class(obj)
 
-    validate = spec_rule(scheduling.priority_class)
-
-    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
-        return super().validate_update(new, old) + scheduling.priority_class_update(new, old)
+    rules = staticmethod(scheduling.priority_class)
+    update_rules = staticmethod(scheduling.priority_class_update)
 
     def check_delete(self, obj: dict) -> None:
         # pkg/registry/scheduling/priorityclass/storage/storage.go: Delete

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ...api.field import FieldError
 from ...api.resources import BUILTIN
 from .. import binding, defaults
 from ..validation import pod as pod_validation
 from ..validation import workloads
 from ..validation.names import is_dns1035_label, is_dns1123_label
 from ..memo import ResultMemo
-from .strategy import Strategy, spec_rule
+from .strategy import Strategy
 
 # a pod spec's validity depends on the spec alone: memoised for pods sharing a template
 _POD_SPEC = ResultMemo(lambda spec: tuple(pod_validation.pod_spec(spec)))
@@ -42,12 +41,9 @@ class PodStrategy(Strategy):
         # computed after admission (LimitRanger may have added requests and limits)
         obj["status"] = {"phase": "Pending", "qosClass": defaults.qos_class(obj["spec"])}
 
-    def validate(self, obj: dict) -> list[FieldError]:
-        return Strategy.validate(self, obj) + list(_POD_SPEC.call(obj.get("spec")))
-
-    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
-        return super().validate_update(new, old) + pod_validation.pod_update(
-            new.get("spec") or {}, old.get("spec") or {})
+    rules = staticmethod(lambda pod: list(_POD_SPEC.call(pod.get("spec"))))
+    update_rules = staticmethod(lambda new, old: pod_validation.pod_update(new.get("spec") or {},
+                                                                           old.get("spec") or {}))
 
     def grace_period(self, pod: dict, requested: int | None) -> int:
         """pod strategy CheckGracefulDelete: how long the kubelet gets to stop the pod."""
@@ -74,7 +70,7 @@ class NodeStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         defaults.node(obj)
 
-    validate = spec_rule(workloads.node)
+    rules = staticmethod(workloads.node)
 
 
 class ServiceStrategy(Strategy):
@@ -90,10 +86,8 @@ class ServiceStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         defaults.service(obj)
 
-    validate = spec_rule(workloads.service)
-
-    def validate_update(self, new: dict, old: dict) -> list[FieldError]:
-        return super().validate_update(new, old) + workloads.service_update(new, old)
+    rules = staticmethod(workloads.service)
+    update_rules = staticmethod(workloads.service_update)
 
     def prepare_for_update(self, new: dict, old: dict) -> None:
         super().prepare_for_update(new, old)
@@ -130,7 +124,7 @@ class EndpointsStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         defaults.endpoints(obj)
 
-    validate = spec_rule(workloads.endpoints)
+    rules = staticmethod(workloads.endpoints)
 
 
 class NamespaceStrategy(Strategy):
@@ -163,7 +157,7 @@ class NamespaceStrategy(Strategy):
 
 class ConfigMapStrategy(Strategy):
     info = BUILTIN["configmaps"]
-    validate = spec_rule(workloads.configmap)
+    rules = staticmethod(workloads.configmap)
 
 
 class SecretStrategy(Strategy):
@@ -189,7 +183,7 @@ class EventStrategy(Strategy):
     field_labels = ("involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
                     "involvedObject.uid", "involvedObject.apiVersion", "involvedObject.resourceVersion",
                     "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type")
-    validate = spec_rule(workloads.event)
+    rules = staticmethod(workloads.event)
 
 
 STRATEGIES = (PodStrategy, NodeStrategy, ServiceStrategy, EndpointsStrategy, NamespaceStrategy,

@@ -13,13 +13,7 @@ from ..admission.storageclass import storage_class_defaults
 from ..authz import validation as rbac
 from ..validation import admissionregistration as webhooks
 from ..validation import policy
-from .strategy import Strategy, spec_rule
-
-
-def _with_update(update_fn: Any) -> Any:
-    def validate_update(self: Strategy, new: dict, old: dict) -> list[FieldError]:
-        return Strategy.validate_update(self, new, old) + update_fn(new, old)
-    return validate_update
+from .strategy import Strategy
 
 
 class _RBAC(Strategy):
@@ -29,26 +23,26 @@ class _RBAC(Strategy):
 
 class RoleStrategy(_RBAC):
     info = BUILTIN["roles"]
-    validate = spec_rule(rbac.role)
-    validate_update = _with_update(rbac.role_update)
+    rules = staticmethod(rbac.role)
+    update_rules = staticmethod(rbac.role_update)
 
 
 class ClusterRoleStrategy(_RBAC):
     info = BUILTIN["clusterroles"]
-    validate = spec_rule(rbac.cluster_role)
-    validate_update = _with_update(rbac.cluster_role_update)
+    rules = staticmethod(rbac.cluster_role)
+    update_rules = staticmethod(rbac.cluster_role_update)
 
 
 class RoleBindingStrategy(_RBAC):
     info = BUILTIN["rolebindings"]
-    validate = spec_rule(rbac.role_binding)
-    validate_update = _with_update(rbac.role_binding_update)
+    rules = staticmethod(rbac.role_binding)
+    update_rules = staticmethod(rbac.role_binding_update)
 
 
 class ClusterRoleBindingStrategy(_RBAC):
     info = BUILTIN["clusterrolebindings"]
-    validate = spec_rule(rbac.cluster_role_binding)
-    validate_update = _with_update(rbac.cluster_role_binding_update)
+    rules = staticmethod(rbac.cluster_role_binding)
+    update_rules = staticmethod(rbac.cluster_role_binding_update)
 
 
 class LimitRangeStrategy(Strategy):
@@ -57,23 +51,23 @@ class LimitRangeStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         limit_range_defaults(obj)
 
-    validate = spec_rule(policy.limit_range)
+    rules = staticmethod(policy.limit_range)
 
 
 class ResourceQuotaStrategy(Strategy):
     info = BUILTIN["resourcequotas"]
     status_subresource = True
     initial_status: dict = {}
-    validate = spec_rule(policy.resource_quota)
-    validate_update = _with_update(policy.resource_quota_update)
+    rules = staticmethod(policy.resource_quota)
+    update_rules = staticmethod(policy.resource_quota_update)
 
 
 class PersistentVolumeClaimStrategy(Strategy):
     info = BUILTIN["persistentvolumeclaims"]
     status_subresource = True
     initial_status = {"phase": "Pending"}
-    validate = spec_rule(policy.persistent_volume_claim)
-    validate_update = _with_update(policy.persistent_volume_claim_update)
+    rules = staticmethod(policy.persistent_volume_claim)
+    update_rules = staticmethod(policy.persistent_volume_claim_update)
 
 
 class StorageClassStrategy(Strategy):
@@ -82,8 +76,8 @@ class StorageClassStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         storage_class_defaults(obj)
 
-    validate = spec_rule(policy.storage_class)
-    validate_update = _with_update(policy.storage_class_update)
+    rules = staticmethod(policy.storage_class)
+    update_rules = staticmethod(policy.storage_class_update)
 
 
 class MutatingWebhookConfigurationStrategy(Strategy):
@@ -93,12 +87,13 @@ class MutatingWebhookConfigurationStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         webhooks.default_mutating_webhook_configuration(obj)
 
-    validate = spec_rule(webhooks.mutating_webhook_configuration)
+    rules = staticmethod(webhooks.mutating_webhook_configuration)
 
     def validate_update(self, new: dict, old: dict) -> list[FieldError]:
         from ..validation import meta
+        # the update validation replaces the create rules (it tolerates faults the stored object had)
         return meta.object_meta_update(new.get("metadata") or {}, old.get("metadata") or {}) + \
-            Strategy.validate(self, new) + webhooks.mutating_webhook_configuration_update(new, old)
+            self._meta_errors(new) + webhooks.mutating_webhook_configuration_update(new, old)
 
 
 class ValidatingWebhookConfigurationStrategy(Strategy):
@@ -108,12 +103,12 @@ class ValidatingWebhookConfigurationStrategy(Strategy):
     def default(self, obj: dict) -> Any:
         webhooks.default_validating_webhook_configuration(obj)
 
-    validate = spec_rule(webhooks.validating_webhook_configuration)
+    rules = staticmethod(webhooks.validating_webhook_configuration)
 
     def validate_update(self, new: dict, old: dict) -> list[FieldError]:
         from ..validation import meta
         return meta.object_meta_update(new.get("metadata") or {}, old.get("metadata") or {}) + \
-            Strategy.validate(self, new) + webhooks.validating_webhook_configuration_update(new, old)
+            self._meta_errors(new) + webhooks.validating_webhook_configuration_update(new, old)
 
 
 STRATEGIES = (RoleStrategy, ClusterRoleStrategy, RoleBindingStrategy, ClusterRoleBindingStrategy,

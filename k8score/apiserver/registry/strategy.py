@@ -63,6 +63,11 @@ class Strategy:
     allow_create_on_update: bool = False
     #: subresource name -> handler(api, request, info) returning an object
     subresources: dict[str, Callable[..., Any]] = {}
+    #: the resource's own validation (pkg/apis/<group>/validation), ``staticmethod(fn)`` with
+    #: fn(obj) -> field errors; run after the ObjectMeta checks
+    rules: Callable[[dict], list[FieldError]] | None = None
+    #: its update-only rules (immutable fields...): fn(new, old) -> field errors
+    update_rules: Callable[[dict, dict], list[FieldError]] | None = None
 
     def __init__(self) -> None:
         if not self.key_root:
@@ -103,6 +108,10 @@ class Strategy:
             obj["status"] = copy_json(self.initial_status)
 
     def validate(self, obj: dict) -> list[FieldError]:
+        errs = self._meta_errors(obj)
+        return errs + self.rules(obj) if self.rules is not None else errs
+
+    def _meta_errors(self, obj: dict) -> list[FieldError]:
         return meta_validation.object_meta(obj.get("metadata") or {}, self.info.namespaced,
                                            self.name_errors)
 
@@ -136,7 +145,8 @@ class Strategy:
 
     def validate_update(self, new: dict, old: dict) -> list[FieldError]:
         errs = meta_validation.object_meta_update(new.get("metadata") or {}, old.get("metadata") or {})
-        return errs + self.validate(new)
+        errs += self.validate(new)
+        return errs + self.update_rules(new, old) if self.update_rules is not None else errs
 
     # -- allocation and deletion -----------------------------------------------------
     def on_create(self, api: Any, obj: dict) -> Callable[[], None] | None:
@@ -170,10 +180,3 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.info.group_resource}>"
-
-
-def spec_rule(fn: Callable[[dict], list[FieldError]]) -> Callable[[Strategy, dict], list[FieldError]]:
-    """A ``validate`` that adds ``fn(obj)`` to the ObjectMeta checks."""
-    def validate(self: Strategy, obj: dict) -> list[FieldError]:
-        return Strategy.validate(self, obj) + fn(obj)
-    return validate
