@@ -55,14 +55,7 @@ def summary(events):
     return [(e["type"], e["object"]["metadata"].get("name")) for e in events]
 
 
-@pytest.fixture
-def loop():
-    return Loop(seed=0)
-
-
-@pytest.fixture
-def store():
-    return Store()
+# ``loop`` and ``store`` come from conftest.py
 
 
 @pytest.fixture
