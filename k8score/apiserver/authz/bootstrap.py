@@ -19,7 +19,7 @@ True
 
 from __future__ import annotations
 
-import copy
+from marshal import dumps, loads
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 LABELS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
@@ -402,6 +402,12 @@ def namespace_role_bindings() -> list[dict]:
 
 def bootstrap_objects() -> list[dict]:
     """Everything, in creation order: ClusterRoles, ClusterRoleBindings, Roles, RoleBindings.
-    Fresh copies each call (callers may mutate them)."""
-    return copy.deepcopy(cluster_roles() + cluster_role_bindings() + namespace_roles()
-                         + namespace_role_bindings())
+    Fresh copies each call (callers may mutate them); built once per process."""
+    global _BUILT
+    if _BUILT is None:
+        _BUILT = dumps(cluster_roles() + cluster_role_bindings() + namespace_roles()
+                       + namespace_role_bindings(), 2)
+    return loads(_BUILT)
+
+
+_BUILT: bytes | None = None
