@@ -1,4 +1,5 @@
-"""The ``k8score`` command line: ``demo`` prints the Deployment flow; ``diagrams`` renders diagrams."""
+"""The ``k8score`` command line: ``demo`` prints the Deployment flow; ``diagrams`` renders diagrams;
+``serve`` serves the Kubernetes HTTP API for real kubectl (k8score/serve.py)."""
 
 from __future__ import annotations
 
@@ -56,6 +57,21 @@ def _diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from . import Cluster
+    from .serve import Server
+
+    cluster = Cluster(nodes=args.nodes, seed=args.seed)
+    server = Server(cluster, port=args.port, speed=args.speed, tls=not args.insecure_http)
+    path = server.write_kubeconfig(args.kubeconfig)
+    print(f"k8score: serving the Kubernetes API of a {args.nodes}-node cluster (seed {args.seed}) "
+          f"at {server.url}, {args.speed:g} virtual s per s")
+    print(f"k8score: kubeconfig written to {path}; try: kubectl --kubeconfig {path} get nodes")
+    sys.stdout.flush()
+    server.serve_forever()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="k8score",
@@ -70,6 +86,17 @@ def main(argv: list[str] | None = None) -> int:
     diag = sub.add_parser("diagrams", help="render the architecture diagrams in diagrams/ (needs Graphviz)")
     diag.add_argument("--out", required=True, help="output directory")
     diag.set_defaults(func=_diagrams)
+    serve = sub.add_parser("serve", help="serve the Kubernetes HTTP API of a simulated cluster on 127.0.0.1 "
+                                         "(for real kubectl and client libraries)")
+    serve.add_argument("--port", type=int, default=6443, help="port on 127.0.0.1 (default 6443; 0: any free port)")
+    serve.add_argument("--nodes", type=int, default=3, help="worker nodes (default 3)")
+    serve.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same run")
+    serve.add_argument("--kubeconfig", default="k8score.kubeconfig",
+                       help="where to write the kubeconfig (default ./k8score.kubeconfig)")
+    serve.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second (default 1)")
+    serve.add_argument("--insecure-http", action="store_true",
+                       help="plain HTTP instead of HTTPS (kubectl then sends no credentials: system:anonymous)")
+    serve.set_defaults(func=_serve)
     args = parser.parse_args(argv)
     return args.func(args)
 
