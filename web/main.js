@@ -6,6 +6,7 @@
 // fresh Python namespace.
 
 import { Runner } from "./runner.js";
+import { watchSearch } from "./search.js";
 
 let runner = null;
 let page = null;
@@ -15,6 +16,7 @@ if (hasBlocks()) runner = new Runner(); // boot first, everything else after
 const pageModule = import("./page.js");
 
 async function mount() {
+  watchSearch(); // every page has the search box
   if (page) {
     page.dispose();
     page = null;

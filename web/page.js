@@ -1,8 +1,10 @@
 // The runnable blocks of one page: editors, Run / Stop / Reset, live output.
 //
 // Blocks share the page's Python session and run in order: running block i first runs the
-// earlier blocks not run yet in this session. Output is written with textContent (never as
-// HTML); diagrams are drawn by Graphviz-in-WebAssembly. Each block element carries
+// earlier blocks not run yet in this session. Such a replay never re-runs code the reader
+// stopped: a block stopped while running (an edited `while True: pass`) is replayed with the
+// code it last ran without an error, or its original code, and its status says so. Output is
+// written with textContent (never as HTML); diagrams are drawn by Graphviz-in-WebAssembly. Each block element carries
 // data-state (idle|queued|running|done|error|stopped) and data-runs (finished runs), which the
 // browser tests and the benchmark watch.
 
@@ -31,6 +33,9 @@ class Block {
     this.out = root.querySelector(".k8s-run__out");
     this.buildOutput = this.out.innerHTML; // for Reset (our own build-time HTML)
     this.runs = 0;
+    this.lastGood = null; // code of this block's last run that finished without an error
+    this.stopped = new Set(); // code that was running when the reader pressed Stop
+    this.runningCode = null;
 
     this.view = null;
     this.codeBox = root.querySelector(".highlight") || el("div", "highlight");
@@ -91,8 +96,21 @@ class Block {
     this.status.textContent = idle ? (this.state === "stopped" && runner.state === "ready" ? "已停止" : runner.statusText) : text;
   }
 
-  show(result) {
+  // A replay of this block ahead of a later one: the code to run, and a note when it is not the
+  // editor's (the editor's code is what the reader stopped; replaying it would hang again).
+  replayCode() {
+    const code = this.code();
+    if (!this.stopped.has(code)) return { code, note: "" };
+    if (this.lastGood !== null && !this.stopped.has(this.lastGood)) {
+      return { code: this.lastGood, note: "已停止的代码未重放，改用上次运行成功的代码" };
+    }
+    return { code: this.original, note: "已停止的代码未重放，改用原始代码" };
+  }
+
+  show(result, code, note = "") {
     this.runs += 1;
+    if (!result.error) this.lastGood = code;
+    this.stopped.delete(code); // it finished after all
     this.out.replaceChildren();
     for (const seg of result.segments) {
       if (seg.kind === "dot") {
@@ -105,7 +123,8 @@ class Block {
       }
     }
     const ms = Math.round(result.ms);
-    this.setState(result.error ? "error" : "done", result.error ? `出错（${ms} ms）` : `完成，用时 ${ms} ms`);
+    const text = result.error ? `出错（${ms} ms）` : `完成，用时 ${ms} ms`;
+    this.setState(result.error ? "error" : "done", note ? `${text}；${note}` : text);
   }
 
   reset() {
@@ -146,21 +165,28 @@ export class Page {
   }
 
   runBlock(index) {
-    for (let j = 0; j < index; j++) if (!this.ran.has(j)) this.exec(j);
+    const target = this.blocks[index];
+    for (let j = 0; j < index; j++) if (!this.ran.has(j)) this.exec(j, target);
     this.exec(index);
   }
 
-  exec(index) {
+  // Queue block `index`; `waiting`: the block the reader ran, when this one is replayed first.
+  exec(index, waiting = null) {
     const block = this.blocks[index];
     if (block.state === "running" || block.state === "queued") return;
     this.ran.add(index);
+    const { code, note } = waiting ? block.replayCode() : { code: block.code(), note: "" };
     block.setState("queued", this.runner.state === "ready" ? "排队中…" : this.runner.statusText);
-    this.runner
-      .run(index, block.code(), () => block.setState("running", "运行中…"))
-      .then(
-        (result) => result && block.show(result),
-        () => block.setState("error", this.runner.statusText), // Python failed to start
-      );
+    const onStart = () => {
+      block.runningCode = code;
+      block.setState("running", note ? `运行中（${note}）…` : "运行中…");
+      // The reader's block says which block is actually running ahead of it.
+      if (waiting && waiting.state === "queued") waiting.showStatus(`排队中：先运行第 ${index + 1} 个代码块…`);
+    };
+    this.runner.run(index, code, onStart).then(
+      (result) => result && block.show(result, code, note),
+      () => block.setState("error", this.runner.statusText), // Python failed to start
+    );
   }
 
   stop() {
@@ -168,6 +194,7 @@ export class Page {
     this.ran = new Set(this.runner.history.map((h) => h.index));
     this.runner.stop();
     for (const b of this.blocks) {
+      if (b.state === "running") b.stopped.add(b.runningCode); // never replayed silently again
       if (b.state === "running" || b.state === "queued") b.setState("stopped");
     }
   }

@@ -12,12 +12,19 @@ all have a tab-terminated cell in that column; every cell of a block is padded t
 block's widest cell plus ``padding`` (at least ``minwidth``). The last cell of a line is
 not tab-terminated, so it is never padded — kubectl lines carry no trailing spaces.
 
+One deliberate difference: Go's tabwriter counts every code point as one column, so real kubectl
+misaligns a column holding Chinese. Here a cell's width is its display width
+(:func:`k8score.textwidth.width`: a CJK character is two columns), so tables with Chinese names or
+values stay aligned in a terminal and on the site. ASCII output is byte-for-byte Go's.
+
 >>> print(tabwrite("NAME\\tAGE\\nweb-1\\t5s\\n", minwidth=6, padding=3), end="")
 NAME    AGE
 web-1   5s
 """
 
 from __future__ import annotations
+
+from ..textwidth import width as _width
 
 #: cli-runtime/pkg/printers/tabwriter.go
 TABLE_MINWIDTH, TABLE_PADDING = 6, 3
@@ -51,7 +58,7 @@ def _format(lines: list[list[str]], widths: list[int], line0: int, line1: int,
         line0 = this
         width = minwidth
         while this < line1 and column < len(lines[this]) - 1:
-            width = max(width, len(lines[this][column]) + padding)
+            width = max(width, _width(lines[this][column]) + padding)
             this += 1
         widths.append(width)
         _format(lines, widths, line0, this, out, minwidth, padding)
@@ -67,5 +74,5 @@ def _write_lines(lines: list[list[str]], widths: list[int], line0: int, line1: i
         for j, cell in enumerate(cells):
             parts.append(cell)
             if j < len(widths):
-                parts.append(" " * (widths[j] - len(cell)))
+                parts.append(" " * (widths[j] - _width(cell)))
         out.append("".join(parts))

@@ -19,11 +19,11 @@ Pod default/web-1  第 1 次调度尝试  t=2026-01-01T00:00:05Z
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from ..sim.clock import rfc3339
 from .algorithm import FitError, NoNodesAvailable, ScheduleResult, SchedulingError
+from ..textwidth import ljust, width as text_width
 
 SCHEDULED, UNSCHEDULABLE, ERROR = "Scheduled", "Unschedulable", "Error"
 
@@ -171,14 +171,6 @@ def record_for(pod_key: str, time: float, attempt: int, cycle: int, weights: dic
 
 # -- text rendering ---------------------------------------------------------------
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
-
-
-def _pad(s: str, width: int) -> str:
-    return s + " " * (width - _width(s))
-
-
 def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
     """A fixed-width table: one row per examined node, one column per Score plugin.
 
@@ -217,9 +209,9 @@ def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
             cells = [f"{mark}{row['node']}", f"{row['plugin']}: {', '.join(row['reasons'])}"]
             cells += [""] * (len(plugins) + (1 if plugins else 0))
         table.append(cells)
-    widths = [max(_width(r[i]) for r in table) for i in range(len(header))]
+    widths = [max(text_width(r[i]) for r in table) for i in range(len(header))]
     for r in table:
-        lines.append("  ".join(_pad(c, widths[i]) for i, c in enumerate(r)).rstrip())
+        lines.append("  ".join(ljust(c, widths[i]) for i, c in enumerate(r)).rstrip())
     if len(rows) > max_rows:
         lines.append(f"... {len(rows) - max_rows} more nodes")
     return "\n".join(lines)

@@ -115,6 +115,41 @@ def test_stop_ends_an_endless_loop_and_the_session_survives(page, base_url):
     assert page.locator(".k8s-run").nth(0).get_attribute("data-runs") == "1"
 
 
+def test_stop_leaves_no_trap_for_a_later_block(page, base_url):
+    """Issue 13: after Stop on an edited endless loop, Run on a later block must complete.
+
+    The stopped block never finished, so the later block first replays it -- with its original
+    code (it never ran successfully), not the loop -- and the block's status says so.
+    """
+    build = open_blocks_page(page, base_url)
+    set_code(page, 1, "while True: pass")
+    click(page, 1, "run")  # block 0 runs first, then block 1 loops
+    page.wait_for_function("document.querySelectorAll('.k8s-run')[1].dataset.state === 'running'")
+    wait_runs(page, 0, 1)
+    click(page, 1, "stop")
+    page.wait_for_function("document.querySelectorAll('.k8s-run')[1].dataset.state === 'stopped'", timeout=2000)
+    # record every status block 2 shows while it waits for the replay ahead of it
+    page.evaluate(
+        "() => { const s = document.querySelectorAll('.k8s-run')[2].querySelector('.k8s-run__status');"
+        " window.__seen = []; new MutationObserver(() => window.__seen.push(s.textContent))"
+        ".observe(s, {childList: true, characterData: true, subtree: true}); }"
+    )
+    click(page, 2, "run")
+    page.wait_for_function(
+        "document.querySelectorAll('.k8s-run')[2].dataset.runs === '1'", timeout=30_000
+    )  # before the fix block 2 sat at 排队中… forever
+    blocks = page.locator(".k8s-run")
+    assert blocks.nth(2).get_attribute("data-state") == "done"
+    assert blocks.nth(1).get_attribute("data-state") == "done"
+    assert texts(page, 1) == build[1]  # the original code ran: ticks from block 0 are there
+    status = blocks.nth(1).locator(".k8s-run__status").inner_text()
+    assert status.startswith("完成，用时 ") and status.endswith("；已停止的代码未重放，改用原始代码")
+    assert "排队中：先运行第 2 个代码块…" in page.evaluate("window.__seen")
+    # the reader's edit is kept in the editor, and running that block itself still runs it
+    assert blocks.nth(1).locator(".cm-content").inner_text() == "while True: pass"
+    assert blocks.nth(0).get_attribute("data-runs") == "1"  # replayed silently after Stop
+
+
 def test_instant_navigation_keeps_the_runner(page, base_url):
     build = open_blocks_page(page, base_url)
     click(page, 0, "run")
