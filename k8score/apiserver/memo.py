@@ -71,3 +71,31 @@ class ResultMemo:
             self._table.clear()
         self._table[key] = out
         return out
+
+
+class CopyMemo:
+    """``call(*args)`` = ``fn(*args)`` for a pure function of JSON values whose result the
+    caller may mutate: answers are kept marshalled and every call gets a fresh copy."""
+
+    def __init__(self, fn: Callable[..., Any], size: int = 4096):
+        self._fn = fn
+        self._size = size
+        self._table: dict[bytes, bytes] = {}
+
+    def call(self, *args: Any) -> Any:
+        try:
+            key = dumps(args)
+        except ValueError:
+            return self._fn(*args)
+        hit = self._table.get(key)
+        if hit is not None:
+            return loads(hit)
+        out = self._fn(*args)
+        try:
+            packed = dumps(out)
+        except ValueError:
+            return out
+        if len(self._table) >= self._size:
+            self._table.clear()
+        self._table[key] = packed
+        return out

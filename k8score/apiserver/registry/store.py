@@ -29,8 +29,7 @@ from ...api.schema.decode import decode as decode_schema
 from ...api.schema.limits import JSONSyntaxError, check_value
 from ..fieldmanager import DEFAULT_MANAGER, update_managed_fields
 from ..jsonutil import copy_json, ordered_meta
-from ..memo import dumps as memo_dumps
-from ..memo import loads as memo_loads
+from ..memo import CopyMemo
 from ..storage import encode
 
 _GENERATE_NAME_RETRIES = 8  # registry store.go: retries on a generated-name collision
@@ -94,31 +93,31 @@ def decode_body(rc: Any, body: Any, shared: str | None = None) -> dict:
     if hook is not None:  # a custom resource: its CRD's structural schema
         rc.warnings += hook(obj, mode)
         return obj
-    decoded, warnings = _decode_memo(info.api_version, info.kind, obj, mode)
+    decoded, warnings = _DECODE.call(info.api_version, info.kind, mode, obj)
     if warnings:
         rc.warnings += [f"unknown field \"{w}\"" if not w.startswith("unknown field") else w
                         for w in warnings]
     return decoded
 
 
-def _decode_memo(api_version: str, kind: str, obj: dict, mode: str) -> tuple[dict, list]:
-    """schema decode, memoised on the body's content (pods of one ReplicaSet, a page run again):
-    the answer is a private copy either way."""
+def _decode(api_version: str, kind: str, mode: str, obj: dict) -> tuple[dict, list]:
+    return decode_schema(api_version, kind, obj, mode)
+
+
+def _update_fields(old: Any, new: dict, manager: str, now: str, api_version: str, sub: Any,
+                   kind: str) -> list | None:
+    """update_managed_fields, or None when the object does not fit its schema."""
     try:
-        key = memo_dumps((api_version, kind, mode, obj))
-    except ValueError:
-        return decode_schema(api_version, kind, obj, mode)
-    hit = _DECODE_MEMO.get(key)
-    if hit is not None:
-        return memo_loads(hit)
-    decoded, warnings = decode_schema(api_version, kind, obj, mode)
-    if len(_DECODE_MEMO) >= _FIELDS_MEMO_SIZE:
-        _DECODE_MEMO.clear()
-    _DECODE_MEMO[key] = memo_dumps((decoded, warnings))
-    return decoded, warnings
+        return update_managed_fields(old, new, manager, schema_for(api_version, kind), now, api_version,
+                                     subresource=sub)
+    except ApiError:
+        return None  # upstream logs and keeps the write: field tracking never fails a request
 
 
-_DECODE_MEMO: dict = {}
+# schema decode and the field-manager update are pure functions of their arguments: pods of one
+# ReplicaSet repeat bodies, and a seeded page block run again repeats every write
+_DECODE = CopyMemo(_decode)
+_FIELDS = CopyMemo(_update_fields)
 
 
 def manager_for(rc: Any) -> str:
@@ -147,33 +146,14 @@ def track_fields(rc: Any, old: dict | None, new: dict) -> None:
     if rc.req.patch_type == "apply":
         return
     info = rc.info
-    args = (old, new, manager_for(rc), rc.api_timestamp, info.api_version, rc.req.subresource)
-    try:
-        key = memo_dumps(args)
-    except ValueError:
-        key = None
-    fields = _FIELDS_MEMO.get(key) if key is not None else None
+    fields = _FIELDS.call(old, new, manager_for(rc), rc.api_timestamp, info.api_version,
+                          rc.req.subresource, info.kind)
     if fields is None:
-        try:
-            fields = update_managed_fields(old, new, args[2], schema_for(info.api_version, info.kind),
-                                           args[3], info.api_version, subresource=args[5])
-        except ApiError:
-            return  # upstream logs and keeps the write: field tracking never fails a request
-        if key is not None:
-            if len(_FIELDS_MEMO) >= _FIELDS_MEMO_SIZE:
-                _FIELDS_MEMO.clear()
-            _FIELDS_MEMO[key] = fields
-    fields = copy_json(fields)
+        return
     if fields:
         new["metadata"]["managedFields"] = fields
     else:
         new["metadata"].pop("managedFields", None)
-
-
-# update_managed_fields is a pure function of its arguments: a seeded cluster run again (a page
-# block re-run) writes the same objects at the same virtual times, so the answers repeat
-_FIELDS_MEMO: dict = {}
-_FIELDS_MEMO_SIZE = 4096
 
 
 def _malformed(info: Any, fn: Callable, *args: Any) -> Any:
