@@ -53,14 +53,13 @@ from .storage import Storage
 from .cacher import Cacher
 from .registry.crd import restore as restore_crds
 from .storage import try_decode
+from .tokens import uuid_from
 
 #: Namespaces every cluster has (kubeadm / the apiserver's system namespaces controller).
 SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
 #: Default delivery delay of watch events (an HTTP watch stream is not instantaneous).
 DEFAULT_WATCH_LATENCY = 0.001
 AUDIT_LOG_SIZE = 1000  # requests kept in APIServer.audit (oldest dropped first)
-_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # version and variant bits
-_UUID_SET = (4 << 76) | (0x8000 << 48)           # version 4, RFC 4122 variant
 
 
 class APIServer(Component):
@@ -187,10 +186,7 @@ class APIServer(Component):
         return self._stamp[1]
 
     def new_uid(self) -> str:
-        # the text of uuid.UUID(int=bits, version=4), built directly (it is on the create path)
-        bits = self.rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
-        h = "%032x" % bits
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return uuid_from(self.rng)
 
     def record(self, req: Request, trace: Any) -> None:
         user = req.user.name if isinstance(req.user, UserInfo) else req.user

@@ -40,12 +40,16 @@ def _unb64(text: str) -> bytes:
 
 
 def uuid_from(rng: Any) -> str:
-    """A version-4 UUID drawn from a seeded RNG (no uuid4: runs must be reproducible)."""
-    n = rng.getrandbits(128)
-    n = (n & ~(0xF000 << 64)) | (0x4000 << 64)
-    n = (n & ~(0xC000 << 48)) | (0x8000 << 48)
-    h = f"{n:032x}"
+    """A version-4 UUID drawn from a seeded RNG (no uuid4: runs must be reproducible): the
+    text of ``uuid.UUID(int=bits, version=4)``, built directly (object uids are on the create
+    path). The one UUID source of the API server: uids, token ids, admission request uids."""
+    n = rng.getrandbits(128) & _UUID_CLEAR | _UUID_SET
+    h = "%032x" % n
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_UUID_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))  # version and variant bits
+_UUID_SET = (4 << 76) | (0x8000 << 48)           # version 4, RFC 4122 variant
 
 
 class TokenSigner:

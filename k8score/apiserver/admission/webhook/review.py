@@ -15,10 +15,10 @@ import base64
 import binascii
 import copy
 import json
-import uuid
 
 from ....api.errors import ApiError, status
 from ...authn import user_info_dict
+from ...tokens import uuid_from
 
 REVIEW_API_VERSION = "admission.k8s.io/v1"
 JSON_PATCH = "JSONPatch"  # admissionv1.PatchTypeJSONPatch, the only patch type
@@ -39,7 +39,7 @@ class CallError(Exception):
 
 def new_uid(rng) -> str:
     """A request UID: a version-4 UUID drawn from the API server's seeded generator."""
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return uuid_from(rng)
 
 
 # the options object of each operation and the query parameters it carries
