@@ -128,6 +128,15 @@ class FileSystem:
             node = nxt
         return node
 
+    def volume_at(self, path: str) -> Volume:
+        """The directory at ``path`` (created if missing) as a :class:`Volume` sharing its files:
+        a bind mount of a host directory (kubelet volume dirs, hostPath)."""
+        self.mkdir(path, parents=True)
+        node = self._node(path)
+        vol = Volume(name=path)
+        vol.root = node  # type: ignore[assignment]
+        return vol
+
     # -- queries ------------------------------------------------------------------
     def exists(self, path: str) -> bool:
         try:
