@@ -8,13 +8,19 @@ CONTRACT (other modules rely on these names; extend, do not rename):
 - :class:`Network` — one per cluster: ``attach(ip, node=..., hostname=...) -> PodNet`` when a
   sandbox gets its IP, ``detach(ip)`` when it is torn down; ``http(...)`` / ``connect(...)`` from
   any source IP (the kubelet probes from the node's IP); ``resolver`` answers DNS names;
-  ``service_router(node, src_ip, dst_ip, port, proto) -> (ip, port) | None`` is how a packet
-  to a Service IP reaches an endpoint (kube-proxy's rules on the source's node).
+  ``service_router(src_podnet, dst_ip, port, proto) -> (ip, port) | None`` is how a packet
+  to a Service IP reaches an endpoint (kube-proxy's rules on the source's node; it may raise
+  ``NetError("Connection refused")`` for a rule that REJECTs);
+  ``query(src, name, qtype)`` sends one DNS question to the source's nameserver (UDP 53).
 - :class:`PodNet` — given to programs as ``proc.net``: ``listen(port, handler)``,
-  ``http(host, port, ...)``, ``connect(host, port)``, ``resolve(name)``; it resolves names with
-  the pod's ``/etc/resolv.conf`` rules (search list, ``ndots``).
+  ``http(host, port, ...)``, ``connect(host, port)``, ``resolve(name)``, ``query(name, qtype)``;
+  it resolves names with the pod's ``/etc/resolv.conf`` rules (search list, ``ndots``).
+- :class:`DnsQuery` / :class:`DnsReply` / :class:`DnsRecord` — one DNS question and its answer,
+  what a UDP-53 listener's handler receives and returns (``k8score.network.coredns`` serves them).
 
 Timing: calls are synchronous; a program that wants to show latency yields a ``Sleep`` itself.
+A failure that took time in reality carries it in ``NetError.seconds`` (a resolver timeout
+is 5 s, musl's ``RES_TIMEOUT``) so the program can ``yield Sleep(err.seconds)``.
 """
 
 from __future__ import annotations
@@ -23,7 +29,75 @@ from typing import Any, Callable
 
 
 class NetError(Exception):
-    """A failed connect/lookup; the message is what libc's ``strerror``/resolver says."""
+    """A failed connect/lookup; the message is what libc's ``strerror``/resolver says.
+
+    ``seconds`` is how long the failure took to show in reality (0 for an immediate
+    ``Connection refused``; the resolver's timeout when no DNS server answered).
+    """
+
+    def __init__(self, message: str = "", seconds: float = 0.0):
+        super().__init__(message)
+        self.seconds = seconds
+
+
+#: musl ``src/network/resolvconf.c``: ``conf->timeout = 5`` — a query nobody answers
+#: fails after 5 s (retried within that window, ``attempts:2``).
+DNS_TIMEOUT = 5.0
+#: busybox nslookup's text when no server answered (``networking/nslookup.c``).
+NO_SERVERS = "connection timed out; no servers could be reached"
+
+
+class DnsQuery:
+    """One DNS question: ``name`` (absolute, no trailing dot), ``qtype`` (``A``, ``AAAA``,
+    ``SRV``, ``PTR``, ``TXT``...), from ``src_ip``."""
+
+    __slots__ = ("name", "qtype", "src_ip")
+
+    def __init__(self, name: str, qtype: str = "A", src_ip: str = ""):
+        self.name = name.rstrip(".")
+        self.qtype = qtype.upper()
+        self.src_ip = src_ip
+
+
+class DnsRecord:
+    """One resource record. ``data`` is written as ``dig`` prints it: an address for A/AAAA,
+    ``"0 100 80 web.default.svc.cluster.local."`` for SRV, a name with a dot for CNAME/PTR."""
+
+    __slots__ = ("name", "rtype", "ttl", "data")
+
+    def __init__(self, name: str, rtype: str, ttl: int, data: str):
+        self.name, self.rtype, self.ttl, self.data = name, rtype, ttl, data
+
+    def __repr__(self) -> str:
+        return f"{self.name}.\t{self.ttl}\tIN\t{self.rtype}\t{self.data}"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DnsRecord) and repr(self) == repr(other)
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+
+class DnsReply:
+    """The answer to a :class:`DnsQuery`: ``rcode`` (``NOERROR``, ``NXDOMAIN``, ``SERVFAIL``,
+    ``REFUSED``), ``answers`` (answer section) and ``extra`` (additional section: the A
+    records of SRV targets), ``server`` (``ip:port`` that answered, set by the network)."""
+
+    __slots__ = ("name", "qtype", "rcode", "answers", "extra", "server")
+
+    def __init__(self, name: str, qtype: str, rcode: str = "NOERROR",
+                 answers: list[DnsRecord] | None = None, extra: list[DnsRecord] | None = None):
+        self.name, self.qtype, self.rcode = name, qtype, rcode
+        self.answers = list(answers or [])
+        self.extra = list(extra or [])
+        self.server = ""
+
+    def addresses(self) -> list[str]:
+        """The A/AAAA answers' addresses, in answer order."""
+        return [r.data for r in self.answers if r.rtype in ("A", "AAAA")]
+
+    def __repr__(self) -> str:
+        return f"<DnsReply {self.name} {self.qtype} {self.rcode} {self.answers!r}>"
 
 
 class HttpRequest:
@@ -55,8 +129,9 @@ _REASONS = {200: "OK", 201: "Created", 204: "No Content", 301: "Moved Permanentl
             503: "Service Unavailable"}
 
 #: handler(request) -> HttpResponse for HTTP listeners; for plain TCP listeners the handler
-#: is None (connect succeeds, nothing is exchanged).
-Handler = Callable[[HttpRequest], HttpResponse] | None
+#: is None (connect succeeds, nothing is exchanged). A UDP port-53 listener's handler takes a
+#: :class:`DnsQuery` and returns a :class:`DnsReply`, or None when it does not answer.
+Handler = Callable[[Any], Any] | None
 
 
 class PodNet:
@@ -82,6 +157,11 @@ class PodNet:
     def resolve(self, name: str) -> list[str]:
         return self.network.resolve(name, self)
 
+    def query(self, name: str, qtype: str = "A", server: str | None = None) -> DnsReply:
+        """One DNS question to this namespace's nameserver (no search list): what
+        ``nslookup``/``dig`` send. Raises :class:`NetError` when nobody answers."""
+        return self.network.query(self, name, qtype, server)
+
     def http(self, host: str, port: int, method: str = "GET", path: str = "/",
              headers: dict[str, str] | None = None, body: str = "") -> HttpResponse:
         return self.network.http(self, host, port, method=method, path=path, headers=headers, body=body)
@@ -97,8 +177,11 @@ class Network:
         self.namespaces: dict[str, PodNet] = {}   # ip -> PodNet
         #: resolver(name, podnet) -> list[str] of IPs; raises NetError. Set by the DNS model.
         self.resolver: Callable[[str, PodNet], list[str]] | None = None
-        #: service_router(podnet, dst_ip, port, proto) -> (ip, port) | None: a Service IP's DNAT.
+        #: service_router(podnet, dst_ip, port, proto) -> (ip, port) | None: a Service IP's DNAT
+        #: (may raise NetError, e.g. "Connection refused" for a Service with no endpoints).
         self.service_router: Callable[[PodNet, str, int, str], tuple[str, int] | None] | None = None
+        #: The cluster DNS server component (``k8score.network.CoreDNS``), set by ``build_network``.
+        self.dns: Any = None
 
     def attach(self, ip: str, *, node: str = "", hostname: str = "", **resolv: Any) -> PodNet:
         ns = PodNet(self, ip, node=node, hostname=hostname, **resolv)
@@ -117,6 +200,30 @@ class Network:
         if self.resolver is None:
             raise NetError(f"bad address '{name}'")
         return self.resolver(name, src)
+
+    def query(self, src: PodNet, name: str, qtype: str = "A", server: str | None = None) -> DnsReply:
+        """Send one DNS question from ``src`` to ``server`` (default: its nameserver) on UDP 53.
+
+        The packet is routed like any other (a Service IP through kube-proxy's rules); when
+        no one answers — no nameserver, no route, no listener, the server is down — the
+        resolver waits its timeout: ``NetError(NO_SERVERS, seconds=DNS_TIMEOUT)``. (A UDP
+        socket that is not connected ignores ICMP port-unreachable, so even a REJECT looks
+        like silence to the resolver.)
+        """
+        server = server or src.nameserver
+        silence = NetError(NO_SERVERS, seconds=DNS_TIMEOUT)
+        if not server:
+            raise silence
+        try:
+            target, port = self._route(src, server, 53, "UDP")
+        except NetError:
+            raise silence from None
+        handler = target.listeners.get(("UDP", int(port)))
+        reply = handler(DnsQuery(name, qtype, src.ip)) if handler is not None else None
+        if reply is None:
+            raise silence
+        reply.server = f"{server}:53"
+        return reply
 
     # -- connections ------------------------------------------------------------------
     def _route(self, src: PodNet, host: str, port: int, proto: str) -> tuple[PodNet, int]:
@@ -159,4 +266,5 @@ def _is_ip(s: str) -> bool:
     return len(parts) == 4 and all(p.isdigit() and int(p) < 256 for p in parts)
 
 
-__all__ = ["Network", "PodNet", "NetError", "HttpRequest", "HttpResponse"]
+__all__ = ["Network", "PodNet", "NetError", "HttpRequest", "HttpResponse", "DnsQuery", "DnsReply",
+           "DnsRecord", "DNS_TIMEOUT", "NO_SERVERS"]
