@@ -10,10 +10,18 @@ from k8score.apiserver.request import user_from_name
 _CONTROLLER = user_from_name("system:serviceaccount:kube-system:service-account-controller")
 
 
-def default_service_accounts(api, namespaces=("default", "kube-system")):
+def default_service_accounts(api, namespaces=("default", "kube-system"), root_ca=False):
+    """What the serviceaccount and root-ca-cert-publisher controllers put in each namespace: the
+    ``default`` ServiceAccount and the ``kube-root-ca.crt`` ConfigMap (the projected
+    service-account volume of every pod mounts it; without it the kubelet reports FailedMount) —
+    ``root_ca=True`` for tests that run pods on kubelets."""
+    from k8score.controllers.rootcacert import CONFIGMAP_NAME, fake_root_ca
     for ns in namespaces:
         if api.lister.get("serviceaccounts", "default", ns) is None:
             api.create("serviceaccounts", {"metadata": {"name": "default"}}, namespace=ns)
+        if root_ca and api.lister.get("configmaps", CONFIGMAP_NAME, ns) is None:
+            api.create("configmaps", {"metadata": {"name": CONFIGMAP_NAME}, "data": {"ca.crt": fake_root_ca(0)}},
+                       namespace=ns)
     return api
 
 

@@ -19,7 +19,7 @@ class MiniCluster:
         self.loop = Loop(seed)
         self.api = APIServer(self.loop, Store())
         self.api.start()
-        default_service_accounts(self.api)
+        default_service_accounts(self.api, root_ca=True)
         self.kcm = KubeControllerManager(self.loop, self.api, controllers=controllers, watch_latency=watch_latency)
         self.kcm.start()
         self.kubelets = [Kubelet(self.loop, self.api, f"node-{i}") for i in range(1, nodes + 1)]

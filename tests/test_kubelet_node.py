@@ -15,7 +15,7 @@ def _setup(with_ipam=True, seed=0):
     loop = Loop(seed)
     api = APIServer(loop, Store())
     api.start()
-    default_service_accounts(api)
+    default_service_accounts(api, root_ca=True)
     kcm = KubeControllerManager(loop, api, controllers=["nodeipam"])
     if with_ipam:
         kcm.start()

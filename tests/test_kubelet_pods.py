@@ -18,7 +18,7 @@ def _setup(seed=0, nodes=1):
     loop = Loop(seed)
     api = APIServer(loop, Store())
     api.start()
-    default_service_accounts(api)
+    default_service_accounts(api, root_ca=True)
     KubeControllerManager(loop, api, controllers=["nodeipam"]).start()
     kubelets = [Kubelet(loop, api, f"node-{i}") for i in range(1, nodes + 1)]
     for k in kubelets:
@@ -64,8 +64,9 @@ def test_pod_goes_from_pending_to_running_with_events_in_order():
     assert ipaddress.ip_address(st["podIP"]) in ipaddress.ip_network(node["spec"]["podCIDR"])
     assert st["podIP"] == "10.244.0.2" and st["podIPs"] == [{"ip": "10.244.0.2"}]  # .1 is the bridge
     assert st["hostIP"] == "192.168.0.11" and st["qosClass"] == "BestEffort"
+    # generateAPIPodStatus always appends PodScheduled, also for a pod created with spec.nodeName
     assert [c["type"] for c in st["conditions"]] == ["PodReadyToStartContainers", "Initialized", "Ready",
-                                                     "ContainersReady"]
+                                                     "ContainersReady", "PodScheduled"]
     assert all(c["status"] == "True" for c in st["conditions"])
     [cs] = st["containerStatuses"]
     assert cs["ready"] and cs["started"] and cs["restartCount"] == 0

@@ -52,5 +52,26 @@ class Backoff:
         entry = self._entries.get(key)
         return entry[1] + entry[0] if entry else None
 
+    # -- the container restart flavour (kuberuntime_manager.go doBackOff) -------------------
+    def in_backoff_since(self, key: str, event_time: float, now: float) -> bool:
+        """``IsInBackOffSince``: ``event_time`` (the exited container's finishedAt) is less than
+        the current backoff ago — unless the entry expired: ``event_time`` more than twice the
+        maximum (10 min) after the last restart, i.e. the container ran 10 minutes."""
+        entry = self._entries.get(key)
+        if entry is None or event_time - entry[1] > 2 * self.maximum:
+            return False
+        return entry[0] - (now - event_time) > _EPSILON
+
+    def next_since(self, key: str, event_time: float, now: float) -> float:
+        """``Next(id, eventTime)``: double the entry (or start over at 10 s when it expired);
+        its last update becomes ``now``, the moment of the restart."""
+        entry = self._entries.get(key)
+        if entry is None or event_time - entry[1] > 2 * self.maximum:
+            delay = self.initial
+        else:
+            delay = min(entry[0] * 2, self.maximum)
+        self._entries[key] = (delay, now)
+        return delay
+
     def reset(self, key: str) -> None:
         self._entries.pop(key, None)

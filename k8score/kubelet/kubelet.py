@@ -15,7 +15,16 @@ start it:
 - **watches only its own pods** (``fieldSelector=spec.nodeName=<node>``) and its own Node
   (to learn the pod CIDR the node IPAM controller assigns; the CNI needs it before any pod
   gets an IP, and the node reports ``Ready`` only from then on);
-- runs each pod through :mod:`.podworkers` against the CRI runtime (:mod:`.cri`).
+- runs each pod through :mod:`.podworkers` against the CRI runtime (:mod:`.cri`), learning of
+  container exits from the runtime's container events (the evented PLEG,
+  ``runtime.get_container_events``), probing through the probe manager
+  (:mod:`.prober`, when present) and evicting pods under memory pressure (:mod:`.eviction`);
+- runs static pods from ``/etc/kubernetes/manifests`` on its ``Host`` (:mod:`.static`, when
+  present) next to the API server's pods;
+- watches Services, for the service environment variables of containers.
+
+While the API server is unreachable the kubelet keeps running (and restarting) its pods from
+its informer cache; status writes are retried and the truth is reported when it returns.
 
 Stopping the kubelet stops heartbeats and pod syncs, not the containers: they keep running
 in the runtime, as on a real node whose kubelet crashed.
@@ -33,11 +42,16 @@ from ..client.errors import ApiError
 from ..client.meta import key_func
 from ..client.worker import ErrorLog
 from ..sim import Component
-from ..sim.clock import micro_time
+from ..sim.clock import micro_time, rfc3339
 from . import nodestatus
 from .backoff import Backoff
-from .cri import RUNTIME_NAME, RUNTIME_VERSION, ContainerRuntime
+from ..cri import Containerd
+from ..node.host import Host
+from .eviction import EvictionManager
 from .podworkers import PodWorkers
+from .prober import ProbeManager
+from .server import KubeletServer
+from .static import StaticPodSource
 
 # pkg/kubelet/kubelet.go / nodelease: leaseDurationSeconds 40 (kubelet config nodeLeaseDurationSeconds)
 LEASE_DURATION_SECONDS = 40
@@ -62,20 +76,37 @@ def _default_ip(node_name: str) -> str:
 class Kubelet(Component):
     kind = "kubelet"
     plane = "node"
-    watches = ("pods", "nodes")
+    watches = ("pods", "nodes", "services")
     writes = ("nodes", "nodes/status", "pods/status", "pods", "leases", "events")
     summary = "每个节点上的代理：注册节点、定期续约心跳，只关注调度到本节点的 Pod，通过 CRI 让容器运行时拉镜像、启动容器并上报状态"
 
     def __init__(self, loop: Any, api: Any, node_name: str, capacity: dict | None = None,
                  runtime: ContainerRuntime | None = None, labels: dict | None = None,
-                 internal_ip: str | None = None):
+                 internal_ip: str | None = None, host: Any = None):
         super().__init__(f"kubelet/{node_name}", loop)
         self.api = api
         self.node_name = node_name
         self.capacity = {**nodestatus.DEFAULT_CAPACITY, **{k: str(v) for k, v in (capacity or {}).items()}}
         self.labels = dict(labels or {})
         self.internal_ip = internal_ip or _default_ip(node_name)
-        self.runtime = runtime if runtime is not None else ContainerRuntime(loop, node_name)
+        #: the node's machine (:class:`k8score.node.host.Host`): filesystem, journal, host network
+        self.host = host if host is not None else Host(node_name, self.internal_ip, loop)
+        self.runtime = runtime if runtime is not None else Containerd(loop, node_name, host=self.host)
+        #: Container restart backoff per container (CrashLoopBackOff: 10 s doubling to 300 s).
+        self.container_backoff = Backoff()
+        #: The probe manager: a new one each time the kubelet starts (see :meth:`_new_prober`);
+        #: pod workers only run while the kubelet runs, so they always find one.
+        self.prober: ProbeManager = None  # type: ignore[assignment]
+        #: Pods from the manifest directory (``staticPodPath``) and their mirror pods.
+        self.static_pods = StaticPodSource(self)
+        self.static_pods.on_change = self.static_pods_changed
+        #: Node-pressure eviction (memory.available < 100Mi).
+        self.eviction = EvictionManager(self)
+        #: The kubelet's own API (:10250): container logs and exec, reached by the API server.
+        self.server = KubeletServer(node_name, self.host, self.runtime, get_pod=self._served_pod,
+                                    running=lambda: self.running, now=lambda: loop.now)
+        self._services: Any = None
+        self._subscribed = False
         #: Image pull backoff per ``<pod uid>_<image>`` (10 s doubling to 300 s).
         self.image_backoff = Backoff()
         self.workers = PodWorkers(self)
@@ -110,12 +141,20 @@ class Kubelet(Component):
         self._register_delay = 0.1
         self._node_event_sent = False
         self._node_ready_reported: bool | None = None
+        self.static_pods.start(self.pods)   # mirror pod events arrive through our pod informer
+        self._services = self.factory.informer("services")
+        self._services.errors = self.errors
+        self._subscribe_runtime()
+        self._new_prober()
         self.recorder.event(self._node_ref(), "Normal", "Starting", "Starting kubelet.")
+        self.host.log("kubelet", f'"Starting kubelet" nodeName="{self.node_name}"')
         self._register()
         self.factory.start()
         self.every(NODE_STATUS_UPDATE_FREQUENCY, self._update_node_status)
         self.every(LEASE_RENEW_INTERVAL, self._renew_lease, first=0.0)
         self.every(HOUSEKEEPING_PERIOD, self._housekeeping)
+        self.eviction.start()
+        self.workers.resync_all()   # static pods and pods already known run without the API
 
     def on_stop(self) -> None:
         if self.factory is not None:
@@ -135,7 +174,7 @@ class Kubelet(Component):
         if not self.running:
             return
         body = nodestatus.node_object(self.node_name, self.labels, self.capacity, self.internal_ip,
-                                      f"{RUNTIME_NAME}://{RUNTIME_VERSION}")
+                                      f"{self.runtime.NAME}://{self.runtime.NODE_VERSION}")
         body["status"]["conditions"] = nodestatus.conditions(self.loop.now, self.network_ready(), None,
                                                              self._network_message())
         body["status"]["images"] = nodestatus.images_status(self.runtime.list_images())
@@ -183,6 +222,13 @@ class Kubelet(Component):
         except Exception as exc:  # noqa: BLE001 - someone stored conditions we cannot read: ours replace them
             self.errors.handle(f"unreadable status.conditions on Node {self.node_name}, rewriting them", exc)
             conditions = nodestatus.conditions(now, self.network_ready(), None, self._network_message())
+        if self.eviction is not None and self.eviction.under_pressure:
+            # nodestatus.go MemoryPressureCondition under a met threshold
+            was = next((c for c in previous or () if c.get("type") == "MemoryPressure"), {})
+            since = was.get("lastTransitionTime") if was.get("status") == "True" else rfc3339(now)
+            conditions = [dict(c, status="True", reason="KubeletHasInsufficientMemory",
+                               message="kubelet has insufficient memory available", lastTransitionTime=since)
+                          if c["type"] == "MemoryPressure" else c for c in conditions]
         status = {"capacity": dict(self.capacity), "allocatable": dict(self.capacity),
                   "conditions": conditions,
                   "images": nodestatus.images_status(self.runtime.list_images())}
@@ -256,6 +302,120 @@ class Kubelet(Component):
     def _pod_event(self, pod: dict) -> None:
         self.workers.update(key_func(pod))
 
+    def pod(self, key: str) -> dict | None:
+        """The pod to run under ``key``: a static pod, else the API server's (never a mirror pod)."""
+        static = self.static_pods.get(key)
+        if static is not None:
+            return static
+        pod = self.pods.get(key) if self.pods is not None else None
+        if pod is not None and self.is_mirror(pod):
+            return None
+        return pod
+
+    def _served_pod(self, namespace: str, name: str) -> dict | None:
+        """The pod the :10250 API answers for: as this kubelet last reported it (a static pod
+        through its mirror pod)."""
+        key = f"{namespace}/{name}"
+        api_pod = self.pods.get(key) if self.pods is not None else None
+        return api_pod if api_pod is not None else self.pod(key)
+
+    def pod_keys(self) -> list[str]:
+        keys = list(self.static_pods.keys())
+        if self.pods is not None:
+            keys += [key_func(p) for p in self.pods.list() if not self.is_mirror(p)]
+        return list(dict.fromkeys(keys))
+
+    @staticmethod
+    def is_mirror(pod: dict) -> bool:
+        return "kubernetes.io/config.mirror" in ((pod.get("metadata") or {}).get("annotations") or {})
+
+    @staticmethod
+    def is_static(pod: dict) -> bool:
+        return ((pod.get("metadata") or {}).get("annotations") or {}).get("kubernetes.io/config.source") == "file"
+
+    def status_target(self, pod: dict) -> dict | None:
+        """The API object whose status describes ``pod``: itself, or a static pod's mirror pod."""
+        if not self.is_static(pod):
+            return pod
+        return self.pods.get(key_func(pod)) if self.pods is not None else None
+
+    def static_pods_changed(self, keys: list[str]) -> None:
+        """StaticPodSource's ``on_change``: sync the static pods that appeared, changed or went."""
+        for key in keys:
+            self.workers.update(key)
+        # the runtime may have been swapped or started after us: (re)subscribe to its events
+        self._subscribe_runtime()
+
+    def services(self) -> list[dict]:
+        return self._services.list() if self._services is not None else []
+
+    def get_object(self, kind: str, namespace: str, name: str) -> dict | None:
+        """A ConfigMap or Secret a pod references (the node authorizer allows exactly these)."""
+        try:
+            return self.client.get(kind, name, namespace=namespace)
+        except ApiError as err:
+            if err.code == 404:
+                return None
+            raise
+
+    def node_pressure_changed(self) -> None:
+        """The eviction manager saw memory pressure start or end: report it now."""
+        self._update_node_status(force=True)
+
+    # -- PLEG -----------------------------------------------------------------------
+    def _subscribe_runtime(self) -> None:
+        """The evented PLEG: the runtime tells us when a container stops (once per runtime)."""
+        if self._subscribed:
+            return
+        self._subscribed = True
+        self.runtime.get_container_events(self._container_event)
+
+    def _container_event(self, event: dict) -> None:
+        if event.get("containerEventType") != "CONTAINER_STOPPED_EVENT":
+            return
+        cid = event.get("containerId", "")
+        if cid in self.runtime.sandboxes:
+            return   # the sandbox itself (containerd reports it like a container)
+        status = self.runtime.container_status(cid) or {}
+        # a stopped kubelet misses nothing: it reads the container's state when it syncs again
+        self.workers.container_exited(cid, status)
+
+    # -- probes -----------------------------------------------------------------------
+    def attach_prober(self, prober: Any) -> None:
+        """Wire a :class:`k8score.kubelet.prober.ProbeManager` (part E)."""
+        self.prober = prober
+        prober.on_liveness_failure = self._liveness_failed
+        prober.on_change = lambda pod_key: self.workers.update(pod_key)
+
+    def _new_prober(self) -> None:
+        """A (re)started kubelet builds a new probe manager (fresh first-run jitter, as upstream)
+        and hands it the pods and containers it already runs."""
+        self.attach_prober(ProbeManager(self))
+        for key, st in sorted(self.workers.states.items()):
+            pod = self.pod(key)
+            if pod is None:
+                continue
+            self.prober.add_pod(pod)
+            for rec in st.all_records():
+                if rec.state == "running" and rec.container_id:
+                    self.prober.container_started(st.uid, rec.name, rec.container_id, rec.started_at or 0.0,
+                                                  pod_ip=st.pod_ip)
+
+    def _liveness_failed(self, pod_key: str, container: str, message: str) -> None:
+        """computePodActions: a container that failed liveness (or startup) is killed with the
+        prober's message, then restarted per policy."""
+        pod, st = self.pod(pod_key), self.workers.states.get(pod_key)
+        if pod is None or st is None or st.killing:
+            return
+        rec = st.containers.get(container) or st.inits.get(container)
+        if rec is None or rec.state != "running" or rec.killing:
+            return
+        spec = self.workers._spec_of(pod, rec)
+        probe_grace = None
+        for field in ("livenessProbe", "startupProbe"):
+            probe_grace = (spec.get(field) or {}).get("terminationGracePeriodSeconds", probe_grace)
+        self.workers.kill_container(pod, st, rec, spec, message, grace=probe_grace)
+
     def _housekeeping(self) -> None:
         """HandlePodCleanups: pods this kubelet still runs but the API no longer has
         (deleted while the kubelet was down) are stopped."""
@@ -263,3 +423,5 @@ class Kubelet(Component):
             return
         for key in self.workers.orphans():
             self.workers.update(key)
+        # the runtime may have been swapped or started after us: (re)subscribe to its events
+        self._subscribe_runtime()

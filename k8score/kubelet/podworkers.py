@@ -1,40 +1,41 @@
-"""The kubelet's pod workers (pkg/kubelet/pod_workers.go + kuberuntime_manager.go ``SyncPod``), simplified.
+"""Pod workers: one per pod, syncing it toward its spec (pkg/kubelet/pod_workers.go,
+kuberuntime_manager.go ``computePodActions`` + ``SyncPod``).
 
-One worker per pod, one CRI operation in flight at a time; whenever an operation finishes
-or the pod changes, the worker syncs again and decides the next step from what exists
-(level-triggered, like the rest of Kubernetes):
+One worker per pod, one CRI operation in flight at a time; whenever an operation finishes, a
+container exits (PLEG) or the pod changes, the worker syncs again and decides the next step
+from what exists (level-triggered):
 
-1. no sandbox yet -> ``RunPodSandbox`` (waits until the node has a pod CIDR: the CNI
-   needs it to give the pod an IP);
-2. for each container in order: make sure its image is there (``imagePullPolicy``;
-   events ``Pulling`` / ``Pulled``, or ``Container image ... already present on machine``;
-   a failed pull gives ``ErrImagePull``, then ``ImagePullBackOff`` until the per-image
-   backoff (10 s doubling to 300 s) expires), ``CreateContainer`` (event ``Created``),
-   ``StartContainer`` (event ``Started``);
-3. report the pod's status (phase, conditions, container statuses, IPs) through
-   ``pods/status`` whenever it changed;
-4. on ``deletionTimestamp``: ``StopContainer`` each running container with the pod's grace
-   period (event ``Killing``), remove the sandbox, report the final status and delete the
-   pod with grace period 0 so the API server forgets it.
+1. volumes set up on the node (:mod:`.volumes`; ``FailedMount`` until they can be);
+2. no sandbox yet -> ``RunPodSandbox`` with the pod's DNS config and log directory (waits until
+   the node has a pod CIDR: the CNI needs it to give the pod an IP);
+3. init containers in order: each must exit 0 before the next starts; a failing one is
+   restarted per policy (with the container backoff) or, under ``restartPolicy: Never``, fails
+   the pod. A sidecar (``restartPolicy: Always``) is started and the next one follows once it
+   has *started* (startup probe passed); it keeps running and is restarted whenever it exits;
+4. regular containers: start those never started; an exited one is restarted when
+   :func:`.restart.should_restart` says so — immediately the first time, then after the
+   CrashLoopBackOff delay (10 s doubling to 300 s); otherwise it stays terminated;
+5. all regular containers exited for good (``Never``/``OnFailure``): the pod is terminal —
+   sidecars and the sandbox are stopped and the phase becomes ``Succeeded`` or ``Failed``;
+6. report the pod's status (:mod:`.podstatus`) through ``pods/status`` whenever it changed.
 
-Image pulls are serialized per node (``serializeImagePulls: true``, the default): the
-``(… including waiting)`` part of the Pulled message counts the time spent queued behind
-other pulls. Probes and container restarts are not modelled yet; they would hook into
-:meth:`PodWorkers._sync` between steps 2 and 3.
+Starting things is :mod:`.startup`; deletion and kills :mod:`.termination`; image pulls
+:mod:`.imagepull`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from ..client.errors import ApiError
-from .imagepull import PLEG_RELIST_PERIOD, ImagePullMixin, SerialPuller, go_duration
-from .podstatus import ContainerRecord, build_status
+from . import restart
+from .imagepull import ImagePullMixin, SerialPuller, go_duration
+from .podstatus import ContainerRecord, build_status, is_sidecar
+from .startup import StartMixin
+from .termination import DEFAULT_GRACE, STATUS_RETRY, TerminationMixin
 
-#: pkg/kubelet/status/status_manager.go: syncPeriod — retry interval for a failed status write.
-STATUS_RETRY = 10.0
-#: pkg/apis/core/v1/defaults.go: TerminationGracePeriodSeconds default
-DEFAULT_GRACE = 30
+# pkg/kubelet/kubelet.go: backOffPeriod — a pod whose sync failed is tried again after it
+WORKER_BACKOFF_PERIOD = 10.0
 
 
 class PodState:
@@ -48,27 +49,49 @@ class PodState:
         self.sandbox_id: str | None = None
         self.pod_ip: str | None = None
         self.containers: dict[str, ContainerRecord] = {}
+        self.inits: dict[str, ContainerRecord] = {}
+        self.volume_paths: dict[str, str] | None = None
         self.busy = False
         self.killing = False
         self.killed = False
         self.deleted = False
+        self.terminal = False          # Succeeded/Failed: nothing runs again
+        self.evicted: tuple[str, str] | None = None   # (reason, message) once evicted
+        self.extra_conditions: list[dict] = []
         self.last_status: dict | None = None
         self.written_rv = 0  # resourceVersion of our last status write
 
     def records(self, pod: dict) -> list[ContainerRecord]:
+        spec = pod.get("spec") or {}
+        waiting = "PodInitializing" if spec.get("initContainers") else "ContainerCreating"
         out = []
-        for c in (pod.get("spec") or {}).get("containers") or ():
+        for c in spec.get("containers") or ():
             rec = self.containers.get(c["name"])
             if rec is None:
-                rec = self.containers[c["name"]] = ContainerRecord(c["name"], c.get("image", ""))
+                rec = self.containers[c["name"]] = ContainerRecord(c["name"], c.get("image", ""),
+                                                                   waiting_reason=waiting)
             out.append(rec)
         return out
 
-# pkg/kubelet/kubelet.go: backOffPeriod — a pod whose sync failed is tried again after it
-WORKER_BACKOFF_PERIOD = 10.0
+    def init_records(self, pod: dict) -> list[ContainerRecord]:
+        out = []
+        for c in (pod.get("spec") or {}).get("initContainers") or ():
+            rec = self.inits.get(c["name"])
+            if rec is None:
+                # convertToAPIContainerStatuses: with init containers every status starts PodInitializing
+                rec = self.inits[c["name"]] = ContainerRecord(c["name"], c.get("image", ""), init=True,
+                                                              sidecar=is_sidecar(c), waiting_reason="PodInitializing")
+            out.append(rec)
+        return out
+
+    def all_records(self) -> list[ContainerRecord]:
+        return list(self.inits.values()) + list(self.containers.values())
+
+    def record_by_id(self, container_id: str) -> ContainerRecord | None:
+        return next((r for r in self.all_records() if r.container_id == container_id), None)
 
 
-class PodWorkers(ImagePullMixin):
+class PodWorkers(ImagePullMixin, StartMixin, TerminationMixin):
     def __init__(self, kubelet: Any):
         self.kubelet = kubelet
         self.loop = kubelet.loop
@@ -76,24 +99,40 @@ class PodWorkers(ImagePullMixin):
         self.states: dict[str, PodState] = {}
         self.puller = SerialPuller(self.runtime)
         self._scheduled: dict[str, None] = {}
+        self._delayed: dict[str, float] = {}    # key -> when its delayed sync fires
 
     # -- scheduling ---------------------------------------------------------------
     def update(self, key: str, delay: float = 0.0) -> None:
         """Ask for a sync of pod ``key`` (coalesced while one is pending)."""
+        if not self.kubelet.running:
+            return   # a stopped kubelet syncs nothing; start() resyncs every pod
         if delay > 0:
-            self.kubelet.call_later(delay, self.update, key)
+            # one pending delayed sync per pod: the earliest asked for (a sync recomputes
+            # whatever later wake-up it still needs)
+            due = self.loop.now + delay
+            pending = self._delayed.get(key)
+            if pending is not None and self.loop.now < pending <= due + 1e-9:
+                return
+            self._delayed[key] = due
+            self.kubelet.call_later(delay, self._wake, key, due)
             return
         if key in self._scheduled:
             return
         self._scheduled[key] = None
         self.kubelet.call_soon(self._run, key)
 
+    def _wake(self, key: str, due: float) -> None:
+        if self._delayed.get(key) == due:
+            del self._delayed[key]
+            self.update(key)
+
     def forget_scheduled(self) -> None:
         self._scheduled.clear()
+        self._delayed.clear()
 
     def orphans(self) -> list[str]:
-        """Pods with local state that the API server no longer lists."""
-        return [key for key in self.states if self.kubelet.pods.get(key) is None]
+        """Pods with local state that no source (API server, static manifests) has any more."""
+        return [key for key in self.states if self.kubelet.pod(key) is None]
 
     def _run(self, key: str) -> None:
         self._scheduled.pop(key, None)
@@ -109,7 +148,7 @@ class PodWorkers(ImagePullMixin):
         st = self.states.get(key)
         if st is not None:
             st.busy = False
-        pod = self.kubelet.pods.get(key) if self.kubelet.pods is not None else None
+        pod = self.kubelet.pod(key)
         if pod is not None:
             try:
                 self._event(pod, "Warning", "FailedSync", f"error determining status: {exc}")
@@ -117,14 +156,41 @@ class PodWorkers(ImagePullMixin):
                 self.kubelet.errors.handle(f"cannot record FailedSync for pod {key}", again)
         self.update(key, delay=WORKER_BACKOFF_PERIOD)
 
-    def _event(self, pod: dict, etype: str, reason: str, message: str, container: str | None = None) -> None:
+    def _event(self, pod: dict, etype: str, reason: str, message: str, container: str | None = None,
+               init: bool = False) -> None:
         if self.kubelet.running:
+            field = "spec.initContainers" if init else "spec.containers"
             self.kubelet.recorder.event(pod, etype, reason, message,
-                                        field_path=f"spec.containers{{{container}}}" if container else None)
+                                        field_path=f"{field}{{{container}}}" if container else None)
+
+    def _log(self, msg: str) -> None:
+        self.kubelet.host.log("kubelet", msg)
+
+    # -- PLEG ------------------------------------------------------------------------
+    def container_exited(self, container_id: str, status: dict | None) -> None:
+        """A container stopped (the runtime's CONTAINER_STOPPED_EVENT): record how, then sync."""
+        for st in self.states.values():
+            rec = st.record_by_id(container_id)
+            if rec is None:
+                continue
+            if rec.state == "running" or (rec.state == "waiting" and rec.started_at is not None):
+                self._record_exit(rec, status or {})
+                self.kubelet.prober.container_stopped(st.uid, rec.name)
+                if not rec.killing:
+                    self.update(st.key)   # a kill in progress syncs when StopContainer returns
+            return
+
+    def _record_exit(self, rec: ContainerRecord, cs: dict) -> None:
+        rec.state, rec.finished_at = "terminated", self.loop.now
+        rec.exit_code = int(cs.get("exitCode") or 0)
+        rec.reason = cs.get("reason") or ("Completed" if rec.exit_code == 0 else "Error")
+        rec.message = cs.get("message") or ""
+        rec.ready = rec.started = False
+        rec.approved = False
 
     # -- the sync -------------------------------------------------------------------
     def _sync(self, key: str) -> None:
-        pod = self.kubelet.pods.get(key)
+        pod = self.kubelet.pod(key)
         st = self.states.get(key)
         if pod is None:
             if st is not None:
@@ -137,173 +203,151 @@ class PodWorkers(ImagePullMixin):
             del self.states[key]
         if st is not None and st.busy:
             return  # the operation in flight will sync again when it completes
-        if pod["metadata"].get("deletionTimestamp"):
+        if pod["metadata"].get("deletionTimestamp") or (st is not None and st.evicted):
             self._terminate(pod, st)
             return
-        if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
-            return
         if st is None:
+            if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+                return  # finished before this kubelet (re)started: nothing to run
             st = self.states[key] = PodState(pod, self.loop.now)
-        records = st.records(pod)
+            self.kubelet.prober.add_pod(pod)
+        inits, records = st.init_records(pod), st.records(pod)
+        if st.terminal:
+            self._write_status(pod, st)
+            return
+        if st.volume_paths is None and not self._setup_volumes(pod, st):
+            self._write_status(pod, st)
+            return
         if st.sandbox_id is None:
             if self.kubelet.network_ready():
                 self._run_sandbox(pod, st)
             self._write_status(pod, st)
             return
-        for c, rec in zip(pod["spec"]["containers"], records):
-            if rec.state != "waiting":
-                continue
-            if rec.retry_at is not None and self.loop.now < rec.retry_at:
-                continue
-            if not rec.image_ready and not self._ensure_image(pod, st, c, rec):
+        self._refresh_probes(pod, st)
+        spec = pod["spec"]
+        if self._sync_inits(pod, st, spec.get("initContainers") or [], inits):
+            for c, rec in zip(spec["containers"], records):
                 if st.busy:
-                    break  # pulling
-                continue   # failed: the other containers still start
-            self._create_and_start(pod, st, c, rec)
-            break
+                    break
+                self._sync_container(pod, st, c, rec, init=False)
+            if not st.busy and self._all_done(pod, st, records):
+                self._become_terminal(pod, st)
         self._write_status(pod, st)
 
-    # -- sandbox ----------------------------------------------------------------------
-    def _run_sandbox(self, pod: dict, st: PodState) -> None:
-        meta = pod["metadata"]
-        config = {"metadata": {"name": meta["name"], "uid": meta.get("uid"), "namespace": meta["namespace"],
-                               "attempt": 0},
-                  "hostname": meta["name"], "labels": dict(meta.get("labels") or {})}
-        st.busy = True
-
-        def done(sandbox: dict | None, err: Any) -> None:
-            st.busy = False
-            if err is not None:
-                self._event(pod, "Warning", "FailedCreatePodSandBox",
-                            f"Failed to create pod sandbox: {err}")
-                self.update(st.key, delay=PLEG_RELIST_PERIOD)
-                return
-            st.sandbox_id = sandbox["id"]
-            st.pod_ip = sandbox["network"]["ip"]
-            self.update(st.key)
-
-        self.runtime.run_pod_sandbox(config, done)
-    # -- containers ----------------------------------------------------------------------
-    def _create_and_start(self, pod: dict, st: PodState, c: dict, rec: ContainerRecord) -> None:
-        name = c["name"]
-        config = {"metadata": {"name": name, "attempt": rec.restart_count}, "image": {"image": c.get("image")},
-                  "command": c.get("command"), "args": c.get("args")}
-        st.busy = True
-
-        def started(err: Any) -> None:
-            st.busy = False
-            if err is not None:
-                self._event(pod, "Warning", "Failed", f"Error: {err}", name)
-                rec.reason, rec.message = "RunContainerError", str(err)
-                rec.retry_at = self.loop.now + 10.0
-                self.update(st.key, delay=10.0)
-                return
-            rec.state, rec.reason, rec.message = "running", "", ""
-            rec.started_at = self.loop.now
-            self._event(pod, "Normal", "Started", f"Started container {name}", name)
-            self.update(st.key)
-
-        def created(cid: str | None, err: Any) -> None:
-            if err is not None:
-                st.busy = False
-                self._event(pod, "Warning", "Failed", f"Error: {err}", name)
-                rec.reason, rec.message = "CreateContainerError", str(err)
-                rec.retry_at = self.loop.now + 10.0
-                self.update(st.key, delay=10.0)
-                return
-            rec.container_id = cid
-            self._event(pod, "Normal", "Created", f"Created container: {name}", name)
-            self.runtime.start_container(cid, started)
-
-        self.runtime.create_container(st.sandbox_id, config, created)
-
-    # -- termination ---------------------------------------------------------------------
-    def _terminate(self, pod: dict, st: PodState | None) -> None:
-        if st is None:
-            self._delete_pod(pod)  # never started here: nothing to stop
-            return
-        if st.killed:
-            if not st.deleted:
-                self._finish(pod, st)
-            return
-        if st.killing:
-            return
-        st.killing = True
-        grace = pod["metadata"].get("deletionGracePeriodSeconds")
-        grace = DEFAULT_GRACE if grace is None else grace
-        running = [r for r in st.containers.values() if r.state == "running" and r.container_id]
-        pending = {"n": len(running)}
-
-        def stopped(rec: ContainerRecord) -> Callable[[Any], None]:
-            def cb(_err: Any) -> None:
-                cs = self.runtime.container_status(rec.container_id) or {}
-                rec.state, rec.finished_at = "terminated", self.loop.now
-                rec.exit_code, rec.reason = cs.get("exitCode", 0), cs.get("reason") or "Completed"
-                pending["n"] -= 1
-                if pending["n"] == 0:
-                    self._all_stopped(st)
-            return cb
-
-        for rec in running:
-            self._event(pod, "Normal", "Killing", f"Stopping container {rec.name}", rec.name)
-            self.runtime.stop_container(rec.container_id, float(grace), stopped(rec))
-        if not running:
-            self._all_stopped(st)
-
-    def _all_stopped(self, st: PodState) -> None:
-        for rec in st.containers.values():
-            if rec.state != "terminated":
-                rec.state, rec.finished_at = "terminated", self.loop.now
-                rec.reason = rec.reason if rec.started_at else "ContainerStatusUnknown"
-                rec.exit_code = rec.exit_code if rec.started_at else 137
-        if st.sandbox_id:
-            self.runtime.stop_pod_sandbox(st.sandbox_id)
-        st.killed = True
-        # SyncTerminatedPod (volumes unmounted, final status, API delete) follows on the
-        # worker's next pass, about one PLEG relist later.
-        self.update(st.key, delay=PLEG_RELIST_PERIOD)
-
-    def _finish(self, pod: dict, st: PodState) -> None:
-        self._write_status(pod, st, terminal=True)
-        if self._delete_pod(pod):
-            st.deleted = True
-            if st.sandbox_id:
-                for c in self.runtime.list_containers(st.sandbox_id):
-                    self.runtime.remove_container(c["id"])
-                self.runtime.remove_pod_sandbox(st.sandbox_id)
-
-    def _delete_pod(self, pod: dict) -> bool:
-        if not self.kubelet.running:
-            return False
-        meta = pod["metadata"]
-        try:
-            self.kubelet.client.delete("pods", meta["name"], namespace=meta["namespace"], grace_period_seconds=0)
-        except ApiError as err:
-            if err.code == 404:
-                return True
-            self.update(f"{meta['namespace']}/{meta['name']}", delay=STATUS_RETRY)
+    def _sync_inits(self, pod: dict, st: PodState, specs: list[dict], inits: list[ContainerRecord]) -> bool:
+        """Step 3; True once every init container is done (sidecars: started)."""
+        policy = pod["spec"].get("restartPolicy") or "Always"
+        for c, rec in zip(specs, inits):
+            if st.busy:
+                return False
+            if rec.sidecar:
+                if rec.state == "running":
+                    if rec.started:
+                        continue
+                    return False
+                self._sync_container(pod, st, c, rec, init=True)
+                return False
+            if rec.state == "terminated" and rec.exit_code == 0:
+                continue
+            if rec.state == "running":
+                return False
+            if rec.state == "terminated" and policy == "Never":
+                self._become_terminal(pod, st)
+                return False
+            self._sync_container(pod, st, c, rec, init=True)
             return False
         return True
 
-    def _teardown(self, st: PodState) -> None:
-        """The pod is gone from the API: stop whatever still runs, without ceremony."""
+    def _all_done(self, pod: dict, st: PodState, records: list[ContainerRecord]) -> bool:
+        """Step 5: every regular container exited and none will be restarted."""
+        return bool(records) and all(
+            r.state == "terminated" and not restart.should_restart(pod, c, r.exit_code)
+            for c, r in zip(pod["spec"]["containers"], records))
+
+    def _become_terminal(self, pod: dict, st: PodState) -> None:
+        st.terminal = True
+        self._stop_all(pod, st, reason_message=None, then=lambda: self._terminal_stopped(pod, st))
+
+    def _terminal_stopped(self, pod: dict, st: PodState) -> None:
         if st.sandbox_id and st.sandbox_id in self.runtime.sandboxes:
-            self.runtime.remove_pod_sandbox(st.sandbox_id)
+            self.runtime.stop_pod_sandbox(st.sandbox_id)
+        st.killed = True
+        self.update(st.key)
+
+    def _sync_container(self, pod: dict, st: PodState, c: dict, rec: ContainerRecord, init: bool) -> None:
+        """Start ``c`` if it never ran, or restart it when policy and backoff allow."""
+        now = self.loop.now
+        if rec.state == "running" or rec.killing:
+            return
+        if rec.state == "terminated":
+            if not restart.should_restart(pod, c, rec.exit_code, init=init):
+                return
+            key = restart.stable_key(pod, c)
+            backoff = self.kubelet.container_backoff
+            if rec.approved:
+                pass
+            elif backoff.in_backoff_since(key, rec.finished_at or now, now):
+                delay = backoff.get(key)
+                msg = restart.backoff_message(delay, c["name"], pod)
+                if rec.backoff is None or rec.backoff[1] != msg:   # once per back-off, not per sync
+                    self._log(f'"Error syncing pod, skipping" err="failed to \\"StartContainer\\" for '
+                              f'\\"{c["name"]}\\" with CrashLoopBackOff: \\"{msg}\\"" pod="{st.key}"')
+                    self._event(pod, "Warning", "BackOff", restart.backoff_event(c["name"], pod), c["name"], init)
+                rec.backoff = (restart.CRASH_LOOP_BACK_OFF, msg)
+                self.update(st.key, delay=(rec.finished_at or now) + delay - now)
+                return
+            else:
+                backoff.next_since(key, rec.finished_at or now, now)
+                rec.approved = True
+                rec.image_ready = False   # each attempt checks its image again ("already present")
+        elif rec.retry_at is not None and now < rec.retry_at:
+            if rec.retry_at != float("inf"):
+                self.update(st.key, delay=rec.retry_at - now)
+            return
+        if not rec.image_ready and not self._ensure_image(pod, st, c, rec):
+            return
+        self._create_and_start(pod, st, c, rec, init)
+
+    def _refresh_probes(self, pod: dict, st: PodState) -> None:
+        """ready/started of each running container: the probe manager's results (no probe:
+        started once running, ready once started; regular init containers are never ready
+        while running and ready once they exit 0)."""
+        prober = self.kubelet.prober
+        for rec in st.all_records():
+            if rec.state != "running":
+                rec.started = False
+                rec.ready = rec.init and not rec.sidecar and rec.state == "terminated" and rec.exit_code == 0
+                continue
+            started = prober.is_started(st.uid, rec.name)
+            rec.started = bool(started)
+            if rec.init and not rec.sidecar:
+                rec.ready = False
+            else:
+                rec.ready = rec.started and prober.is_ready(st.uid, rec.name)
 
     # -- status ------------------------------------------------------------------------
     def _write_status(self, pod: dict, st: PodState, terminal: bool = False) -> None:
         if not self.kubelet.running:
             return
+        self._refresh_probes(pod, st)
         status = build_status(pod, st.records(pod), now=self.loop.now, host_ip=self.kubelet.internal_ip,
                               pod_ip=st.pod_ip, sandbox_ready=st.sandbox_id is not None and not st.killed,
-                              start_time=st.start_time, terminal=terminal,
-                              reported=(st.last_status or {}).get("conditions"))
-        meta = pod["metadata"]
+                              start_time=st.start_time, terminal=terminal or st.terminal,
+                              reported=(st.last_status or {}).get("conditions"),
+                              init_records=st.init_records(pod),
+                              reason=st.evicted[0] if st.evicted else None,
+                              message=st.evicted[1] if st.evicted else None,
+                              extra_conditions=st.extra_conditions)
+        target = self.kubelet.status_target(pod)
+        if target is None:
+            st.last_status = status
+            return
+        meta = target["metadata"]
         if status == st.last_status:
             # Unchanged for us; rewrite only if someone else changed it since our write
             # (the node lifecycle controller marking the pod not ready), as the status
             # manager's reconcile does.
-            seen = pod.get("status") or {}
+            seen = target.get("status") or {}
             if int(meta.get("resourceVersion") or 0) <= st.written_rv or \
                     {k: seen.get(k) for k in status} == status:
                 return
@@ -314,12 +358,15 @@ class PodWorkers(ImagePullMixin):
             if err.code != 404:
                 self.update(st.key, delay=STATUS_RETRY)
             return
+        except Exception:  # noqa: BLE001 - the API server is unreachable: pods keep running, retry later
+            self.update(st.key, delay=STATUS_RETRY)
+            return
         st.last_status = status
         st.written_rv = int(written["metadata"].get("resourceVersion") or 0)
 
     def resync_all(self) -> None:
-        for pod in self.kubelet.pods.list():
-            self.update(f"{pod['metadata']['namespace']}/{pod['metadata']['name']}")
+        for key in self.kubelet.pod_keys():
+            self.update(key)
 
 
-__all__ = ["PodWorkers", "PodState", "go_duration"]
+__all__ = ["PodWorkers", "PodState", "go_duration", "DEFAULT_GRACE"]
