@@ -6,7 +6,12 @@
 - ``journal``: systemd-journald's records ``(virtual time, unit, message)``; the kubelet logs
   with :meth:`Host.log` (``journalctl -u kubelet`` prints them);
 - ``net``: the host network namespace (a :class:`k8score.container.net.PodNet` at the node IP),
-  from which the kubelet probes pods.
+  from which the kubelet probes pods;
+- ``watchers``: ``fn(path)`` callbacks told by :meth:`Host.notify` that a path changed (what
+  inotify gives the kubelet's static pod source; ``c.ssh`` file commands notify);
+- ``components``: the control-plane processes this machine runs as static pods
+  (``{"kube-apiserver": ControlPlaneProcess, ...}``; empty on workers; see
+  :mod:`k8score.node.controlplane`).
 """
 
 from __future__ import annotations
@@ -33,9 +38,16 @@ class Host:
         self.fs.write("/etc/hostname", name + "\n")
         self.net = net
         self.journal: list[tuple[float, str, str]] = []
+        self.watchers: list[Any] = []
+        self.components: dict[str, Any] = {}
 
     def log(self, unit: str, message: str) -> None:
         """Append a journald record for ``unit`` (``kubelet``, ``containerd``...)."""
         self.journal.append((self.loop.now, unit, message))
         if len(self.journal) > _JOURNAL_MAX:
             del self.journal[: _JOURNAL_MAX // 5]
+
+    def notify(self, path: str) -> None:
+        """Tell the watchers that ``path`` was written, created or removed (inotify)."""
+        for fn in list(self.watchers):
+            fn(path)
