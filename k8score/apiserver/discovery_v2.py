@@ -13,6 +13,7 @@ Pure data: the HTTP transport picks the form by :func:`wants_aggregated` and sen
 from __future__ import annotations
 
 from typing import Any
+from .registry.strategy import subresource_discovery
 
 # handler.go: the media type clients ask for and the server answers with
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
@@ -62,11 +63,7 @@ def _resource(strategy: Any) -> dict:
         r["shortNames"] = list(info.short_names)
     if info.plural in _ALL and not info.group.endswith(".k8s.io"):
         r["categories"] = ["all"]
-    subs = (["status"] if strategy.status_subresource else []) + sorted(strategy.subresources)
+    subs = subresource_discovery(strategy)
     if subs:
-        r["subresources"] = [
-            {"subresource": s,
-             "responseKind": ({"group": "", "version": "v1", "kind": "Binding"} if s == "binding" else kind),
-             "verbs": ["create"] if s == "binding" else ["get", "patch", "update"]}
-            for s in subs]
+        r["subresources"] = [{"subresource": s, "responseKind": rk, "verbs": verbs} for s, rk, verbs in subs]
     return r

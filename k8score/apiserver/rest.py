@@ -37,6 +37,7 @@ from urllib.parse import parse_qs
 from ..api.errors import ApiError, status
 from ..api.resources import ResourceInfo
 from ..api.schema.limits import check_body
+from .registry.strategy import subresource_discovery
 from .request import Request
 from .table import to_table, wants_table
 
@@ -200,6 +201,8 @@ def _serve(api: Any, request: dict) -> dict:
     out = api.serve(req)
     if req.verb == "watch":
         return {"code": 200, "body": None, "watch": out}
+    if isinstance(out, str):   # pods/log: the log stream as text/plain (rest/log.go LogREST)
+        return {"code": 200, "body": None, "text": out}
     if req.verb in ("get", "list") and wants_table(req.headers.get("accept")):
         info = api.registry.resolve(req.resource)
         out = to_table(info, out, api.loop.now, str(_query(request.get("query")).get("includeObject")
@@ -224,12 +227,12 @@ def resource_list(api: Any, group: str, version: str) -> dict:
         if info.short_names:
             r["shortNames"] = list(info.short_names)
         resources.append(r)
-        subs = (["status"] if strategy.status_subresource else []) + sorted(strategy.subresources)
-        for sub in subs:
-            kind = "Binding" if sub == "binding" else info.kind
-            verbs = ["create"] if sub == "binding" else ["get", "patch", "update"]
-            resources.append({"name": f"{info.plural}/{sub}", "singularName": "",
-                              "namespaced": info.namespaced, "kind": kind, "verbs": verbs})
+        for sub, rk, verbs in subresource_discovery(strategy):
+            entry = {"name": f"{info.plural}/{sub}", "singularName": "", "namespaced": info.namespaced,
+                     "kind": rk["kind"], "verbs": verbs}
+            if rk["group"] != info.group or rk["version"] != info.version:
+                entry.update(group=rk["group"], version=rk["version"])
+            resources.append(entry)
     if not resources:
         raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))
     return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": resources}

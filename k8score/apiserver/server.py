@@ -40,6 +40,7 @@ from .admission.chain import AdmissionChain
 from .admission.priority import system_class_bodies
 from .admission.webhook import WebhookServers
 from .pipeline import selectors, serve
+from .registry.podconnect import KubeletConnections
 from .registry import Registry, Store, builtin_strategies
 from .registry.store import parse_rv
 from .authn import Authenticator
@@ -97,6 +98,8 @@ class APIServer(Component):
                                        RBACAuthorizer(self.plugin_context)]
         #: webhook servers a page registers (``api.webhooks.register("ns/svc/path", fn)``)
         self.webhooks = WebhookServers()
+        #: node name -> the kubelet's :10250 API (pods/log, pods/exec reach the node through it)
+        self.kubelets = KubeletConnections()
         self.admission = AdmissionChain(default_admission_plugins(self.plugin_context, self.webhooks))
         #: the watch cache: one Cacher per resource (group_resource -> Cacher), started lazily
         self.cachers: dict[str, Cacher] = {}

@@ -173,6 +173,8 @@ def _state(w: Writer, name: str, state: dict | None) -> None:
 
 
 def _probe(p: dict) -> str:
+    """describe.go DescribeProbe: ``exec [cat /tmp/healthy] delay=5s timeout=1s period=5s
+    #success=1 #failure=3``; http-get prints url.URL{scheme, JoinHostPort(host, port), path}."""
     attrs = (f"delay={p.get('initialDelaySeconds', 0)}s timeout={p.get('timeoutSeconds', 1)}s "
              f"period={p.get('periodSeconds', 10)}s #success={p.get('successThreshold', 1)} "
              f"#failure={p.get('failureThreshold', 3)}")
@@ -184,6 +186,8 @@ def _probe(p: dict) -> str:
                f"{h.get('path', '')} {attrs}"
     if p.get("tcpSocket"):
         return f"tcp-socket {p['tcpSocket'].get('host', '')}:{p['tcpSocket'].get('port')} {attrs}"
+    if p.get("grpc"):  # the service is defaulted to "" (SetDefaults_GRPCAction): two spaces
+        return f"grpc <pod>:{p['grpc'].get('port')} {p['grpc'].get('service') or ''} {attrs}"
     return f"unknown {attrs}"
 
 

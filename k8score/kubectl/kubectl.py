@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 from ..api.resources import RESOURCES, ResourceInfo
 from ..client import ApiError
-from . import authcmd, labels, reads, rollout, session, writes
+from . import authcmd, labels, podcmd, reads, rollout, session, writes
+from . import exec as exec_cmd, logs as logs_cmd, run as run_cmd
 from .args import Args, CommandError, parse_args, split_command
 from ..cobra import suggestions
 
@@ -34,10 +35,16 @@ _ALL = ("pods", "services", "deployments", "replicasets")
 class Kubectl:
     """kubectl for one cluster. ``namespace`` is the kubeconfig context's default namespace."""
 
-    def __init__(self, client: Any, now_fn: Callable[[], float], namespace: str = "default"):
+    def __init__(self, client: Any, now_fn: Callable[[], float], namespace: str = "default",
+                 wait: Callable[[Callable[[], bool], float], bool] | None = None):
         self.client = client
         self.now_fn = now_fn
         self.namespace = namespace
+        #: ``wait(predicate, timeout)``: advance the simulation until ``predicate()`` holds or
+        #: ``timeout`` virtual seconds pass (True if it held). Commands that block in a real
+        #: kubectl (``exec``, ``logs -f``, ``run -i``) use it; None: they look once.
+        #: Must not be called from inside the event loop (a reentrant run).
+        self.wait = wait
         #: Exit code of the last :meth:`run` (0 success, 1 error), as a shell would see it.
         self.last_exit_code = 0
         #: What the last :meth:`run` wrote to stdout and to stderr, separately.
@@ -54,7 +61,9 @@ class Kubectl:
         self.last_exit_code = 0
         base = self.client
         try:
-            args = parse_args(split_command(cmdline))
+            tokens = split_command(cmdline)
+            # logs/exec/run have flags of their own (-c, -p, -f, -i, -t): podcmd parses them
+            args = podcmd.parse(tokens) or parse_args(tokens)
             # --as/--as-group: this command's requests carry Impersonate-* headers
             self.client = session.client_for(base, args, lambda text: self.warn(f"Warning: {text}"))
             self._dispatch(args, stdin)
@@ -97,6 +106,11 @@ class Kubectl:
     def err(self, text: str, exit_code: int = 1) -> None:
         """A non-fatal error: printed, remembered in the exit code, the command goes on."""
         self.fail(text, exit_code)
+
+    def stderr(self, text: str) -> None:
+        """Text on stderr in order with errors (a remote command's stderr); exit code unchanged."""
+        if text:
+            self._err.append(text)
 
     def fail(self, text: str, exit_code: int = 1) -> None:
         self._err.append(text if text.endswith("\n") else text + "\n")
@@ -141,10 +155,11 @@ class Kubectl:
             "get": reads.get, "describe": reads.describe, "api-resources": reads.api_resources,
             "version": reads.version, "rollout": rollout.rollout, "cluster-info": reads.cluster_info,
             "events": reads.events, "set": rollout.set_image, "patch": writes.patch,
-            "apply": writes.apply, "create": writes.create, "run": writes.run_pod,
+            "apply": writes.apply, "create": writes.create, "run": run_cmd.run,
             "scale": writes.scale, "delete": writes.delete, "label": labels.label,
             "annotate": labels.annotate, "auth": authcmd.auth,
             "cordon": writes.cordon, "uncordon": writes.uncordon, "drain": writes.drain,
+            "logs": logs_cmd.logs, "exec": exec_cmd.exec_command,
         }
         if not args.command:
             self.out(_HELP)
@@ -197,6 +212,8 @@ Cluster Management Commands:
 
 Troubleshooting and Debugging Commands:
   describe        Show details of a specific resource or group of resources
+  logs            Print the logs for a container in a pod
+  exec            Execute a command in a container
   auth            Inspect authorization
   events          List events
 

@@ -180,3 +180,32 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.info.group_resource}>"
+
+
+# Discovery of subresources (pkg/registry/core/pod/storage/storage.go, rest/log.go, subresources.go:
+# pods/binding creates a Binding, pods/log gets a Pod log stream, pods/exec connects with
+# PodExecOptions; serviceaccounts/token creates a TokenRequest; status and scale read and write the
+# parent's kind): (kind, group, version, verbs).
+_SUBRESOURCE_KINDS = {
+    "binding": ("Binding", "", "v1", ("create",)),
+    "log": ("Pod", "", "v1", ("get",)),
+    "exec": ("PodExecOptions", "", "v1", ("create", "get")),
+    "token": ("TokenRequest", "authentication.k8s.io", "v1", ("create",)),
+    "scale": ("Scale", "autoscaling", "v1", ("get", "patch", "update")),
+}
+
+
+def subresource_discovery(strategy: "Strategy") -> list[tuple[str, dict, list[str]]]:
+    """``[(subresource, responseKind, verbs)]`` for discovery documents, status first."""
+    info = strategy.info
+    own = {"group": info.group, "version": info.version, "kind": info.kind}
+    subs = (["status"] if strategy.status_subresource else []) + sorted(strategy.subresources)
+    out = []
+    for s in subs:
+        spec = _SUBRESOURCE_KINDS.get(s)
+        if spec is None:
+            out.append((s, own, ["get", "patch", "update"]))
+        else:
+            kind, group, version, verbs = spec
+            out.append((s, {"group": group, "version": version, "kind": kind}, list(verbs)))
+    return out
