@@ -10,6 +10,14 @@ component holding the store), kube-scheduler, kube-controller-manager, and per
 worker node a kubelet (with a containerd-like CRI runtime) and a kube-proxy
 (iptables mode). Every component
 talks to the others only through the API server's list/watch/write API.
+
+Layouts: by default the control plane is not a Node (as in managed clusters).
+``Cluster(nodes=3, kubeadm=True)`` adds a node ``control-plane`` laid out as ``kubeadm init``
+leaves it (:mod:`k8score.node.controlplane`): labelled ``node-role.kubernetes.io/control-plane``,
+tainted ``node-role.kubernetes.io/control-plane:NoSchedule``, with etcd, kube-apiserver,
+kube-controller-manager and kube-scheduler as static pods in ``kube-system``. ``runtime`` picks
+the CRI implementation (``"containerd"`` or ``"cri-o"``). Every node is a machine
+(:class:`k8score.node.Host`) a reader can log into: ``c.ssh("node-1", "crictl ps")``.
 """
 
 from __future__ import annotations
@@ -25,13 +33,23 @@ from .etcd import Store
 from .etcd.etcdctl import etcdctl as _etcdctl
 from .kubectl import Kubectl
 from .kubelet import Kubelet
+from .kubelet.kubelet import _default_ip
+from .cri import FLAVOURS
 from .livediagram import cluster_dot
+from .network import build_network, install_addon
+from .node import Host
+from .node import controlplane as kubeadm_layout
+from .node.shell import NodeShell, ShellOutput
 from .proxy import KubeProxy
 from .scheduler import Scheduler
 from .sim import Component, Loop
 
 # Bootstrap budget: nodes register, get a podCIDR and turn Ready well within this.
 _BOOT_SECONDS = 5.0
+# kubeadm layout: how long bootstrap waits for the control-plane static pods to run.
+_STATIC_BOOT_SECONDS = 60.0
+#: The control-plane node's address (kind and kubeadm docs put it first in the node subnet).
+_CONTROL_PLANE_IP = "192.168.0.10"
 
 
 class _EtcdMember(Component):
@@ -53,10 +71,15 @@ class Cluster:
     """A simulated cluster: control plane plus ``nodes`` worker nodes ``node-1..node-N``."""
 
     def __init__(self, nodes: int = 3, seed: int = 0, *, node_cpu: str = "4",
-                 node_memory: str = "8Gi", node_pods: int = 110):
+                 node_memory: str = "8Gi", node_pods: int = 110, kubeadm: bool = False,
+                 runtime: str = "containerd"):
         if nodes < 0:
             raise ValueError("nodes must be >= 0")
+        if runtime not in FLAVOURS:
+            raise ValueError(f"unknown runtime {runtime!r}: use one of {', '.join(FLAVOURS)}")
         self.seed = seed
+        self.kubeadm = kubeadm
+        self.runtime = runtime
         self.loop = Loop(seed)
         self.etcd = Store(seed=seed)
         self._etcd_member = _EtcdMember(self.loop, self.etcd)
@@ -74,26 +97,106 @@ class Cluster:
         capacity = {"cpu": str(node_cpu), "memory": str(node_memory), "pods": str(node_pods)}
         self.kubelets: dict[str, Kubelet] = {}
         self.kube_proxies: dict[str, KubeProxy] = {}
-        for i in range(1, nodes + 1):
-            name = f"node-{i}"
-            self.kubelets[name] = Kubelet(self.loop, self.apiserver, name, capacity=dict(capacity))
-            self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name)
+        #: Each node's machine: filesystem, journal (``c.ssh`` works on it).
+        self.hosts: dict[str, Host] = {}
+        self._shells: dict[str, NodeShell] = {}
         self._components: dict[str, Component] = {
             "kube-apiserver": self.apiserver,
             "etcd": self._etcd_member,
             "kube-scheduler": self.scheduler,
             "kube-controller-manager": self.controller_manager,
         }
+        #: The pod network: every pod and node reachable, Services through kube-proxy's rules,
+        #: names through CoreDNS (kubeadm's ``kube-dns`` Service at 10.96.0.10).
+        self.network = build_network(self, start=False, install=False)
+        names = ([kubeadm_layout.CONTROL_PLANE_NODE] if kubeadm else []) + [f"node-{i}" for i in range(1, nodes + 1)]
+        for name in names:
+            self._add_node(name, capacity)
         for name, kubelet in self.kubelets.items():
             self._components[f"kubelet/{name}"] = kubelet
             self._components[f"kube-proxy/{name}"] = self.kube_proxies[name]
-        self._kubectl = Kubectl(self.api, lambda: self.loop.now)
+        self._components["coredns"] = self.network.dns   # kubeadm's DNS addon
+        self._kubectl = Kubectl(self.api, lambda: self.loop.now,
+                                wait=lambda pred, timeout: self.run(until=pred, timeout=timeout))
         self._event_watch.start()
+        self.apiserver.start()
+        install_addon(self.api)   # kubeadm's CoreDNS addon objects (the kube-dns Service, its RBAC)
         for comp in self._components.values():
             comp.start()
         # Let the nodes register and become Ready before the reader's first command.
         self.loop.run(until=_BOOT_SECONDS)
+        if kubeadm:
+            self._mark_control_plane()
+            self._wait_for_static_pods()
         self._boot_time = self.loop.now
+
+    # -- nodes ----------------------------------------------------------------
+    def _add_node(self, name: str, capacity: dict) -> None:
+        """A machine (:class:`Host`) on the pod network, its CRI runtime, kubelet and kube-proxy."""
+        control_plane = self.kubeadm and name == kubeadm_layout.CONTROL_PLANE_NODE
+        ip = _CONTROL_PLANE_IP if control_plane else _default_ip(name)
+        host = Host(name, ip, self.loop, net=self.network.attach(ip, node=name, hostname=name))
+        if control_plane:
+            # kubeadm init: the static pod manifests, and the processes their containers run
+            for comp in kubeadm_layout.COMPONENTS:
+                host.components[comp] = kubeadm_layout.ControlPlaneProcess(comp, self._components[comp])
+            kubeadm_layout.write_manifests(host)
+        runtime = FLAVOURS[self.runtime](self.loop, name, host=host, network=self.network)
+        kubelet = Kubelet(self.loop, self.apiserver, name, capacity=dict(capacity), runtime=runtime,
+                          host=host, internal_ip=ip)
+        kubelet.state_since = 0.0
+        self.apiserver.kubelets.register(name, kubelet.server)
+        self.hosts[name] = host
+        self.kubelets[name] = kubelet
+        self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name)
+
+    def _mark_control_plane(self) -> None:
+        """kubeadm's markcontrolplane phase (phases/markcontrolplane): role label, LB exclusion, taint."""
+        name = kubeadm_layout.CONTROL_PLANE_NODE
+        node = self.api.get("nodes", name)
+        taints = list((node.get("spec") or {}).get("taints") or [])
+        if kubeadm_layout.CONTROL_PLANE_TAINT not in taints:
+            taints.append(dict(kubeadm_layout.CONTROL_PLANE_TAINT))
+        self.api.patch("nodes", name, {"metadata": {"labels": {
+            kubeadm_layout.LABEL_NODE_ROLE_CONTROL_PLANE: "",
+            kubeadm_layout.LABEL_EXCLUDE_FROM_EXTERNAL_LB: ""}}, "spec": {"taints": taints}})
+
+    def _wait_for_static_pods(self) -> None:
+        kubelet = self.kubelets[kubeadm_layout.CONTROL_PLANE_NODE]
+        if getattr(kubelet, "static_pods", None) is None:
+            return   # a kubelet without a static pod source: nothing will start them
+        want = {f"{c}-{kubeadm_layout.CONTROL_PLANE_NODE}" for c in kubeadm_layout.COMPONENTS}
+
+        def running() -> bool:
+            pods = self.api.list("pods", namespace="kube-system")["items"]
+            return want <= {p["metadata"]["name"] for p in pods if (p.get("status") or {}).get("phase") == "Running"}
+
+        self.loop.run(until=self.loop.now + _STATIC_BOOT_SECONDS, predicate=running)
+
+    def ssh(self, node: str, command: str, stdin: str | None = None) -> ShellOutput:
+        """Run ``command`` in a shell on ``node`` as root; returns what it printed.
+
+        The result is a ``str`` with ``.exit_code``. Commands: ``crictl ps|pods|images|inspect|
+        logs|exec``, ``ls``/``cat``/``tee``/``rm``/``mkdir``/``mv``/``cp`` on the node's files
+        (``/etc/kubernetes/manifests``, ``/var/log/pods``), ``systemctl status kubelet``,
+        ``journalctl -u kubelet``, ``hostname`` (:mod:`k8score.node.shell`). ``stdin`` feeds the
+        command (``c.ssh("node-1", "tee /etc/kubernetes/manifests/web.yaml", stdin=yaml_text)``).
+        """
+        if node not in self.hosts:
+            return ShellOutput(f"ssh: Could not resolve hostname {node}: Name or service not known\n", 255)
+        shell = self._shells.get(node)
+        if shell is None:
+            kubelet = self.kubelets[node]
+            runtime = kubelet.runtime
+            version = runtime.version() if hasattr(runtime, "version") else {}
+            crio = version.get("runtimeName") == "cri-o"
+            endpoint = "unix:///var/run/crio/crio.sock" if crio else "unix:///var/run/containerd/containerd.sock"
+            pause = runtime.PAUSE_IMAGE
+            shell = self._shells[node] = NodeShell(
+                self.hosts[node], runtime, kubelet,
+                run_until=lambda pred, timeout: self.loop.run(until=self.loop.now + timeout, predicate=pred),
+                cri_endpoint=endpoint, pause_image=pause)
+        return shell(command, stdin)
 
     # -- time -------------------------------------------------------------
     @property
@@ -179,11 +282,29 @@ class Cluster:
             raise KeyError(f"no component {name!r}; components are: {', '.join(self._components)}") from None
 
     def stop(self, name: str) -> None:
-        """Stop a component (its timers and watches end) — e.g. to see what breaks without it."""
-        self.component(name).stop()
+        """Stop a component (its timers and watches end) — e.g. to see what breaks without it.
+
+        In the kubeadm layout a control-plane component is also its static pod's process: the
+        container exits with an error and keeps failing (``CrashLoopBackOff``) until :meth:`start`.
+        """
+        comp = self.component(name)
+        self._hold(name, True)
+        comp.stop()
+        if name.startswith("kubelet/"):
+            comp.state_since = self.loop.now   # type: ignore[attr-defined]
 
     def start(self, name: str) -> None:
-        self.component(name).start()
+        comp = self.component(name)
+        self._hold(name, False)
+        comp.start()
+        if name.startswith("kubelet/"):
+            comp.state_since = self.loop.now   # type: ignore[attr-defined]
+
+    def _hold(self, name: str, held: bool) -> None:
+        for host in self.hosts.values():
+            proc = host.components.get(name)
+            if proc is not None:
+                proc.held = held
 
     def traces(self, last: int = 1) -> list:
         """The API server's traces of its ``last`` requests, oldest first: each prints as

@@ -55,7 +55,7 @@ def test_components_listed(flow):
     c, _ = flow
     assert c.components()[:4] == ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager"]
     assert c.components()[4:] == ["kubelet/node-1", "kube-proxy/node-1", "kubelet/node-2", "kube-proxy/node-2",
-                                  "kubelet/node-3", "kube-proxy/node-3"]
+                                  "kubelet/node-3", "kube-proxy/node-3", "coredns"]
 
 
 def _fingerprint(seed):
