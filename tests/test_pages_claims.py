@@ -325,7 +325,7 @@ def test_kubelet_page_node_loss_then_eviction():
     page = Page("node/kubelet.md")
     lost = page.output('c3.stop("kubelet/node-2")')
     assert re.search(r"node-2\s+NotReady", lost) and "NodeStatusUnknown" in lost
-    assert "RUNNING" in lost  # the container outlives its kubelet
+    assert re.search(r"nginx:1\.14\.2\s+About a minute ago\s+Running", lost)  # crictl: the container outlives its kubelet
     evicted = page.output("c3.run(seconds=305)")
     assert "TaintManagerEviction" in evicted and "Terminating" in evicted
 
@@ -358,6 +358,28 @@ CLAIMS = [
     ("node/kube-proxy.md", "--replicas=1", r"nginx\s+10\.244\.\d+\.\d+:80\s"),
     ("node/container-runtime.md", "--replicas=6", r"already present on machine"),
     ("node/container-runtime.md", "nginx:1.14.2-doesnotexist", r"ImagePullBackOff[\s\S]*\(x2 over"),
+    ("node/kubelet.md", 'print("once 的 phase:"',
+     r"once\s+0/1\s+Error\s+0[\s\S]*crash\s+0/1\s+CrashLoopBackOff[\s\S]*once 的 phase: Failed\nworking"),
+    ("node/kubelet.md", "c.run(seconds=370)",
+     r"（距上次启动\s+2\.\d 秒）[\s\S]*\s12\.\d 秒[\s\S]*\s22\.\d 秒[\s\S]*\s42\.\d 秒[\s\S]*\s82\.\d 秒"
+     r"[\s\S]*162\.\d 秒[\s\S]*CrashLoopBackOff"),
+    ("node/kubelet.md", 'print("Events:" + events)',
+     r"RESTARTS[\s\S]*liveness-exec\s+1/1\s+Running\s+1 \(\d+s ago\)[\s\S]*Unhealthy\s+\S+ \(x3 over \S+\)\s+kubelet\s+"
+     r"\S+ Liveness probe failed: cat: can't open '/tmp/healthy': No such file or directory[\s\S]*Killing"),
+    ("node/kubelet.md", 'desc.index("    State:")', r"Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+137"),
+    ("node/kubelet.md", "registry.k8s.io/e2e-test-images/agnhost:2.40",
+     r"HTTP probe failed with statuscode: 500 \(x3\)\n\s*[\d.]+s  Killing"),
+    ("node/kubelet.md", 'c.kubectl(f"exec {first} -- touch /tmp/ready")',
+     r"shop\s+<none>[\s\S]*1/1\s+Running[\s\S]*shop\s+10\.244\.\d+\.\d+:80\s"),
+    ("node/kubelet.md", 'wget -qO- shop', r'<title>Welcome to nginx!</title>\n\S+ - - \[[^\]]+\] "GET / HTTP/1\.1" 200 615[\s\S]*shop\s+<none>'),
+    ("node/kubelet.md", "name: myapp-pod", r"myapp-pod\s+0/1\s+Init:0/2[\s\S]*waiting for myservice"),
+    ("node/kubelet.md", "targetPort: 9377", r"myapp-pod\s+1/1\s+Running[\s\S]*The app is running!"),
+    ("node/kubelet.md", 'c.api.watch("pods", on_event',
+     r"sleeper\s+删除后 3\d\.\d 秒消失；退出码 137（Error）\nwebserver\s+删除后\s+[0-2]\.\d 秒消失；退出码 0（Completed）"),
+    ("node/kubelet.md", 'delete pod static-web-node-1',
+     r'deleted[\s\S]*static-web-node-1\s+1/1\s+Running[\s\S]*NotFound\): pods "static-web-node-1" not found'),
+    ("node/kubelet.md", 'c2.stop("kube-apiserver")',
+     r"was refused[\s\S]*Running\s+app\s+[1-9][\s\S]*flaky\s+0/1\s+\S+\s+[1-9]"),
     ("advantages.md", "my_scheduler_step()", r"Pending[\s\S]*my-scheduler: \S+ -> node-3[\s\S]*Running"),
     ("node/kube-proxy.md", 'if "default/nginx" in line', r"(--probability 0\.3333333333[\s\S]*--probability 0\.5000000000)"),
     ("node/kube-proxy.md", "hits = Counter", r"^(10\.244\.\d+\.\d+:80\s+\d+\s+3\d\.\d%\n){3}$"),

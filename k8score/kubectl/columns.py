@@ -194,6 +194,8 @@ def format_endpoints(ep: dict, port_names: set[str] | None = None) -> str:
                         break
                     host = f"[{ip}]" if ":" in ip else ip
                     items.append(f"{host}:{p.get('port')}")
+    if not items:   # only notReadyAddresses (printers.go formatEndpoints: len(list) == 0)
+        return "<none>"
     text = ",".join(items)
     return f"{text} + {count - 3} more..." if more else text
 
