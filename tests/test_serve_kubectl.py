@@ -358,3 +358,24 @@ def test_body_limit_is_413_before_reading(served):
     assert e.value.code == 400 and json.loads(e.value.read())["reason"] == "BadRequest"
     # the server keeps answering after both
     assert _get(served, "/version", token=None)[0] == 200
+
+
+def test_logs_reach_the_container_through_the_kubelet(served):
+    """``kubectl logs`` -> GET pods/<name>/log (text/plain) -> the node's kubelet -> the CRI log file;
+    a missing container is the API server's 400 with upstream's text."""
+    pod = """\
+apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec:
+  containers:
+  - {name: c, image: busybox:1.36, command: [sh, -c, "echo hello from talker; echo second line; sleep 3600"]}
+"""
+    assert kubectl(served, "apply", "-f", manifest(served, "talker", pod)).returncode == 0
+    out = wait_for(lambda: (r := kubectl(served, "logs", "talker")).returncode == 0 and r.stdout, seconds=15)
+    assert out == "hello from talker\nsecond line\n"
+    assert kubectl(served, "logs", "talker", "--tail=1").stdout == "second line\n"
+    bad = kubectl(served, "logs", "talker", "-c", "nope")
+    assert bad.returncode == 1
+    # kubectl checks the name itself (polymorphichelpers/logsforobject.go) before asking the server
+    assert bad.stderr.strip() == "error: container nope is not valid for pod talker out of: c"

@@ -51,6 +51,10 @@ _PATCH_TYPES = {
 _OPTIONS = ("labelSelector", "fieldSelector", "resourceVersion", "resourceVersionMatch", "limit",
             "continue", "dryRun", "fieldManager", "fieldValidation", "force", "gracePeriodSeconds",
             "propagationPolicy", "sendInitialEvents", "allowWatchBookmarks", "timeoutSeconds")
+#: query parameters of connect-style subresources (core/v1 PodLogOptions; PodExecOptions needs a
+#: streaming upgrade this transport does not offer)
+_SUBRESOURCE_OPTIONS = {"log": ("container", "follow", "previous", "sinceSeconds", "sinceTime", "timestamps",
+                                "tailLines", "limitBytes", "insecureSkipTLSVerifyBackend", "stream")}
 
 
 def _query(raw: Any) -> dict[str, str]:
@@ -146,7 +150,7 @@ def to_request(api: Any, request: dict) -> Any:
         body = _yaml_body(raw)
     else:
         body = _body(raw)
-    options = {k: q[k] for k in _OPTIONS if k in q}
+    options = {k: q[k] for k in _OPTIONS + _SUBRESOURCE_OPTIONS.get(sub or "", ()) if k in q}
     patch_type = None
     if method == "GET":
         verb = "get" if name else ("watch" if q.get("watch") in ("true", "1") else "list")
