@@ -89,3 +89,20 @@ def test_controllers_diagram_shows_every_controller_the_manager_runs(tmp_path):
         assert cls.kind in text
         for resource in cls.watches:
             assert resource in text, (cls.kind, resource)
+
+
+def test_kubelet_cri_diagram_lists_the_rpcs_the_runtime_implements(tmp_path):
+    """The RPC names come from the runtime's methods (k8s.io/cri-api runtime/v1/api.proto names);
+    a method that is not an RPC (forbid_image) stays out, and every kubelet part drawn exists."""
+    cri = _load("kubelet_cri")
+    assert cri.check_parts() == []
+    rpcs = cri.cri_rpcs()
+    assert rpcs["ImageService"] == ["ListImages", "ImageStatus", "PullImage", "RemoveImage", "ImageFsInfo"]
+    assert {"RunPodSandbox", "CreateContainer", "ExecSync", "GetContainerEvents"} <= set(rpcs["RuntimeService"])
+    assert "ForbidImage" not in rpcs["RuntimeService"] + rpcs["ImageService"]
+    if shutil.which("dot") is None:
+        return
+    cri.render(tmp_path)
+    text = _svg_text(tmp_path / "kubelet_cri.svg")
+    for name in ("RunPodSandbox", "GetContainerEvents", "PullImage"):
+        assert name in text

@@ -358,6 +358,41 @@ CLAIMS = [
     ("node/kube-proxy.md", "--replicas=1", r"nginx\s+10\.244\.\d+\.\d+:80\s"),
     ("node/container-runtime.md", "--replicas=6", r"already present on machine"),
     ("node/container-runtime.md", "nginx:1.14.2-doesnotexist", r"ImagePullBackOff[\s\S]*\(x2 over"),
+    ("node/container-runtime.md", 'HELPERS = {"forbid_image"',
+     r"RuntimeService（\d+ 个）:\n(?=(?:  .*\n)*  .*RunPodSandbox)(?=(?:  .*\n)*  .*GetContainerEvents)(?:  .*\n)+"
+     r"ImageService（5 个）:\n  .*PullImage"),
+    ("node/container-runtime.md", 'print("Version():"',
+     r"RunPodSandbox[\s\S]*PullImage[\s\S]*CreateContainer[\s\S]*StartContainer[\s\S]*Version\(\): containerd "),
+    ("node/container-runtime.md", 'crictl pods"), "POD ID"',
+     r"(?m)^POD ID\s+CREATED\s+STATE\s+NAME\s+NAMESPACE\n[0-9a-f]{13}\s.*\sReady\s+web-"),
+    ("node/container-runtime.md", 'crictl pods"), "POD ID"', r"(?m)^registry\.k8s\.io/pause\s+3\.10\s"),
+    ("node/container-runtime.md", 'crictl pods"), "POD ID"', r"沙箱的 IP: (10\.244\.\d+\.\d+)\s+Pod 的 podIP: \1\n"),
+    ("node/container-runtime.md", "victim = ",
+     r"\+0\.00s  StopContainer\s+\S+ timeout=30\n[\s\S]*\+0\.[0-4]\ds  StopPodSandbox[\s\S]*RemoveContainer[\s\S]*"
+     r"RemovePodSandbox"),
+    ("node/container-runtime.md", "pod_dir = [d for d",
+     r"(?m)^0\.log\n[\s\S]*^2026-01-01T[\d:.]+Z stdout F 0: Thu Jan  1 [\s\S]*nameserver 10\.96\.0\.10\n"
+     r"options ndots:5"),
+    ("node/container-runtime.md", 'c.stop(f"kubelet/{node}")',
+     r"(?m)^2026-01-01T\d\d:\d\d:\d\d\.\d{9}Z \d+: [\s\S]*:10250: connect: connection refused\n"
+     r"\$ crictl logs[^\n]*\n\d+: Thu Jan [\s\S]*\n\d+: Thu Jan "),
+    ("node/container-runtime.md", "for flavour in",
+     r"containerd://\d[\s\S]*0\.log: 2026-01-01T[\d:.]+Z stdout F hello\n[\s\S]*hello\s+0/1\s+Error\n"
+     r"nocmd\s+0/1\s+StartError\n[\s\S]*exitCode=128[\s\S]*runc create failed[\s\S]*cri-o://\d[\s\S]*"
+     r"0\.log: 2026-01-01T\d\d:\d\d:\d\d\.\d{9}\+00:00 stdout F hello\n[\s\S]*hello\s+0/1\s+Error\n"
+     r"nocmd\s+0/1\s+CreateContainerError\n"),
+    ("node/container-runtime.md", "for flavour in",
+     r"^(?:[\s\S]*pause: registry\.k8s\.io/pause:3\.10   cgroupDriver: SYSTEMD\n){2}"),
+    ("node/container-runtime.md", "example.com/my-app:v1",
+     r"(?m)^busybox:1\.36\s+sh\s[\s\S]*^nginx:doesnotexist\s+（仓库里没有"),
+    ("node/container-runtime.md", "name: once",
+     r"once\s+0/1\s+Error\s[\s\S]*hello from once\n[\s\S]*something went wrong\n[\s\S]*exitCode=3 reason=Error"),
+    ("node/container-runtime.md", "while [ $i -lt 1000 ]",
+     r"<title>Welcome to nginx!</title>[\s\S]*\"GET / HTTP/1\.1\" 200 [\s\S]*1000 次循环用了 (1\.9|2\.[01]) 秒"),
+    ("node/container-runtime.md", "def on_event(ev)",
+     r"\+\s*0\.\ds\s+nginx\s+exitCode=0\s+Completed\n\+\s*(29|30|31)\.\ds\s+count\s+exitCode=137\s+Error"),
+    ("node/container-runtime.md", "memory-demo-2-ctr",
+     r"OOMKilled[\s\S]*CrashLoopBackOff\s+RESTARTS [2-9][\s\S]*Reason:\s+OOMKilled\n\s+Exit Code:\s+137"),
     ("node/kubelet.md", 'print("once 的 phase:"',
      r"once\s+0/1\s+Error\s+0[\s\S]*crash\s+0/1\s+CrashLoopBackOff[\s\S]*once 的 phase: Failed\nworking"),
     ("node/kubelet.md", "c.run(seconds=370)",
