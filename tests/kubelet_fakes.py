@@ -1,114 +1,18 @@
-"""A node for kubelet lifecycle tests: API server, kubelet, the CRI runtime (k8score.cri) and a
-tiny stand-in image catalog, so the tests pin the kubelet's behaviour whatever the real
-shell/images do.
-
-The stand-in ``sh -c SCRIPT`` runs ``;``/``&&``-separated commands: ``exit N``, ``sleep N``,
-``echo ...``, ``touch F``, ``rm F``, ``cat F`` (busybox's message and exit 1 when missing),
-``true``, ``false``. It installs no signal handler, so as PID 1 it ignores SIGTERM as a real
-shell does. ``server`` exits 0 on SIGTERM; ``hog MIB`` allocates then serves.
+"""A node for kubelet lifecycle tests: API server, kubelet, the CRI runtime (k8score.cri) and the
+real image catalog and shell (busybox ``sh -c``, nginx, polinux/stress...), so the tests pin what a
+reader's pod does.
 """
 
 from __future__ import annotations
 
 from apihelpers import default_service_accounts
 from k8score.apiserver import APIServer
-from k8score.container import catalog
-from k8score.container.catalog import ImageSpec
-from k8score.container.process import SIGTERM, Pause, Sleep
 from k8score.controllers import KubeControllerManager
 from k8score.cri import Containerd
 from k8score.etcd import Store
 from k8score.kubelet import Kubelet
 from k8score.node.host import Host
 from k8score.sim import Loop
-
-MiB = 1 << 20
-
-
-def sh(proc):
-    script = proc.argv[2] if len(proc.argv) > 2 and proc.argv[1] == "-c" else ""
-    status = 0
-    for part in script.replace("&&", ";").split(";"):
-        words = part.split()
-        if not words:
-            continue
-        cmd, args = words[0], words[1:]
-        if cmd == "exit":
-            return int(args[0]) if args else status
-        if cmd == "sleep":
-            yield Sleep(float(args[0]))
-            status = 0
-        elif cmd == "echo":
-            proc.stdout.write(" ".join(args) + "\n")
-            status = 0
-        elif cmd == "touch":
-            proc.fs.write(args[0], "")
-        elif cmd == "rm":
-            proc.fs.remove(args[-1])
-        elif cmd == "cat":
-            try:
-                proc.stdout.write(proc.fs.read(args[0]))
-                status = 0
-            except OSError:
-                proc.stderr.write(f"cat: can't open '{args[0]}': No such file or directory\n")
-                status = 1
-        elif cmd in ("true", "false"):
-            status = 0 if cmd == "true" else 1
-        if status and "&&" in script:
-            return status
-    return status
-
-
-def sleep(proc):
-    yield Sleep(float(proc.argv[1]))
-    return 0
-
-
-def server(proc):
-    proc.on_signal[SIGTERM] = lambda sig: proc.exit(0)
-    while True:
-        yield Pause()
-
-
-def hog(proc):
-    proc.alloc(int(proc.argv[1]) * MiB)
-    return (yield from server(proc))
-
-
-def cat(proc):
-    try:
-        proc.stdout.write(proc.fs.read(proc.argv[1]))
-    except OSError:
-        proc.stderr.write(f"cat: can't open '{proc.argv[1]}': No such file or directory\n")
-        return 1
-    return 0
-    yield  # noqa: unreachable - makes this a generator
-
-
-def env(proc):
-    proc.stdout.write("".join(f"{k}={v}\n" for k, v in proc.env.items()))
-    return 0
-    yield  # noqa: unreachable - makes this a generator
-
-
-PROGRAMS = {"sh": sh, "sleep": sleep, "server": server, "hog": hog, "cat": cat, "env": env}
-
-
-def lookup(ref):
-    if any(w in ref for w in ("doesnotexist", "nonexistent", "notfound")):
-        return None
-    if "nginx" in ref:
-        return ImageSpec(ref, cmd=["server"])
-    return ImageSpec(ref, cmd=["sh"], env={"PATH": "/bin"})
-
-
-def program_for(spec, argv, env=None):
-    return PROGRAMS.get(argv[0].rsplit("/", 1)[-1]) if argv else None
-
-
-def install(monkeypatch):
-    monkeypatch.setattr(catalog, "lookup", lookup)
-    monkeypatch.setattr(catalog, "program_for", program_for)
 
 
 def setup(seed=0, capacity=None):

@@ -177,3 +177,33 @@ def test_children_spawned_in_the_container_and_killed_with_pid1():
     node.loop.run(until=node.loop.now + 3)
     assert node.status(cid)["exitCode"] == 5            # the child's code, via Wait
     assert "hello from web" in node.host.fs.read(node.status(cid)["logPath"])
+
+
+def test_a_single_host_file_is_bind_mounted_shared_and_read_only_when_asked():
+    """hostPath ``type: FileOrCreate`` (kubeadm's kubeconfig mounts): one file, not a directory."""
+    node = Node()
+    node.host.fs.write("/etc/kubernetes/scheduler.conf", "kind: Config\n")
+    node.pull("example.com/tools:1")
+    sid = node.sandbox()
+    ro = [{"containerPath": "/etc/kubernetes/scheduler.conf", "hostPath": "/etc/kubernetes/scheduler.conf",
+           "readonly": True}]
+    rw = [{"containerPath": "/data/conf", "hostPath": "/etc/kubernetes/scheduler.conf"}]
+    cat = node.container(sid, "example.com/tools:1", name="cat", mounts=ro,
+                         command=["cat", "/etc/kubernetes/scheduler.conf"])
+    denied = node.container(sid, "example.com/tools:1", name="ro", mounts=ro,
+                            command=["writer", "/etc/kubernetes/scheduler.conf", "x"])
+    w = node.container(sid, "example.com/tools:1", name="w", mounts=rw, command=["writer", "/data/conf", "changed\n"])
+    for cid in (cat, denied):
+        node.start(cid)
+    node.loop.run(until=node.loop.now + 1)
+    assert node.host.fs.read(node.status(cat)["logPath"]).split(" ", 3)[3] == "kind: Config\n"
+    assert node.host.fs.read(node.status(denied)["logPath"]).endswith(
+        "stderr F writer: [EROFS] Read-only file system: /etc/kubernetes/scheduler.conf\n")
+    node.start(w)
+    node.loop.run(until=node.loop.now + 1)
+    assert node.host.fs.read("/etc/kubernetes/scheduler.conf") == "changed\n"   # the host sees the write
+    fs = node.rt.containers[w].fs
+    assert fs.listdir("/data") == ["conf"] and fs.isfile("/data/conf")
+    with pytest.raises(OSError) as err:
+        fs.remove("/data/conf")
+    assert err.value.errno_name == "EBUSY"

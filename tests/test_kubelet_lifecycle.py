@@ -9,15 +9,8 @@ pkg/kubelet/status/generate.go; kubectl's STATUS column (printers.go printPod).
 
 from __future__ import annotations
 
-import pytest
-
 import kubelet_fakes as kf
 from k8score.kubectl.podstatus import pod_status
-
-
-@pytest.fixture(autouse=True)
-def _catalog(monkeypatch):
-    kf.install(monkeypatch)
 
 
 def _get(api, name):

@@ -1,7 +1,7 @@
 """The kubelet with probes, the node's filesystem, an unreachable API server and memory pressure.
 
 Upstream: pkg/kubelet/kuberuntime/kuberuntime_manager.go computePodActions (liveness kill
-message), pkg/kubelet/prober (part E, wired here), pkg/kubelet/kubelet_pods.go
+message), pkg/kubelet/prober (wired here), pkg/kubelet/kubelet_pods.go
 makeEnvironmentVariables, pkg/kubelet/envvars/envvars.go, pkg/volume/emptydir and configmap
 (``/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>``),
 pkg/kubelet/network/dns/dns.go, pkg/kubelet/eviction (memory.available<100Mi, Evicted message).
@@ -9,15 +9,8 @@ pkg/kubelet/network/dns/dns.go, pkg/kubelet/eviction (memory.available<100Mi, Ev
 
 from __future__ import annotations
 
-import pytest
-
 import kubelet_fakes as kf
 from k8score.kubectl.podstatus import pod_status
-
-
-@pytest.fixture(autouse=True)
-def _catalog(monkeypatch):
-    kf.install(monkeypatch)
 
 
 def _get(api, name):
@@ -116,7 +109,8 @@ def test_pods_keep_running_and_restarting_while_the_api_server_is_down():
 
 def test_memory_pressure_evicts_the_best_effort_hog_with_upstream_message():
     loop, api, kubelet = kf.setup(capacity={"memory": "1Gi"})
-    hog = {"name": "hog", "image": "busybox:1.36", "command": ["hog", "950"]}
+    hog = {"name": "hog", "image": "polinux/stress", "command": ["stress", "--vm", "1", "--vm-bytes", "950m",
+                                                                 "--vm-hang", "0"]}
     guaranteed = {"name": "g", "image": "nginx:1.14.2",
                   "resources": {"limits": {"memory": "16Mi", "cpu": "100m"}}}
     api.create("pods", kf.pod("hog", [hog]), "default")
@@ -127,8 +121,10 @@ def test_memory_pressure_evicts_the_best_effort_hog_with_upstream_message():
     msg = p["status"]["message"]
     assert msg.startswith("The node was low on resource: memory. Threshold quantity: 100Mi, available: ")
     assert "Container hog was using 973824Ki, request is 0, has larger consumption of memory. " in msg
-    # kubectl's STATUS shows the killed container's reason over status.reason (printPod), as upstream
-    assert pod_status(p)[1] == "Completed"
+    # kubectl's STATUS shows the killed container's reason over status.reason (printPod), as upstream:
+    # stress as PID 1 ignores SIGTERM, so the eviction's 2 s minimum grace ends in SIGKILL (137)
+    assert pod_status(p)[1] == "Error"
+    assert p["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"] == 137
     cond = next(c for c in p["status"]["conditions"] if c["type"] == "DisruptionTarget")
     assert cond["reason"] == "TerminationByKubelet"
     assert pod_status(_get(api, "safe"))[:2] == ("1/1", "Running")

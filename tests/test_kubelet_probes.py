@@ -41,7 +41,7 @@ class Runtime:
         self.script = script
         self.calls = []
 
-    def exec_sync(self, container_id, cmd, timeout, cb):
+    def exec_sync(self, container_id, cmd, timeout, cb, on_error=None):
         self.calls.append((round(self.loop.now, 3), container_id, list(cmd), timeout))
         out = self.script(cmd, self.loop.now)
         if out is None:
@@ -58,7 +58,8 @@ class Env:
         self.runtime = Runtime(self.loop, script or (lambda cmd, now: ("", "", 0)))
         self.recorder = Recorder(self.loop)
         self.kubelet = SimpleNamespace(loop=self.loop, runtime=self.runtime, recorder=self.recorder, running=True,
-                                       host=SimpleNamespace(net=self.net.attach(NODE_IP, node="node-1")))
+                                       host=SimpleNamespace(net=self.net.attach(NODE_IP, node="node-1")),
+                                       call_later=lambda delay, fn: self.loop.call_later(delay, fn, owner="prober"))
         self.pm = ProbeManager(self.kubelet)
         self.changes, self.kills = [], []
         self.pm.on_change = lambda key: self.changes.append((round(self.loop.now, 3), key))
@@ -389,3 +390,25 @@ def test_exec_with_a_runtime_that_reports_errors_through_on_error():
                   'unable to start container process: exec: "nope": executable file not found in $PATH: '
                   "unknown"),
         (101.0, 'Liveness probe failed: command "slow x" timed out')]
+
+
+def test_https_probes_skip_verification_and_report_scheme_mismatches():
+    """pkg/probe/http/http.go (InsecureSkipVerify); net/http: transport.go / server.go texts."""
+    env = Env()
+    env.pod_net.listen(10259, lambda req: HttpResponse(200, "ok"), tls=True)
+    env.pod_net.listen(8080, lambda req: HttpResponse(200, "ok"))
+    https = {"httpGet": {"path": "/livez", "port": 10259, "scheme": "HTTPS"}}
+    cs = [{"name": "tls-ok", "readinessProbe": https},
+          {"name": "tls-to-plain", "readinessProbe": {"httpGet": {"path": "/livez", "port": 8080, "scheme": "HTTPS"}}},
+          {"name": "plain-to-tls", "readinessProbe": {"httpGet": {"path": "/livez", "port": 10259}}},
+          {"name": "plain-ok", "readinessProbe": http_probe(port=8080)}]
+    env.pm.add_pod(pod(*cs))
+    for c in cs:
+        env.pm.container_started("uid-1", c["name"], "containerd://" + c["name"], 100.0, POD_IP)
+    env.run(100.5)
+    assert {c["name"]: env.pm.is_ready("uid-1", c["name"]) for c in cs} == \
+        {"tls-ok": True, "tls-to-plain": False, "plain-to-tls": False, "plain-ok": True}
+    assert sorted(m for _, m in env.messages()) == [
+        "Readiness probe failed: Get \"https://10.244.1.5:8080/livez\": http: server gave HTTP response to "
+        "HTTPS client",
+        "Readiness probe failed: HTTP probe failed with statuscode: 400"]

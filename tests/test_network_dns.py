@@ -414,3 +414,29 @@ def test_answers_follow_the_watch(cluster, pod):
                    "spec": {"ports": [{"port": 443}]}})
     cluster.run(1)
     assert pod.resolve("api.team-b") == [cluster.get("services", "api", namespace="team-b")["spec"]["clusterIP"]]
+
+
+# -- TLS listeners ---------------------------------------------------------------------------
+def test_tls_listeners_answer_https_and_refuse_the_wrong_scheme_as_go_does():
+    """net/http transport.go ("server gave HTTP response to HTTPS client") and server.go
+    (400 "Client sent an HTTP request to an HTTPS server.")."""
+    from k8score.container.net import HTTP_TO_TLS_BODY, HTTPS_TO_PLAIN, Network
+    net = Network()
+    server, client = net.attach("10.244.0.5"), net.attach("10.244.1.7")
+    server.listen(6443, lambda req: HttpResponse(200, "ok"), tls=True)
+    server.listen(8080, lambda req: HttpResponse(200, "plain"))
+    assert client.http("10.244.0.5", 6443, path="/livez", scheme="https").body == "ok"
+    resp = client.http("10.244.0.5", 6443, path="/livez")
+    assert (resp.status, resp.body) == (400, "Client sent an HTTP request to an HTTPS server.\n") and \
+        resp.body == HTTP_TO_TLS_BODY
+    with pytest.raises(NetError) as err:
+        client.http("10.244.0.5", 8080, scheme="https")
+    assert str(err.value) == HTTPS_TO_PLAIN == "http: server gave HTTP response to HTTPS client"
+    assert client.http("10.244.0.5", 8080).body == "plain"
+    # re-listening in plain, or closing, forgets TLS; TCP connects do not care
+    server.listen(6443, lambda req: HttpResponse(200, "again"))
+    assert client.http("10.244.0.5", 6443).body == "again"
+    server.unlisten(6443)
+    server.listen(6443, lambda req: HttpResponse(200, "x"))
+    assert 6443 not in server.tls_ports
+    client.connect("10.244.0.5", 8080)

@@ -68,11 +68,12 @@ def test_a_manifest_that_is_not_one_pod_is_refused(text, message):
 
 
 class _StandIn(Component):
-    """The smallest kubelet a StaticPodSource needs (part D's kubelet wires the same calls)."""
+    """The smallest kubelet a StaticPodSource needs (k8score.kubelet.Kubelet makes the same calls)."""
 
     def __init__(self, loop, host):
         super().__init__("kubelet/node-1", loop)
         self.host, self.node_name, self.changes = host, "node-1", []
+        self.client, self.registered, self._node_uid = None, True, None   # no API server here
 
     def on_start(self):
         self.source.start(None)
@@ -192,6 +193,65 @@ def test_user_pods_stay_off_the_tainted_control_plane(kubeadm):
                    "spec": {"containers": [{"name": "c", "image": "nginx"}]}})
     assert kubeadm.run(until=lambda: kubeadm.get("pods", "p")["spec"].get("nodeName"), seconds=10)
     assert kubeadm.get("pods", "p")["spec"]["nodeName"] in ("node-1", "node-2")
+
+
+def test_kubeadm_get_pods_wide_shows_the_four_static_pods_ready_on_the_node_ip(kubeadm):
+    rows = [line.split() for line in kubeadm.kubectl("get pods -A -o wide").splitlines()[1:]]
+    cp = [r for r in rows if r[0] == "kube-system" and r[1].endswith("-control-plane")]
+    assert [r[1:5] + r[6:8] for r in cp] == [
+        [f"{comp}-control-plane", "1/1", "Running", "0", "192.168.0.10", "control-plane"]
+        for comp in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler")]
+    # hostNetwork: the node's namespace (no CNI IP), the node's hostname; HTTPS probes pass
+    sched = kubeadm.kubelets["control-plane"].host.net
+    assert sched.tls_ports >= {6443, 10257, 10259} and 2381 not in sched.tls_ports
+    pod = kubeadm.get("pods", "kube-scheduler-control-plane", namespace="kube-system")
+    assert pod["status"]["podIPs"] == [{"ip": "192.168.0.10"}] and pod["status"]["hostIP"] == "192.168.0.10"
+    assert "Unhealthy" not in [t.split(":")[0] for _, _, t in kubeadm.timeline()]
+    # kubeadm's kubeconfig mounts (hostPath FileOrCreate): one file, bind-mounted read-only
+    desc = kubeadm.kubectl("describe pod -n kube-system kube-scheduler-control-plane")
+    assert "/etc/kubernetes/scheduler.conf from kubeconfig (ro)" in desc
+    assert "HostPathType:  FileOrCreate" in desc
+    assert kubeadm.ssh("control-plane", "crictl ps --name kube-scheduler -q").strip()
+    assert "server: https://192.168.0.10:6443" in kubeadm.ssh("control-plane", "cat /etc/kubernetes/scheduler.conf")
+
+
+def test_stopping_the_scheduler_crash_loops_its_static_pod_until_started_again():
+    c = Cluster(nodes=1, seed=0, kubeadm=True)
+    name = "kube-scheduler-control-plane"
+
+    def row():
+        line = c.kubectl(f"get pod -n kube-system {name}").splitlines()[1].split()
+        return line[1], line[2], line[3]
+
+    assert row() == ("1/1", "Running", "0")
+    c.stop("kube-scheduler")
+    c.run(seconds=2)
+    # the process notices within a second and exits 1; restarted at once, it exits again
+    assert row() == ("0/1", "CrashLoopBackOff", "1")
+    c.run(seconds=30)
+    st = c.get("pods", name, namespace="kube-system")["status"]["containerStatuses"][0]
+    assert st["lastState"]["terminated"]["exitCode"] == 1 and st["restartCount"] >= 2
+    c.start("kube-scheduler")
+    c.run(seconds=60)   # the next try after the back-off runs, then startup/readiness probes pass
+    assert row()[:2] == ("1/1", "Running")
+    assert c.scheduler.running
+
+
+def test_a_hostnetwork_pod_on_a_worker_uses_the_node_ip_and_namespace():
+    c = Cluster(nodes=1, seed=0)
+    c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"},
+             "spec": {"hostNetwork": True, "containers": [{"name": "web", "image": "nginx:1.27"}]}})
+    c.run(seconds=15)
+    pod = c.get("pods", "web")
+    assert pod["status"]["podIP"] == pod["status"]["hostIP"] == "192.168.0.11"
+    host = c.kubelets["node-1"].host
+    assert ("TCP", 80) in host.net.listeners   # nginx listens in the node's namespace
+    assert "Welcome to nginx!" in host.net.http("192.168.0.11", 80).body
+    assert c.kubectl("exec web -- hostname") == "node-1\n"
+    c.kubectl("delete pod web")
+    c.run(seconds=35)
+    assert ("TCP", 80) not in host.net.listeners
+    assert "192.168.0.11" in c.network.namespaces   # stopping the sandbox leaves the node's network
 
 
 def test_kubeadm_manifests_match_kubeadm():

@@ -99,10 +99,7 @@ def program_for(spec: ImageSpec, argv: list[str], env: dict[str, str] | None = N
     if factory is not None:
         program = factory(spec)
     else:
-        try:
-            from .shell import PROGRAMS as SHELL_PROGRAMS
-        except ImportError:
-            return None
+        from .shell import PROGRAMS as SHELL_PROGRAMS   # lazily: the shell imports this module
         program = SHELL_PROGRAMS.get(name)
         if program is None:
             return None

@@ -2,7 +2,9 @@
 
 A :class:`Volume` is a directory tree that can be mounted into several containers at once
 (an ``emptyDir`` shared by two containers of a pod is *one* Volume mounted twice, so what one
-writes the other reads). ``readonly`` mounts refuse writes with ``EROFS`` as the kernel does
+writes the other reads). A single file can be bind-mounted too (:meth:`FileSystem.mount_file`,
+a ``hostPath`` volume of ``type: FileOrCreate`` such as kubeadm's kubeconfig files): the
+container and the host share the one :class:`File`. ``readonly`` mounts refuse writes with ``EROFS`` as the kernel does
 (configMap, secret, downwardAPI and projected volumes are always read-only).
 
 Errors are :class:`FSError` carrying the errno name and the C library's message, so
@@ -34,6 +36,7 @@ STRERROR = {
     "EROFS": "Read-only file system",
     "EACCES": "Permission denied",
     "EINVAL": "Invalid argument",
+    "EBUSY": "Device or resource busy",
 }
 
 
@@ -90,6 +93,7 @@ class FileSystem:
     def __init__(self, files: dict[str, str] | None = None, *, clock: Callable[[], float] | None = None):
         self.rootfs = Volume(files)
         self.mounts: dict[str, tuple[Volume, bool]] = {}   # "/path" -> (volume, readonly)
+        self.file_mounts: dict[str, tuple[File, bool]] = {}   # "/path/file" -> (file, readonly)
         self.clock = clock or (lambda: 0.0)
         for d in ("/tmp", "/etc", "/proc", "/dev", "/var", "/root"):
             _put_dir(self.rootfs.root, _parts(d))
@@ -100,6 +104,28 @@ class FileSystem:
         self.mounts[path] = (volume, readonly)
         if path != "/":
             _put_dir(self.rootfs.root, _parts(path))   # the mount point exists in the image
+
+    def mount_file(self, path: str, file: File, readonly: bool = False) -> None:
+        """Bind-mount one file at ``path`` (its parent directory is created in the image)."""
+        path = posixpath.normpath("/" + path.lstrip("/"))
+        _put_dir(self.rootfs.root, _parts(posixpath.dirname(path)))
+        self.file_mounts[path] = (file, readonly)
+
+    def file_at(self, path: str) -> File:
+        """The regular file at ``path`` (created empty if missing), to bind-mount elsewhere."""
+        if not self.exists(path):
+            self.write(path, "")
+        node = self._node(path)
+        if not isinstance(node, File):
+            raise FSError("EISDIR", path)
+        return node
+
+    def _file_mount(self, path: str) -> tuple[File, bool, str] | None:
+        norm = posixpath.normpath("/" + (path or "").lstrip("/"))
+        if norm.startswith("//"):
+            norm = norm[1:]
+        hit = self.file_mounts.get(norm)
+        return (hit[0], hit[1], norm) if hit is not None else None
 
     def _resolve(self, path: str) -> tuple[Dir, list[str], bool, str]:
         """(root dir of the volume holding ``path``, path parts inside it, readonly, normalized path)."""
@@ -117,6 +143,9 @@ class FileSystem:
         return self.rootfs.root, _parts(norm), False, norm
 
     def _node(self, path: str) -> File | Dir:
+        fm = self._file_mount(path)
+        if fm is not None:
+            return fm[0]
         root, parts, _ro, norm = self._resolve(path)
         node: File | Dir = root
         for p in parts:
@@ -169,7 +198,7 @@ class FileSystem:
             raise FSError("ENOTDIR", path)
         names = set(node.entries)
         norm = self._resolve(path)[3].rstrip("/") + "/"
-        for m in self.mounts:          # mount points show up in their parent directory
+        for m in (*self.mounts, *self.file_mounts):   # mount points show up in their parent directory
             if m.startswith(norm) and m != norm.rstrip("/") and "/" not in m[len(norm):]:
                 names.add(m[len(norm):])
         return sorted(names)
@@ -182,6 +211,14 @@ class FileSystem:
 
     # -- changes ------------------------------------------------------------------
     def write(self, path: str, data: str, append: bool = False) -> None:
+        fm = self._file_mount(path)
+        if fm is not None:
+            file, ro, norm = fm
+            if ro:
+                raise FSError("EROFS", norm)
+            file.data = file.data + data if append else data
+            file.mtime = self.clock()
+            return
         root, parts, ro, norm = self._resolve(path)
         if ro:
             raise FSError("EROFS", norm)
@@ -199,6 +236,12 @@ class FileSystem:
             node.mtime = now
 
     def touch(self, path: str) -> None:
+        fm = self._file_mount(path)
+        if fm is not None:
+            if fm[1]:
+                raise FSError("EROFS", fm[2])
+            fm[0].mtime = self.clock()
+            return
         if self.exists(path):
             root, parts, ro, norm = self._resolve(path)
             if ro:
@@ -231,6 +274,9 @@ class FileSystem:
         parent.entries[parts[-1]] = Dir(self.clock())
 
     def remove(self, path: str, recursive: bool = False) -> None:
+        fm = self._file_mount(path)
+        if fm is not None:
+            raise FSError("EBUSY", fm[2])   # a mount point cannot be unlinked
         root, parts, ro, norm = self._resolve(path)
         if ro:
             raise FSError("EROFS", norm)

@@ -12,11 +12,18 @@ CONTRACT (other modules rely on these names; extend, do not rename):
   to a Service IP reaches an endpoint (kube-proxy's rules on the source's node; it may raise
   ``NetError("Connection refused")`` for a rule that REJECTs);
   ``query(src, name, qtype)`` sends one DNS question to the source's nameserver (UDP 53).
-- :class:`PodNet` — given to programs as ``proc.net``: ``listen(port, handler)``,
-  ``http(host, port, ...)``, ``connect(host, port)``, ``resolve(name)``, ``query(name, qtype)``;
+- :class:`PodNet` — given to programs as ``proc.net``: ``listen(port, handler, tls=False)``,
+  ``http(host, port, ..., scheme="http")``, ``connect(host, port)``, ``resolve(name)``, ``query(name, qtype)``;
   it resolves names with the pod's ``/etc/resolv.conf`` rules (search list, ``ndots``).
 - :class:`DnsQuery` / :class:`DnsReply` / :class:`DnsRecord` — one DNS question and its answer,
   what a UDP-53 listener's handler receives and returns (``k8score.network.coredns`` serves them).
+
+TLS: a listener opened with ``tls=True`` speaks HTTPS (control-plane components, webhooks).
+There are no certificates: an ``https`` client reaching a TLS listener gets the handler's
+answer (the kubelet's probes skip verification, as upstream's do); as with Go's ``net/http``,
+an ``https`` request to a plain listener fails with ``http: server gave HTTP response to HTTPS
+client`` and a plain ``http`` request to a TLS listener gets ``400`` with the body
+``Client sent an HTTP request to an HTTPS server.`` (``crypto/tls`` / ``net/http`` server.go).
 
 Timing: calls are synchronous; a program that wants to show latency yields a ``Sleep`` itself.
 A failure that took time in reality carries it in ``NetError.seconds`` (a resolver timeout
@@ -26,6 +33,12 @@ is 5 s, musl's ``RES_TIMEOUT``) so the program can ``yield Sleep(err.seconds)``.
 from __future__ import annotations
 
 from typing import Any, Callable
+
+
+#: net/http transport.go: an https request answered in plain HTTP
+HTTPS_TO_PLAIN = "http: server gave HTTP response to HTTPS client"
+#: net/http server.go: what a TLS server answers (400) to a plain HTTP request
+HTTP_TO_TLS_BODY = "Client sent an HTTP request to an HTTPS server.\n"
 
 
 class NetError(Exception):
@@ -147,12 +160,19 @@ class PodNet:
         self.nameserver = nameserver
         self.ndots = ndots
         self.listeners: dict[tuple[str, int], Handler] = {}   # (proto, port) -> handler
+        self.tls_ports: set[int] = set()                        # TCP ports that speak TLS
 
-    def listen(self, port: int, handler: Handler, proto: str = "TCP") -> None:
+    def listen(self, port: int, handler: Handler, proto: str = "TCP", tls: bool = False) -> None:
         self.listeners[(proto, int(port))] = handler
+        if tls:
+            self.tls_ports.add(int(port))
+        else:
+            self.tls_ports.discard(int(port))
 
     def unlisten(self, port: int, proto: str = "TCP") -> None:
         self.listeners.pop((proto, int(port)), None)
+        if proto == "TCP":
+            self.tls_ports.discard(int(port))
 
     def resolve(self, name: str) -> list[str]:
         return self.network.resolve(name, self)
@@ -163,8 +183,9 @@ class PodNet:
         return self.network.query(self, name, qtype, server)
 
     def http(self, host: str, port: int, method: str = "GET", path: str = "/",
-             headers: dict[str, str] | None = None, body: str = "") -> HttpResponse:
-        return self.network.http(self, host, port, method=method, path=path, headers=headers, body=body)
+             headers: dict[str, str] | None = None, body: str = "", scheme: str = "http") -> HttpResponse:
+        return self.network.http(self, host, port, method=method, path=path, headers=headers, body=body,
+                                 scheme=scheme)
 
     def connect(self, host: str, port: int, proto: str = "TCP") -> None:
         self.network.connect(self, host, port, proto)
@@ -250,7 +271,8 @@ class Network:
         return target
 
     def http(self, src: PodNet, host: str, port: int, *, method: str = "GET", path: str = "/",
-             headers: dict[str, str] | None = None, body: str = "") -> HttpResponse:
+             headers: dict[str, str] | None = None, body: str = "", scheme: str = "http") -> HttpResponse:
+        """One request; ``scheme`` ``https`` needs a TLS listener (see the module doc)."""
         target, port = self._route(src, host, port, "TCP")
         key = ("TCP", int(port))
         if key not in target.listeners:
@@ -258,6 +280,11 @@ class Network:
         handler = target.listeners[key]
         if handler is None:
             raise NetError("Connection reset by peer")   # a TCP server that does not speak HTTP
+        tls = int(port) in target.tls_ports
+        if scheme == "https" and not tls:
+            raise NetError(HTTPS_TO_PLAIN)
+        if scheme != "https" and tls:
+            return HttpResponse(400, HTTP_TO_TLS_BODY)
         return handler(HttpRequest(method, path, headers, body, src_ip=src.ip, host=host))
 
 
@@ -267,4 +294,4 @@ def _is_ip(s: str) -> bool:
 
 
 __all__ = ["Network", "PodNet", "NetError", "HttpRequest", "HttpResponse", "DnsQuery", "DnsReply",
-           "DnsRecord", "DNS_TIMEOUT", "NO_SERVERS"]
+           "DnsRecord", "DNS_TIMEOUT", "NO_SERVERS", "HTTPS_TO_PLAIN", "HTTP_TO_TLS_BODY"]

@@ -100,7 +100,10 @@ class Container:
         if resolv is not None:
             fs.write("/etc/resolv.conf", resolv)
         for m in self.config.get("mounts") or ():
-            fs.mount(m["containerPath"], host_fs.volume_at(m["hostPath"]), bool(m.get("readonly")))
+            if host_fs.isfile(m["hostPath"]):   # a single file (hostPath type File/FileOrCreate)
+                fs.mount_file(m["containerPath"], host_fs.file_at(m["hostPath"]), bool(m.get("readonly")))
+            else:
+                fs.mount(m["containerPath"], host_fs.volume_at(m["hostPath"]), bool(m.get("readonly")))
         self.fs = fs
         return fs
 

@@ -151,7 +151,7 @@ class LifecycleMixin:
             program = programs.program(c.spec, list(argv), proc.env, self.host)
             if program is None:
                 return None
-            child = proc if list(getattr(proc, "argv", [])) == list(argv) else proc.child(list(argv))
+            child = proc if list(proc.argv) == list(argv) else proc.child(list(argv))
             p = Process(self.loop, program, child, owner=self._owner)
             c.processes.append(p)
             p.on_exit(lambda done: c.processes.remove(done) if done in c.processes else None)

@@ -10,6 +10,11 @@ settings, and writes the pod's ``resolv.conf`` from ``config["dnsConfig"]`` the 
 does (``internal/cri/server/sandbox_run_linux.go`` parseDNSOptions: a ``search`` line, one
 ``nameserver`` line per server, an ``options`` line).
 
+A sandbox whose ``linux.securityContext.namespaceOptions.network`` is ``NODE`` (a
+``hostNetwork: true`` pod) gets no network namespace of its own: no CNI call, so it does not
+wait for the pod network; its IP is the node's and its containers share the node's
+:class:`~k8score.container.net.PodNet` (``Host.net``), as containerd does for host-network pods.
+
 ``StopPodSandbox`` kills the pod's containers at once (SIGKILL: the kubelet stopped them
 gracefully before) and releases the IP (CNI DEL). A mixin of :class:`~k8score.cri.runtime.RuntimeBase`.
 """
@@ -47,6 +52,11 @@ def _ndots(options: list[str]) -> int:
     return 1
 
 
+def _network_mode(config: dict) -> str:
+    opts = ((config.get("linux") or {}).get("securityContext") or {}).get("namespaceOptions") or {}
+    return opts.get("network", "POD")
+
+
 class Sandbox:
     """One pod sandbox (what ``PodSandboxStatus`` reports)."""
 
@@ -58,6 +68,7 @@ class Sandbox:
         self.created = created
         self.ip = ip
         self.net: Any = None          # the pod's PodNet on the cluster network, if any
+        self.host_network = _network_mode(config) == "NODE"
         self.resolv = resolv_conf(config.get("dnsConfig")) if config.get("dnsConfig") else None
 
     def status_message(self, ns: Callable[[float], int]) -> dict:
@@ -87,6 +98,11 @@ class SandboxMixin:
         """
         meta = config.get("metadata") or {}
         self._log("RunPodSandbox", f"{meta.get('namespace')}/{meta.get('name')}")
+        if _network_mode(config) == "NODE":
+            sandbox = Sandbox(self._new_id(), dict(config), self.host.ip, self.loop.now)
+            sandbox.net = self.host.net
+            self._later(SANDBOX_SECONDS * self.rng.uniform(0.8, 1.2), self._sandbox_ready, sandbox, callback)
+            return
         if self._pod_cidr is None:
             err = CRIError("Unknown", 'failed to setup network for sandbox: plugin type="flannel" failed '
                                       '(add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: '
@@ -105,7 +121,7 @@ class SandboxMixin:
 
     def _sandbox_ready(self, sandbox: Sandbox, callback: Callable[..., Any]) -> None:
         self.sandboxes[sandbox.id] = sandbox
-        if self.network is not None:
+        if self.network is not None and not sandbox.host_network:
             dns = sandbox.config.get("dnsConfig") or {}
             servers = dns.get("servers") or []
             sandbox.net = self.network.attach(sandbox.ip, node=self.node_name,
@@ -149,7 +165,7 @@ class SandboxMixin:
         if sb.state == "SANDBOX_READY":
             sb.state = "SANDBOX_NOTREADY"
             self._emit(sb.id, sb.id, "CONTAINER_STOPPED_EVENT")
-        if sb.ip and self._ip_used.get(sb.ip) == sandbox_id:
+        if sb.ip and not sb.host_network and self._ip_used.get(sb.ip) == sandbox_id:
             del self._ip_used[sb.ip]  # the CNI DEL releases the address
             if self.network is not None and self.network.namespaces.get(sb.ip) is sb.net:
                 self.network.detach(sb.ip)

@@ -69,10 +69,7 @@ class EvictionManager:
     def usage(self) -> dict[str, dict[str, int]]:
         """``{pod uid: {container: working set bytes}}`` of running containers."""
         out: dict[str, dict[str, int]] = {}
-        lister = getattr(self.kubelet.runtime, "list_container_stats", None)
-        if lister is None:
-            return out
-        for s in lister():
+        for s in self.kubelet.runtime.list_container_stats():
             labels = (s.get("attributes") or {}).get("labels") or {}
             uid, name = labels.get("io.kubernetes.pod.uid"), labels.get("io.kubernetes.container.name")
             if uid and name:

@@ -53,9 +53,6 @@ def run_handler(kubelet: Any, pod: dict, container: dict, container_id: str, han
     if handler.get("exec") is not None:
         cmd = list((handler["exec"] or {}).get("command") or [])
         runtime = kubelet.runtime
-        if not hasattr(runtime, "exec_sync"):
-            loop.call_soon(finish, None)   # a runtime that runs nothing: the hook "succeeds"
-            return
 
         def exec_failed(err: Any) -> None:
             finish(f"Exec lifecycle hook ([{' '.join(cmd)}]) for Container \"{name}\" in Pod \"{who}\" failed - "
@@ -87,17 +84,18 @@ def run_handler(kubelet: Any, pod: dict, container: dict, container_id: str, han
         path = get.get("path") or "/"
         host = get.get("host") or pod_ip or ""
         port = _port(container, get.get("port"))
-        net = getattr(getattr(kubelet, "host", None), "net", None)
+        scheme = str(get.get("scheme") or "HTTP").lower()
+        net = kubelet.host.net
         err: str | None = None
         if net is not None:
             try:
-                resp = net.http(host, port, path=path)
+                resp = net.http(host, port, path=path, scheme=scheme)
                 if not 200 <= resp.status < 400:
                     err = f"HTTP lifecycle hook ({path}) for Container \"{name}\" in Pod \"{who}\" failed - " \
                           f"error: <nil>, message: \"{resp.status} {resp.reason}\""
             except Exception as exc:  # noqa: BLE001 - NetError: refused, timed out
                 err = f"HTTP lifecycle hook ({path}) for Container \"{name}\" in Pod \"{who}\" failed - error: " \
-                      f"Get \"http://{host}:{port}{path}\": dial tcp {host}:{port}: connect: {str(exc).lower()}"
+                      f"Get \"{scheme}://{host}:{port}{path}\": dial tcp {host}:{port}: connect: {str(exc).lower()}"
         loop.call_soon(finish, err)
         return
     if handler.get("sleep") is not None:

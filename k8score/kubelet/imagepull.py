@@ -66,14 +66,22 @@ class SerialPuller:
 class ImagePullMixin:
     """``_ensure_image`` for the pod workers (needs ``_event``, ``update``, ``_write_status``)."""
 
-    def _ensure_image(self, pod: dict, st: Any, c: dict, rec: ContainerRecord) -> bool:
-        """True when the image is present; False when pulling (``st.busy``) or failed."""
+    def _ensure_image(self, pod: dict, st: Any, c: dict, rec: ContainerRecord, init: bool = False) -> bool:
+        """True when the image is present; False when pulling (``st.busy``) or failed.
+
+        Events name the container as ``spec.initContainers{name}`` for an init container
+        (``kubecontainer.GenerateContainerRef``), ``spec.containers{name}`` otherwise.
+        """
         image, name, now = c.get("image", ""), c["name"], self.loop.now
+        _event = self._event
+
+        def event(pod: dict, etype: str, reason: str, message: str, container: str) -> None:
+            _event(pod, etype, reason, message, container, init)
         if not img.is_valid(image):
             msg = (f'Failed to apply default image tag "{image}": couldn\'t parse image reference '
                    f'"{image}": invalid reference format')
-            self._event(pod, "Warning", "InspectFailed", msg, name)
-            self._event(pod, "Warning", "Failed", "Error: InvalidImageName", name)
+            event(pod, "Warning", "InspectFailed", msg, name)
+            event(pod, "Warning", "Failed", "Error: InvalidImageName", name)
             rec.reason, rec.message = "InvalidImageName", msg
             rec.retry_at = float("inf")  # nothing will fix it but a new pod spec
             return False
@@ -81,25 +89,25 @@ class ImagePullMixin:
         present = self.runtime.image_status(image) is not None
         if policy == "Never" or (policy == "IfNotPresent" and present):
             if present:
-                self._event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', name)
+                event(pod, "Normal", "Pulled", f'Container image "{image}" already present on machine', name)
                 self._image_ready(rec, image)
                 return True
             msg = f'Container image "{image}" is not present with pull policy of Never'
-            self._event(pod, "Warning", "ErrImageNeverPull", msg, name)
-            self._event(pod, "Warning", "Failed", "Error: ErrImageNeverPull", name)
+            event(pod, "Warning", "ErrImageNeverPull", msg, name)
+            event(pod, "Warning", "Failed", "Error: ErrImageNeverPull", name)
             rec.reason, rec.message, rec.retry_at = "ErrImageNeverPull", msg, float("inf")
             return False
         backoff_key = f"{st.uid}_{image}"
         backoff = self.kubelet.image_backoff
         if backoff.in_backoff_since_update(backoff_key, now):
             msg = f'Back-off pulling image "{image}"'
-            self._event(pod, "Normal", "BackOff", msg, name)
-            self._event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name)
+            event(pod, "Normal", "BackOff", msg, name)
+            event(pod, "Warning", "Failed", "Error: ImagePullBackOff", name)
             rec.reason, rec.message = "ImagePullBackOff", msg
             rec.retry_at = backoff.retry_at(backoff_key)
             self.update(st.key, delay=rec.retry_at - now)
             return False
-        self._event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
+        event(pod, "Normal", "Pulling", f'Pulling image "{image}"', name)
         st.busy = True
         requested = now
 
@@ -107,16 +115,16 @@ class ImagePullMixin:
             st.busy = False
             end = self.loop.now
             if err is not None:
-                self._event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}', name)
+                event(pod, "Warning", "Failed", f'Failed to pull image "{image}": {err}', name)
                 backoff.next(backoff_key, end)
-                self._event(pod, "Warning", "Failed", "Error: ErrImagePull", name)
+                event(pod, "Warning", "Failed", "Error: ErrImagePull", name)
                 rec.reason, rec.message = "ErrImagePull", str(err)
                 rec.retry_at = None
                 self._write_status(self.kubelet.pods.get(st.key) or pod, st)
                 self.update(st.key, delay=PLEG_RELIST_PERIOD)
                 return
             size = int((self.runtime.image_status(image) or {}).get("size") or 0)
-            self._event(pod, "Normal", "Pulled",
+            event(pod, "Normal", "Pulled",
                         f'Successfully pulled image "{image}" in {go_duration(end - started)} '
                         f'({go_duration(end - requested)} including waiting). Image size: {size} bytes.', name)
             self._image_ready(rec, image)

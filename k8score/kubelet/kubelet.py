@@ -41,12 +41,13 @@ from ..client import Client, EventRecorder, SharedInformerFactory
 from ..client.errors import ApiError
 from ..client.meta import key_func
 from ..client.worker import ErrorLog
+from ..cri import Containerd
+from ..cri.runtime import RuntimeBase
+from ..node.host import Host
 from ..sim import Component
 from ..sim.clock import micro_time, rfc3339
 from . import nodestatus
 from .backoff import Backoff
-from ..cri import Containerd
-from ..node.host import Host
 from .eviction import EvictionManager
 from .podworkers import PodWorkers
 from .prober import ProbeManager
@@ -81,7 +82,7 @@ class Kubelet(Component):
     summary = "每个节点上的代理：注册节点、定期续约心跳，只关注调度到本节点的 Pod，通过 CRI 让容器运行时拉镜像、启动容器并上报状态"
 
     def __init__(self, loop: Any, api: Any, node_name: str, capacity: dict | None = None,
-                 runtime: ContainerRuntime | None = None, labels: dict | None = None,
+                 runtime: RuntimeBase | None = None, labels: dict | None = None,
                  internal_ip: str | None = None, host: Any = None):
         super().__init__(f"kubelet/{node_name}", loop)
         self.api = api
@@ -113,6 +114,8 @@ class Kubelet(Component):
         #: Errors recovered from (a pod or Node it could not read), kept across restarts.
         self.errors = ErrorLog(loop, f"kubelet/{node_name}")
         self.registered = False
+        #: When the kubelet process last started or stopped (``systemctl status kubelet`` shows it).
+        self.state_since = loop.now
         self.client: Client | None = None
         self.recorder: EventRecorder | None = None
         self.factory: SharedInformerFactory | None = None
@@ -127,6 +130,7 @@ class Kubelet(Component):
 
     # -- lifecycle ----------------------------------------------------------------
     def on_start(self) -> None:
+        self.state_since = self.loop.now
         self.client = Client(self.api, user=f"system:node:{self.node_name}")
         self.recorder = EventRecorder(self.client, component="kubelet", host=self.node_name, loop=self.loop)
         self.factory = SharedInformerFactory(self.client, self.loop)
@@ -157,6 +161,7 @@ class Kubelet(Component):
         self.workers.resync_all()   # static pods and pods already known run without the API
 
     def on_stop(self) -> None:
+        self.state_since = self.loop.now
         if self.factory is not None:
             self.factory.stop()
         self.registered = False
@@ -382,7 +387,7 @@ class Kubelet(Component):
 
     # -- probes -----------------------------------------------------------------------
     def attach_prober(self, prober: Any) -> None:
-        """Wire a :class:`k8score.kubelet.prober.ProbeManager` (part E)."""
+        """Wire a :class:`k8score.kubelet.prober.ProbeManager` (the kubelet does at construction)."""
         self.prober = prober
         prober.on_liveness_failure = self._liveness_failed
         prober.on_change = lambda pod_key: self.workers.update(pod_key)

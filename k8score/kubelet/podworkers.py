@@ -304,7 +304,7 @@ class PodWorkers(ImagePullMixin, StartMixin, TerminationMixin):
             if rec.retry_at != float("inf"):
                 self.update(st.key, delay=rec.retry_at - now)
             return
-        if not rec.image_ready and not self._ensure_image(pod, st, c, rec):
+        if not rec.image_ready and not self._ensure_image(pod, st, c, rec, init):
             return
         self._create_and_start(pod, st, c, rec, init)
 

@@ -25,9 +25,9 @@ The command gets ``$(VAR)`` expanded from the container's literal env values fir
 
 from __future__ import annotations
 
-import inspect
 from typing import Any, Callable
 
+from ..cri.errors import CRIError
 from . import probe_spec as ps
 
 #: pkg/probe/exec/exec.go maxReadLength = 10 * 1 << 10
@@ -46,7 +46,7 @@ def exec_probe(runtime: Any, container_id: str, probe: dict, container: dict, do
         if finished["v"]:
             return  # a runtime that answers twice (late output after a timeout) is ignored
         finished["v"] = True
-        if err is not None and getattr(err, "code", None) != "DeadlineExceeded":
+        if err is not None and not (isinstance(err, CRIError) and err.code == "DeadlineExceeded"):
             done(ps.UNKNOWN, "", str(err))
             return
         if err is not None or exit_code is None:
@@ -55,23 +55,10 @@ def exec_probe(runtime: Any, container_id: str, probe: dict, container: dict, do
         output = _limit(_text(stdout) + _text(stderr))
         done(ps.SUCCESS if int(exit_code) == 0 else ps.FAILURE, output, None)
 
-    if runtime is None or not hasattr(runtime, "exec_sync"):
-        cb(err="rpc error: code = Unimplemented desc = ExecSync is not supported by this runtime")
-        return
     try:
-        if _takes_on_error(runtime.exec_sync):
-            runtime.exec_sync(container_id, cmd, timeout, cb, on_error=lambda e: cb(err=e))
-        else:
-            runtime.exec_sync(container_id, cmd, timeout, cb)
+        runtime.exec_sync(container_id, cmd, timeout, cb, on_error=lambda e: cb(err=e))
     except Exception as exc:  # noqa: BLE001 - the runtime refused (no such container): unknown
         cb(err=str(exc))
-
-
-def _takes_on_error(fn: Any) -> bool:
-    try:
-        return "on_error" in inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return False
 
 
 def _text(data: Any) -> str:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..container.net import NetError
+from ..container.net import HTTPS_TO_PLAIN, NetError
 from . import probe_spec as ps
 from .nodestatus import KUBELET_VERSION
 
@@ -79,11 +79,8 @@ def http_probe(src: Any, action: dict, container: dict, pod_ip: str, timeout: fl
         try:
             if src is None:
                 raise NetError("Network is unreachable")
-            if parts.scheme == "https":
-                # There is no TLS in the simulation: every server speaks plain HTTP.
-                src.connect(target, tport)
-                return ps.FAILURE, f'Get "{url}": http: server gave HTTP response to HTTPS client', None
-            resp = src.http(target, tport, method="GET", path=req_path,
+            # HTTPS: the prober skips certificate verification (InsecureSkipVerify, http.go)
+            resp = src.http(target, tport, method="GET", path=req_path, scheme=parts.scheme,
                             headers={**headers, "Host": headers.get("Host", _join(target, tport))})
         except NetError as exc:
             return ps.FAILURE, f'Get "{url}": {_go_dial_error(src, str(exc), target, tport, ephemeral_port)}', None
@@ -131,6 +128,8 @@ def _truncate(body: str) -> str:
 
 def _go_dial_error(src: Any, text: str, host: str, port: int, ephemeral: int) -> str:
     """A NetError's libc text as Go's net/http client reports it."""
+    if text == HTTPS_TO_PLAIN:
+        return text
     if text.startswith("bad address"):
         return f"dial tcp: lookup {host}: no such host"
     ip = _resolved(src, host)
@@ -139,7 +138,7 @@ def _go_dial_error(src: Any, text: str, host: str, port: int, ephemeral: int) ->
     if text == "Connection timed out":
         return "context deadline exceeded (Client.Timeout exceeded while awaiting headers)"
     if text == "Connection reset by peer":
-        src_ip = getattr(src, "ip", "")
+        src_ip = src.ip
         return f"read tcp {_join(src_ip, ephemeral)}->{_join(ip, port)}: read: connection reset by peer"
     if text == "Network is unreachable":
         return f"dial tcp {_join(ip, port)}: connect: network is unreachable"

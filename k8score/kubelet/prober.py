@@ -47,7 +47,8 @@ A server that answers 500 fails its liveness probe three times, 10 s apart (the 
 >>> from k8score.sim.loop import Loop
 >>> loop, net = Loop(seed=0), Network()
 >>> net.attach("10.244.1.5").listen(8080, lambda req: HttpResponse(500))
->>> kubelet = SimpleNamespace(loop=loop, runtime=None, recorder=None,
+>>> kubelet = SimpleNamespace(loop=loop, runtime=None, running=True, call_later=loop.call_later,
+...                           recorder=SimpleNamespace(event=lambda *args, **kw: None),
 ...                           host=SimpleNamespace(net=net.attach("192.168.0.11")))
 >>> pm = ProbeManager(kubelet)
 >>> pm.on_liveness_failure = lambda key, name, message: print(loop.now, key, message)
@@ -164,19 +165,16 @@ class ProbeManager:
     # -- for the workers ---------------------------------------------------------------
     @property
     def runtime(self) -> Any:
-        return getattr(self.kubelet, "runtime", None)
+        return self.kubelet.runtime
 
     def host_net(self) -> Any:
-        return getattr(getattr(self.kubelet, "host", None), "net", None)
+        return self.kubelet.host.net
 
     def ephemeral_port(self) -> int:
         return self.rng.randint(*_EPHEMERAL_PORTS)
 
     def schedule(self, delay: float, fn: Callable[[], Any]) -> Any:
-        later = getattr(self.kubelet, "call_later", None)
-        if callable(later):
-            return later(delay, fn)
-        return self.loop.call_later(delay, fn, owner="prober")
+        return self.kubelet.call_later(delay, fn)   # the kubelet's timer: it ends when the kubelet stops
 
     def current_pod(self, pod: dict) -> dict:
         return self._pods.get(_uid(pod), pod)
@@ -243,8 +241,8 @@ class ProbeManager:
         return message
 
     def _event(self, worker: ProbeWorker, reason: str, message: str) -> None:
-        recorder = getattr(self.kubelet, "recorder", None)
-        if recorder is None or not getattr(self.kubelet, "running", True):
+        recorder = self.kubelet.recorder
+        if not self.kubelet.running:
             return
         pod = worker.pod
         if "kind" not in pod:

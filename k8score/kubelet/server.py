@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any, Callable
 
+from ..cri.errors import CRIError
 from ..sim.clock import EPOCH
 
 #: pkg/kubelet/apis/config/v1beta1/defaults.go: the kubelet's port (KubeletPort 10250)
@@ -79,8 +80,8 @@ class KubeletServer:
     """The kubelet API of one node.
 
     - ``host``: the node's :class:`~k8score.node.host.Host` (its ``fs`` holds the log files);
-    - ``runtime``: the CRI runtime (``exec_sync(container_id, cmd, timeout, cb)``; optionally
-      ``container_status(id) -> {"logPath": ...}``);
+    - ``runtime``: the CRI runtime (its streaming ``exec``, else ``exec_sync``; ``container_status(id)``
+      with the ``logPath``);
     - ``get_pod(namespace, name) -> dict | None``: the pod as this kubelet knows it, with the
       status it last generated (kubelet ``GetPodByName`` + status manager);
     - ``running() -> bool``: whether the kubelet process is up (a stopped kubelet refuses
@@ -96,7 +97,7 @@ class KubeletServer:
         self.runtime = runtime
         self.get_pod = get_pod
         self._running = running or (lambda: True)
-        self._now = now or (lambda: float(getattr(getattr(host, "loop", None), "now", 0.0)))
+        self._now = now or (lambda: float(host.loop.now))
 
     @property
     def running(self) -> bool:
@@ -105,7 +106,7 @@ class KubeletServer:
     @property
     def address(self) -> str:
         """``<node ip>:10250``, as errors of a refused connection name it."""
-        return f"{getattr(self.host, 'ip', self.node_name)}:{KUBELET_PORT}"
+        return f"{self.host.ip or self.node_name}:{KUBELET_PORT}"
 
     # -- /containerLogs ------------------------------------------------------------------
     def container_logs(self, namespace: str, pod_name: str, container: str, options: dict | None = None) -> str:
@@ -131,11 +132,10 @@ class KubeletServer:
     def _log_path(self, pod: dict, container: str, container_id: str, attempt: int) -> str:
         # kuberuntime_container.go GetContainerLogs: the runtime's ContainerStatus names the file;
         # without one, the path the kubelet gave the runtime (BuildContainerLogsDirectory + attempt)
-        status_fn = getattr(self.runtime, "container_status", None)
         raw_id = container_id.split("://", 1)[-1]
-        if callable(status_fn) and raw_id:
+        if raw_id:
             try:
-                st = status_fn(raw_id)
+                st = self.runtime.container_status(raw_id)
             except Exception:  # a runtime that lost the container: fall back to the convention
                 st = None
             if isinstance(st, dict):
@@ -165,11 +165,11 @@ class KubeletServer:
         raw = cid.split("://", 1)[-1]
 
         def failed(e: Any) -> None:  # a CRI error (container exited meanwhile): no exec
-            stream._fail(str(getattr(e, "desc", None) or e))
+            stream._fail(e.desc if isinstance(e, CRIError) else str(e))
         try:
-            if callable(getattr(self.runtime, "exec", None)):
+            if hasattr(self.runtime, "exec"):
                 self.runtime.exec(raw, list(command), stream._finish, stdin=stdin, tty=tty, on_error=failed)
-            else:
+            else:   # tests/test_kubectl_logs_exec.py's stand-in runtime has ExecSync only
                 self.runtime.exec_sync(raw, list(command), timeout, stream._finish)
         except Exception as e:
             failed(e)

@@ -40,12 +40,8 @@ class StartMixin:
         return lambda kind, name: self.kubelet.get_object(kind, ns, name)
 
     def _setup_volumes(self, pod: dict, st: Any) -> bool:
-        host = getattr(self.kubelet, "host", None)
-        if host is None:
-            st.volume_paths = {}
-            return True
         try:
-            st.volume_paths = volumes.setup(host.fs, pod, self._getter(pod), self.kubelet.internal_ip,
+            st.volume_paths = volumes.setup(self.kubelet.host.fs, pod, self._getter(pod), self.kubelet.internal_ip,
                                             st.pod_ip, self.kubelet.capacity)
         except volumes.VolumeError as err:
             self._event(pod, "Warning", "FailedMount", str(err))
@@ -64,6 +60,11 @@ class StartMixin:
                   "dnsConfig": dns_config(pod)}
         if spec.get("subdomain"):
             config["hostname"] = spec.get("hostname") or meta["name"]
+        if spec.get("hostNetwork"):
+            # kuberuntime_sandbox.go: the node's network namespace and hostname; no CNI, so the
+            # pod does not wait for the pod network (kubeadm's control plane starts before it)
+            config["hostname"] = self.kubelet.host.name
+            config["linux"] = {"securityContext": {"namespaceOptions": {"network": "NODE"}}}
         st.busy = True
 
         def done(sandbox: dict | None, err: Any) -> None:
@@ -155,7 +156,7 @@ class StartMixin:
                 rec.restart_count += 1
             rec.container_id = cid
             rec.state, rec.started_at = "waiting", None
-            rec.id_prefix = getattr(self.runtime, "NAME", "") or "containerd"
+            rec.id_prefix = self.runtime.NAME
             self._event(pod, "Normal", "Created", f"Created container: {name}", name, init)
             self._gc_dead(st, old_id)
             self.runtime.start_container(cid, started)

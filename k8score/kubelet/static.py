@@ -217,17 +217,15 @@ class StaticPodSource:
         self._pods: dict[str, dict] = {}        # "ns/name" -> static pod
         self._seen: dict[str, float] = {}       # uid -> first seen (config.seen)
         self._informer: Any = None
-        self._started_for: tuple[Any, Any] | None = None
         self._check_pending = False
-        self.mirrors = MirrorClient(None, kubelet.node_name, lambda: getattr(kubelet, "_node_uid", None))
+        self.mirrors = MirrorClient(None, kubelet.node_name, lambda: kubelet._node_uid)
         kubelet.host.watchers.append(self._fs_changed)
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self, pod_informer: Any = None) -> None:
         """Begin a run of the kubelet: timers are the kubelet's (they end when it stops)."""
         self._informer = pod_informer
-        self._started_for = (pod_informer, getattr(self.kubelet, "client", None))
-        self.mirrors.client = getattr(self.kubelet, "client", None)
+        self.mirrors.client = self.kubelet.client
         if pod_informer is not None:
             pod_informer.add_event_handler(on_add=self._api_pod, on_update=lambda old, new: self._api_pod(new),
                                            on_delete=self._api_pod)
@@ -235,31 +233,21 @@ class StaticPodSource:
         self.kubelet.every(FILE_CHECK_FREQUENCY, self.check, first=FILE_CHECK_FREQUENCY)
         self.kubelet.call_soon(self.sync_mirrors)
 
-    def _ensure_started(self) -> None:
-        # A kubelet that does not call start() from on_start still gets a working source: the
-        # first pods() of each run (its resync) starts it with that run's informer and client.
-        k = self.kubelet
-        if getattr(k, "running", False) and self._started_for != (getattr(k, "pods", None), getattr(k, "client", None)):
-            self.start(getattr(k, "pods", None))
-
     # -- the file source -----------------------------------------------------------------
     def pods(self) -> list[dict]:
-        self._ensure_started()
         return [json.loads(json.dumps(self._pods[k])) for k in sorted(self._pods)]
 
     def get(self, key: str) -> dict | None:
-        self._ensure_started()
         pod = self._pods.get(key)
         return json.loads(json.dumps(pod)) if pod is not None else None
 
     def keys(self) -> list[str]:
-        self._ensure_started()
         return sorted(self._pods)
 
     def _fs_changed(self, path: str) -> None:
         norm = posixpath.normpath(path)
         if (norm == self.path or norm.startswith(self.path + "/")) and not self._check_pending \
-                and getattr(self.kubelet, "running", True):
+                and self.kubelet.running:
             self._check_pending = True
             self.kubelet.call_soon(self.check)
 
@@ -318,7 +306,7 @@ class StaticPodSource:
     def sync_mirrors(self) -> None:
         """Make the API's mirror pods match the static pods (level-triggered; cheap to repeat)."""
         informer, client = self._informer, self.mirrors.client
-        if informer is None or client is None or not getattr(self.kubelet, "registered", True):
+        if informer is None or client is None or not self.kubelet.registered:
             return
         for key in sorted(self._pods):
             self.sync_mirror(self._pods[key], informer.get(key))

@@ -33,7 +33,7 @@ class KubeProxyRouter:
         self.last: Any = None
 
     def __call__(self, src: Any, dst_ip: str, port: int, proto: str = "TCP") -> tuple[str, int] | None:
-        proxy = self.proxies.get(getattr(src, "node", "") or "")
+        proxy = self.proxies.get(src.node)
         if proxy is None:
             return None
         t = proxy.trace(src.ip, dst_ip, int(port), proto)

@@ -150,11 +150,11 @@ def manifests(ip: str, node: str = CONTROL_PLANE_NODE) -> dict[str, dict]:
                                  period=10, delay=10),
          "startupProbe": _probe("127.0.0.1", "/healthz", KUBE_CONTROLLER_MANAGER_PORT, "HTTPS", failure=24,
                                 period=10, delay=10)},
-        # k8score: the kubeconfig FileOrCreate mount is left out — the runtime bind-mounts
-        # directories only (FileSystem.volume_at)
         "200m", certs + [_host_path("k8s-certs", pki, "DirectoryOrCreate", ro=True),
                          _host_path("flexvolume-dir", "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
-                                    "DirectoryOrCreate")])
+                                    "DirectoryOrCreate"),
+                         _host_path("kubeconfig", "/etc/kubernetes/controller-manager.conf", "FileOrCreate",
+                                    ro=True)])
     scheduler = _pod("kube-scheduler", [
         "kube-scheduler", "--authentication-kubeconfig=/etc/kubernetes/scheduler.conf",
         "--authorization-kubeconfig=/etc/kubernetes/scheduler.conf", "--bind-address=127.0.0.1",
@@ -163,7 +163,7 @@ def manifests(ip: str, node: str = CONTROL_PLANE_NODE) -> dict[str, dict]:
          "readinessProbe": _probe("127.0.0.1", "/readyz", KUBE_SCHEDULER_PORT, "HTTPS", failure=3, period=1),
          "startupProbe": _probe("127.0.0.1", "/livez", KUBE_SCHEDULER_PORT, "HTTPS", failure=24, period=10,
                                 delay=10)},
-        "100m", [])   # k8score: kubeconfig FileOrCreate mount left out (see kube-controller-manager)
+        "100m", [_host_path("kubeconfig", "/etc/kubernetes/scheduler.conf", "FileOrCreate", ro=True)])
     return {"etcd.yaml": etcd, "kube-apiserver.yaml": apiserver,
             "kube-controller-manager.yaml": kcm, "kube-scheduler.yaml": scheduler}
 
@@ -194,9 +194,10 @@ class ControlPlaneProcess:
         if not comp.running:
             comp.start()
         port = HEALTH_PORTS.get(self.name)
-        net = getattr(proc, "net", None)
+        net = proc.net
         if net is not None and port is not None:
-            net.listen(port, self._health)
+            # the components serve HTTPS on their secure ports; etcd's metrics port is plain HTTP
+            net.listen(port, self._health, tls=self.name != "etcd")
 
         def terminate(_sig: int) -> None:
             proc.exit(0)
@@ -231,8 +232,7 @@ def program_for_host(host: Any, argv: list[str]) -> Any:
 
     The runtime asks this before the image catalog (``argv[0]`` is ``kube-apiserver``, ``etcd``...).
     """
-    procs = getattr(host, "components", None) or {}
-    entry = procs.get(argv[0]) if argv else None
+    entry = host.components.get(argv[0]) if argv else None
     return entry.program if entry is not None else None
 
 
@@ -245,7 +245,25 @@ def write_manifests(host: Any) -> list[str]:
         paths.append(path)
     for d in ("/etc/kubernetes/pki/etcd", "/var/lib/etcd"):
         host.fs.mkdir(d, parents=True)
+    for fname, user in KUBECONFIGS.items():
+        host.fs.write(f"/etc/kubernetes/{fname}", kubeconfig(user.format(node=host.name), host.ip))
     return paths
+
+
+#: phases/kubeconfig/kubeconfig.go: the files ``kubeadm init`` writes and the user each names
+KUBECONFIGS = {"admin.conf": "kubernetes-admin", "super-admin.conf": "kubernetes-super-admin",
+               "kubelet.conf": "system:node:{node}",
+               "controller-manager.conf": "system:kube-controller-manager",
+               "scheduler.conf": "system:kube-scheduler"}
+
+
+def kubeconfig(user: str, ip: str) -> str:
+    """A kubeconfig as kubeadm writes it (kubeconfig.go CreateWithCerts); the keys are elided."""
+    return (f"apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: REDACTED\n"
+            f"    server: https://{ip}:{KUBE_APISERVER_PORT}\n  name: kubernetes\ncontexts:\n- context:\n"
+            f"    cluster: kubernetes\n    user: {user}\n  name: {user}@kubernetes\n"
+            f"current-context: {user}@kubernetes\nkind: Config\npreferences: {{}}\nusers:\n- name: {user}\n"
+            f"  user:\n    client-certificate-data: REDACTED\n    client-key-data: REDACTED\n")
 
 
 __all__ = ["manifests", "dump", "write_manifests", "ControlPlaneProcess", "program_for_host", "image_for",

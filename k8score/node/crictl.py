@@ -268,8 +268,6 @@ class Crictl:
             cid = self._container(ident)["id"]
         except CrictlError as e:
             return "", f"FATA[0000] {e}\n", 1
-        if not hasattr(self.runtime, "exec_sync"):
-            return "", "FATA[0000] execing command in container: rpc error: code = Unimplemented desc = ExecSync\n", 1
         result: dict[str, Any] = {}
 
         def done(stdout: str, stderr: str, code: int) -> None:

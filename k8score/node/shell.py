@@ -266,9 +266,7 @@ class NodeShell:
     # -- systemd ---------------------------------------------------------------------------
     def _kubelet_state(self) -> tuple[bool, float]:
         k = self.kubelet
-        active = bool(getattr(k, "running", True))
-        since = float(getattr(k, "state_since", 0.0))
-        return active, since
+        return bool(k.running), float(k.state_since)
 
     def _systemctl(self, args: list[str], _in: str) -> tuple[str, str, int]:
         words = [a for a in args if not a.startswith("-")]

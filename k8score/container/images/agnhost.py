@@ -191,11 +191,8 @@ def _shell(proc: Any, cmd: str) -> HttpResponse:
     out = Stream()
     # exec.Command("/bin/sh", "-c", cmd): the image's busybox shell, its applets run in-process
     child = proc.child(["/bin/sh", "-c", cmd], stdout=out, stderr=out, spawn=None)
-    try:
-        from ..shell import PROGRAMS
-        program = PROGRAMS.get("sh")
-    except ImportError:
-        program = None
+    from ..shell import PROGRAMS   # lazily: the shell imports the catalog
+    program = PROGRAMS.get("sh")
     result: dict[str, str] = {}
     code = run_sync(program, child) if program is not None else 127
     if out.getvalue():

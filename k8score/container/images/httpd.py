@@ -72,7 +72,7 @@ def make_httpd(spec: Any, *, flavour: str = "httpd"):
         return handler
 
     def httpd(proc):
-        ip = getattr(proc.net, "ip", "") or "127.0.1.1"
+        ip = proc.net.ip if proc.net is not None else "127.0.1.1"
         for _ in range(2):   # the configuration is read twice (pre-config, then the real start)
             proc.stderr.write(f"AH00558: {name}: Could not reliably determine the server's fully qualified "
                               f"domain name, using {ip}. Set the 'ServerName' directive globally to suppress "

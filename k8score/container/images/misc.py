@@ -149,7 +149,7 @@ _HEALTH_PATHS = ("/healthz", "/livez", "/readyz", "/health", "/ready")
 
 def make_server(spec: Any, *, stop_code: int = 0):
     """A server on ``spec.ports`` answering health checks (components) — also the fallback."""
-    ports = list(getattr(spec, "ports", []) or [])
+    ports = list(spec.ports)
 
     def handler(request: HttpRequest) -> HttpResponse:
         path, _ = c.query(request)

@@ -46,11 +46,8 @@ def split(ref: str) -> tuple[str, str]:
 
 def _shell_names() -> list[str]:
     names = set(SHELL_COMMANDS)
-    try:   # whatever else the shell package provides (imported lazily: it may not exist yet)
-        from ..shell import PROGRAMS
-        names.update(n for n in PROGRAMS if n and "/" not in n)
-    except ImportError:
-        pass
+    from ..shell import PROGRAMS   # whatever else the shell provides (lazily: it imports the catalog)
+    names.update(n for n in PROGRAMS if n and "/" not in n)
     return sorted(names)
 
 
