@@ -57,6 +57,7 @@ _TABLE = (
     ResourceInfo("persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", "", "v1",
                  True, ("pvc",)),
     ResourceInfo("leases", "lease", "Lease", "coordination.k8s.io", "v1", True, ()),
+    ResourceInfo("endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1", True, ()),
     ResourceInfo("deployments", "deployment", "Deployment", "apps", "v1", True, ("deploy",)),
     ResourceInfo("replicasets", "replicaset", "ReplicaSet", "apps", "v1", True, ("rs",)),
     ResourceInfo("priorityclasses", "priorityclass", "PriorityClass", "scheduling.k8s.io", "v1", False,

@@ -179,6 +179,16 @@ class APIServer(Component):
                                                 "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
                                    "subsets": [{"addresses": [{"ip": self.advertise_address}],
                                                 "ports": [{"name": "https", "port": 6443}]}]})
+        # pkg/controlplane/reconcilers/endpointsadapter.go: the API server writes the matching
+        # EndpointSlice itself (the Endpoints carry skip-mirror, so the mirroring controller
+        # leaves them alone); kube-proxy reads only slices
+        self._ensure("endpointslices", {
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4",
+            "endpoints": [{"addresses": [self.advertise_address], "conditions": {"ready": True}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]})
 
     # -- helpers shared by the pipeline's stages ----------------------------------------
     def timestamp(self, offset: float = 0.0) -> str:

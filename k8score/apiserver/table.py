@@ -15,7 +15,8 @@ from typing import Any
 #: printers.go column names that are not simply title-cased headers
 _NAMES = {"CLUSTER-IP": "Cluster-IP", "EXTERNAL-IP": "External-IP", "PORT(S)": "Port(s)", "IP": "IP",
           "UP-TO-DATE": "Up-to-date", "LAST SEEN": "Last Seen", "NOMINATED NODE": "Nominated Node",
-          "READINESS GATES": "Readiness Gates", "FIRST SEEN": "First Seen"}
+          "READINESS GATES": "Readiness Gates", "FIRST SEEN": "First Seen",
+          "ADDRESSTYPE": "AddressType"}
 _TYPES = {"RESTARTS": "string", "COUNT": "integer", "DATA": "integer", "SECRETS": "integer"}
 
 

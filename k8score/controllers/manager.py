@@ -22,6 +22,8 @@ from .base import Controller
 from .clusterroleaggregation import ClusterRoleAggregationController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
+from .endpointslice import EndpointSliceController
+from .endpointslicemirroring import EndpointSliceMirroringController
 from .garbagecollector import GarbageCollector
 from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
@@ -34,7 +36,8 @@ from .tainteviction import TaintEvictionController
 #: Controllers by upstream name, in start order.
 CONTROLLERS: dict[str, type[Controller]] = {
     cls.name: cls for cls in (
-        DeploymentController, ReplicaSetController, EndpointsController, ServiceAccountsController,
+        DeploymentController, ReplicaSetController, EndpointsController, EndpointSliceController,
+        EndpointSliceMirroringController, ServiceAccountsController,
         GarbageCollector, NodeIpamController, NodeLifecycleController, TaintEvictionController,
         ResourceQuotaController, ClusterRoleAggregationController, RootCACertPublisher,
     )
@@ -43,7 +46,9 @@ CONTROLLERS: dict[str, type[Controller]] = {
 
 #: controller -> the kube-system ServiceAccount it runs as (cmd/kube-controller-manager/app
 #: controller descriptors' ClientName; the taint-eviction controller shares node-controller's)
-SERVICE_ACCOUNTS = {"endpoints": "endpoint-controller", "serviceaccount": "service-account-controller",
+SERVICE_ACCOUNTS = {"endpoints": "endpoint-controller", "endpointslice": "endpointslice-controller",
+                    "endpointslicemirroring": "endpointslicemirroring-controller",
+                    "serviceaccount": "service-account-controller",
                     "garbagecollector": "generic-garbage-collector", "nodeipam": "node-controller",
                     "nodelifecycle": "node-controller", "taint-eviction-controller": "node-controller",
                     "root-ca-cert-publisher": "root-ca-cert-publisher",

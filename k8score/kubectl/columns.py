@@ -204,6 +204,23 @@ def _endpoints_row(ep: dict, now: float, wide: bool) -> list[str]:
     return [_meta(ep).get("name", ""), format_endpoints(ep), _age(ep, now)]
 
 
+def _list_with_more(items: list[str], count: int) -> str:
+    """printers.go listWithMoreString (max 3): ``a,b,c + 2 more...``, ``<unset>`` when empty."""
+    if count > 3:
+        return f"{','.join(items[:3])} + {count - 3} more..."
+    return ",".join(items) or "<unset>"
+
+
+def _endpointslice_row(eps: dict, now: float, wide: bool) -> list[str]:
+    """printers.go printEndpointSlice: formatDiscoveryPorts (port, else name, else ``*``) and
+    formatDiscoveryEndpoints (every address of every endpoint, ready or not)."""
+    ports = [str(p["port"]) if p.get("port") is not None else (p.get("name") if p.get("name") is not None else "*")
+             for p in eps.get("ports") or ()]
+    addrs = [a for ep in eps.get("endpoints") or () for a in ep.get("addresses") or ()]
+    return [_meta(eps).get("name", ""), eps.get("addressType", ""), _list_with_more(ports, len(ports)),
+            _list_with_more(addrs, len(addrs)), _age(eps, now)]
+
+
 # -- the rest ------------------------------------------------------------------------
 def _namespace_row(ns: dict, now: float, wide: bool) -> list[str]:
     return [_meta(ns).get("name", ""), (ns.get("status") or {}).get("phase", ""), _age(ns, now)]
@@ -282,6 +299,8 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
     "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
                   ("AGE", 0), ("SELECTOR", 1)], _service_row),
     "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),
+    "endpointslices": ([("NAME", 0), ("ADDRESSTYPE", 0), ("PORTS", 0), ("ENDPOINTS", 0), ("AGE", 0)],
+                       _endpointslice_row),
     "events": ([("LAST SEEN", 0), ("TYPE", 0), ("REASON", 0), ("OBJECT", 0), ("SUBOBJECT", 1),
                 ("SOURCE", 1), ("MESSAGE", 0), ("FIRST SEEN", 1), ("COUNT", 1), ("NAME", 1)], _event_row),
     "namespaces": ([("NAME", 0), ("STATUS", 0), ("AGE", 0)], _namespace_row),

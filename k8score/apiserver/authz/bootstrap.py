@@ -287,6 +287,11 @@ def _controller_roles() -> list[tuple[str, list[dict]]]:
             R(READ, "", ("services", "pods", "nodes")), R("update", "", "services/finalizers"),
             R(("get", "list", "watch", "create", "update", "delete"), "discovery.k8s.io", "endpointslices"),
             R("create", "discovery.k8s.io", "endpointslices/restricted"), EVENTS()]),
+        ("endpointslicemirroring-controller", [
+            R(READ, "", ("services", "endpoints")),
+            R("update", "", "services/finalizers"), R("update", "", "endpoints/finalizers"),
+            R(("get", "list", "create", "update", "delete"), "discovery.k8s.io", "endpointslices"),
+            EVENTS()]),
         ("generic-garbage-collector", [
             R(("get", "list", "watch", "patch", "update", "delete"), "*", "*"), EVENTS()]),
         ("job-controller", [
