@@ -42,8 +42,8 @@ STEPS: tuple[Step, ...] = (
          "scheduler watch 到未调度 Pod\n→ 过滤、打分 → 写 pods/binding"),
     Step(6, "kubelet", "pods", "pods/status",
          "kubelet watch 到分配给本节点的 Pod\n→ 经 CRI 拉镜像、创建、启动容器 → 上报状态"),
-    Step(7, "kube-proxy", "endpoints", None,
-         "kube-proxy watch Service/Endpoints\n→ 重写本节点的 iptables 规则"),
+    Step(7, "kube-proxy", "endpointslices", None,
+         "kube-proxy watch Service/EndpointSlice\n→ 重写本节点的 iptables 规则"),
 )
 
 

@@ -1,4 +1,8 @@
-"""kube-proxy as a node component in a running cluster."""
+"""kube-proxy as a node component in a running cluster, reading real EndpointSlices.
+
+Upstream: cmd/kube-proxy/app/server.go (informers), pkg/proxy/iptables/proxier.go
+(syncProxyRules, partial syncs), pkg/proxy/endpointslicecache.go.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,20 @@ spec:
 """
 
 
+def kubernetes_slice(c):
+    """The ``default/kubernetes`` EndpointSlice the API server's endpoint reconciler writes
+    (pkg/controlplane/reconcilers/endpointsadapter.go); created here if this build's API
+    server does not write it yet."""
+    if not any(s["metadata"]["name"] == "kubernetes" for s in c.get("endpointslices")):
+        c.api.create("endpointslices", {
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {"name": "kubernetes", "namespace": "default",
+                         "labels": {"kubernetes.io/service-name": "kubernetes"}},
+            "addressType": "IPv4", "endpoints": [{"addresses": ["172.18.0.2"], "conditions": {"ready": True}}],
+            "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}, namespace="default")
+    return c
+
+
 def ready_endpoints(c, name="web"):
     eps = [e for e in c.get("endpoints") if e["metadata"]["name"] == name]
     if not eps:
@@ -40,7 +58,7 @@ def ready_endpoints(c, name="web"):
 
 @pytest.fixture(scope="module")
 def running():
-    c = Cluster(nodes=2, seed=0)
+    c = kubernetes_slice(Cluster(nodes=2, seed=0))
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     p.start()
     c.apply(APP)
@@ -51,7 +69,7 @@ def running():
 
 def test_component_conventions():
     assert KubeProxy.kind == "kube-proxy" and KubeProxy.plane == "node" and KubeProxy.writes == ()
-    assert "services" in KubeProxy.watches and "endpoints" in KubeProxy.watches
+    assert "services" in KubeProxy.watches and "endpointslices" in KubeProxy.watches  # upstream reads slices since 1.21
     c = Cluster(nodes=1, seed=1)
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     assert p.name == "kube-proxy/node-1"
@@ -80,7 +98,13 @@ def test_sync_log_says_when_and_why(running):
     c, p = running
     log = p.sync_log
     assert log[0].reasons[-1] == "informers synced" and log[0].services >= 1
-    assert any("Endpoints default/web" in r for rec in log for r in rec.reasons)
+    assert p.endpoints_resource == "endpointslices"
+    assert any(r.startswith("EndpointSlice default/web-") for rec in log for r in rec.reasons)
+    # the first sync is full; later ones are partial and rewrite only default/web's chains
+    assert log[0].full and "default/kubernetes" in log[0].rewritten
+    later = [rec for rec in log[1:] if any("web" in r for r in rec.reasons)]
+    assert later and all(not rec.full and rec.rewritten == ("default/web",) for rec in later)
+    assert "[partial, 1 services rewritten;" in str(later[-1])
     assert any("Service default/web added" in r for rec in log for r in rec.reasons)
     # minSyncPeriod 1 s with a burst of 2: never three runner syncs within one second
     # (the initial sync is a direct syncProxyRules call, outside the runner, as upstream)
@@ -107,7 +131,7 @@ def test_rules_follow_the_endpoints_controller(running):
 
 
 def test_deleting_pods_endpoints_gives_reject_and_noop_changes_do_not_sync():
-    c = Cluster(nodes=1, seed=3)
+    c = kubernetes_slice(Cluster(nodes=1, seed=3))
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     p.start()
     c.apply(APP.replace("replicas: 3", "replicas: 0"))
@@ -127,7 +151,7 @@ def test_deleting_pods_endpoints_gives_reject_and_noop_changes_do_not_sync():
 
 
 def test_stopped_proxy_keeps_stale_rules_and_catches_up_on_restart():
-    c = Cluster(nodes=2, seed=4)
+    c = kubernetes_slice(Cluster(nodes=2, seed=4))
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     p.start()
     c.apply(APP.replace("replicas: 3", "replicas: 2"))
@@ -145,7 +169,7 @@ def test_stopped_proxy_keeps_stale_rules_and_catches_up_on_restart():
 
 def test_same_seed_same_rules_and_log():
     def run():
-        c = Cluster(nodes=2, seed=11)
+        c = kubernetes_slice(Cluster(nodes=2, seed=11))
         p = KubeProxy(c.loop, c.apiserver, "node-2")
         p.start()
         c.apply(APP)
@@ -155,7 +179,7 @@ def test_same_seed_same_rules_and_log():
 
 
 def test_nodeport_on_the_nodes_own_address():
-    c = Cluster(nodes=1, seed=5)
+    c = kubernetes_slice(Cluster(nodes=1, seed=5))
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     p.start()
     c.apply(APP.replace("replicas: 3", "replicas: 2").replace("ports: [{port: 80, targetPort: 80}]",
@@ -171,7 +195,7 @@ def test_nodeport_on_the_nodes_own_address():
 
 
 def test_waits_for_both_informers_before_the_first_sync():
-    c = Cluster(nodes=1, seed=6)
+    c = kubernetes_slice(Cluster(nodes=1, seed=6))
     c.stop("kube-apiserver")
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     p.start()

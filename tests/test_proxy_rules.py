@@ -1,4 +1,9 @@
-"""kube-proxy rule generation: names, probabilities, REJECT, NodePort, readiness, speed."""
+"""kube-proxy rule generation: names, probabilities, REJECT, NodePort, readiness, speed.
+
+Endpoints are given as EndpointSlices (discovery.k8s.io/v1): upstream kube-proxy reads only
+slices since 1.21 (pkg/proxy/endpointslicecache.go); not-ready addresses are endpoints
+with ``conditions.ready: false``.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +24,13 @@ def svc(name, ip, ports, type_="ClusterIP", ns="default", **spec):
 
 
 def eps(name, ready, not_ready=(), port=80, port_name=None, ns="default", node="node-2"):
-    p = {"port": port, "protocol": "TCP"}
-    if port_name:
-        p["name"] = port_name
-    return {"metadata": {"name": name, "namespace": ns},
-            "subsets": [{"addresses": [{"ip": ip, "nodeName": node} for ip in ready],
-                         "notReadyAddresses": [{"ip": ip, "nodeName": node} for ip in not_ready],
-                         "ports": [p]}]}
+    """One EndpointSlice of Service ``name`` (the endpointslice controller's shape)."""
+    return {"metadata": {"name": f"{name}-abcde", "namespace": ns,
+                         "labels": {"kubernetes.io/service-name": name,
+                                    "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"}},
+            "addressType": "IPv4", "ports": [{"name": port_name or "", "port": port, "protocol": "TCP"}],
+            "endpoints": [{"addresses": [ip], "conditions": {"ready": r, "serving": r, "terminating": False},
+                           "nodeName": node} for ip, r in [(i, True) for i in ready] + [(i, False) for i in not_ready]]}
 
 
 def chain_rules(text, table, chain):

@@ -1,4 +1,7 @@
-"""The packet tracer: where a connection to a Service ends up, and why."""
+"""The packet tracer: where a connection to a Service ends up, and why.
+
+Endpoints come as EndpointSlices, what kube-proxy reads (pkg/proxy/endpointslicecache.go).
+"""
 
 from __future__ import annotations
 
@@ -20,11 +23,15 @@ def _rules(ready, not_ready=(), node_port=None, affinity=False, cluster_ip="10.9
     if affinity:
         spec["sessionAffinity"] = "ClientIP"
     services = [{"metadata": {"name": "web", "namespace": "default"}, "spec": spec}]
-    endpoints = [{"metadata": {"name": "web", "namespace": "default"},
-                  "subsets": [{"addresses": [{"ip": ip, "nodeName": "node-2"} for ip in ready],
-                               "notReadyAddresses": [{"ip": ip, "nodeName": "node-2"} for ip in not_ready],
-                               "ports": [{"name": "http", "port": target_port, "protocol": "TCP"}]}]}]
+    endpoints = [_slice([(ip, True, "node-2") for ip in ready] + [(ip, False, "node-2") for ip in not_ready],
+                        target_port, "http")]
     return iptables_rules(services, endpoints, "node-1")
+
+
+def _slice(eps, port=80, port_name=""):
+    return {"metadata": {"name": "web-abcde", "namespace": "default", "labels": {"kubernetes.io/service-name": "web"}},
+            "addressType": "IPv4", "ports": [{"name": port_name, "port": port, "protocol": "TCP"}],
+            "endpoints": [{"addresses": [ip], "conditions": {"ready": r}, "nodeName": node} for ip, r, node in eps]}
 
 
 @settings(max_examples=30, deadline=None)
@@ -111,10 +118,7 @@ def test_external_traffic_policy_local_only_uses_this_nodes_pods():
     services = [{"metadata": {"name": "web", "namespace": "default"},
                  "spec": {"clusterIP": "10.96.0.20", "type": "NodePort", "externalTrafficPolicy": "Local",
                           "ports": [{"port": 80, "nodePort": 30080, "protocol": "TCP"}]}}]
-    endpoints = [{"metadata": {"name": "web", "namespace": "default"},
-                  "subsets": [{"addresses": [{"ip": "10.244.0.2", "nodeName": "node-1"},
-                                             {"ip": "10.244.1.2", "nodeName": "node-2"}],
-                               "ports": [{"port": 80, "protocol": "TCP"}]}]}]
+    endpoints = [_slice([("10.244.0.2", True, "node-1"), ("10.244.1.2", True, "node-2")])]
     on_1 = iptables_rules(services, endpoints, "node-1")
     hits = {trace(on_1, "203.0.113.9", NODE_IP, 30080, local_ips=[NODE_IP], rng=random.Random(s)).endpoint
             for s in range(20)}

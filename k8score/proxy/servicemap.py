@@ -8,14 +8,12 @@ reads those maps, so here they are plain functions of the API objects:
 - :func:`service_ports` — one :class:`ServicePort` per (Service, port), skipping what
   kube-proxy never proxies (``pkg/proxy/util/utils.go: ShouldSkipService``: ExternalName
   Services and headless ones, ``clusterIP: None``);
-- :func:`endpoints_map` — the endpoints of each service port, from **Endpoints** objects.
-
-Upstream consumes EndpointSlices (``discovery.k8s.io/v1``); k8score does not serve that
-resource yet, so the Endpoints the endpoints controller writes are read instead. They
-carry the same facts kube-proxy needs — address, port (matched to the Service port by
-name), protocol, ``nodeName`` (is the endpoint on this node?) and readiness
-(``addresses`` are ready, ``notReadyAddresses`` are not) — except "terminating", which
-EndpointSlices added and Endpoints cannot express.
+- :func:`endpoint_slices_map` (:mod:`.endpointslices`) — the endpoints of each service
+  port from **EndpointSlices**, what kube-proxy reads since 1.21
+  (``pkg/proxy/endpointslicecache.go``): ready / serving / terminating conditions;
+- :func:`endpoints_map` — the same from legacy **Endpoints** objects (``addresses`` ready,
+  ``notReadyAddresses`` not; no "terminating"), kept for callers that still hold them;
+- :func:`categorize_endpoints` — ``pkg/proxy/topology.go: CategorizeEndpoints``.
 
 Both take ``on_error(obj, exc)``: an object kube-proxy cannot read (a wrong type or an
 address that is not an IP, stored by something that skipped validation) is left out and
@@ -54,6 +52,12 @@ class ServicePort:
     sticky_seconds: int = DEFAULT_CLIENT_IP_AFFINITY_SECONDS
     external_policy_local: bool = False   # ExternalPolicyLocal(): only if externally accessible
     internal_policy_local: bool = False
+    #: status.loadBalancer.ingress[].ip (not ipMode Proxy): ``LoadBalancerVIPs()``
+    load_balancer_ips: tuple[str, ...] = ()
+    #: spec.loadBalancerSourceRanges, whitespace trimmed (``LoadBalancerSourceRanges()``)
+    load_balancer_source_ranges: tuple[str, ...] = ()
+    #: spec.healthCheckNodePort when ``NeedsHealthCheck`` (LoadBalancer + Local policy), else 0
+    health_check_node_port: int = 0
 
     @property
     def name_string(self) -> str:
@@ -66,9 +70,25 @@ class ServicePort:
         return (self.namespace, self.name, self.port_name, self.protocol)
 
     @property
+    def service_name(self) -> str:
+        """The Service's ``namespace/name`` (what a partial sync tracks as changed)."""
+        return f"{self.namespace}/{self.name}"
+
+    @property
     def externally_accessible(self) -> bool:
-        """NodePort or external IPs (LoadBalancer ingress IPs are not modelled)."""
-        return self.node_port != 0 or bool(self.external_ips)
+        """``ExternallyAccessible()``: a NodePort, a LoadBalancer IP or an external IP."""
+        return self.node_port != 0 or bool(self.external_ips) or bool(self.load_balancer_ips)
+
+    @property
+    def uses_cluster_endpoints(self) -> bool:
+        """``UsesClusterEndpoints()`` (pkg/proxy/serviceport.go): internal policy Cluster, or
+        any external access (even Local external policy short-circuits pods to Cluster)."""
+        return not self.internal_policy_local or self.externally_accessible
+
+    @property
+    def uses_local_endpoints(self) -> bool:
+        """``UsesLocalEndpoints()``: internal policy Local, or external policy Local."""
+        return self.internal_policy_local or (self.external_policy_local and self.externally_accessible)
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,14 @@ class Endpoint:
     ready: bool
     node_name: str | None
     is_local: bool
+    #: EndpointSlice ``conditions.serving`` (defaults to ready, as upstream) and
+    #: ``conditions.terminating``; Endpoints objects cannot say either.
+    serving: bool | None = None
+    terminating: bool = False
+
+    @property
+    def is_serving(self) -> bool:
+        return self.ready if self.serving is None else self.serving
 
     def __str__(self) -> str:  # net.JoinHostPort(ip, port)
         return f"[{self.ip}]:{self.port}" if ":" in self.ip else f"{self.ip}:{self.port}"
@@ -120,9 +148,20 @@ def _ports_of(svc: dict) -> list[ServicePort]:
               .get("timeoutSeconds") or DEFAULT_CLIENT_IP_AFFINITY_SECONDS)
     external_ips = tuple(_ip(ip, "spec.externalIPs") for ip in spec.get("externalIPs") or ())
     cluster_ip = _ip(spec["clusterIP"], "spec.clusterIP")
+    is_lb = spec.get("type") == "LoadBalancer"
+    # pkg/proxy/serviceport.go newBaseServiceInfo: ingress IPs in ipMode "Proxy" are the load
+    # balancer's own business (it proxies to the NodePort); source ranges are trimmed.
+    lb_ips = tuple(_ip(i["ip"], "status.loadBalancer.ingress[].ip")
+                   for i in (((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or ())
+                   if isinstance(i, dict) and i.get("ip") and i.get("ipMode") != "Proxy")
+    ranges = tuple(_cidr(r) for r in spec.get("loadBalancerSourceRanges") or ())
+    external_local = spec.get("externalTrafficPolicy") == "Local"
     out = []
     for p in spec.get("ports") or ():
         node_port = p.get("nodePort") or 0 if spec.get("type") in ("NodePort", "LoadBalancer") else 0
+        accessible = bool(node_port or external_ips or lb_ips)
+        # pkg/api/v1/service/util.go NeedsHealthCheck: LoadBalancer with Local external policy
+        hc = spec.get("healthCheckNodePort") or 0 if is_lb and external_local else 0
         out.append(ServicePort(
             namespace=_str(meta.get("namespace") or "default"), name=_str(meta.get("name", "")),
             port_name=_str(p.get("name") or ""), protocol=_protocol(p.get("protocol") or "TCP"),
@@ -130,8 +169,10 @@ def _ports_of(svc: dict) -> list[ServicePort]:
             node_port=_int(node_port, 0, _MAX_PORT, "nodePort"),
             external_ips=external_ips, session_affinity=affinity,
             sticky_seconds=_int(sticky, 1, _MAX_STICKY_SECONDS, "timeoutSeconds"),
-            external_policy_local=spec.get("externalTrafficPolicy") == "Local" and bool(node_port or external_ips),
+            external_policy_local=external_local and accessible,
             internal_policy_local=spec.get("internalTrafficPolicy") == "Local",
+            load_balancer_ips=lb_ips, load_balancer_source_ranges=ranges,
+            health_check_node_port=_int(hc, 0, _MAX_PORT, "healthCheckNodePort"),
         ))
     return out
 
@@ -141,6 +182,12 @@ def _ip(value: Any, field: str) -> str:
         raise TypeError(f"{field}: {value!r:.60} is not a string")
     ipaddress.ip_address(value)  # ValueError: "... does not appear to be an IPv4 or IPv6 address"
     return value
+
+
+def _cidr(value: Any) -> str:
+    """One source range, whitespace trimmed like upstream (``" 203.0.113.0/25"`` is accepted)."""
+    text = _str(value).strip()
+    return str(ipaddress.ip_network(text, strict=False))
 
 
 def _int(value: Any, low: int, high: int, field: str) -> int:
@@ -210,14 +257,56 @@ def _endpoints_of(ep: dict, node_name: str) -> list[tuple[tuple[str, str, str, s
     return found
 
 
-def categorize(sp: ServicePort, eps: list[Endpoint]) -> tuple[list[Endpoint], list[Endpoint], bool]:
-    """``pkg/proxy/topology.go: CategorizeEndpoints`` without topology hints.
+def categorize_endpoints(sp: ServicePort, eps: list[Endpoint]
+                         ) -> tuple[list[Endpoint], list[Endpoint], list[Endpoint], bool]:
+    """``pkg/proxy/topology.go: CategorizeEndpoints`` (without topology hints).
 
-    Returns ``(cluster endpoints, local endpoints, has any endpoints)``: ready endpoints
-    anywhere for ``Cluster`` policy, ready endpoints on this node for ``Local``. (Upstream
-    falls back to serving-but-terminating endpoints when none is ready; Endpoints objects
-    cannot say "terminating", so that fallback never applies here.)
+    Returns ``(cluster, local, all reachable, has any endpoints)``:
+
+    - *cluster*: ready endpoints anywhere, or — if none is ready anywhere — the serving
+      terminating ones (a rolling update keeps working); empty unless the service port
+      :attr:`~ServicePort.uses_cluster_endpoints`;
+    - *local*: this node's ready endpoints, else this node's serving terminating ones;
+      empty unless it :attr:`~ServicePort.uses_local_endpoints`;
+    - *all reachable*: the union — the endpoints that get a ``KUBE-SEP`` chain here,
+      sorted by ``ip:port`` (upstream builds it from a map);
+    - *has any*: usable endpoints exist somewhere in the cluster (decides REJECT vs DROP).
     """
-    ready = [e for e in eps if e.ready]
-    local = [e for e in ready if e.is_local] if (sp.external_policy_local or sp.internal_policy_local) else []
-    return ready, local, bool(ready)
+    cluster: list[Endpoint] = []
+    has_any = False
+    fallback_local = False
+    if sp.uses_cluster_endpoints:
+        cluster = [e for e in eps if e.ready]
+        if not cluster:
+            cluster = [e for e in eps if e.is_serving and e.terminating]
+        has_any = bool(cluster)
+    if not sp.uses_local_endpoints:
+        return cluster, [], cluster, has_any
+    local_ready = local_term = False
+    for e in eps:
+        if e.ready:
+            has_any = True
+            local_ready = local_ready or e.is_local
+        elif e.is_serving and e.terminating:
+            has_any = True
+            local_term = local_term or e.is_local
+    local: list[Endpoint] = []
+    if local_ready:
+        local = [e for e in eps if e.is_local and e.ready]
+    elif local_term:
+        fallback_local = True
+        local = [e for e in eps if e.is_local and e.is_serving and e.terminating]
+    if not sp.uses_cluster_endpoints:
+        return [], local, local, has_any
+    if not fallback_local:
+        return cluster, local, cluster, has_any  # cluster holds every ready endpoint
+    merged = {str(e): e for e in cluster}
+    merged.update((str(e), e) for e in local)
+    return cluster, local, [merged[k] for k in sorted(merged)], has_any
+
+
+def categorize(sp: ServicePort, eps: list[Endpoint]) -> tuple[list[Endpoint], list[Endpoint], bool]:
+    """``(cluster endpoints, local endpoints, has any endpoints)`` — :func:`categorize_endpoints`
+    without the union (kept for callers of the earlier 3-tuple)."""
+    cluster, local, _, has_any = categorize_endpoints(sp, eps)
+    return cluster, local, has_any

@@ -98,10 +98,11 @@ class Trace:
 
 
 class _Packet:
-    __slots__ = ("src", "dst", "dport", "proto", "mark")
+    __slots__ = ("src", "dst", "dport", "proto", "mark", "dnat")
 
     def __init__(self, src: str, dst: str, dport: int, proto: str) -> None:
         self.src, self.dst, self.dport, self.proto, self.mark = src, dst, dport, proto, 0
+        self.dnat = False   # conntrack state DNAT: the connection's destination was rewritten
 
 
 def trace(rules_or_proxier: Any, src_ip: str, dst_ip: str, dst_port: int, protocol: str = "TCP",
@@ -190,6 +191,7 @@ class _Walker:
                 ip, _, port = (rule.target_args.get("--to-destination") or "").rpartition(":")
                 t.dnat = f"{ip}:{port}"
                 pkt.dst, pkt.dport = ip.strip("[]"), int(port)
+                pkt.dnat = True
                 t.steps[-1].note = f"destination rewritten to {t.dnat}"
                 return "DNAT"
             if target == "MASQUERADE":
@@ -224,7 +226,11 @@ class _Walker:
             elif opt == "--src-type":
                 ok = value == "LOCAL" and pkt.src in self.local
             elif opt == "--ctstate":
-                ok = "NEW" in (value or "").split(",")  # the tracer follows a new connection
+                # The tracer follows a new connection: NEW, plus DNAT once it was rewritten.
+                states = (value or "").split(",")
+                ok = "NEW" in states or (pkt.dnat and "DNAT" in states)
+            elif opt == "--nfacct-name":
+                ok = True   # an accounting counter: counts, never filters
             elif opt == "--mark":
                 val, _, mask = (value or "0").partition("/")
                 ok = pkt.mark & int(mask or "0xffffffff", 0) == int(val, 0)
