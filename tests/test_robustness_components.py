@@ -54,7 +54,7 @@ def _rewrite(c: Cluster, key: str, change) -> None:
 
 
 def _error_lines(c: Cluster) -> list[str]:
-    comps = [c.scheduler, c.controller_manager, *c.kubelets.values(), *c.kube_proxies.values()]
+    comps = [c.scheduler, c.controller_manager, *c.kubelets.values(), *c.kube_proxies.values(), c.network.dns]
     lines = [line for comp in comps for line in comp.errors.lines()]
     # a value that does not decode never reaches a component: the API server reports it
     lines += [f"{key}: {msg}" for key, msg in c.apiserver.storage.decode_errors]
@@ -100,10 +100,24 @@ def service_external_ips_minus_1(c):
 
 
 def endpoints_not_a_list(c):
-    c.apply(_svc("eps"))
+    """CoreDNS reads Endpoints when asked for a name: a query hitting the broken one is SERVFAIL."""
+    headless = _svc("eps")
+    headless["spec"]["clusterIP"] = "None"
+    c.apply(headless)
+    c.loop.call_later(0.002, c.network.dns.query, "eps.default.svc.cluster.local")
     c.etcd.put("/registry/services/endpoints/default/eps", json.dumps(
         {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "eps", "namespace": "default", "uid": "u-eps"},
          "subsets": [{"addresses": [{"ip": "not-an-ip"}], "ports": [{"port": "80"}]}, 5]}))
+
+
+def endpointslice_endpoints_5(c):
+    """kube-proxy reads EndpointSlices: one it cannot read is skipped, the rest still sync."""
+    c.apply(_svc("eps"))
+    c.etcd.put("/registry/endpointslices/default/eps-x", json.dumps(
+        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+         "metadata": {"name": "eps-x", "namespace": "default", "uid": "u-eps-x",
+                      "labels": {"kubernetes.io/service-name": "eps"}},
+         "endpoints": 5, "ports": [{"name": "", "port": 80, "protocol": "TCP"}]}))
 
 
 def pod_toleration_seconds_string(c):
@@ -188,7 +202,8 @@ CASES = [
     (node_taints_and_allocatable, "node-2"),
     (service_session_affinity_config_5, "skipping Service default/affine"),
     (service_external_ips_minus_1, "skipping Service default/ext"),
-    (endpoints_not_a_list, "skipping Endpoints default/eps"),
+    (endpoints_not_a_list, "plugin/errors: 2 eps.default.svc.cluster.local. A"),
+    (endpointslice_endpoints_5, "skipping EndpointSlice default/eps-x"),
     (pod_match_expressions_5, "FailedScheduling affinity"),
     (pod_priority_class_name_object, "prio"),
     (pod_requests_nan_and_labels, "FailedScheduling nan"),

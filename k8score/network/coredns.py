@@ -120,7 +120,12 @@ class CoreDNS(Component):
         if not self.ready:
             return None
         q = DnsQuery(name, qtype, src_ip)
-        reply = self._answer(q)
+        try:
+            reply = self._answer(q)
+        except Exception as exc:  # noqa: BLE001 - an object CoreDNS cannot read answers SERVFAIL
+            # plugin/errors: the plugin chain's error is logged and the client gets SERVFAIL
+            self.errors.handle(f"[ERROR] plugin/errors: 2 {q.name}. {q.qtype}: unreadable Kubernetes object", exc)
+            reply = DnsReply(q.name, q.qtype, rcode="SERVFAIL")
         self.log.append((self.loop.now, src_ip, q.name, q.qtype, reply.rcode))
         if len(self.log) > 1000:
             del self.log[:200]
