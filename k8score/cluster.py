@@ -8,7 +8,8 @@
 Wiring (as in a kubeadm cluster): one etcd member, kube-apiserver (the only
 component holding the store), kube-scheduler, kube-controller-manager, and per
 worker node a kubelet (with a containerd-like CRI runtime) and a kube-proxy
-(iptables mode). Every component
+(``proxy_mode``: ``"iptables"``, the default, ``"ipvs"`` — deprecated upstream since 1.35 — or
+``"nftables"``). Every component
 talks to the others only through the API server's list/watch/write API.
 
 Layouts: by default the control plane is not a Node (as in managed clusters).
@@ -17,7 +18,8 @@ leaves it (:mod:`k8score.node.controlplane`): labelled ``node-role.kubernetes.io
 tainted ``node-role.kubernetes.io/control-plane:NoSchedule``, with etcd, kube-apiserver,
 kube-controller-manager and kube-scheduler as static pods in ``kube-system``. ``runtime`` picks
 the CRI implementation (``"containerd"`` or ``"cri-o"``). Every node is a machine
-(:class:`k8score.node.Host`) a reader can log into: ``c.ssh("node-1", "crictl ps")``.
+(:class:`k8score.node.Host`) a reader can log into: ``c.ssh("node-1", "crictl ps")``;
+``c.trace("default/client", "web")`` follows a new connection through a node's Service rules.
 """
 
 from __future__ import annotations
@@ -39,8 +41,12 @@ from .livediagram import cluster_dot
 from .network import build_network, install_addon
 from .node import Host
 from .node import controlplane as kubeadm_layout
+from .node.netcmds import Conntrack, NetCommands
 from .node.shell import NodeShell, ShellOutput
 from .proxy import KubeProxy
+from .proxy.clustertrace import cluster_trace
+from .proxy.kubeproxy import MODES as _PROXY_MODES
+from .proxy.tracefmt import Trace
 from .scheduler import Scheduler
 from .sim import Component, Loop
 
@@ -72,9 +78,18 @@ class Cluster:
 
     def __init__(self, nodes: int = 3, seed: int = 0, *, node_cpu: str = "4",
                  node_memory: str = "8Gi", node_pods: int = 110, kubeadm: bool = False,
-                 runtime: str = "containerd"):
+                 runtime: str = "containerd", proxy_mode: str = "iptables"):
         if nodes < 0:
             raise ValueError("nodes must be >= 0")
+        if proxy_mode not in _PROXY_MODES:
+            raise ValueError(f"unknown proxy_mode {proxy_mode!r}: use one of {', '.join(_PROXY_MODES)}")
+        #: kube-proxy's ``--proxy-mode`` on every node.
+        self.proxy_mode = proxy_mode
+        #: Each node's connection tracking table: the connections :meth:`trace` followed.
+        self.conntrack: dict[str, Conntrack] = {}
+        # the traced clients' ephemeral ports: seeded, apart from the loop's generator
+        import random as _random
+        self._trace_ports = _random.Random(f"trace-ports/{seed}")
         if runtime not in FLAVOURS:
             raise ValueError(f"unknown runtime {runtime!r}: use one of {', '.join(FLAVOURS)}")
         self.seed = seed
@@ -147,7 +162,8 @@ class Cluster:
         self.apiserver.kubelets.register(name, kubelet.server)
         self.hosts[name] = host
         self.kubelets[name] = kubelet
-        self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name)
+        self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name, mode=self.proxy_mode)
+        self.conntrack[name] = Conntrack()
 
     def _mark_control_plane(self) -> None:
         """kubeadm's markcontrolplane phase (phases/markcontrolplane): role label, LB exclusion, taint."""
@@ -176,7 +192,10 @@ class Cluster:
         The result is a ``str`` with ``.exit_code``. Commands: ``crictl ps|pods|images|inspect|
         logs|exec``, ``ls``/``cat``/``tee``/``rm``/``mkdir``/``mv``/``cp`` on the node's files
         (``/etc/kubernetes/manifests``, ``/var/log/pods``), ``systemctl status kubelet``,
-        ``journalctl -u kubelet``, ``hostname`` (:mod:`k8score.node.shell`). ``stdin`` feeds the
+        ``journalctl -u kubelet``, ``hostname`` (:mod:`k8score.node.shell`); the network tools
+        ``iptables-save [-t nat|filter]``, ``iptables -t nat -L KUBE-SERVICES -n [--line-numbers]``,
+        ``ipvsadm -Ln``, ``ipset list [NAME]``, ``nft list ruleset``, ``ip addr [show DEV]``,
+        ``ip route``, ``conntrack -L`` (:mod:`k8score.node.netcmds`). ``stdin`` feeds the
         command (``c.ssh("node-1", "tee /etc/kubernetes/manifests/web.yaml", stdin=yaml_text)``).
         """
         if node not in self.hosts:
@@ -188,11 +207,37 @@ class Cluster:
             crio = runtime.version()["runtimeName"] == "cri-o"
             endpoint = "unix:///var/run/crio/crio.sock" if crio else "unix:///var/run/containerd/containerd.sock"
             pause = runtime.PAUSE_IMAGE
+            net = NetCommands(node, self.hosts[node].ip, self.kube_proxies[node],
+                              nodes=lambda: self.api.list("nodes")["items"], conntrack=self.conntrack[node],
+                              now=lambda: self.loop.now)
             shell = self._shells[node] = NodeShell(
                 self.hosts[node], runtime, kubelet,
                 run_until=lambda pred, timeout: self.loop.run(until=self.loop.now + timeout, predicate=pred),
-                cri_endpoint=endpoint, pause_image=pause)
+                cri_endpoint=endpoint, pause_image=pause, netcmds=net)
         return shell(command, stdin)
+
+    def trace(self, src: str, dst: str, port: int | None = None, protocol: str = "TCP") -> Trace:
+        """Follow one new connection from ``src`` to ``dst`` through a node's Service rules.
+
+        ``src``: a pod (``"default/client"`` or ``"client"``), a node name (a process on the
+        node), ``"external"`` or an outside IP. ``dst``: a ClusterIP, ``<nodeIP>:<nodePort>``,
+        a LoadBalancer IP, an external IP or a DNS name (resolved through the cluster DNS with
+        the pod's resolv.conf search list); ``port`` when ``dst`` has none (optional if the
+        Service has one port). The packet walks the rules of the node it enters — the source
+        pod's node; the node addressed for a NodePort; for outside traffic to an LB IP, the
+        first Ready node by name (the simulated load balancer) — in the cluster's
+        ``proxy_mode``. The :class:`~k8score.proxy.tracefmt.Trace` lists every rule, chain and
+        IPVS entry met, the DNAT (``t.dnat``, ``t.endpoint``, ``t.endpoint_name``) and SNAT
+        (``t.masquerade``, ``t.snat``), and ``t.verdict`` (ACCEPT, DROP, REJECT) with
+        ``t.reason``; ``print(t)`` shows it. Random choices come from the node's kube-proxy
+        generator (seeded by the cluster seed); an accepted connection shows in
+        ``c.ssh(node, "conntrack -L")``. See :mod:`k8score.proxy.clustertrace`.
+
+        >>> t = c.trace("default/client", "web", 80)           # doctest: +SKIP
+        >>> t.verdict, t.endpoint_name                          # doctest: +SKIP
+        ('ACCEPT', 'default/web-7d4b9c8f6-x2x9k')
+        """
+        return cluster_trace(self, src, dst, port, protocol)
 
     # -- time -------------------------------------------------------------
     @property

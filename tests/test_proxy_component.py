@@ -73,8 +73,14 @@ def test_component_conventions():
     c = Cluster(nodes=1, seed=1)
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     assert p.name == "kube-proxy/node-1"
-    with pytest.raises(ValueError, match="ipvs"):
-        KubeProxy(c.loop, c.apiserver, "node-1", mode="ipvs")
+    # cmd/kube-proxy/app: iptables, ipvs and nftables on Linux; userspace was removed in 1.26
+    assert KubeProxy(c.loop, c.apiserver, "node-1", mode="ipvs").mode == "ipvs"
+    assert KubeProxy(c.loop, c.apiserver, "node-1", mode="nftables").mode == "nftables"
+    with pytest.raises(ValueError, match='unsupported proxy mode "userspace"'):
+        KubeProxy(c.loop, c.apiserver, "node-1", mode="userspace")
+    with pytest.raises(ValueError, match='unsupported IPVS scheduler "fifo"'):
+        KubeProxy(c.loop, c.apiserver, "node-1", mode="ipvs", ipvs_scheduler="fifo")
+    assert not hasattr(KubeProxy(c.loop, c.apiserver, "node-1"), "endpoints_resource")
 
 
 def test_rules_program_the_service_and_trace_lands_on_a_ready_pod(running):
@@ -98,11 +104,10 @@ def test_sync_log_says_when_and_why(running):
     c, p = running
     log = p.sync_log
     assert log[0].reasons[-1] == "informers synced" and log[0].services >= 1
-    assert p.endpoints_resource == "endpointslices"
     assert any(r.startswith("EndpointSlice default/web-") for rec in log for r in rec.reasons)
     # the first sync is full; later ones are partial and rewrite only default/web's chains
     assert log[0].full and "default/kubernetes" in log[0].rewritten
-    later = [rec for rec in log[1:] if any("web" in r for r in rec.reasons)]
+    later = [rec for rec in log[1:] if rec.reasons and all("default/web" in r for r in rec.reasons)]
     assert later and all(not rec.full and rec.rewritten == ("default/web",) for rec in later)
     assert "[partial, 1 services rewritten;" in str(later[-1])
     assert any("Service default/web added" in r for rec in log for r in rec.reasons)
@@ -123,7 +128,7 @@ def test_rules_follow_the_endpoints_controller(running):
     after = p.rules()
     assert after != before
     only = ready_endpoints(c)[0]
-    assert after.count("-j DNAT") == 2  # web's one pod + the kubernetes Service
+    assert sum(1 for line in after.splitlines() if "-j DNAT" in line and "default/web " in line) == 1
     assert f"--to-destination {only}:80" in after
     for seed in range(5):
         assert p.trace("10.244.1.5", c.get("services", "web")["spec"]["clusterIP"], 80,
@@ -135,7 +140,7 @@ def test_deleting_pods_endpoints_gives_reject_and_noop_changes_do_not_sync():
     p = KubeProxy(c.loop, c.apiserver, "node-1")
     p.start()
     c.apply(APP.replace("replicas: 3", "replicas: 0"))
-    c.run(5)
+    c.run(25)   # CoreDNS's pods settle too (their slice changes are syncs of their own)
     ip = c.get("services", "web")["spec"]["clusterIP"]
     assert "default/web has no endpoints" in p.rules()
     assert p.trace("10.244.0.9", ip, 80).verdict == "REJECT"
@@ -161,10 +166,12 @@ def test_stopped_proxy_keeps_stale_rules_and_catches_up_on_restart():
     stale = p.rules()
     c.kubectl("scale deployment web --replicas=1")
     assert c.run(until=lambda: len(ready_endpoints(c)) == 1, timeout=120)
-    assert p.rules() == stale and stale.count("-j DNAT") == 3
+    web_dnats = lambda text: sum(1 for line in text.splitlines()  # noqa: E731
+                                 if "-j DNAT" in line and '--comment default/web ' in line)
+    assert p.rules() == stale and web_dnats(stale) == 2
     p.start()
     c.run(2)
-    assert p.rules().count("-j DNAT") == 2
+    assert web_dnats(p.rules()) == 1
 
 
 def test_same_seed_same_rules_and_log():

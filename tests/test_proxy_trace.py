@@ -73,7 +73,8 @@ def test_service_without_ready_endpoints_is_rejected():
     assert t.verdict == "REJECT" and t.endpoint is None
     assert t.path[-1] == "filter/KUBE-SERVICES"
     assert "has no endpoints" in t.matched[-1].rule
-    assert str(t).endswith("=> REJECT")
+    assert t.reason == "default/web:http has no endpoints"
+    assert str(t).endswith("=> REJECT: default/web:http has no endpoints")
 
 
 def test_wrong_port_or_unknown_ip_is_not_touched():

@@ -6,6 +6,9 @@ Modelled (bash on Ubuntu with GNU coreutils; messages as they print them):
   next), redirections ``> file``, ``>> file``, ``2>&1``, ``2>/dev/null``; quoting as ``shlex``;
   a leading ``sudo`` is dropped (the reader is root);
 - ``crictl ...`` (:mod:`.crictl`), ``systemctl status|is-active kubelet``,
+- the network tools (:mod:`.netcmds`, when the shell is given ``netcmds``): ``iptables-save``,
+  ``iptables -L``, ``ipvsadm -Ln``, ``ipset list``, ``nft list ruleset``, ``ip addr``,
+  ``ip route``, ``conntrack -L``;
   ``journalctl -u kubelet [--no-pager] [-n N]``, ``hostname``;
 - files on the host: ``ls [-l] [-a] [-1]``, ``cat``, ``tee [-a]``, ``rm [-f] [-r]``,
   ``mkdir [-p]``, ``mv``, ``cp``, ``touch``, ``echo``, ``true``, ``false``;
@@ -44,7 +47,7 @@ class NodeShell:
     def __init__(self, host: Any, runtime: Any, kubelet: Any = None,
                  run_until: Callable[[Callable[[], bool], float], Any] | None = None,
                  cri_endpoint: str = "unix:///var/run/containerd/containerd.sock",
-                 pause_image: str = "registry.k8s.io/pause:3.10"):
+                 pause_image: str = "registry.k8s.io/pause:3.10", netcmds: Any = None):
         self.host = host
         self.runtime = runtime
         self.kubelet = kubelet
@@ -61,6 +64,8 @@ class NodeShell:
             "mv": self._mv, "cp": self._cp, "touch": self._touch, "echo": self._echo,
             "true": lambda a, i: ("", "", 0), "false": lambda a, i: ("", "", 1),
         }
+        if netcmds is not None:
+            self._builtins.update(netcmds.builtins())
 
     # -- the command line -------------------------------------------------------------------
     def __call__(self, command: str, stdin: str | None = None) -> ShellOutput:

@@ -15,7 +15,8 @@ from .names import endpoint_chain_name, port_proto_hash, probability, service_ch
 from .ruleset import Rule, RuleSet
 from .servicemap import categorize_endpoints
 from .tables import NodeTables
-from .trace import Step, Trace, trace
+from .trace import trace
+from .tracefmt import Step, Trace
 
 __all__ = ["KubeProxy", "SyncRecord", "iptables_rules", "generate", "RestoreInput", "NodeTables",
            "endpoint_slices_map", "categorize_endpoints", "trace", "Trace", "Step", "RuleSet", "Rule",

@@ -19,7 +19,7 @@ iptables/nftables (no Local-policy drop — with no local endpoint it falls back
 endpoints, kubernetes#97081; LoadBalancer source ranges need extra iptables) and IPVS
 itself is little maintained; nftables mode is the recommended replacement.
 
-Not modelled: LoadBalancer ingress IPs and source ranges (their sets stay empty),
+Not modelled: ``loadBalancerSourceRanges`` (the FW / SOURCE sets stay empty),
 health-check node ports, graceful termination of removed real servers.
 """
 
@@ -103,7 +103,7 @@ class VirtualServer:
     scheduler: str = DEFAULT_SCHEDULER
     persistent: int = 0                # FlagPersistent timeout (ClientIP affinity), 0 = off
     service: str = ""                  # ServicePortName string, for traces and pages
-    kind: str = "ClusterIP"            # ClusterIP | ExternalIP | NodePort
+    kind: str = "ClusterIP"            # ClusterIP | ExternalIP | LoadBalancer | NodePort
     real_servers: list[RealServer] = field(default_factory=list)
 
     @property
@@ -185,6 +185,14 @@ def _sync_service(st: IpvsState, sp: ServicePort, all_eps: list[Endpoint], nodes
         # An external IP that is also a node address must not go on the dummy device.
         _virtual(st, sp, eip, sp.port, scheduler, "ExternalIP", endpoints(sp.external_policy_local),
                  bind=eip not in nodes)
+    # status.loadBalancer.ingress IPs: a virtual server each, bound to kube-ipvs0, and the
+    # KUBE-LOAD-BALANCER set whose chain marks the traffic for SNAT (Local: RETURN first).
+    for lb in sp.load_balancer_ips:
+        entry = f"{lb},{proto}:{sp.port}"
+        st.ipsets[KUBE_LOAD_BALANCER].add(entry)
+        if sp.external_policy_local:
+            st.ipsets[KUBE_LOAD_BALANCER_LOCAL].add(entry)
+        _virtual(st, sp, lb, sp.port, scheduler, "LoadBalancer", endpoints(sp.external_policy_local), bind=True)
     if sp.node_port and nodes:
         plain, local = _NODE_PORT_SETS[proto]
         entries = [f"{ip},{proto}:{sp.node_port}" for ip in nodes] if proto == "sctp" else [str(sp.node_port)]

@@ -1,7 +1,22 @@
 """kube-proxy: turns Services and their endpoints into this node's packet rules.
 
-``KubeProxy(loop, api, "node-1")`` is the component ``kube-proxy/node-1`` (plane
-``node``), in iptables mode (pkg/proxy/iptables/proxier.go). On start it
+``KubeProxy(loop, api, "node-1", mode="iptables")`` is the component ``kube-proxy/node-1``
+(plane ``node``) in one of upstream's Linux modes (``--proxy-mode``):
+
+- ``"iptables"`` (the default; pkg/proxy/iptables/proxier.go): :meth:`rules` is the
+  node's ``iptables-save``;
+- ``"ipvs"`` (pkg/proxy/ipvs/proxier.go; ``ipvs_scheduler`` is ``--ipvs-scheduler``,
+  default ``rr``): :mod:`.ipvs` — virtual servers (:meth:`ipvsadm`), ``kube-ipvs0``
+  (:meth:`ip_addr`), ipsets (:meth:`ipset_list`) and the few iptables rules left
+  (:meth:`rules`). **Deprecated upstream in 1.35** (KEP-5495, kubernetes/kubernetes#134539;
+  CHANGELOG-1.35: "Marked ipvs mode in kube-proxy as deprecated, which will be removed in a
+  future version of Kubernetes. Users are encouraged to migrate to nftables"): it never
+  reached parity with the other modes and the kernel's IPVS is little maintained; at start
+  kube-proxy logs :data:`IPVS_DEPRECATION` (cmd/kube-proxy/app/server_linux.go);
+- ``"nftables"`` (pkg/proxy/nftables/proxier.go, GA in 1.33): :mod:`.nftables` — the
+  ``ip kube-proxy`` table (:meth:`nft_list_ruleset`).
+
+(The ``userspace`` mode was removed in 1.26.) On start it
 
 - list+watches **Services** and **EndpointSlices** (``discovery.k8s.io/v1``, what kube-proxy
   reads since 1.21; :mod:`.endpointslices`), both through informers filtered like
@@ -9,7 +24,7 @@
   — Services another proxy implements — and ``!service.kubernetes.io/headless``; slices of
   any ``endpointslice.kubernetes.io/managed-by``), and its own **Node** (its addresses:
   ``--dst-type LOCAL`` is how NodePorts match). While the API server does not serve
-  EndpointSlices it falls back to Endpoints objects (see :attr:`KubeProxy.endpoints_resource`);
+  EndpointSlices (written by kube-controller-manager's EndpointSlice controllers);
 - tracks changes like ``ServiceChangeTracker`` / ``EndpointsChangeTracker``: a change
   that leaves the service-port map or the endpoint list as it was (a status update, a
   resync) is dropped and causes no sync;
@@ -18,7 +33,7 @@
 - re-syncs through a :class:`~.runner.BoundedFrequencyRunner`: at most 2 syncs in a burst,
   then one per ``minSyncPeriod`` (1 s), and at least every ``syncPeriod`` (30 s).
 
-Every sync computes the whole ruleset (:func:`~.iptables.generate`) but hands
+In iptables mode every sync computes the whole ruleset (:func:`~.iptables.generate`) but hands
 ``iptables-restore --noflush`` only what changed: the fixed chains always, the chains of
 Services whose Service or endpoints changed since the last sync, and ``-X`` for service
 chains no longer used (upstream's partial sync; a full sync — the first, and one per
@@ -27,7 +42,9 @@ hour, ``proxyutil.FullSyncPeriod`` — writes every chain and re-checks the jump
 prints it as ``iptables-save``, :meth:`restore_input` shows the last sync's input, and
 :attr:`sync_log` says what each sync wrote. (Upstream also records one ``Starting``
 Event for the node at start-up; not modelled.) Stopped, it leaves the rules in place —
-traffic keeps flowing to the endpoints of the last sync.
+traffic keeps flowing to the endpoints of the last sync. In IPVS and nftables mode every
+sync rebuilds the mode's whole state (:func:`~.ipvs.ipvs_state`,
+:func:`~.nftables.nftables_table`); :meth:`trace` walks whichever mode is in force.
 
 >>> p = KubeProxy(c.loop, c.apiserver, "node-1"); p.start()      # doctest: +SKIP
 >>> print(p.rules()); print(p.trace("10.244.1.5", "10.96.0.20", 80))  # doctest: +SKIP
@@ -35,6 +52,7 @@ traffic keeps flowing to the endpoints of the last sync.
 
 from __future__ import annotations
 
+import ipaddress
 import random
 from dataclasses import dataclass
 from typing import Any
@@ -45,11 +63,18 @@ from ..client.worker import ErrorLog
 from ..sim import Component
 from .endpointslices import endpoint_slices_map, service_of
 from .iptables import DEFAULT_CLUSTER_CIDR, MASQUERADE_BIT, generate, install_jumps, is_service_chain
+from .ipvs import DEFAULT_SCHEDULER, SCHEDULERS, IpvsState, ipvs_state
+from .ipvs_print import ip_addr_show, ipset_list, ipvsadm_ln
+from .nftables import NftTable, nftables_table
+from .nftables_print import list_ruleset
 from .ruleset import RuleSet
 from .runner import BoundedFrequencyRunner
-from .servicemap import endpoints_map, service_ports
+from .servicemap import service_ports
 from .tables import NodeTables
-from .trace import Trace, trace
+from .trace import trace
+from .trace_ipvs import IpvsScheduler, trace_ipvs
+from .trace_nft import trace_nft
+from .tracefmt import Trace
 
 # pkg/proxy/apis/config/v1alpha1/defaults.go: IPTables.SyncPeriod 30s, IPTables.MinSyncPeriod 1s.
 # (Recent upstream uses syncPeriod to check a canary chain and re-syncs fully only hourly;
@@ -63,6 +88,12 @@ FULL_SYNC_PERIOD = 3600.0
 # cmd/kube-proxy/app/server.go: noProxyName / noHeadlessEndpoints label requirements
 # (k8s.io/api/core/v1 well_known_labels.go: LabelServiceProxyName, IsHeadlessService)
 INFORMER_LABEL_SELECTOR = "!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless"
+#: cmd/kube-proxy/app/server_linux.go (kubernetes#134539): logged, and recorded as a Warning
+#: Event ``IPVSDeprecation``, when kube-proxy starts in IPVS mode.
+IPVS_DEPRECATION = ("The ipvs proxier is now deprecated and may be removed in a future release. "
+                    "Please use 'nftables' instead.")
+#: cmd/kube-proxy/app: the --proxy-mode values on Linux.
+MODES = ("iptables", "ipvs", "nftables")
 #: Entries kept in :attr:`KubeProxy.sync_log`.
 _SYNC_LOG_SIZE = 200
 
@@ -83,9 +114,25 @@ class SyncRecord:
     rewritten: tuple[str, ...] = ()   # Services (ns/name) whose chains this sync wrote
     restore_lines: int = 0            # lines handed to iptables-restore
     deleted_chains: int = 0           # stale KUBE-SVC/SEP/... chains removed (-X)
+    mode: str = "iptables"
+    virtual_servers: int = 0          # ipvs: virtual servers, real servers, ipset members
+    real_servers: int = 0
+    ipset_entries: int = 0
+    nft_chains: int = 0               # nftables: chains, rules, map/set elements
+    nft_rules: int = 0
+    nft_elements: int = 0
 
     def __str__(self) -> str:
         why = "; ".join(self.reasons) or "no change"
+        head = (f"{self.time:8.3f}s  sync: {self.services} service ports, {self.endpoints} endpoints "
+                f"({self.ready_endpoints} ready) -> ")
+        if self.mode == "ipvs":
+            return (head + f"{self.virtual_servers} virtual servers, {self.real_servers} real servers, "
+                    f"{self.ipset_entries} ipset members, {self.filter_rules} filter + {self.nat_rules} nat "
+                    f"rules  ({why})")
+        if self.mode == "nftables":
+            return (head + f"{self.nft_chains} nft chains, {self.nft_rules} rules, "
+                    f"{self.nft_elements} map/set elements  ({why})")
         kind = "full" if self.full else f"partial, {len(self.rewritten)} services rewritten"
         return (f"{self.time:8.3f}s  sync: {self.services} service ports, {self.endpoints} endpoints "
                 f"({self.ready_endpoints} ready) -> "
@@ -98,16 +145,25 @@ class KubeProxy(Component):
     plane = "node"
     watches = ("services", "endpointslices", "nodes")
     writes = ()
-    summary = "每个节点上的网络代理：监听 Service 和 EndpointSlice，把它们翻译成本节点的 iptables 规则，让发往 ClusterIP/NodePort 的流量被 DNAT 到某个就绪的 Pod"
+    summary = "每个节点上的网络代理：监听 Service 和 EndpointSlice，把它们翻译成本节点的 iptables / IPVS / nftables 规则，让发往 ClusterIP/NodePort 的流量被 DNAT 到某个就绪的 Pod"
 
     def __init__(self, loop: Any, api: Any, node_name: str, mode: str = "iptables", *,
+                 ipvs_scheduler: str = DEFAULT_SCHEDULER,
                  cluster_cidr: str | None = DEFAULT_CLUSTER_CIDR, sync_period: float = SYNC_PERIOD,
                  min_sync_period: float = MIN_SYNC_PERIOD, masquerade_all: bool = False,
-                 masquerade_bit: int = MASQUERADE_BIT, localhost_nodeports: bool = True,
-                 endpoints_resource: str | None = None):
-        if mode != "iptables":
-            raise ValueError(f'unsupported proxy mode "{mode}": k8score implements "iptables" only')
+                 masquerade_bit: int = MASQUERADE_BIT, localhost_nodeports: bool = True):
+        if mode not in MODES:
+            # cmd/kube-proxy/app/server_linux.go: an unknown mode is a startup error
+            raise ValueError(f'unsupported proxy mode "{mode}": one of {", ".join(MODES)}')
+        if ipvs_scheduler not in SCHEDULERS:
+            raise ValueError(f'unsupported IPVS scheduler "{ipvs_scheduler}": one of {", ".join(SCHEDULERS)}')
         super().__init__(f"kube-proxy/{node_name}", loop)
+        self.ipvs_scheduler = ipvs_scheduler
+        #: IPVS mode: the node's IPVS state after the last sync, and the kernel's scheduler state.
+        self.ipvs: IpvsState | None = None
+        self.ipvs_sched = IpvsScheduler()
+        #: nftables mode: the ``ip kube-proxy`` table after the last sync.
+        self.nft: NftTable | None = None
         self.api = api
         self.node_name = node_name
         self.mode = mode
@@ -117,10 +173,6 @@ class KubeProxy(Component):
         self.localhost_nodeports = localhost_nodeports
         #: The node's netfilter state (survives kube-proxy restarts, like the kernel's).
         self.tables = NodeTables()
-        #: What endpoints are read from: "endpointslices" (upstream), or "endpoints" while this
-        #: build has no EndpointSlice controller to write slices. ``None``: decided at start.
-        self.endpoints_resource = endpoints_resource
-        self._endpoints_choice = endpoints_resource
         self._restore_input = ""
         self._last_full: float | None = None
         self.sync_period = sync_period
@@ -149,20 +201,28 @@ class KubeProxy(Component):
     def on_start(self) -> None:
         self.client = Client(self.api, user="system:serviceaccount:kube-system:kube-proxy")
         self.factory = SharedInformerFactory(self.client, self.loop)
-        self.endpoints_resource = self._endpoints_choice or _endpoints_source(self.api)
+        if self.mode == "ipvs":
+            self.errors.error(IPVS_DEPRECATION)   # upstream: logger.Error(nil, message)
         self.services = self.factory.informer("services", label_selector=INFORMER_LABEL_SELECTOR)
-        self.endpoints = self.factory.informer(self.endpoints_resource, label_selector=INFORMER_LABEL_SELECTOR)
+        self.endpoints = self.factory.informer("endpointslices", label_selector=INFORMER_LABEL_SELECTOR)
         self.nodes = self.factory.informer("nodes", field_selector=f"metadata.name={self.node_name}")
         self.services.errors = self.endpoints.errors = self.nodes.errors = self.errors
         self.services.add_event_handler(
             on_add=lambda s: self._changed("Service", None, s),
             on_update=lambda o, n: self._changed("Service", o, n),
             on_delete=lambda s: self._changed("Service", s, None))
-        kind = "EndpointSlice" if self.endpoints_resource == "endpointslices" else "Endpoints"
+        kind = "EndpointSlice"
         self.endpoints.add_event_handler(
             on_add=lambda e: self._changed(kind, None, e),
             on_update=lambda o, n: self._changed(kind, o, n),
             on_delete=lambda e: self._changed(kind, e, None))
+        if self.mode != "iptables":
+            # NodePorts are virtual servers / nodeport-ips elements per node address: a
+            # change of the node's addresses is a change of the rules.
+            self.nodes.add_event_handler(
+                on_add=lambda n: self._changed("Node", None, n),
+                on_update=lambda o, n: self._changed("Node", o, n),
+                on_delete=lambda n: self._changed("Node", n, None))
         self._initialized = False
         self._init_scheduled = True   # on_start checks once the informers have listed
         self._pending = {}
@@ -178,11 +238,33 @@ class KubeProxy(Component):
 
     # -- public ---------------------------------------------------------------------------
     def rules(self, table: str | None = None) -> str:
-        """The node's current rules as ``iptables-save`` prints them (filter + nat, or
-        ``iptables-save -t <table>``); empty before the first sync."""
-        if self._last_full is None:
+        """The node's current iptables rules as ``iptables-save`` prints them (filter + nat,
+        or ``iptables-save -t <table>``); empty before the first sync, and in nftables mode
+        (kube-proxy writes no iptables rules there)."""
+        if self._last_full is None or self.mode == "nftables":
             return ""
         return self.tables.save(table) if table else self.tables.save()
+
+    def ipvsadm(self) -> str:
+        """``ipvsadm -Ln``: the virtual and real servers (IPVS mode; other modes: none)."""
+        return ipvsadm_ln(self.ipvs or IpvsState())
+
+    def ipset_list(self, name: str | None = None) -> str:
+        """``ipset list [NAME]`` (IPVS mode; other modes have no sets: empty, or ipset's
+        "does not exist" message for a NAME)."""
+        if self.ipvs is None:
+            return "" if name is None else "ipset v7.1: The set with the given name does not exist\n"
+        return ipset_list(self.ipvs, name)
+
+    def ip_addr(self) -> str:
+        """``ip addr show kube-ipvs0`` (IPVS mode; "" in other modes: the device does not exist)."""
+        if self.ipvs is None:
+            return ""
+        return ip_addr_show(self.ipvs, node_name=self.node_name)
+
+    def nft_list_ruleset(self) -> str:
+        """``nft list ruleset`` — kube-proxy's ``ip kube-proxy`` table (nftables mode; "" otherwise)."""
+        return list_ruleset([self.nft]) if self.nft is not None else ""
 
     def restore_input(self) -> str:
         """What the last sync handed to ``iptables-restore --noflush``."""
@@ -200,10 +282,36 @@ class KubeProxy(Component):
         addrs = ((node or {}).get("status") or {}).get("addresses") or ()
         return [a["address"] for a in addrs if a.get("type") in ("InternalIP", "ExternalIP")]
 
+    def pod_cidr(self) -> str | None:
+        """This node's ``spec.podCIDR`` (its pods sit behind the node's bridge)."""
+        node = self.nodes.get(self.node_name) if self.nodes is not None else None
+        return ((node or {}).get("spec") or {}).get("podCIDR")
+
     def trace(self, src_ip: str, dst_ip: str, dst_port: int, protocol: str = "TCP",
-              rng: random.Random | None = None) -> Trace:
-        """Follow a new connection through this node's rules (see :func:`.trace.trace`)."""
-        return trace(self, src_ip, dst_ip, dst_port, protocol, rng or self.rng)
+              rng: random.Random | None = None, *, bridged: bool | None = None) -> Trace:
+        """Follow a new connection through this node's rules in the current mode
+        (:func:`.trace.trace`, :func:`.trace_ipvs.trace_ipvs`, :func:`.trace_nft.trace_nft`).
+
+        ``rng`` draws the random endpoint choices (default: this proxy's seeded rng);
+        ``bridged`` says the packet came from a pod on this node (default: ``src_ip`` is
+        in the node's pod CIDR). Affinity and IPVS scheduler state persist across calls.
+        """
+        rng = rng or self.rng
+        if self.mode == "ipvs":
+            if bridged is None:
+                cidr = self.pod_cidr()
+                bridged = bool(cidr) and _in_cidr(src_ip, cidr)
+            state = self.ipvs or IpvsState()
+            t = trace_ipvs(state, src_ip, dst_ip, dst_port, protocol, node_ips=self.local_ips(),
+                           scheduler=self.ipvs_sched, rng=rng, bridged=bridged, now=self.loop.now,
+                           rules=self.ruleset())
+        elif self.mode == "nftables":
+            t = trace_nft(self.nft or nftables_table([], {}), src_ip, dst_ip, dst_port, protocol,
+                          node_ips=self.local_ips(), rng=rng, affinity=self.recent, now=self.loop.now)
+        else:
+            t = trace(self, src_ip, dst_ip, dst_port, protocol, rng)
+        t.node, t.mode = self.node_name, self.mode
+        return t
 
     @property
     def initialized(self) -> bool:
@@ -244,13 +352,15 @@ class KubeProxy(Component):
 
         if kind == "Service":
             return service_ports([obj], on_error=unreadable)
-        if kind == "EndpointSlice":
-            return endpoint_slices_map([obj], self.node_name, on_error=unreadable)
-        return endpoints_map([obj], self.node_name, on_error=unreadable)
+        if kind == "Node":
+            return [a.get("address") for a in ((obj.get("status") or {}).get("addresses") or ())
+                    if isinstance(a, dict) and a.get("type") in ("InternalIP", "ExternalIP")]
+        return endpoint_slices_map([obj], self.node_name, on_error=unreadable)
 
     def _maybe_initialize(self) -> None:
         self._init_scheduled = False
-        if self._initialized or not (self.services.has_synced and self.endpoints.has_synced):
+        nodes_ok = self.mode == "iptables" or self.nodes.has_synced
+        if self._initialized or not (self.services.has_synced and self.endpoints.has_synced and nodes_ok):
             return
         # OnServiceSynced / OnEndpointSlicesSynced: sync unconditionally, once.
         self._initialized = True
@@ -265,10 +375,25 @@ class KubeProxy(Component):
         now = self.loop.now
         full = self._last_full is None or now - self._last_full >= FULL_SYNC_PERIOD
         sps = service_ports(self.services.list(), on_error=_skip)
-        if self.endpoints_resource == "endpointslices":
-            epmap = endpoint_slices_map(self.endpoints.list(), self.node_name, on_error=_skip)
+        epmap = endpoint_slices_map(self.endpoints.list(), self.node_name, on_error=_skip)
+        reasons = tuple(why for _, why, _ in self._pending.values()) or (reason,)
+        base = dict(time=now, reasons=reasons, services=len(sps),
+                    endpoints=sum(len(v) for v in epmap.values()),
+                    ready_endpoints=sum(1 for v in epmap.values() for e in v if e.ready), mode=self.mode)
+        if self.mode == "iptables":
+            record = self._sync_iptables(sps, epmap, full, base)
         else:
-            epmap = endpoints_map(self.endpoints.list(), self.node_name, on_error=_skip)
+            record = self._sync_whole(sps, epmap, base)
+        self._ruleset = None
+        self._pending = {}
+        if full:
+            self._last_full = now
+        self.sync_log.append(record)
+        if len(self.sync_log) > _SYNC_LOG_SIZE:
+            del self.sync_log[: len(self.sync_log) - _SYNC_LOG_SIZE]
+
+    def _sync_iptables(self, sps: list, epmap: dict, full: bool, base: dict) -> SyncRecord:
+        """iptables mode: a full or partial ``iptables-restore --noflush``."""
         rin = generate(sps, epmap, cluster_cidr=self.cluster_cidr, masquerade_all=self.masquerade_all,
                        masquerade_bit=self.masquerade_bit, localhost_nodeports=self.localhost_nodeports,
                        node_ip=next(iter(self.local_ips()), None))
@@ -281,25 +406,42 @@ class KubeProxy(Component):
             install_jumps(self.tables)  # EnsureChain + EnsureRule(Prepend): full syncs only
         self._restore_input = rin.text(None if full else changed, stale)
         self.tables.restore(self._restore_input)
-        if full:
-            self._last_full = now
-        self._ruleset = None
-        reasons = tuple(why for _, why, _ in self._pending.values()) or (reason,)
-        self._pending = {}
-        self.sync_log.append(SyncRecord(
-            time=now, reasons=reasons, services=len(sps),
-            endpoints=sum(len(v) for v in epmap.values()),
-            ready_endpoints=sum(1 for v in epmap.values() for e in v if e.ready),
-            filter_rules=self.tables.rule_count("filter"), nat_rules=self.tables.rule_count("nat"),
-            nat_chains=len(self.tables.user_chains("nat")), full=full, rewritten=tuple(rewritten),
-            restore_lines=self._restore_input.count("\n"), deleted_chains=len(stale)))
-        if len(self.sync_log) > _SYNC_LOG_SIZE:
-            del self.sync_log[: len(self.sync_log) - _SYNC_LOG_SIZE]
+        return SyncRecord(**base, filter_rules=self.tables.rule_count("filter"),
+                          nat_rules=self.tables.rule_count("nat"), nat_chains=len(self.tables.user_chains("nat")),
+                          full=full, rewritten=tuple(rewritten), restore_lines=self._restore_input.count("\n"),
+                          deleted_chains=len(stale))
+
+    def _sync_whole(self, sps: list, epmap: dict, base: dict) -> SyncRecord:
+        """IPVS / nftables mode: the mode's whole state from the service and endpoint maps."""
+        node_ips = self.local_ips()
+        if self.mode == "ipvs":
+            st = self.ipvs = ipvs_state(sps, epmap, node_ips=node_ips, scheduler=self.ipvs_scheduler,
+                                        cluster_cidr=self.cluster_cidr, masquerade_all=self.masquerade_all,
+                                        masquerade_bit=self.masquerade_bit)
+            self.tables = NodeTables()
+            self._restore_input = st.iptables
+            self.tables.restore(st.iptables)
+            return SyncRecord(**base, filter_rules=self.tables.rule_count("filter"),
+                              nat_rules=self.tables.rule_count("nat"),
+                              nat_chains=len(self.tables.user_chains("nat")),
+                              rewritten=tuple(sorted({sp.service_name for sp in sps})),
+                              virtual_servers=len(st.virtual_servers),
+                              real_servers=sum(len(v.real_servers) for v in st.virtual_servers.values()),
+                              ipset_entries=sum(len(x.entries) for x in st.ipsets.values()))
+        t = self.nft = nftables_table(sps, epmap, cluster_cidr=self.cluster_cidr,
+                                      node_port_addresses=node_ips or None, masquerade_all=self.masquerade_all)
+        self._restore_input = ""
+        return SyncRecord(**base, filter_rules=0, nat_rules=0, nat_chains=0,
+                          rewritten=tuple(sorted({sp.service_name for sp in sps})),
+                          nft_chains=len(t.chains), nft_rules=sum(len(c.rules) for c in t.chains.values()),
+                          nft_elements=sum(len(x.elements) for x in t.sets.values()))
 
 
 def _service_key(kind: str, obj: dict) -> str | None:
     """The Service (``ns/name``) a changed object belongs to: whose chains a partial sync rewrites."""
     meta = obj.get("metadata") or {}
+    if kind == "Node":
+        return None
     if kind == "EndpointSlice":
         try:
             return service_of(obj)
@@ -308,17 +450,11 @@ def _service_key(kind: str, obj: dict) -> str | None:
     return f"{meta.get('namespace') or 'default'}/{meta.get('name', '')}"
 
 
-def _endpoints_source(api: Any) -> str:
-    """"endpointslices" when the API server serves them and kube-controller-manager has an
-    EndpointSlice controller to write them; "endpoints" otherwise (transitional: until
-    both exist, slices would stay empty and every Service would REJECT)."""
-    from ..controllers.manager import CONTROLLERS  # late: the manager imports much
-    registry = getattr(api, "registry", None)
+def _in_cidr(ip: str, cidr: str) -> bool:
     try:
-        served = registry is not None and registry.resolve("endpointslices") is not None
-    except Exception:  # noqa: BLE001 - not found, however the table says it
-        served = False
-    return "endpointslices" if served and "endpointslice" in CONTROLLERS else "endpoints"
+        return ipaddress.ip_address(ip) in ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
 
 
 def _skip(obj: dict, exc: Exception) -> None:

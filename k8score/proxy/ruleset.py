@@ -7,6 +7,8 @@ a packet needs it.
 >>> rs = RuleSet.parse("*nat\\n:KUBE-MARK-MASQ - [0:0]\\n-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000\\nCOMMIT\\n")
 >>> rs.rules("nat", "KUBE-MARK-MASQ")[0].target, rs.rules("nat", "KUBE-MARK-MASQ")[0].target_args
 ('MARK', {'--or-mark': '0x4000'})
+>>> Rule.parse("-A KUBE-SERVICES -m set --match-set KUBE-CLUSTER-IP dst,dst -j ACCEPT").matches
+[('--match-set', 'KUBE-CLUSTER-IP dst,dst', False)]
 """
 
 from __future__ import annotations
@@ -14,8 +16,14 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
-# Options that take no value (everything else in the subset kube-proxy writes takes one).
-_FLAGS = {"--rcheck", "--set", "--reap", "--random-fully", "--update"}
+# Options that take no value (everything else in the subset kube-proxy writes takes one):
+# ``-m recent`` verbs, ``MASQUERADE --random-fully`` and, in IPVS mode, ``-m physdev
+# ! --physdev-is-in`` (pkg/proxy/ipvs/proxier.go writeIptablesRules, external IPs).
+_FLAGS = {"--rcheck", "--set", "--reap", "--random-fully", "--update", "--physdev-is-in",
+          "--physdev-is-out", "--physdev-is-bridged"}
+# Options that take two values: ``-m set --match-set NAME dst,dst`` (IPVS mode's ipset
+# matches), kept as one value ``"NAME dst,dst"``.
+_TWO_VALUES = {"--match-set"}
 
 
 @dataclass
@@ -61,6 +69,11 @@ class Rule:
             if tok in _FLAGS:
                 rule.matches.append((tok, None, negate))
                 i += 1
+            elif tok in _TWO_VALUES:
+                if i + 2 >= len(tokens):
+                    raise ValueError(f"{tok} needs a set name and flags: {line!r}")
+                rule.matches.append((tok, f"{tokens[i + 1]} {tokens[i + 2]}", negate))
+                i += 3
             elif tok == "--comment":
                 rule.comment = tokens[i + 1]
                 i += 2

@@ -20,100 +20,37 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from dataclasses import dataclass, field
 from typing import Any
 
 from .ruleset import Rule, RuleSet
+from .tracefmt import Step, Trace
 
 #: Loops in user chains would hang the walk; netfilter refuses them, we bound the depth.
 _MAX_DEPTH = 32
 
 
-@dataclass
-class Step:
-    table: str
-    chain: str
-    rule: str
-    matched: bool = True
-    note: str = ""
-
-
-@dataclass
-class Trace:
-    """The result of :func:`trace`: the rules a packet met and where it ended up."""
-
-    protocol: str
-    source: str
-    destination_ip: str
-    destination_port: int
-    steps: list[Step] = field(default_factory=list)
-    verdict: str = "ACCEPT"            # ACCEPT | DROP | REJECT
-    dnat: str | None = None            # "ip:port" the packet was rewritten to
-    masquerade: bool = False           # source NATed to the node's address on the way out
-    hooks: list[str] = field(default_factory=list)
-
-    @property
-    def destination(self) -> str:
-        """Where the packet goes: the DNAT target, or the original ``ip:port``."""
-        return self.dnat or f"{self.destination_ip}:{self.destination_port}"
-
-    @property
-    def endpoint(self) -> str | None:
-        """The backend chosen by kube-proxy's rules (None if no DNAT happened)."""
-        return self.dnat if self.verdict == "ACCEPT" else None
-
-    @property
-    def matched(self) -> list[Step]:
-        return [s for s in self.steps if s.matched]
-
-    @property
-    def path(self) -> list[str]:
-        """``table/chain`` entered, in order (a chain entered twice appears twice)."""
-        out: list[str] = []
-        last = None
-        for s in self.steps:
-            here = f"{s.table}/{s.chain}"
-            if here != last:
-                out.append(here)
-                last = here
-        return out
-
-    def __str__(self) -> str:
-        lines = [f"{self.protocol} {self.source} -> {self.destination_ip}:{self.destination_port}"]
-        width = max((len(f"{s.table}/{s.chain}") for s in self.steps), default=0)
-        for s in self.steps:
-            where = f"{s.table}/{s.chain}".ljust(width)
-            mark = "  " if s.matched else "x "
-            note = f"   # {s.note}" if s.note else ""
-            lines.append(f"  {mark}{where}  {s.rule}{note}")
-        lines.append("path: " + " -> ".join(self.path))
-        if self.verdict != "ACCEPT":
-            lines.append(f"=> {self.verdict}")
-        elif self.dnat:
-            lines.append(f"=> DNAT to {self.dnat}" + (" (source masqueraded)" if self.masquerade else ""))
-        else:
-            lines.append("=> no service rule matched: delivered to "
-                         f"{self.destination_ip}:{self.destination_port} unchanged")
-        return "\n".join(lines)
-
-
 class _Packet:
-    __slots__ = ("src", "dst", "dport", "proto", "mark", "dnat")
+    __slots__ = ("src", "dst", "dport", "proto", "mark", "dnat", "sport")
 
-    def __init__(self, src: str, dst: str, dport: int, proto: str) -> None:
+    def __init__(self, src: str, dst: str, dport: int, proto: str, sport: int = 0) -> None:
         self.src, self.dst, self.dport, self.proto, self.mark = src, dst, dport, proto, 0
+        self.sport = sport
         self.dnat = False   # conntrack state DNAT: the connection's destination was rewritten
 
 
 def trace(rules_or_proxier: Any, src_ip: str, dst_ip: str, dst_port: int, protocol: str = "TCP",
           rng: random.Random | None = None, *, local_ips: tuple[str, ...] | list[str] | None = None,
-          recent: dict | None = None, now: float = 0.0) -> Trace:
+          recent: dict | None = None, now: float = 0.0, ipsets: dict | None = None,
+          bridged: bool = False) -> Trace:
     """Walk a new connection ``src_ip -> dst_ip:dst_port`` through the rules.
 
     ``rules_or_proxier`` is iptables-save text, a :class:`RuleSet`, or a ``KubeProxy``
     (its current rules, node addresses and affinity table are used). ``local_ips`` are the
     node's own addresses (``-m addrtype --dst-type LOCAL``: NodePorts); ``rng`` defaults to
-    ``random.Random(0)`` so a call without one is still reproducible.
+    ``random.Random(0)`` so a call without one is still reproducible. ``ipsets``
+    (name -> :class:`~.ipvs.IPSet`) answer ``-m set --match-set`` (IPVS mode's rules);
+    ``bridged`` says the packet came in through a bridge port (a pod on this node:
+    ``-m physdev --physdev-is-in``).
     """
     if hasattr(rules_or_proxier, "ruleset") and callable(rules_or_proxier.ruleset):
         proxier = rules_or_proxier
@@ -128,13 +65,17 @@ def trace(rules_or_proxier: Any, src_ip: str, dst_ip: str, dst_port: int, protoc
     else:
         rs = RuleSet.parse(str(rules_or_proxier))
     w = _Walker(rs, rng or random.Random(0), set(local_ips or ()) | {"127.0.0.1"},
-                recent if recent is not None else {}, now)
+                recent if recent is not None else {}, now, ipsets or {}, bridged)
     return w.run(_Packet(src_ip, dst_ip, int(dst_port), protocol.lower()))
 
 
 class _Walker:
-    def __init__(self, rs: RuleSet, rng: random.Random, local: set[str], recent: dict, now: float):
+    """netfilter's walk through iptables rules (also the iptables half of IPVS mode)."""
+
+    def __init__(self, rs: RuleSet, rng: random.Random, local: set[str], recent: dict, now: float,
+                 ipsets: dict | None = None, bridged: bool = False):
         self.rs, self.rng, self.local, self.recent, self.now = rs, rng, local, recent, now
+        self.ipsets, self.bridged = ipsets or {}, bridged
 
     def run(self, pkt: _Packet) -> Trace:
         t = Trace(pkt.proto.upper(), pkt.src, pkt.dst, pkt.dport)
@@ -197,7 +138,10 @@ class _Walker:
             if target == "MASQUERADE":
                 t.steps[-1].note = "source rewritten to the node's address"
                 return "MASQUERADE"
-            if target in ("ACCEPT", "DROP", "REJECT"):
+            if target in ("DROP", "REJECT"):
+                t.reason = rule.comment or f"{table}/{chain}: {rule.text}"
+                return target
+            if target == "ACCEPT":
                 return target
             if self.rs.has_chain(table, target):
                 verdict = self._walk(t, pkt, table, target, depth + 1)
@@ -255,6 +199,13 @@ class _Walker:
                     note = f"client {pkt.src} seen {self.now - seen:.0f}s ago"
             elif opt == "--reap":
                 ok = True
+            elif opt == "--match-set":
+                set_name, _, flags = (value or "").partition(" ")
+                ok = set_match(self.ipsets.get(set_name), flags, pkt)
+                if ok and not neg:
+                    note = f"in ipset {set_name}"
+            elif opt == "--physdev-is-in":
+                ok = self.bridged
             else:
                 raise ValueError(f"tracer does not understand {opt!r} in {rule.text!r}")
             if neg:
@@ -269,6 +220,39 @@ class _Walker:
             self.recent[(recent_set, pkt.src)] = self.now
             note = f"remember client {pkt.src} for {recent_set}"
         return True, note
+
+
+def set_match(s: Any, flags: str, pkt: _Packet) -> bool:
+    """``-m set --match-set NAME flags``: is the packet's (dst/src ip, port, ...) in the set?
+
+    ``s`` has ``type`` (``hash:ip,port``, ``bitmap:port``, ...) and ``entries`` as ipset
+    prints them (``10.96.0.1,tcp:443``, ``30080``). Each flag picks the packet field for
+    one dimension of the set type, in order (ipset's ``dst,dst``: destination IP, then
+    destination port). A set that does not exist matches nothing.
+    """
+    if s is None:
+        return False
+    kind, _, dims_text = s.type.partition(":")
+    dims, picks = dims_text.split(","), flags.split(",")
+    for entry in s.entries:
+        parts = [entry] if kind == "bitmap" else entry.split(",")
+        if all(_dim_match(d, f, part, pkt) for d, f, part in zip(dims, picks, parts)):
+            return True
+    return False
+
+
+def _dim_match(dim: str, pick: str, part: str, pkt: _Packet) -> bool:
+    ip = pkt.dst if pick == "dst" else pkt.src
+    if dim == "ip":
+        return part == ip
+    if dim == "net":
+        return _in(ip, part)
+    if dim == "port":
+        proto, _, port = part.rpartition(":")
+        if proto and proto != pkt.proto:
+            return False
+        return int(port) == (pkt.dport if pick == "dst" else pkt.sport)
+    return False
 
 
 def _in(ip: str, spec: str | None) -> bool:
