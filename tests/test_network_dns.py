@@ -6,7 +6,8 @@ Upstream behaviour pinned here:
 - musl src/network/lookup_name.c (name_from_dns_search / name_from_dns: search list, ndots,
   NXDOMAIN continues, NODATA stops), src/network/resolvconf.c (timeout 5 s);
 - kubernetes pkg/kubelet/network/dns/dns.go (GetPodDNS, limits and their event texts);
-- kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go (kube-dns Service, system:coredns RBAC);
+- kubernetes cmd/kubeadm/app/phases/addons/dns/manifests.go (kube-dns Service, system:coredns RBAC;
+  the coredns Deployment's pods are the Service's endpoints: tests/test_coredns_deployment.py);
 - containerd parseDNSOptions (resolv.conf layout);
 - kubernetes pkg/proxy/iptables/proxier.go (REJECT for a Service without endpoints).
 """
@@ -173,12 +174,19 @@ spec:
 """
 
 
+def dns_endpoints(c):
+    """The ready addresses of kube-system/kube-dns: kubeadm's coredns pods once they are Ready."""
+    ep = c.api.get("endpoints", "kube-dns", namespace="kube-system")
+    return sorted({a["ip"] for s in ep.get("subsets") or () for a in s.get("addresses") or ()})
+
+
 @pytest.fixture(scope="module")
 def cluster():
     c = Cluster(nodes=2, seed=3)
     c.apply(SERVICES)
     c.network.dns.external["example.com"] = ["93.184.215.14"]   # what `forward .` would find upstream
-    c.run(3)
+    c.run(until=lambda: len(dns_endpoints(c)) == 2, timeout=20)
+    c.run(2)   # kube-proxy programs the new endpoints
     return c
 
 
@@ -351,15 +359,18 @@ def test_dns_down_times_out_and_comes_back(cluster, pod):
     dns = cluster.network.dns
     dns.stop()
     try:
+        # the coredns pods still receive the packets (kube-proxy DNAT), but nothing answers
         with pytest.raises(NetError) as e:
             pod.resolve("web")
         assert str(e.value) == "bad address 'web'" and e.value.seconds == DNS_TIMEOUT
         with pytest.raises(NetError, match=f"^{NO_SERVERS}$"):
             pod.query("web.default.svc.cluster.local")
+        assert cluster.network.service_router.last.dnat.endswith(":53")
     finally:
         dns.start()
     cluster.run(1)
-    assert pod.query("web.default.svc.cluster.local").server == "10.96.0.10:53"
+    reply = pod.query("web.default.svc.cluster.local")
+    assert reply.server == "10.96.0.10:53" and reply.rcode == "NOERROR"
     # a namespace without a nameserver (a node's host network here) cannot ask at all
     host = cluster.network.attach("192.168.9.9", node="node-1")
     with pytest.raises(NetError, match="^bad address 'web'$"):
@@ -368,10 +379,13 @@ def test_dns_down_times_out_and_comes_back(cluster, pod):
 
 
 def test_coredns_health_ready_and_metrics_over_http(cluster, pod):
-    assert pod.http("10.96.0.10", 8181, path="/ready").body == "OK"
-    assert pod.http("10.96.0.10", 8080, path="/health").status == 200
+    ip = dns_endpoints(cluster)[0]            # a coredns pod: the probe ports are no Service ports
+    assert pod.http(ip, 8181, path="/ready").body == "OK"
+    assert pod.http(ip, 8080, path="/health").status == 200
+    # metrics is a Service port (9153/TCP): through kube-proxy to either pod
     metrics = pod.http("10.96.0.10", 9153, path="/metrics").body
     assert 'coredns_dns_responses_total{rcode="NXDOMAIN",server="dns://:53",zone="."}' in metrics
+    assert cluster.network.service_router.last.dnat in {f"{i}:9153" for i in dns_endpoints(cluster)}
 
 
 def test_service_traffic_follows_kube_proxy_rules(cluster, pod):
@@ -390,10 +404,14 @@ def test_service_traffic_follows_kube_proxy_rules(cluster, pod):
         with pytest.raises(NetError, match="^Connection refused$"):
             pod.http("lonely", 80)
         assert net.service_router.last.verdict == "REJECT"
-        # no kube-proxy for the source's node: nothing DNATs the ClusterIP
+        # no kube-proxy for the source's node: nothing DNATs the ClusterIP -- nor the DNS
+        # Service's, so names do not resolve either (the resolver waits out its timeout)
         stray = net.attach("10.244.7.7", **podnet_options(pod_dns_config({})))
         with pytest.raises(NetError, match="^Connection timed out$"):
-            stray.http("web", 80)
+            stray.http(cluster.get("services", "web")["spec"]["clusterIP"], 80)
+        with pytest.raises(NetError, match="^bad address 'web'$") as e:
+            stray.resolve("web")
+        assert e.value.seconds == DNS_TIMEOUT
         net.detach("10.244.7.7")
     finally:
         net.detach("10.244.1.5")

@@ -201,7 +201,9 @@ class Network:
         #: service_router(podnet, dst_ip, port, proto) -> (ip, port) | None: a Service IP's DNAT
         #: (may raise NetError, e.g. "Connection refused" for a Service with no endpoints).
         self.service_router: Callable[[PodNet, str, int, str], tuple[str, int] | None] | None = None
-        #: The cluster DNS server component (``k8score.network.CoreDNS``), set by ``build_network``.
+        #: The cluster DNS engine (``k8score.network.CoreDNS``, the component ``coredns``), set by
+        #: ``build_network``. Nothing listens for it at the ``kube-dns`` IP: the coredns pods' program
+        #: (``k8score.container.images.coredns``) answers through it as ``proc.net.network.dns``.
         self.dns: Any = None
 
     def attach(self, ip: str, *, node: str = "", hostname: str = "", **resolv: Any) -> PodNet:

@@ -9,11 +9,14 @@
   node's kube-proxy rules;
 - :func:`pod_dns_config`, :func:`resolv_conf` (:mod:`.resolvconf`) — the kubelet's DNS config
   and the file the runtime writes;
-- :func:`install_addon` (:mod:`.addon`) — kubeadm's ``kube-dns`` Service and CoreDNS RBAC;
+- :func:`install_addon` (:mod:`.addon`) — kubeadm's ``kube-dns`` Service, CoreDNS RBAC, ConfigMap
+  and ``coredns`` Deployment (its pods run :mod:`k8score.container.images.coredns`);
 - :func:`build_network` — all of it wired for a :class:`~k8score.cluster.Cluster`.
 
 >>> from k8score import Cluster
 >>> c = Cluster(nodes=1)          # Cluster wires it: c.network, CoreDNS as c.network.dns
+>>> c.run(10)                     # the coredns pods become Ready a few seconds after boot
+True
 >>> pod = c.network.attach("10.244.1.9", node="node-1", **podnet_options(pod_dns_config({})))
 >>> pod.resolve("kubernetes")
 ['10.96.0.1']
@@ -24,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..container.net import Network
-from .addon import install_addon
+from .addon import COREDNS_IMAGE, coredns_deployment, install_addon
 from .coredns import CoreDNS
 from .records import KubernetesZone, ptr_name
 from .resolvconf import (CLUSTER_DNS, CLUSTER_DOMAIN, parse_resolv_conf, pod_dns_config, podnet_options,
@@ -38,10 +41,12 @@ def build_network(cluster: Any, *, dns_ip: str = CLUSTER_DNS, domain: str = CLUS
                   start: bool = True, install: bool = True) -> Network:
     """A :class:`Network` for ``cluster``, with DNS and Service routing wired.
 
-    Creates kubeadm's addon objects (``kube-system/kube-dns`` at ``dns_ip``, CoreDNS's RBAC)
-    as ``cluster.api`` (an admin client), a :class:`CoreDNS` component (started unless
-    ``start=False``; kept as ``network.dns``) serving at ``dns_ip`` on the network, the
-    resolver, and the router over ``cluster.kube_proxies``. Call it once per cluster; the
+    Creates kubeadm's addon objects (``kube-system/kube-dns`` at ``dns_ip``, CoreDNS's RBAC,
+    the ``coredns`` Deployment) as ``cluster.api`` (an admin client), the :class:`CoreDNS`
+    engine (started unless ``start=False``; kept as ``network.dns``; the Deployment's pods
+    answer through it), the resolver, and the router over ``cluster.kube_proxies``. Nothing
+    listens at ``dns_ip`` itself: a query to it is DNATed by the source node's kube-proxy to
+    a ready coredns pod, as any Service traffic. Call it once per cluster; the
     caller registers ``network.dns`` among the cluster's components if it wants
     ``c.stop("coredns")``.
     """
@@ -50,7 +55,6 @@ def build_network(cluster: Any, *, dns_ip: str = CLUSTER_DNS, domain: str = CLUS
         install_addon(cluster.api, dns_ip, domain)
     dns = CoreDNS(cluster.loop, cluster.apiserver, zone=domain, pod_mode=pod_mode, external=external)
     network.dns = dns
-    dns.serve(network.attach(dns_ip, hostname="kube-dns"))
     network.resolver = stub_resolve
     network.service_router = KubeProxyRouter(cluster.kube_proxies)
     if start:
@@ -60,4 +64,4 @@ def build_network(cluster: Any, *, dns_ip: str = CLUSTER_DNS, domain: str = CLUS
 
 __all__ = ["build_network", "CoreDNS", "KubernetesZone", "KubeProxyRouter", "stub_resolve", "search_names",
            "pod_dns_config", "podnet_options", "resolv_conf", "render_resolv_conf", "parse_resolv_conf",
-           "install_addon", "ptr_name", "CLUSTER_DNS", "CLUSTER_DOMAIN"]
+           "install_addon", "coredns_deployment", "COREDNS_IMAGE", "ptr_name", "CLUSTER_DNS", "CLUSTER_DOMAIN"]

@@ -25,10 +25,14 @@ they hold ("starting server with unsynced Kubernetes API", plugin/kubernetes/kub
 cluster zone go to ``forward``: the simulation has no Internet, so only the names given in
 ``external`` (``{"example.com": ["93.184.215.14"]}``) resolve; the rest are NXDOMAIN.
 Not modelled: ``cache 30`` (answers always reflect the informers), ``loadbalance`` (A
-records keep endpoint order), ``autopath``, ``health``/``ready`` over HTTP except as below.
+records keep endpoint order), ``autopath``.
 
-:meth:`serve` puts it on a network namespace: UDP and TCP 53 (DNS), ``:8080/health``,
-``:8181/ready`` and ``:9153/metrics`` as the kubeadm Deployment's ports.
+This component is the *engine*; the sockets belong to the pods of kubeadm's ``coredns``
+Deployment (:mod:`.addon`), whose program (:mod:`k8score.container.images.coredns`) listens on
+UDP/TCP 53, ``:8080/health``, ``:8181/ready`` and ``:9153/metrics`` and hands every question
+to :meth:`handle` (reached as ``proc.net.network.dns``). A query to the ``kube-dns`` Service
+IP reaches a pod through kube-proxy's DNAT like any Service traffic; stopping this component
+makes the pods' ``/ready`` fail, so they leave the Service's endpoints.
 
 >>> dns = CoreDNS(c.loop, c.apiserver); dns.start()                 # doctest: +SKIP
 >>> dns.query("kubernetes.default.svc.cluster.local").addresses()   # doctest: +SKIP
@@ -41,7 +45,7 @@ from typing import Any
 
 from ..client import Client, SharedInformerFactory
 from ..client.worker import ErrorLog
-from ..container.net import DnsQuery, DnsRecord, DnsReply, HttpRequest, HttpResponse, PodNet
+from ..container.net import DnsQuery, DnsRecord, DnsReply
 from ..sim import Component
 from .records import KUBEADM_TTL, KubernetesZone
 
@@ -49,9 +53,6 @@ from .records import KUBEADM_TTL, KubernetesZone
 COREDNS_USER = "system:serviceaccount:kube-system:coredns"
 #: plugin/kubernetes/kubernetes.go InitKubeCache: ``timeout := 5 * time.Second``.
 SYNC_TIMEOUT = 5.0
-#: The Deployment's container ports (manifests.go): dns 53/UDP, dns-tcp 53/TCP, metrics 9153,
-#: liveness-probe 8080 (``/health``), readiness-probe 8181 (``/ready``).
-DNS_PORT, METRICS_PORT, HEALTH_PORT, READY_PORT = 53, 9153, 8080, 8181
 
 
 class CoreDNS(Component):
@@ -132,7 +133,7 @@ class CoreDNS(Component):
         return reply
 
     def handle(self, q: DnsQuery) -> DnsReply | None:
-        """The UDP/TCP-53 listener's handler (see :meth:`serve`)."""
+        """What a coredns pod's UDP/TCP-53 socket does with a question (its program calls this)."""
         return self.query(q.name, q.qtype, q.src_ip)
 
     def _answer(self, q: DnsQuery) -> DnsReply:
@@ -152,33 +153,15 @@ class CoreDNS(Component):
                              if (":" in ip) == (q.qtype == "AAAA")]
         return reply
 
-    def serve(self, net: PodNet) -> PodNet:
-        """Listen on ``net`` as the CoreDNS pod does: DNS on UDP+TCP 53, health, ready, metrics."""
-        net.listen(DNS_PORT, self.handle, proto="UDP")
-        net.listen(DNS_PORT, self.handle, proto="TCP")
-        net.listen(HEALTH_PORT, self._health)
-        net.listen(READY_PORT, self._ready)
-        net.listen(METRICS_PORT, self._metrics)
-        return net
-
-    def _health(self, req: HttpRequest) -> HttpResponse:
-        # plugin/health: 200 "OK" while the process runs.
-        return HttpResponse(200, "OK") if req.path == "/health" else HttpResponse(404, "404 page not found\n")
-
-    def _ready(self, req: HttpRequest) -> HttpResponse:
-        # plugin/ready: 200 "OK" once every plugin reports ready, else 503 with their names.
-        if req.path != "/ready":
-            return HttpResponse(404, "404 page not found\n")
-        return HttpResponse(200, "OK") if self.ready else HttpResponse(503, "kubernetes")
-
-    def _metrics(self, req: HttpRequest) -> HttpResponse:
+    def metrics_text(self) -> str:
+        """plugin/metrics' ``coredns_dns_responses_total`` by rcode, over the engine's log."""
         counts: dict[str, int] = {}
         for _t, _src, _name, _qt, rcode in self.log:
             counts[rcode] = counts.get(rcode, 0) + 1
         lines = ["# TYPE coredns_dns_responses_total counter"]
         lines += [f'coredns_dns_responses_total{{rcode="{rc}",server="dns://:53",zone="."}} {n}'
                   for rc, n in sorted(counts.items())]
-        return HttpResponse(200, "\n".join(lines) + "\n")
+        return "\n".join(lines) + "\n"
 
     # -- ClusterView (records.py reads the informers through these) -------------------------
     def service(self, namespace: str, name: str) -> dict | None:

@@ -16,6 +16,8 @@ Modelled images (each module's docstring says exactly what is and is not modelle
 ``registry.k8s.io/e2e-test-images/agnhost``     :mod:`.agnhost` — liveness, netexec, serve-hostname,
 ``registry.k8s.io/liveness``                    pause, grpc-health-checking
 ``busybox``, ``alpine``, ``debian``, ``ubuntu``   the shell package's ``sh`` and applets
+``registry.k8s.io/coredns/coredns``             :mod:`.coredns` — DNS on 53 through the cluster's
+                                                CoreDNS engine, /health, /ready, /metrics
 ``registry.k8s.io/pause``, ``goproxy``,         :mod:`.misc`
 ``polinux/stress``, ``vish/stress``,
 control-plane components, the fallback
@@ -35,6 +37,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from . import agnhost as _agnhost
+from . import coredns as _coredns
 from . import httpd as _httpd
 from . import misc as _misc
 from . import nginx as _nginx
@@ -72,6 +75,7 @@ PROGRAMS: dict[str, Callable[[Any], Any]] = {
     "stress": _fixed(_misc.stress),
     "vish-stress": _fixed(_misc.vish_stress),
     "server": _misc.make_server,
+    "coredns": _coredns.make_coredns,
 }
 
 __all__ = ["PROGRAMS"]

@@ -201,7 +201,8 @@ def component(ref: str, name: str) -> ImageSpec:
     binary, ports, mib = COMPONENTS[name]
     spec = ImageSpec(ref, entrypoint=[binary] if name == "coredns" else [], cmd=[] if name == "coredns" else [binary],
                      env={"PATH": DEFAULT_PATH}, memory=mib * MiB, size=refs.image_size(ref), ports=list(ports))
-    spec.binaries = {binary: "server"}
+    # coredns runs its own program (images/coredns.py: DNS through the cluster's CoreDNS engine)
+    spec.binaries = {binary: "coredns" if name == "coredns" else "server"}
     if name == "kube-proxy":
         spec.binaries = _with_shell(spec.binaries)   # kube-proxy's image keeps a shell (iptables wrappers)
     return _files(spec, {})
