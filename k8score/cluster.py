@@ -54,6 +54,10 @@ from .sim import Component, Loop
 _BOOT_SECONDS = 5.0
 # kubeadm layout: how long bootstrap waits for the control-plane static pods to run.
 _STATIC_BOOT_SECONDS = 60.0
+# Cluster DNS: how long bootstrap waits for the coredns pods to be Ready, then one kube-proxy
+# minSyncPeriod (1 s) so the new endpoints are in every node's rules.
+_DNS_BOOT_SECONDS = 60.0
+_PROXY_SYNC_SECONDS = 1.0
 #: The control-plane node's address (kind and kubeadm docs put it first in the node subnet).
 _CONTROL_PLANE_IP = "192.168.0.10"
 
@@ -143,7 +147,21 @@ class Cluster:
         if kubeadm:
             self._mark_control_plane()
             self._wait_for_static_pods()
+        self._wait_for_dns()
         self._boot_time = self.loop.now
+
+    def _wait_for_dns(self) -> None:
+        """Return once cluster DNS answers: the coredns pods Ready behind ``kube-dns`` and
+        kube-proxy's rules for it written (a cluster without a schedulable node never gets
+        there: the wait is bounded, and DNS stays down as it would)."""
+        def dns_ready() -> bool:
+            slices = [s for s in self.apiserver.lister.list("endpointslices", "kube-system")
+                      if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == "kube-dns"]
+            ready = any((ep.get("conditions") or {}).get("ready") for s in slices for ep in s.get("endpoints") or ())
+            return ready and all(p.initialized for p in self.kube_proxies.values())
+        if self.kube_proxies:
+            self.loop.run(until=self.loop.now + _DNS_BOOT_SECONDS, predicate=dns_ready)
+            self.loop.run(until=self.loop.now + _PROXY_SYNC_SECONDS)
 
     # -- nodes ----------------------------------------------------------------
     def _add_node(self, name: str, capacity: dict) -> None:
