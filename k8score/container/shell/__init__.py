@@ -27,6 +27,13 @@ What is modelled (upstream: busybox ``shell/ash.c`` and the applets' sources, ci
   ``sh: can't create /x/y: nonexistent directory`` (1), ``sh: cd: line 1: can't cd to /x: No
   such file or directory`` (2), ``sh: exit: line 1: Illegal number: x`` (2).
 
+- **limits** (model limits, each failing with a clear message instead of exhausting the
+  simulator): compound commands, ``eval``/``.``/trap actions, subshells and ``$(...)`` nest at
+  most :data:`.lexer.MAX_NESTING` levels (``sh: nesting too deep ...``, 2); one string (a
+  variable, ``seq``'s output, a ``printf`` field) holds at most :data:`.applets.common.MAX_TEXT`
+  (16 MiB) — beyond it ``out of memory`` as when malloc fails; ``$(( ))`` is 64-bit
+  (``arith_t``), wrapping as the CPU does.
+
 Not modelled: functions, here-documents, ``read``, job control (``fg``/``bg``/``jobs``),
 arrays and other bash extensions (``bash`` is ash here, as in busybox images), concurrency
 inside a pipeline, file permissions and users other than root.

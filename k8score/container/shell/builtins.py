@@ -141,8 +141,15 @@ def b_shift(sh: Shell, argv: list[str], io: IO) -> Gen:
 
 
 def b_break(sh: Shell, argv: list[str], io: IO) -> Gen:
+    """``break``/``continue [N]`` (ash ``breakcmd``): N <= 0 is an illegal number; N is capped
+    at the loop nesting, and outside any loop the command does nothing (status 0)."""
     n = _number(sh, argv[1], io) if len(argv) > 1 else 1
-    raise LoopCtl(argv[0], max(1, n))
+    if n <= 0:
+        _fatal(sh, f"Illegal number: {argv[1]}", io)
+    n = min(n, sh.loopnest)
+    if n > 0:
+        raise LoopCtl(argv[0], n)
+    return 0
     yield
 
 

@@ -38,7 +38,7 @@ def expand_str(sh: Any, raw: str) -> Gen:
 def expand_pattern(sh: Any, raw: str) -> Gen:
     """A ``case`` pattern: quoted characters match literally."""
     segs = yield from _segments(sh, raw)
-    return _glob_text([(c, k) for t, k in segs for c in (t if isinstance(t, str) else " ".join(t))])
+    return _glob_text([(t if isinstance(t, str) else " ".join(t), k) for t, k in segs])
 
 
 def expand_words(sh: Any, raws: list[str]) -> Gen:
@@ -184,7 +184,8 @@ def _split(segs: list) -> list[list[tuple[str, str]]]:
                 if k:
                     fields.append(cur)
                     cur = []
-                cur.extend((c, "Q") for c in param)
+                if param:
+                    cur.append((param, "Q"))
                 have = True
             if not text and not cur:
                 have = have and bool(cur)
@@ -199,19 +200,24 @@ def _split(segs: list) -> list[list[tuple[str, str]]]:
                     cur.append((c, "E"))
             continue
         have = True
-        cur.extend((c, kind) for c in text)
+        if text:                  # one run, not one tuple per character: "$x" may be megabytes
+            cur.append((text, kind))
     if cur or have:
         fields.append(cur)
     return fields
 
 
 def _glob_text(chars: list[tuple[str, str]]) -> str:
-    return "".join(f"[{c}]" if k == "Q" and c in "*?[]" else c for c, k in chars)
+    """The pattern of ``(text, kind)`` runs: quoted glob characters are bracketed (literal)."""
+    return "".join(_QUOTE_GLOB.sub(r"[\1]", c) if k == "Q" else c for c, k in chars)
+
+
+_QUOTE_GLOB = re.compile(r"([*?\[\]])")
 
 
 def _glob(sh: Any, chars: list[tuple[str, str]]) -> list[str]:
     word = "".join(c for c, _k in chars)
-    if not any(k != "Q" and c in "*?[" for c, k in chars):
+    if not any(k != "Q" and ("*" in c or "?" in c or "[" in c) for c, k in chars):
         return [word]
     pattern = _glob_text(chars)
     absolute = pattern.startswith("/")

@@ -25,7 +25,8 @@ from typing import Any, Generator
 from ..fs import FileSystem
 from ..process import ExitProcess, Sleep, Stream, Wait
 from .expand import ExpandError, expand_pattern, expand_str, expand_words
-from .lexer import SyntaxErr
+from .applets.common import MAX_TEXT, OUT_OF_MEMORY
+from .lexer import MAX_NESTING, NESTING_MESSAGE, NestingErr, SyntaxErr
 from .parser import AndOr, Case, CmdList, For, Group, If, Loop, Parser, Pipeline, Simple
 
 Gen = Generator[Any, Any, Any]
@@ -69,6 +70,8 @@ class Shell:
             self.traps = {s: a for s, a in parent.traps.items() if a == ""}  # ignored stay ignored
             self.jobs, self.pid, self.last_bg = [], parent.pid, parent.last_bg
             self.errexit = parent.errexit
+            self.loopnest = parent.loopnest
+            self.depth = parent.depth + 1
         else:
             self.vars = dict(proc.env)
             self.exported = set(proc.env)
@@ -80,6 +83,8 @@ class Shell:
             self.pid = getattr(proc, "pid", None) or 1
             self.last_bg: int | None = None
             self.errexit = False
+            self.loopnest = 0              # ash's loopnest: how many loops enclose the command
+            self.depth = 0                 # nested sources/subshells on this generator stack
             self.vars.setdefault("IFS", " \t\n")
             self.vars.setdefault("PWD", self.cwd)
         self.is_sub = parent is not None
@@ -98,6 +103,9 @@ class Shell:
         return self.vars.get(name)
 
     def setvar(self, name: str, value: str) -> None:
+        if len(value) > MAX_TEXT:               # x=$x$x in a loop: ash's ckmalloc fails
+            self.error(OUT_OF_MEMORY)
+            raise ShellExit(2)
         self.vars[name] = value
 
     def special(self, ch: str) -> str | None:
@@ -137,12 +145,20 @@ class Shell:
     def run_source(self, src: str, io: IO | None = None) -> Gen:
         """Parse and run ``src`` line by line; returns the last status (ShellExit propagates)."""
         io = io or self.io
+        self.depth += 1
         try:
-            for cmd in Parser(src).commands():
+            if self.depth > MAX_NESTING:
+                raise NestingErr()
+            for cmd in Parser(src, MAX_NESTING - self.depth).commands():
                 yield from self.run_list(cmd, io)
         except SyntaxErr as e:
             self.error(f"syntax error: {e}", io)
             raise ShellExit(2) from None
+        except NestingErr:
+            self.error(NESTING_MESSAGE, io)
+            raise ShellExit(2) from None
+        finally:
+            self.depth -= 1
         return self.status
 
     def run_list(self, node: CmdList, io: IO) -> Gen:
@@ -222,12 +238,19 @@ class Shell:
         return self.status
 
     def _loop(self, node: Loop, io: IO) -> Gen:
+        self.loopnest += 1
+        try:
+            return (yield from self._loop_body(node, io))
+        finally:
+            self.loopnest -= 1
+
+    def _loop_body(self, node: Loop, io: IO) -> Gen:
         status = 0
         while True:
-            c = yield from self._cond(node.cond, io)
-            if (c == 0) == node.until:
-                break
-            try:
+            try:                 # ash: a break in the condition list ends the loop too
+                c = yield from self._cond(node.cond, io)
+                if (c == 0) == node.until:
+                    break
                 status = yield from self.run_list(node.body, io)
             except LoopCtl as ctl:
                 if ctl.levels > 1:
@@ -240,6 +263,13 @@ class Shell:
 
     def _for(self, node: For, io: IO) -> Gen:
         items = (yield from expand_words(self, node.words)) if node.words is not None else list(self.params)
+        self.loopnest += 1
+        try:
+            return (yield from self._for_body(node, items, io))
+        finally:
+            self.loopnest -= 1
+
+    def _for_body(self, node: For, items: list[str], io: IO) -> Gen:
         status = 0
         for item in items:
             self.setvar(node.var, item)
@@ -349,6 +379,10 @@ class Shell:
         pid = getattr(child, "pid", None) or self._next_pid
         self._next_pid += 1
         if child is not None:
+            # forget jobs that ended, except the last one ($! may still be waited for): a
+            # `while :; do sleep 1 & done` loop must not keep every finished child alive
+            last = len(self.jobs) - 1
+            self.jobs = [job for k, job in enumerate(self.jobs) if k == last or job[1].exit_code is None]
             self.jobs.append((pid, child))
         self.last_bg = pid
         self.status = 0

@@ -22,6 +22,18 @@ class SyntaxErr(Exception):
     """A parse error; the message is ash's text after ``syntax error: ``."""
 
 
+#: How deeply compound commands, ``eval``/``.``/trap actions, subshells and command
+#: substitutions may nest in one shell process (a model limit: ash's C stack allows more).
+#: Beyond it the shell stops with :data:`NESTING_MESSAGE` and status 2, the same at any
+#: Python stack depth (so the browser build behaves like the native one).
+MAX_NESTING = 48
+NESTING_MESSAGE = f"nesting too deep (k8score's shell allows {MAX_NESTING} levels)"
+
+
+class NestingErr(Exception):
+    """Nesting beyond :data:`MAX_NESTING`."""
+
+
 class Token:
     __slots__ = ("kind", "value", "fd", "line", "start", "end")
 

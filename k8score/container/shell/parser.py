@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .lexer import SyntaxErr, Token, tokenize
+from .lexer import MAX_NESTING, NestingErr, SyntaxErr, Token, tokenize
 
 # shell/ash.c tokname_array: keywords are recognised only in command position.
 KEYWORDS = {"!", "case", "do", "done", "elif", "else", "esac", "fi", "for", "if", "in", "then",
@@ -114,10 +114,12 @@ def is_assignment(word: str) -> bool:
 class Parser:
     """``Parser(src).commands()`` yields one :class:`CmdList` per top-level line."""
 
-    def __init__(self, src: str):
+    def __init__(self, src: str, max_depth: int = MAX_NESTING):
         self.src = src
         self.toks = tokenize(src)
         self.i = 0
+        self.depth = 0                  # compound commands open around the current token
+        self.max_depth = max_depth      # raises NestingErr beyond it (see lexer.MAX_NESTING)
 
     # -- token helpers --------------------------------------------------------------
     def _peek(self) -> Token:
@@ -226,6 +228,15 @@ class Parser:
         return Pipeline(cmds, negate)
 
     def _command(self) -> Any:
+        self.depth += 1
+        try:
+            if self.depth > self.max_depth:
+                raise NestingErr()
+            return self._command_at_depth()
+        finally:
+            self.depth -= 1
+
+    def _command_at_depth(self) -> Any:
         tok = self._peek()
         if tok.kind == "OP" and tok.value == "(":
             self.i += 1

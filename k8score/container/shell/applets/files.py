@@ -16,7 +16,7 @@ from typing import Any, Generator
 
 from ...fs import FSError
 from ...process import Sleep
-from .common import err, fs, path, read_input, split_opts
+from .common import BadOption, bad_option, err, fs, path, read_input, split_opts
 
 
 def cat(proc: Any) -> int:
@@ -94,9 +94,8 @@ def ls(proc: Any) -> int:
     """Non-tty output (one name per line), ``-l`` as ``coreutils/ls.c`` ``display_single``."""
     try:
         opts, names = split_opts(proc.argv[1:], "1aAldFhrt")
-    except ValueError as e:
-        err(proc, f"unrecognized option '{e}'")
-        return 1
+    except BadOption as e:
+        return bad_option(proc, str(e))
     f = fs(proc)
     status = 0
     files, dirs = [], []
@@ -240,9 +239,9 @@ def grep(proc: Any) -> int:
     """findutils/grep.c subset: ``-q -v -i -c -n -l -s -w -x -o -E -F -e PAT``; exit 0/1/2."""
     try:
         opts, rest = split_opts(proc.argv[1:], "qvicnlswxoEFrRhH", with_value="e")
-    except ValueError as e:
-        err(proc, f"unrecognized option '-{e}'")
-        return 2
+    except BadOption as e:
+        bad_option(proc, str(e))
+        return 2                                  # grep's usage errors exit 2 (grep.c)
     if "e" in opts:
         pattern = opts["e"]
     elif rest:
@@ -304,9 +303,8 @@ def wc(proc: Any) -> int:
     """coreutils/wc.c: columns lines, words, chars, bytes; one column -> no padding."""
     try:
         opts, names = split_opts(proc.argv[1:], "lwmcL")
-    except ValueError as e:
-        err(proc, f"unrecognized option '-{e}'")
-        return 1
+    except BadOption as e:
+        return bad_option(proc, str(e))
     cols = [c for c in "lwmcL" if opts.get(c)] or ["l", "w", "c"]
     status = 0
     rows = []

@@ -48,7 +48,26 @@ def _parse_url(url: str) -> tuple[str, str, int, str] | None:
     return scheme, m.group(2), port, m.group(4) or "/"
 
 
+class _BadNumber(Exception):
+    pass
+
+
+def _seconds(proc: Any, text: str) -> float:
+    """``-T SEC``: wget.c reads it with ``xatou`` semantics (digits only, else "invalid number")."""
+    if not text.isdigit():
+        err(proc, f"invalid number '{text}'")
+        raise _BadNumber(text)
+    return float(text)
+
+
 def wget(proc: Any) -> Generator[Any, Any, int]:
+    try:
+        return (yield from _wget(proc))
+    except _BadNumber:
+        return 1
+
+
+def _wget(proc: Any) -> Generator[Any, Any, int]:
     args = list(proc.argv[1:])
     quiet = spider = False
     out_name: str | None = None
@@ -62,11 +81,11 @@ def wget(proc: Any) -> Generator[Any, Any, int]:
         elif a == "--spider":
             spider = True
         elif a.startswith("--timeout="):
-            timeout = float(a.split("=", 1)[1])
+            timeout = _seconds(proc, a.split("=", 1)[1])
         elif a in ("-T", "--timeout") and args:
-            timeout = float(args.pop(0))
+            timeout = _seconds(proc, args.pop(0))
         elif a.startswith("-T") and len(a) > 2:
-            timeout = float(a[2:])
+            timeout = _seconds(proc, a[2:])
         elif a in ("-O", "--output-document") and args:
             out_name = args.pop(0)
         elif a.startswith("-O") and len(a) > 2:

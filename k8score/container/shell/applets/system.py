@@ -76,6 +76,14 @@ def strftime(fmt: str, t: float) -> str:
     return re.sub(r"%(.)", one, fmt)
 
 
+def _representable(t: float) -> bool:
+    try:
+        time.gmtime(int(t))
+    except (OverflowError, OSError, ValueError):
+        return False
+    return True
+
+
 def date(proc: Any) -> int:
     """coreutils/date.c: default ``%a %b %e %H:%M:%S %Z %Y``; ``-R``, ``-I``, ``-u``, ``-d @N``,
     ``+FORMAT``. The container's clock is UTC (no TZ database in the model)."""
@@ -99,6 +107,9 @@ def date(proc: Any) -> int:
                 err(proc, f"invalid date '{spec}'")
                 return 1
             t = float(spec[1:])
+            if not _representable(t):          # beyond glibc's time_t/tm_year range
+                err(proc, f"invalid date '{spec}'")
+                return 1
         elif a.startswith("+"):
             fmt = a[1:]
         else:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ...fs import FSError
-from .common import applet, err, fs, path
+from .common import MAX_TEXT, OUT_OF_MEMORY, applet, err, fs, path
 
 _ESC = {"\\": "\\", "a": "\a", "b": "\b", "e": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
 
@@ -103,6 +103,14 @@ def printf(proc: Any) -> int:
             if prec == "*":
                 prec = str(num(args[used], "d")) if used < len(args) else "0"
                 used += 1
+            if width and width.startswith("-"):          # C: a negative * width is the - flag
+                flags, width = flags + "-", width[1:]
+            if prec is not None and prec.startswith("-"):  # C: a negative precision is omitted
+                prec = None
+            if int(width or 0) > MAX_TEXT or int(prec or 0) > MAX_TEXT:
+                proc.stdout.write("".join(out))
+                err(proc, OUT_OF_MEMORY)
+                return 1
             arg = args[used] if used < len(args) else ""
             used += 1
             spec = "%" + flags + (width or "") + (("." + prec) if prec is not None else "")
@@ -264,7 +272,11 @@ def seq(proc: Any) -> int:
     first, inc, last = (1, 1, nums[0]) if len(nums) == 1 else (nums[0], 1, nums[1]) if len(nums) == 2 else nums
     if inc == 0:
         return 1
-    values = list(range(first, last + (1 if inc > 0 else -1), inc))
+    span = range(first, last + (1 if inc > 0 else -1), inc)
+    if len(span) * (len(sep) + max(len(str(first)), len(str(last)))) > MAX_TEXT:
+        err(proc, OUT_OF_MEMORY)               # the model builds the output in memory
+        return 1
+    values = list(span)
     w = max((len(str(v)) for v in values), default=0)
     if values:
         proc.stdout.write(sep.join(str(v).zfill(w) if width else str(v) for v in values) + "\n")
