@@ -20,6 +20,8 @@ figures is ``bench/fuzz_containers.py``.
 
 from __future__ import annotations
 
+import re
+
 import posixpath
 import random
 
@@ -312,9 +314,9 @@ def test_a_busy_loop_is_stopped_by_deletion():
     assert _internal_errors(c) == []
 
 
-@pytest.mark.xfail(strict=True, reason="repro_no_container_log_rotation: the kubelet has no container log "
-                                       "manager (containerLogMaxSize 10Mi, containerLogMaxFiles 5)")
 def test_container_logs_rotate_at_10mi():
+    """pkg/kubelet/logs/container_log_manager.go: checked every 10 s, rotated past 10Mi, at most
+    5 files (the live one included); kubectl logs then shows only the live file."""
     c = Cluster(nodes=2, seed=1)
     # a 4 MiB line every 5 s: 56 MiB in 70 s, more than 5 files of 10 MiB
     c.apply(_pod("loud", "x=$(printf '%4194303s' x); while true; do echo \"$x\"; sleep 5; done"))
@@ -324,3 +326,6 @@ def test_container_logs_rotate_at_10mi():
     files = [p for p in _files(fs, "/var/log/pods") if "_loud_" in p]
     sizes = [len(fs.read(p)) for p in files]
     assert len(files) <= 5 and max(sizes) <= 10 * 2**20 + 2 * 4 * 2**20, (files, sizes)
+    rotated = [p for p in files if not p.endswith(".log")]
+    assert rotated and all(re.search(r"/0\.log\.2026010\d-\d{6}$", p) for p in rotated), files
+    assert sum(sizes) < 60 * 2**20 and len(c.kubectl("logs loud")) <= max(sizes)

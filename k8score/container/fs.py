@@ -52,12 +52,30 @@ class FSError(OSError):
 
 
 class File:
-    __slots__ = ("data", "mtime", "mode")
+    """A regular file. Appends are O(length appended): the text is kept as chunks and joined
+    once when read (a container log grows line by line)."""
+
+    __slots__ = ("_chunks", "mtime", "mode")
 
     def __init__(self, data: str = "", mtime: float = 0.0, mode: int = 0o644):
-        self.data = data
+        self._chunks = [data] if data else []
         self.mtime = mtime
         self.mode = mode
+
+    @property
+    def data(self) -> str:
+        chunks = self._chunks
+        if len(chunks) > 1:
+            self._chunks = chunks = ["".join(chunks)]
+        return chunks[0] if chunks else ""
+
+    @data.setter
+    def data(self, value: str) -> None:
+        self._chunks = [value] if value else []
+
+    def append(self, text: str) -> None:
+        if text:
+            self._chunks.append(text)
 
 
 class Dir:
@@ -216,7 +234,10 @@ class FileSystem:
             file, ro, norm = fm
             if ro:
                 raise FSError("EROFS", norm)
-            file.data = file.data + data if append else data
+            if append:
+                file.append(data)
+            else:
+                file.data = data
             file.mtime = self.clock()
             return
         root, parts, ro, norm = self._resolve(path)
@@ -232,7 +253,10 @@ class FileSystem:
         if node is None:
             parent.entries[parts[-1]] = File(data, now)
         else:
-            node.data = node.data + data if append else data
+            if append:
+                node.append(data)
+            else:
+                node.data = data
             node.mtime = now
 
     def touch(self, path: str) -> None:
@@ -272,6 +296,25 @@ class FileSystem:
         if parts[-1] in parent.entries:
             raise FSError("EEXIST", norm)
         parent.entries[parts[-1]] = Dir(self.clock())
+
+    def rename(self, src: str, dst: str) -> None:
+        """``rename(2)`` within one volume: ``dst`` is replaced; across volumes ``EXDEV`` is not
+        modelled (the file is moved)."""
+        sroot, sparts, sro, snorm = self._resolve(src)
+        droot, dparts, dro, dnorm = self._resolve(dst)
+        if sro or dro:
+            raise FSError("EROFS", snorm if sro else dnorm)
+        if not sparts or not dparts:
+            raise FSError("EINVAL", snorm)
+        sparent = _dir_at(sroot, sparts[:-1], snorm)
+        node = sparent.entries.get(sparts[-1])
+        if node is None:
+            raise FSError("ENOENT", snorm)
+        dparent = _dir_at(droot, dparts[:-1], dnorm)
+        if isinstance(dparent.entries.get(dparts[-1]), Dir):
+            raise FSError("EISDIR", dnorm)
+        del sparent.entries[sparts[-1]]
+        dparent.entries[dparts[-1]] = node
 
     def remove(self, path: str, recursive: bool = False) -> None:
         fm = self._file_mount(path)

@@ -82,19 +82,24 @@ class ExitProcess(BaseException):
 
 
 class Stream:
-    """A process's stdout or stderr: text written is kept and passed on to ``sink(text)``.
+    """A process's stdout or stderr: text written is passed on to ``sink(text)`` and, with
+    ``keep`` (the default), kept for :meth:`getvalue`.
 
     ``sink`` is where the runtime collects container logs (CRI log files); ``getvalue()``
-    returns everything written (what ``ExecSync`` returns).
+    returns everything written (what ``ExecSync`` returns). A container's own PID 1 streams
+    are ``keep=False``: their text lives in the log file only, so a chatty container does not
+    grow memory without bound.
     """
 
-    def __init__(self, sink: Callable[[str], Any] | None = None):
+    def __init__(self, sink: Callable[[str], Any] | None = None, keep: bool = True):
         self._parts: list[str] = []
         self._sink = sink
+        self._keep = keep
 
     def write(self, text: str) -> int:
         if text:
-            self._parts.append(text)
+            if self._keep:
+                self._parts.append(text)
             if self._sink is not None:
                 self._sink(text)
         return len(text)

@@ -113,7 +113,8 @@ class LifecycleMixin:
         self._open_log(c)
         c.build_fs(self.host.fs, lambda: self.loop.now)
         proc = c.make_proc(list(c.argv), clock=lambda: self.loop.now, rng=self._proc_rng(), spawn=self._spawner(c),
-                           stdout=Stream(c.log.sink("stdout")), stderr=Stream(c.log.sink("stderr")))
+                           stdout=Stream(c.log.sink("stdout"), keep=False),
+                           stderr=Stream(c.log.sink("stderr"), keep=False))
         p = Process(self.loop, program, proc, pid1=True, owner=self._owner)
         c.process = p
         c.processes.append(p)

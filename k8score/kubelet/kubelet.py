@@ -49,6 +49,7 @@ from ..sim.clock import micro_time, rfc3339
 from . import nodestatus
 from .backoff import Backoff
 from .eviction import EvictionManager
+from .logrotation import ContainerLogManager
 from .podworkers import PodWorkers
 from .prober import ProbeManager
 from .server import KubeletServer
@@ -103,6 +104,8 @@ class Kubelet(Component):
         self.static_pods.on_change = self.static_pods_changed
         #: Node-pressure eviction (memory.available < 100Mi).
         self.eviction = EvictionManager(self)
+        #: Container log rotation (containerLogMaxSize 10Mi, containerLogMaxFiles 5).
+        self.log_manager = ContainerLogManager(self)
         #: The kubelet's own API (:10250): container logs and exec, reached by the API server.
         self.server = KubeletServer(node_name, self.host, self.runtime, get_pod=self._served_pod,
                                     running=lambda: self.running, now=lambda: loop.now)
@@ -158,6 +161,7 @@ class Kubelet(Component):
         self.every(LEASE_RENEW_INTERVAL, self._renew_lease, first=0.0)
         self.every(HOUSEKEEPING_PERIOD, self._housekeeping)
         self.eviction.start()
+        self.log_manager.start()
         self.workers.resync_all()   # static pods and pods already known run without the API
 
     def on_stop(self) -> None:
