@@ -121,7 +121,9 @@ def rec(api):
     nodes = {"node-1": {"metadata": {"name": "node-1", "labels": {"topology.kubernetes.io/zone": "zone-a"}}}}
     r = Reconciler(client, nodes.get, CONTROLLER_NAME, EndpointSliceTracker())
     r.svc = svc
-    r.slices = lambda: sorted(api.list("endpointslices", namespace="default")["items"],
+    # the web Service's slices (the API server writes its own "kubernetes" slice in default too)
+    r.slices = lambda: sorted([s for s in api.list("endpointslices", namespace="default")["items"]
+                               if s["metadata"]["labels"].get(SERVICE_NAME) == "web"],
                               key=lambda s: -len(s["endpoints"] or ()))
     return r
 
@@ -248,20 +250,34 @@ def test_cluster_service_gets_placeholder_then_one_slice_per_named_port(cluster)
         pod = pods[ep["targetRef"]["name"]]
         assert ep["addresses"] == [pod["status"]["podIP"]] and ep["nodeName"] == pod["spec"]["nodeName"]
         assert ep["conditions"] == {"ready": True, "serving": True, "terminating": False}
-    # kube-dns has no CoreDNS pods in k8score: the placeholder
+    # kube-dns: the two coredns pods of kubeadm's Deployment, ready
     [dns] = [s for s in c.get("endpointslices", namespace="kube-system")]
-    assert dns["metadata"]["labels"][SERVICE_NAME] == "kube-dns" and dns["endpoints"] is None
+    assert dns["metadata"]["labels"][SERVICE_NAME] == "kube-dns"
+    coredns = sorted(p["metadata"]["name"] for p in c.get("pods", namespace="kube-system")
+                     if p["metadata"]["name"].startswith("coredns-"))
+    assert len(coredns) == 2 and sorted(ep["targetRef"]["name"] for ep in dns["endpoints"]) == coredns
+    assert all(ep["conditions"] == {"ready": True, "serving": True, "terminating": False} for ep in dns["endpoints"])
 
 
 def test_kubectl_get_endpointslices(cluster):
     c, _ = cluster
     out = c.kubectl("get endpointslices").splitlines()
     assert out[0].split() == ["NAME", "ADDRESSTYPE", "PORTS", "ENDPOINTS", "AGE"]
-    rows = sorted(line.split()[1:4] for line in out[1:])
+    rows = sorted(line.split()[:4] for line in out[1:])
     ips = {p["metadata"]["name"]: p["status"]["podIP"] for p in c.get("pods")}
-    assert rows == [["IPv4", "8080", ips["web-a"]], ["IPv4", "9090", ips["web-b"]]]
-    assert c.kubectl("get endpointslices -n kube-system").splitlines()[1].split()[1:4] == \
-        ["IPv4", "<unset>", "<unset>"]
+    apiserver = c.get("endpoints", "kubernetes")["subsets"][0]["addresses"][0]["ip"]
+    assert rows[0] == ["kubernetes", "IPv4", "6443", apiserver]     # the API server's own slice
+    assert sorted(r[1:] for r in rows[1:]) == [["IPv4", "8080", ips["web-a"]], ["IPv4", "9090", ips["web-b"]]]
+    [dns] = c.kubectl("get endpointslices -n kube-system").splitlines()[1:]
+    kind, ports, endpoints = dns.split()[1:4]
+    dns_ips = sorted(p["status"]["podIP"] for p in c.get("pods", namespace="kube-system")
+                     if p["metadata"]["name"].startswith("coredns-"))
+    assert (kind, sorted(ports.split(",")), sorted(endpoints.split(","))) == ("IPv4", ["53", "53", "9153"], dns_ips)
+    # a Service without endpoints: its placeholder slice prints <unset>
+    c.apply(SERVICE.replace("name: web", "name: idle").replace("app: web", "app: idle"))
+    c.run(seconds=2)
+    [idle] = [line for line in c.kubectl("get endpointslices").splitlines() if line.startswith("idle-")]
+    assert idle.split()[1:4] == ["IPv4", "<unset>", "<unset>"]
 
 
 def test_selectorless_service_with_manual_endpoints_is_mirrored():
@@ -296,4 +312,6 @@ subsets:
     c.api.patch("endpoints", "ext", {"metadata": {"labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}}},
                 namespace="default")
     c.run(seconds=3)
-    assert _slices(c, "ext") == [] and _slices(c, "kubernetes") == []
+    assert _slices(c, "ext") == []
+    [own] = _slices(c, "kubernetes")     # the API server writes its own slice (endpointsadapter.go)
+    assert own["metadata"]["name"] == "kubernetes" and own["metadata"]["labels"] == {SERVICE_NAME: "kubernetes"}

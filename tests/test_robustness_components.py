@@ -100,11 +100,15 @@ def service_external_ips_minus_1(c):
 
 
 def endpoints_not_a_list(c):
-    """CoreDNS reads Endpoints when asked for a name: a query hitting the broken one is SERVFAIL."""
+    """CoreDNS reads Endpoints when asked for a name: a query hitting the broken one is SERVFAIL.
+
+    The Service has no selector, so the Endpoints are the user's: the endpoints controller never
+    rewrites them and the poison stays for the whole run (the mirroring controller reads it too)."""
     headless = _svc("eps")
     headless["spec"]["clusterIP"] = "None"
+    del headless["spec"]["selector"]
     c.apply(headless)
-    c.loop.call_later(0.002, c.network.dns.query, "eps.default.svc.cluster.local")
+    c.loop.call_later(1.0, c.network.dns.query, "eps.default.svc.cluster.local")
     c.etcd.put("/registry/services/endpoints/default/eps", json.dumps(
         {"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "eps", "namespace": "default", "uid": "u-eps"},
          "subsets": [{"addresses": [{"ip": "not-an-ip"}], "ports": [{"port": "80"}]}, 5]}))
@@ -262,7 +266,8 @@ def test_the_scheduler_fails_one_pod_and_binds_the_next():
     c.apply(_pod("fine"))
     c.run(seconds=10)
     assert c.get("pods", "fine")["spec"].get("nodeName") in ("node-1", "node-2")
-    failed = [e for e in c.events() if e["reason"] == "FailedScheduling"]
+    # the test's own pods: namespace default (coredns may have waited for Ready nodes at boot)
+    failed = [e for e in c.events("default") if e["reason"] == "FailedScheduling"]
     assert [e["involvedObject"]["name"] for e in failed][:1] == ["affinity"]
     assert "AttributeError: 'int' object has no attribute 'get'" in failed[0]["message"]
     # handleSchedulingFailure with an error: backoffQ, then another attempt (1 s, 2 s, ...)
