@@ -359,7 +359,9 @@ def test_init_containers_wait_for_the_services_through_dns(c):
     assert "spec.initContainers{init-myservice}: Pulling image \"busybox:1.28\"" in desc
     logs = c.kubectl("logs myapp-pod -c init-myservice")
     assert logs.count("waiting for myservice") >= 10   # every 2 s (+ the lookups' time)
-    assert "** server can't find myservice.default.svc.cluster.local: NXDOMAIN" in logs
+    # busybox 1.28's nslookup (the libc resolver): the server with its reverse name, then the failure
+    assert ("Server:    10.96.0.10\nAddress 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local\n\n"
+            "nslookup: can't resolve 'myservice.default.svc.cluster.local'\nwaiting for myservice\n") in logs
     assert c.kubectl("logs myapp-pod -c init-mydb") == \
         'Error from server (BadRequest): container "init-mydb" in pod "myapp-pod" is waiting to start: ' \
         'PodInitializing\n'
@@ -369,7 +371,7 @@ def test_init_containers_wait_for_the_services_through_dns(c):
     assert _row(c, "myapp-pod") == ("1/1", "Running", "0")
     assert c.kubectl("logs myapp-pod -c myapp-container") == "The app is running!\n"
     ip = c.get("services", "myservice")["spec"]["clusterIP"]
-    assert f"Name:\tmyservice.default.svc.cluster.local\nAddress: {ip}\n" in \
+    assert f"Name:      myservice.default.svc.cluster.local\nAddress 1: {ip} myservice.default.svc.cluster.local\n" in \
         c.kubectl("logs myapp-pod -c init-myservice")
     inits = c.get("pods", "myapp-pod")["status"]["initContainerStatuses"]
     assert [s["state"]["terminated"]["reason"] for s in inits] == ["Completed", "Completed"]

@@ -322,11 +322,16 @@ class Kubelet(Component):
         return pod
 
     def _served_pod(self, namespace: str, name: str) -> dict | None:
-        """The pod the :10250 API answers for: as this kubelet last reported it (a static pod
-        through its mirror pod)."""
+        """The pod the :10250 API answers for, with the status this kubelet computed last (the
+        status manager's cache, as upstream's server reads it — not the API server's copy, which
+        the watch delivers a moment later)."""
         key = f"{namespace}/{name}"
         api_pod = self.pods.get(key) if self.pods is not None else None
-        return api_pod if api_pod is not None else self.pod(key)
+        pod = api_pod if api_pod is not None else self.pod(key)
+        st = self.workers.states.get(key)
+        if pod is not None and st is not None and st.last_status is not None:
+            pod = {**pod, "status": st.last_status}
+        return pod
 
     def pod_keys(self) -> list[str]:
         keys = list(self.static_pods.keys())

@@ -124,7 +124,17 @@ def shell_image(ref: str, repo: str) -> ImageSpec:
     cmd = {"busybox": ["sh"], "alpine": ["/bin/sh"], "debian": ["bash"], "ubuntu": ["/bin/bash"]}[name]
     spec = ImageSpec(ref, cmd=cmd, env={"PATH": DEFAULT_PATH}, memory=MiB, size=refs.image_size(ref))
     spec.binaries = _with_shell({}, bash=name in ("debian", "ubuntu"))
+    if name == "busybox" and _busybox_before_1_29(ref):
+        # busybox rewrote nslookup for 1.29 (it stopped using the libc resolver, so search
+        # domains no longer apply to dotted names): 1.28 and older keep the old applet
+        spec.binaries["/bin/nslookup"] = "nslookup-1.28"
     return _files(spec, _os(name))
+
+
+def _busybox_before_1_29(ref: str) -> bool:
+    tag = ref.rsplit(":", 1)[-1] if ":" in ref.rsplit("/", 1)[-1] else "latest"
+    m = re.match(r"(\d+)\.(\d+)", tag)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) < (1, 29)
 
 
 def agnhost(ref: str, tag: str) -> ImageSpec:

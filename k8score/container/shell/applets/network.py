@@ -252,6 +252,58 @@ def nslookup(proc: Any) -> Generator[Any, Any, int]:
     return status
 
 
+def nslookup_legacy(proc: Any) -> Generator[Any, Any, int]:
+    """busybox 1.28's nslookup (networking/nslookup.c before the 1.28.4/1.29 rewrite): it
+    asks the C library (``getaddrinfo``), so the resolv.conf search list and ``ndots`` apply to
+    every name, and prints each address with its reverse name::
+
+        Server:    10.96.0.10
+        Address 1: 10.96.0.10 kube-dns.kube-system.svc.cluster.local
+
+        Name:      kubernetes.default
+        Address 1: 10.96.0.1 kubernetes.default.svc.cluster.local
+
+    A name that does not resolve: ``nslookup: can't resolve 'x'`` on stderr, exit 1. This is the
+    version the Kubernetes docs pin (``busybox:1.28``) because newer ones do not search.
+    """
+    args = [a for a in proc.argv[1:] if not a.startswith("-")]
+    if not args:
+        err(proc, "BusyBox v1.28.4 (2018-05-22 17:00:17 UTC) multi-call binary.\n\n"
+                  "Usage: nslookup [HOST] [SERVER]")
+        return 1
+    name = args[0]
+    server, _search = _resolv_conf(proc)
+    server = args[1] if len(args) > 1 else (server or "127.0.0.1")
+    net = proc.net
+    out = [f"Server:    {server}\n", f"Address 1: {server}{_reverse(net, server)}\n\n"]
+    try:
+        ips = net.resolve(name) if net is not None else []
+    except NetError as e:
+        yield Sleep(getattr(e, "seconds", 0.0) or 0.0)
+        ips = []
+    if not ips:
+        proc.stdout.write("".join(out))
+        err(proc, f"can't resolve '{name}'")
+        return 1
+    out.append(f"Name:      {name}\n")
+    for i, ip in enumerate(ips, 1):
+        out.append(f"Address {i}: {ip}{_reverse(net, ip)}\n")
+    proc.stdout.write("".join(out))
+    return 0
+
+
+def _reverse(net: Any, ip: str) -> str:
+    """`` <name>`` from a PTR lookup of ``ip`` (what getnameinfo adds), or ``""``."""
+    if net is None or not re.fullmatch(r"\d+\.\d+\.\d+\.\d+", ip):
+        return ""
+    try:
+        rcode, records = _ask(net, ".".join(reversed(ip.split("."))) + ".in-addr.arpa", "PTR", None)
+    except NetError:
+        return ""
+    names = [data.rstrip(".") for _n, rtype, data in records if rtype == "PTR"]
+    return f" {names[0]}" if rcode == "NOERROR" and names else ""
+
+
 def _ask(net: Any, name: str, qtype: str, server: str | None) -> tuple[str, list[tuple[str, str, str]]]:
     """(rcode, [(name, type, data)]) for one question: ``PodNet.query`` when the network has a
     DNS server model, else ``Network.resolver`` with the absolute name (``name.``)."""
@@ -272,4 +324,4 @@ def _ask(net: Any, name: str, qtype: str, server: str | None) -> tuple[str, list
     return "NOERROR", [(name, qtype, ip) for ip in ips if (":" in ip) == (qtype == "AAAA")]
 
 
-PROGRAMS = {"wget": wget, "nslookup": nslookup}
+PROGRAMS = {"wget": wget, "nslookup": nslookup, "nslookup-1.28": nslookup_legacy}
