@@ -25,31 +25,11 @@ import ipaddress
 from typing import Any, Callable
 
 from ..container.process import SIGKILL
+from ..network.resolvconf import podnet_options, render_resolv_conf
 from .errors import CRIError
 
 #: Simulated time for the pause container + CNI ADD (virtual seconds).
 SANDBOX_SECONDS = 0.25
-
-
-def resolv_conf(dns: dict | None) -> str:
-    """containerd parseDNSOptions: ``search``, then ``nameserver`` lines, then ``options``."""
-    dns = dns or {}
-    out = ""
-    if dns.get("searches"):
-        out += "search " + " ".join(dns["searches"]) + "\n"
-    for server in dns.get("servers") or ():
-        out += f"nameserver {server}\n"
-    if dns.get("options"):
-        out += "options " + " ".join(dns["options"]) + "\n"
-    return out
-
-
-def _ndots(options: list[str]) -> int:
-    """resolv.conf(5): ``ndots:n`` (default 1 for the C library; pods get 5 from the kubelet)."""
-    for opt in options:
-        if opt.startswith("ndots:") and opt[6:].isdigit():
-            return min(int(opt[6:]), 15)
-    return 1
 
 
 def _network_mode(config: dict) -> str:
@@ -69,7 +49,7 @@ class Sandbox:
         self.ip = ip
         self.net: Any = None          # the pod's PodNet on the cluster network, if any
         self.host_network = _network_mode(config) == "NODE"
-        self.resolv = resolv_conf(config.get("dnsConfig")) if config.get("dnsConfig") else None
+        self.resolv = render_resolv_conf(config.get("dnsConfig")) if config.get("dnsConfig") else None
 
     def status_message(self, ns: Callable[[float], int]) -> dict:
         opts = ((self.config.get("linux") or {}).get("securityContext") or {}).get("namespaceOptions") or {}
@@ -122,13 +102,9 @@ class SandboxMixin:
     def _sandbox_ready(self, sandbox: Sandbox, callback: Callable[..., Any]) -> None:
         self.sandboxes[sandbox.id] = sandbox
         if self.network is not None and not sandbox.host_network:
-            dns = sandbox.config.get("dnsConfig") or {}
-            servers = dns.get("servers") or []
             sandbox.net = self.network.attach(sandbox.ip, node=self.node_name,
                                               hostname=sandbox.config.get("hostname") or sandbox.metadata.get("name", ""),
-                                              search=list(dns.get("searches") or []),
-                                              nameserver=servers[0] if servers else "",
-                                              ndots=_ndots(list(dns.get("options") or [])))
+                                              **podnet_options(sandbox.config.get("dnsConfig") or {}))
         log_dir = sandbox.config.get("logDirectory")
         if log_dir:
             self.host.fs.mkdir(log_dir, parents=True)
@@ -212,4 +188,4 @@ class SandboxMixin:
         return out
 
 
-__all__ = ["SandboxMixin", "Sandbox", "resolv_conf", "SANDBOX_SECONDS"]
+__all__ = ["SandboxMixin", "Sandbox", "SANDBOX_SECONDS"]

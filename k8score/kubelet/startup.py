@@ -15,7 +15,7 @@ from typing import Any
 
 from ..api.quantity import parse_quantity
 from . import volumes
-from .dns import dns_config
+from ..network.resolvconf import NODE_DNS, pod_dns_config
 from .envvars import EnvError, container_env, expand_command
 from .hooks import run_handler
 from .imagepull import PLEG_RELIST_PERIOD
@@ -49,6 +49,14 @@ class StartMixin:
             return False
         return True
 
+    def _dns_config(self, pod: dict) -> dict:
+        """dns.go GetPodDNS, recording its DNSConfigForming / MissingClusterDNS events."""
+        events: list[tuple[str, str, str]] = []
+        cfg = pod_dns_config(pod, host=NODE_DNS, events=events)
+        for etype, reason, message in events:
+            self._event(pod, etype, reason, message)
+        return cfg
+
     def _run_sandbox(self, pod: dict, st: Any) -> None:
         meta = pod["metadata"]
         spec = pod.get("spec") or {}
@@ -57,7 +65,7 @@ class StartMixin:
                   "hostname": spec.get("hostname") or meta["name"], "labels": dict(meta.get("labels") or {}),
                   "annotations": dict(meta.get("annotations") or {}),
                   "logDirectory": f"{POD_LOGS_DIR}/{meta['namespace']}_{meta['name']}_{meta.get('uid')}",
-                  "dnsConfig": dns_config(pod)}
+                  "dnsConfig": self._dns_config(pod)}
         if spec.get("subdomain"):
             config["hostname"] = spec.get("hostname") or meta["name"]
         if spec.get("hostNetwork"):

@@ -26,6 +26,9 @@ CLUSTER_DNS = "10.96.0.10"
 CLUSTER_DOMAIN = "cluster.local"
 #: dns.go ``defaultDNSOptions``.
 DEFAULT_DNS_OPTIONS = ("ndots:5",)
+#: The node's own resolver: systemd-resolved's stub, as /etc/resolv.conf on an Ubuntu node reads
+#: (the base for ``dnsPolicy: Default`` and hostNetwork pods)
+NODE_DNS = {"servers": ["127.0.0.53"], "searches": [], "options": ["edns0", "trust-ad"]}
 #: pkg/apis/core/validation: MaxDNSNameservers, MaxDNSSearchPathsExpanded, MaxDNSSearchListCharsExpanded.
 MAX_DNS_NAMESERVERS = 3
 MAX_DNS_SEARCH_PATHS = 32
