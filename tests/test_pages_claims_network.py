@@ -17,39 +17,17 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
-from pathlib import Path
 
 import pytest
 
 from k8score.textwidth import width
 
-ROOT = Path(__file__).resolve().parents[1]
-DOCS = ROOT / "docs"
-sys.path.insert(0, str(DOCS / "_hooks"))
-
-import blocks  # noqa: E402
-import native  # noqa: E402
+from pagehelpers import ROOT, Page
 
 PAGE = "node/kube-proxy.md"
 #: The page's outputs must fit its code column without a scroll bar.
 MAX_COLUMNS = 90
 IP = r"10\.244\.\d+\.\d+"
-
-
-class Page:
-    """A page's runnable blocks and what each printed."""
-
-    def __init__(self, rel: str):
-        found = blocks.find_blocks((DOCS / rel).read_text("utf-8"))
-        results = native.run_page(found)
-        self.blocks = [(b.code, "".join(s.get("text", "") for s in r["segments"] if s["kind"] == "text"))
-                       for b, r in zip(found, results)]
-
-    def output(self, code_marker: str) -> str:
-        hits = [out for code, out in self.blocks if code_marker in code]
-        assert len(hits) == 1, f"{len(hits)} blocks contain {code_marker!r}"
-        return hits[0]
 
 
 @pytest.fixture(scope="module")

@@ -160,9 +160,9 @@ class _Walker:
             if opt == "-p":
                 ok = value == pkt.proto
             elif opt == "-s":
-                ok = _in(pkt.src, value)
+                ok = ip_in(pkt.src, value)
             elif opt == "-d":
-                ok = _in(pkt.dst, value)
+                ok = ip_in(pkt.dst, value)
             elif opt == "--dport":
                 ok = int(value or 0) == pkt.dport
             elif opt == "--dst-type":
@@ -246,7 +246,7 @@ def _dim_match(dim: str, pick: str, part: str, pkt: _Packet) -> bool:
     if dim == "ip":
         return part == ip
     if dim == "net":
-        return _in(ip, part)
+        return ip_in(ip, part)
     if dim == "port":
         proto, _, port = part.rpartition(":")
         if proto and proto != pkt.proto:
@@ -255,7 +255,8 @@ def _dim_match(dim: str, pick: str, part: str, pkt: _Packet) -> bool:
     return False
 
 
-def _in(ip: str, spec: str | None) -> bool:
+def ip_in(ip: str, spec: str | None) -> bool:
+    """``ip`` matches an iptables/nft address spec (an address or a CIDR)."""
     if not spec:
         return False
     if "/" not in spec:

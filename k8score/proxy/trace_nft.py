@@ -25,11 +25,11 @@ the chain; ``accept`` ends this base chain; ``drop`` / ``reject`` end the packet
 
 from __future__ import annotations
 
-import ipaddress
 import random
 import re
 from .nftables import NftTable
 from .nftables_print import render_rule
+from .trace import ip_in
 from .tracefmt import Step, Trace
 
 _MAX_DEPTH = 32
@@ -144,10 +144,10 @@ class _Nft:
                     note = why or note
                 elif val == "{":
                     end = rest.index("}")
-                    ok = any(_in(addr, v.strip(",")) for v in rest[3:end] if v != ",")
+                    ok = any(ip_in(addr, v.strip(",")) for v in rest[3:end] if v != ",")
                     j = end + 1
                 else:
-                    ok = _in(addr, val)
+                    ok = ip_in(addr, val)
                 if op == "!=":
                     ok = not ok
                 if not ok:
@@ -229,7 +229,7 @@ class _Nft:
             seen = self.affinity.get((name, addr))
             ok = seen is not None and self.now - seen <= (s.timeout or 0)
             return ok, f"client {addr} seen {self.now - seen:.0f}s ago" if ok else ""
-        return any(_in(addr, k) for k, _, _ in s.elements), ""
+        return any(ip_in(addr, k) for k, _, _ in s.elements), ""
 
 
 _TOKEN = re.compile(r'"[^"]*"|\{|\}|[^\s{}]+')
@@ -238,15 +238,6 @@ _TOKEN = re.compile(r'"[^"]*"|\{|\}|[^\s{}]+')
 def _tokens(rule: str) -> list[str]:
     # strip a trailing comment; keep braces as tokens
     return [t for t in _TOKEN.findall(rule) if not t.startswith('"')]
-
-
-def _in(ip: str, spec: str) -> bool:
-    if "/" not in spec:
-        return ip == spec
-    try:
-        return ipaddress.ip_address(ip) in ipaddress.ip_network(spec, strict=False)
-    except ValueError:
-        return False
 
 
 __all__ = ["trace_nft"]
