@@ -165,15 +165,7 @@ class FileSystem:
         if fm is not None:
             return fm[0]
         root, parts, _ro, norm = self._resolve(path)
-        node: File | Dir = root
-        for p in parts:
-            if not isinstance(node, Dir):
-                raise FSError("ENOTDIR", norm)
-            nxt = node.entries.get(p)
-            if nxt is None:
-                raise FSError("ENOENT", norm)
-            node = nxt
-        return node
+        return _walk_to(root, parts, norm)
 
     def volume_at(self, path: str) -> Volume:
         """The directory at ``path`` (created if missing) as a :class:`Volume` sharing its files:
@@ -338,7 +330,8 @@ def _parts(path: str) -> list[str]:
     return [p for p in posixpath.normpath("/" + path.lstrip("/")).split("/") if p]
 
 
-def _dir_at(root: Dir, parts: list[str], norm: str) -> Dir:
+def _walk_to(root: Dir, parts: list[str], norm: str) -> File | Dir:
+    """The node at ``parts`` below ``root`` (path resolution: ENOTDIR, ENOENT as the kernel)."""
     node: File | Dir = root
     for p in parts:
         if not isinstance(node, Dir):
@@ -347,6 +340,11 @@ def _dir_at(root: Dir, parts: list[str], norm: str) -> Dir:
         if nxt is None:
             raise FSError("ENOENT", norm)
         node = nxt
+    return node
+
+
+def _dir_at(root: Dir, parts: list[str], norm: str) -> Dir:
+    node = _walk_to(root, parts, norm)
     if not isinstance(node, Dir):
         raise FSError("ENOTDIR", norm)
     return node

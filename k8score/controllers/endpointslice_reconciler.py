@@ -67,7 +67,7 @@ class Reconciler:
         ns, name = service["metadata"].get("namespace"), service["metadata"]["name"]
         for s in to_delete:
             try:
-                self._delete(ns, s)
+                u.delete_slice(self.client, self.tracker, ns, s)
             except ApiError as err:
                 errors.append(f"error deleting {s['metadata']['name']} EndpointSlice for Service {ns}/{name}: {err}")
         if errors:
@@ -218,28 +218,8 @@ class Reconciler:
             else:
                 i += 1
         meta = service["metadata"]
-        ns = meta.get("namespace")
-        if meta.get("deletionTimestamp") is None:   # no new slices for a Service being deleted
-            for s in to_create:
-                try:
-                    self.tracker.update(self.client.create("endpointslices", s, namespace=ns))
-                except ApiError as err:
-                    if _namespace_terminating(err):
-                        return
-                    raise
-        for s in to_update:
-            self.tracker.update(self.client.update("endpointslices", s, namespace=ns))
-        for s in to_delete:
-            self._delete(ns, s)
-
-    def _delete(self, ns: str | None, slice_: dict) -> None:
-        try:
-            self.client.delete("endpointslices", slice_["metadata"]["name"], namespace=ns)
-        except ApiError as err:
-            if err.code != 404:   # deleteEndpointSlice tolerates slices already gone
-                raise
-            return
-        self.tracker.expect_deletion(slice_)
+        u.write_slices(self.client, self.tracker, meta.get("namespace"), meta.get("deletionTimestamp") is not None,
+                       to_create, to_update, to_delete)
 
 
 def _with(s: dict, **fields: Any) -> dict:
@@ -273,6 +253,3 @@ def _same_placeholder(a: dict, b: dict) -> bool:
             and (a.get("ports") or []) == (b.get("ports") or []))
 
 
-def _namespace_terminating(err: ApiError) -> bool:
-    causes = ((err.status or {}).get("details") or {}).get("causes") or []
-    return any(c.get("reason") == "NamespaceTerminating" for c in causes)

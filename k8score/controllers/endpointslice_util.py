@@ -20,6 +20,7 @@ import copy
 import ipaddress
 from typing import Any
 
+from ..client.errors import ApiError
 from ..client.meta import is_pod_ready
 from ..apiserver.validation.names import is_dns1123_subdomain
 
@@ -271,3 +272,39 @@ def apply_hints(slice_: dict, traffic: str | None) -> bool:
             else:
                 ep["hints"] = want
     return changed
+
+
+def write_slices(client: Any, tracker: Any, namespace: str | None, owner_deleting: bool,
+                 to_create: list[dict], to_update: list[dict], to_delete: list[dict]) -> None:
+    """The writes ending a reconcile (staging/src/k8s.io/endpointslice/reconciler.go finalize,
+    shared by the mirroring controller): creates (none for an owner being deleted; a namespace
+    being terminated stops them), updates, then deletes (a slice already gone is fine)."""
+    if not owner_deleting:
+        for s in to_create:
+            try:
+                tracker.update(client.create("endpointslices", s, namespace=namespace))
+            except ApiError as err:
+                if namespace_terminating(err):
+                    return
+                raise
+    for s in to_update:
+        tracker.update(client.update("endpointslices", s, namespace=namespace))
+    for s in to_delete:
+        delete_slice(client, tracker, namespace, s)
+
+
+def delete_slice(client: Any, tracker: Any, namespace: str | None, slice_: dict) -> None:
+    """Delete ``slice_``; the tracker expects the deletion (a slice already gone is fine)."""
+    try:
+        client.delete("endpointslices", slice_["metadata"]["name"], namespace=namespace)
+    except ApiError as err:
+        if err.code != 404:   # deleteEndpointSlice tolerates slices already gone
+            raise
+        return
+    tracker.expect_deletion(slice_)
+
+
+def namespace_terminating(err: ApiError) -> bool:
+    causes = ((err.status or {}).get("details") or {}).get("causes") or []
+    return any(c.get("reason") == "NamespaceTerminating" for c in causes)
+

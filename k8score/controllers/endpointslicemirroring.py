@@ -23,7 +23,6 @@ import ipaddress
 from typing import Any
 
 from ..client import Requeue
-from ..client.errors import ApiError
 from ..client.meta import split_key
 from . import endpointslice_util as u
 from .base import Controller
@@ -186,7 +185,7 @@ class EndpointSliceMirroringController(Controller):
                 (svc.get("spec") or {}).get("selector"):
             self.tracker.delete_service(ns, name)   # deleteMirroredSlices
             for s in self._mirrored(ns, name):
-                self._delete(ns, s)
+                u.delete_slice(self.client, self.tracker, ns, s)
             return
         slices = self._mirrored(ns, name)
         if self.tracker.stale(ns, name, slices):
@@ -247,23 +246,9 @@ class EndpointSliceMirroringController(Controller):
                 fresh["metadata"]["name"] = old["metadata"]["name"]
                 to_update.append(fresh)
                 to_delete.remove(old)
-        ns = endpoints["metadata"].get("namespace")
-        if endpoints["metadata"].get("deletionTimestamp") is None:
-            for s in to_create:
-                self.tracker.update(self.client.create("endpointslices", s, namespace=ns))
-        for s in to_update:
-            self.tracker.update(self.client.update("endpointslices", s, namespace=ns))
-        for s in to_delete:
-            self._delete(ns, s)
-
-    def _delete(self, ns: str | None, slice_: dict) -> None:
-        try:
-            self.client.delete("endpointslices", slice_["metadata"]["name"], namespace=ns)
-        except ApiError as err:
-            if err.code != 404:
-                raise
-            return
-        self.tracker.expect_deletion(slice_)
+        meta = endpoints["metadata"]
+        u.write_slices(self.client, self.tracker, meta.get("namespace"), meta.get("deletionTimestamp") is not None,
+                       to_create, to_update, to_delete)
 
 
 def _same(have: dict, want: dict) -> bool:
