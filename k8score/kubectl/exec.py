@@ -66,6 +66,8 @@ def report(k: "Kubectl", stream: object, tty: bool = False) -> None:
     if not poll(k, lambda: getattr(stream, "done", True), EXEC_SECONDS, every=0.0):
         raise CommandError(f"error: the command did not finish within {EXEC_SECONDS:g}s of virtual time")
     failure = getattr(stream, "failure", None)
+    if failure and getattr(stream, "internal", False):
+        raise CommandError(f"error: Internal error occurred: {failure}")
     if failure:
         raise CommandError(f"error: unable to upgrade connection: {failure}")
     k.out_raw(getattr(stream, "stdout", "") or "")

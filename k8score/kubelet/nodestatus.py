@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ..node.host import KERNEL_RELEASE
 from ..sim.clock import rfc3339
 
 KUBELET_VERSION = "v1.35.0"
@@ -56,7 +57,7 @@ def node_object(name: str, labels: dict, capacity: dict, internal_ip: str, runti
             "daemonEndpoints": {"kubeletEndpoint": {"Port": KUBELET_PORT}},
             "nodeInfo": {
                 "machineID": _hex(name, "machine-id"), "systemUUID": _uuid(name, "system-uuid"),
-                "bootID": _uuid(name, "boot-id"), "kernelVersion": "6.8.0-85-generic",
+                "bootID": _uuid(name, "boot-id"), "kernelVersion": KERNEL_RELEASE,
                 "osImage": "Ubuntu 24.04.3 LTS", "containerRuntimeVersion": runtime_version,
                 "kubeletVersion": KUBELET_VERSION, "kubeProxyVersion": "",
                 "operatingSystem": "linux", "architecture": "amd64",

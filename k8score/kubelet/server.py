@@ -62,14 +62,18 @@ class ExecStream:
         self.stderr = ""
         self.exit_code: int | None = None
         self.failure: str | None = None
+        self.internal = False
         self.done = False
 
     def _finish(self, stdout: str, stderr: str, exit_code: int | None) -> None:
         self.stdout, self.stderr, self.done = stdout or "", stderr or "", True
         self.exit_code = int(exit_code) if exit_code is not None else None
 
-    def _fail(self, text: str) -> None:
-        self.failure, self.done = text, True
+    def _fail(self, text: str, internal: bool = False) -> None:
+        """``internal``: the session had started (the connection was upgraded) when the runtime
+        failed — the streaming server answers an InternalError Status (kubectl: ``error: Internal
+        error occurred: ...``); else the upgrade itself was refused."""
+        self.failure, self.done, self.internal = text, True, internal
 
     def __repr__(self) -> str:
         state = "failed" if self.failure else ("exit %s" % self.exit_code if self.done else "running")
@@ -164,8 +168,11 @@ class KubeletServer:
             return stream
         raw = cid.split("://", 1)[-1]
 
-        def failed(e: Any) -> None:  # a CRI error (container exited meanwhile): no exec
-            stream._fail(e.desc if isinstance(e, CRIError) else str(e))
+        def failed(e: Any) -> None:
+            # the runtime refused the exec (no such executable, container gone): the streaming
+            # server's "error executing command in container: <CRI error>" (cri/streaming)
+            stream._fail(f"error executing command in container: {e.desc if isinstance(e, CRIError) else e}",
+                         internal=True)
         try:
             if hasattr(self.runtime, "exec"):
                 self.runtime.exec(raw, list(command), stream._finish, stdin=stdin, tty=tty, on_error=failed)

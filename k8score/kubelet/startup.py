@@ -16,6 +16,7 @@ from typing import Any
 from ..api.quantity import parse_quantity
 from . import volumes
 from ..network.resolvconf import NODE_DNS, pod_dns_config
+from .hostsfile import hosts_mount
 from .envvars import EnvError, container_env, expand_command
 from .hooks import run_handler
 from .imagepull import PLEG_RELIST_PERIOD
@@ -103,6 +104,10 @@ class StartMixin:
                                              "io.kubernetes.pod.name": pod["metadata"]["name"],
                                              "io.kubernetes.pod.namespace": pod["metadata"]["namespace"],
                                              "io.kubernetes.pod.uid": pod["metadata"].get("uid", "")}}
+        if not any(m.get("containerPath") == "/etc/hosts" for m in config["mounts"]):
+            hosts = hosts_mount(self.kubelet.host.fs, pod, st.pod_ip)
+            if hosts is not None:
+                config["mounts"].append(hosts)
         limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
         if limit is not None:
             config["linux"] = {"resources": {"memoryLimitInBytes": int(parse_quantity(str(limit)).value)}}

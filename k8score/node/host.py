@@ -20,6 +20,10 @@ from typing import Any
 
 from ..container.fs import FileSystem
 
+#: The nodes' kernel (Ubuntu 24.04's HWE kernel): the Node's ``nodeInfo.kernelVersion``, and what
+#: ``uname -r`` prints in every container on it (containers share the host's kernel).
+KERNEL_RELEASE = "6.8.0-85-generic"
+KERNEL_VERSION = "#85-Ubuntu SMP PREEMPT_DYNAMIC"
 MANIFESTS_DIR = "/etc/kubernetes/manifests"
 POD_LOGS_DIR = "/var/log/pods"
 CONTAINER_LOGS_DIR = "/var/log/containers"

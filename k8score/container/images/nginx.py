@@ -33,6 +33,7 @@ from typing import Any
 from ..process import SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGNAL_NAMES, Sleep
 from ..net import HttpRequest, HttpResponse
 from . import _common as c
+from ...node.host import KERNEL_RELEASE
 
 #: nginx's docs/html/index.html as the Debian/Alpine packages install it. From 1.21.1 the page
 #: carries ``color-scheme`` (615 bytes); 1.14-1.21.0 had the older style block (612 bytes).
@@ -328,7 +329,7 @@ def make_nginx(spec: Any):
                 err(proc, "notice", 1, f"nginx/{version}")
                 err(proc, "notice", 1, "built by gcc 14.2.0 (Alpine 14.2.0) " if alpine
                     else "built by gcc 12.2.0 (Debian 12.2.0-14) ")
-                err(proc, "notice", 1, "OS: Linux 6.8.0-85-generic")
+                err(proc, "notice", 1, f"OS: Linux {KERNEL_RELEASE}")
                 err(proc, "notice", 1, "getrlimit(RLIMIT_NOFILE): 1048576:1048576")
             if "daemon off" not in directives:
                 return 0            # the master forked into the background; this process is done

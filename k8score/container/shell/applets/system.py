@@ -16,7 +16,7 @@ from typing import Any, Generator
 from ...process import Pause, Sleep, Wait
 from .common import err, split_opts
 
-KERNEL_RELEASE = "6.8.0-k8score"
+from ....node.host import KERNEL_RELEASE, KERNEL_VERSION
 MACHINE = "x86_64"
 
 # coreutils/sleep.c (FEATURE_FANCY_SLEEP): suffixes multiply, several arguments add up
@@ -170,7 +170,7 @@ def id_(proc: Any) -> int:
 
 def uname(proc: Any) -> int:
     opts, _ = split_opts(proc.argv[1:], "asnrvmpio")
-    fields = {"s": "Linux", "n": proc.hostname, "r": KERNEL_RELEASE, "v": "#1 SMP PREEMPT_DYNAMIC",
+    fields = {"s": "Linux", "n": proc.hostname, "r": KERNEL_RELEASE, "v": KERNEL_VERSION,
               "m": MACHINE, "o": "GNU/Linux"}
     keys = "snrvmo" if opts.get("a") else [k for k in "snrvmo" if opts.get(k)] or ["s"]
     proc.stdout.write(" ".join(fields[k] for k in keys) + "\n")
