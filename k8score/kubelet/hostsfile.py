@@ -65,7 +65,9 @@ def hosts_mount(fs: object, pod: dict, pod_ip: str | None, domain: str = "cluste
     sub = spec.get("subdomain")
     fqdn_domain = f"{sub}.{meta.get('namespace', 'default')}.svc.{domain}" if sub else ""
     aliases = [a for a in spec.get("hostAliases") or () if isinstance(a, dict)]
-    path = f"{PODS_DIR}/{meta.get('uid', '')}/etc-hosts"
+    pod_dir = f"{PODS_DIR}/{meta.get('uid', '')}"
+    fs.mkdir(pod_dir, parents=True)   # type: ignore[attr-defined]  # makePodDataDirs
+    path = f"{pod_dir}/etc-hosts"
     fs.write(path, managed_hosts([pod_ip], hostname, fqdn_domain, aliases))  # type: ignore[attr-defined]
     return {"containerPath": "/etc/hosts", "hostPath": path, "readonly": False}
 
