@@ -169,10 +169,14 @@ class KubeletServer:
         raw = cid.split("://", 1)[-1]
 
         def failed(e: Any) -> None:
-            # the runtime refused the exec (no such executable, container gone): the streaming
-            # server's "error executing command in container: <CRI error>" (cri/streaming)
-            stream._fail(f"error executing command in container: {e.desc if isinstance(e, CRIError) else e}",
-                         internal=True)
+            desc = e.desc if isinstance(e, CRIError) else str(e)
+            if "failed to start exec" in desc:
+                # the session was upgraded, then the process failed to start (no such executable):
+                # the streaming server's "error executing command in container: ..." (cri/streaming)
+                stream._fail(f"error executing command in container: {desc}", internal=True)
+            else:
+                # the runtime's Exec RPC refused (container not running): before the upgrade
+                stream._fail(desc)
         try:
             if hasattr(self.runtime, "exec"):
                 self.runtime.exec(raw, list(command), stream._finish, stdin=stdin, tty=tty, on_error=failed)
