@@ -131,7 +131,7 @@ class EvictionManager:
                                 "lastTransitionTime": rfc3339(self.kubelet.loop.now),
                                 "reason": "TerminationByKubelet", "message": msg}]
         self.kubelet.recorder.event(pod, "Warning", REASON, msg)
-        self.kubelet.host.log("kubelet", f'"Eviction manager: pod is evicted successfully" pod="{st.key}"')
+        self.kubelet.log("I", "eviction_manager.go:627", "Eviction manager: pod is evicted successfully", pod=st.key)
         self.kubelet.workers.update(st.key)
 
 

@@ -44,6 +44,7 @@ from ..client.worker import ErrorLog
 from ..cri import Containerd
 from ..cri.runtime import RuntimeBase
 from ..node.host import Host
+from ..node.journal import klog
 from ..sim import Component
 from ..sim.clock import micro_time, rfc3339
 from . import nodestatus
@@ -154,7 +155,7 @@ class Kubelet(Component):
         self._subscribe_runtime()
         self._new_prober()
         self.recorder.event(self._node_ref(), "Normal", "Starting", "Starting kubelet.")
-        self.host.log("kubelet", f'"Starting kubelet" nodeName="{self.node_name}"')
+        self.log("I", "kubelet.go:2468", "Starting kubelet main sync loop")
         self._register()
         self.factory.start()
         self.every(NODE_STATUS_UPDATE_FREQUENCY, self._update_node_status)
@@ -170,6 +171,11 @@ class Kubelet(Component):
             self.factory.stop()
         self.registered = False
         self.workers.forget_scheduled()  # their timers died with the component
+
+    def log(self, level: str, where: str, msg: str, **kv: object) -> None:
+        """One klog line in the node's journal (``journalctl -u kubelet``): ``level`` I/W/E,
+        ``where`` the upstream source file:line the message comes from."""
+        self.host.log("kubelet", klog(level, self.loop.now, where, msg, **kv))
 
     def network_ready(self) -> bool:
         return bool(next(c for c in self.runtime.status()["conditions"] if c["type"] == "NetworkReady")["status"])

@@ -72,4 +72,4 @@ class ContainerLogManager:
         except Exception as exc:  # noqa: BLE001 - the container exited meanwhile: its file stays rotated
             self.kubelet.errors.handle(f"Failed to rotate log for container {container_id[:13]}", exc)
         self.rotations.append((self.kubelet.loop.now, path, target))
-        self.kubelet.host.log("kubelet", f'"Rotated container log" path="{path}" rotatedTo="{target}"')
+        self.kubelet.log("I", "container_log_manager.go:376", "Rotated container log", path=path, rotatedTo=target)

@@ -163,9 +163,6 @@ class PodWorkers(ImagePullMixin, StartMixin, TerminationMixin):
             self.kubelet.recorder.event(pod, etype, reason, message,
                                         field_path=f"{field}{{{container}}}" if container else None)
 
-    def _log(self, msg: str) -> None:
-        self.kubelet.host.log("kubelet", msg)
-
     # -- PLEG ------------------------------------------------------------------------
     def container_exited(self, container_id: str, status: dict | None) -> None:
         """A container stopped (the runtime's CONTAINER_STOPPED_EVENT): record how, then sync."""
@@ -290,8 +287,9 @@ class PodWorkers(ImagePullMixin, StartMixin, TerminationMixin):
                 delay = backoff.get(key)
                 msg = restart.backoff_message(delay, c["name"], pod)
                 if rec.backoff is None or rec.backoff[1] != msg:   # once per back-off, not per sync
-                    self._log(f'"Error syncing pod, skipping" err="failed to \\"StartContainer\\" for '
-                              f'\\"{c["name"]}\\" with CrashLoopBackOff: \\"{msg}\\"" pod="{st.key}"')
+                    self.kubelet.log("E", "pod_workers.go:1301", "Error syncing pod, skipping",
+                                     err=f'failed to "StartContainer" for "{c["name"]}" with CrashLoopBackOff: "{msg}"',
+                                     pod=st.key)
                     self._event(pod, "Warning", "BackOff", restart.backoff_event(c["name"], pod), c["name"], init)
                 rec.backoff = (restart.CRASH_LOOP_BACK_OFF, msg)
                 self.update(st.key, delay=(rec.finished_at or now) + delay - now)

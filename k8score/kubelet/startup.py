@@ -179,7 +179,8 @@ class StartMixin:
     def _post_started(self, pod: dict, st: Any, c: dict, rec: ContainerRecord, err: str | None) -> None:
         st.busy = False
         if err is not None:
-            self._log(f'"Failed to execute PostStartHook" err="{err}" pod="{st.key}" containerName="{c["name"]}"')
+            self.kubelet.log("E", "kuberuntime_container.go:301", "Failed to execute PostStartHook", err=err,
+                             pod=st.key, containerName=c["name"])
             self._event(pod, "Warning", "FailedPostStartHook", "PostStartHook failed", c["name"])
             self.kill_container(pod, st, rec, c, "FailedPostStartHook")
         self.update(st.key)

@@ -295,8 +295,7 @@ class StaticPodSource:
         return out
 
     def _log(self, level: str, where: str, msg: str, **kv: str) -> None:
-        from ..node.journal import klog   # the node package imports nothing from the kubelet
-        self.kubelet.host.log("kubelet", klog(level, self.kubelet.loop.now, where, msg, **kv))
+        self.kubelet.log(level, where, msg, **kv)
 
     # -- mirror pods --------------------------------------------------------------------
     def _api_pod(self, pod: dict) -> None:

@@ -64,8 +64,9 @@ class TerminationMixin:
         start = self.loop.now
         cid = rec.container_id
         self._event(pod, "Normal", "Killing", message, rec.name, rec.init)
-        self._log(f'"Killing container with a grace period" pod="{st.key}" podUID="{st.uid}" '
-                  f'containerName="{rec.name}" containerID="{rec.id_prefix}://{cid}" gracePeriod={total:g}')
+        self.kubelet.log("I", "kuberuntime_container.go:809", "Killing container with a grace period", pod=st.key,
+                         podUID=st.uid, containerName=rec.name, containerID=f"{rec.id_prefix}://{cid}",
+                         gracePeriod=total)
         stage = {"stopping": False}
 
         def stopped(_err: Any = None) -> None:

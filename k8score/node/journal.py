@@ -29,7 +29,12 @@ def _at(t: float) -> _dt.datetime:
 
 
 def _quote(value: Any) -> str:
-    # klog quotes strings as Go's %q does; json.dumps matches it for printable text
+    # klog quotes strings as Go's %q does (json.dumps matches it for printable text); numbers
+    # and booleans print bare (gracePeriod=30)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return f"{value:g}" if isinstance(value, float) else str(value)
     return json.dumps(str(value), ensure_ascii=False)
 
 
