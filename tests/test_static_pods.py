@@ -15,6 +15,7 @@ from k8score.container.process import SIGTERM, Proc, Process
 from k8score.kubelet.static import (CONFIG_HASH_ANNOTATION, CONFIG_MIRROR_ANNOTATION, ManifestError,
                                     StaticPodSource, decode_manifest, is_mirror_pod_of)
 from k8score.node import Host
+from k8score.node.journal import klog
 from k8score.node.controlplane import ControlPlaneProcess, manifests
 from k8score.sim import Component, Loop
 
@@ -77,6 +78,9 @@ class _StandIn(Component):
 
     def on_start(self):
         self.source.start(None)
+
+    def log(self, level, where, msg, **kv):   # Kubelet.log: one klog line in the journal
+        self.host.log("kubelet", klog(level, self.loop.now, where, msg, **kv))
 
 
 def _stand_in():
