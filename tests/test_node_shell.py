@@ -7,6 +7,8 @@ HumanDuration / HumanSizeWithPrecision; bash's ``command not found`` (127); GNU 
 messages; systemd's ``systemctl status`` / ``journalctl`` short output.
 """
 
+import json
+
 import pytest
 
 from k8score import Cluster
@@ -115,3 +117,17 @@ def test_systemctl_and_journalctl_follow_the_kubelet():
     lines = c.ssh("node-1", "journalctl -u kubelet --no-pager -n 1").splitlines()
     assert len(lines) == 1 and lines[0].startswith("Jan 01 00:00:0") and " node-1 kubelet[1234]: " in lines[0]
     assert c.ssh("node-1", "journalctl -u containerd-nothing") == "-- No entries --\n"
+
+
+def test_crictl_version_info_and_inspectp(c):
+    assert c.ssh("node-1", "crictl version") == (
+        "Version:  0.1.0\nRuntimeName:  containerd\nRuntimeVersion:  v2.1.4\nRuntimeApiVersion:  v1\n")
+    info = json.loads(c.ssh("node-1", "crictl info"))
+    assert [(x["type"], x["status"]) for x in info["status"]["conditions"]] == [
+        ("RuntimeReady", True), ("NetworkReady", True)]
+    pod_id = next(line.split()[0] for line in c.ssh("node-1", "crictl pods").splitlines()[1:] if " hello " in line)
+    sandbox = json.loads(c.ssh("node-1", f"crictl inspectp {pod_id}"))
+    assert sandbox["status"]["metadata"]["name"] == "hello"
+    assert sandbox["status"]["network"]["ip"] == c.get("pods", "hello")["status"]["podIP"]
+    missing = c.ssh("node-1", "crictl inspectp nope")
+    assert missing.exit_code == 1 and "not found" in missing

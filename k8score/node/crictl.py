@@ -126,7 +126,8 @@ class Crictl:
             return "NAME:\n   crictl - client for CRI\n\nUSAGE:\n   crictl command [command options]\n", "", 0
         cmd, rest = args[0], args[1:]
         fn = {"ps": self.ps, "pods": self.pods, "images": self.images, "img": self.images,
-              "inspect": self.inspect, "logs": self.logs, "exec": self.exec}.get(cmd)
+              "inspect": self.inspect, "logs": self.logs, "exec": self.exec, "version": self.version,
+              "inspectp": self.inspectp, "info": self.info}.get(cmd)
         if fn is None:
             return "", f'No help topic for \'{cmd}\'\n', 3
         try:
@@ -231,6 +232,38 @@ class Crictl:
                     if self._runtime_name() != "cri-o" else "oci"}
             out.append(json.dumps({"status": status, "info": info}, indent=2, sort_keys=True, default=str))
         return ("\n".join(out) + "\n",)
+
+    def version(self, args: list[str]) -> tuple[str]:
+        """cmd/crictl/version.go: the Version RPC's four fields."""
+        v = self.runtime.version()
+        return (f"Version:  {v.get('version')}\nRuntimeName:  {v.get('runtimeName')}\n"
+                f"RuntimeVersion:  {v.get('runtimeVersion')}\nRuntimeApiVersion:  {v.get('runtimeApiVersion')}\n",)
+
+    def inspectp(self, args: list[str]) -> tuple[str]:
+        """cmd/crictl/sandbox.go inspectp: PodSandboxStatus as JSON (``status`` + ``info``)."""
+        ids = [a for a in args if not a.startswith("-")]
+        if not ids:
+            raise CrictlError("ID cannot be empty")
+        out = []
+        for ident in ids:
+            matches = [sid for sid in self._sandboxes() if sid.startswith(ident)]
+            if len(matches) != 1:
+                raise CrictlError(f'rpc error: code = NotFound desc = an error occurred when try to find sandbox '
+                                  f'"{ident}": not found')
+            st = dict(self.runtime.pod_sandbox_status(matches[0])["status"])
+            if st.get("createdAt"):
+                st["createdAt"] = _rfc3339_nano(st["createdAt"])
+            out.append(json.dumps({"status": st, "info": {"pid": 0, "runtimeHandler": ""}}, indent=2,
+                                  sort_keys=True, default=str))
+        return ("\n".join(out) + "\n",)
+
+    def info(self, args: list[str]) -> tuple[str]:
+        """cmd/crictl/info.go: the Status RPC (runtime and network conditions) as JSON."""
+        st = self.runtime.status()
+        status = st.get("status", st)
+        conditions = [{"type": c["type"], "status": bool(c["status"]), "reason": c.get("reason", ""),
+                       "message": c.get("message", "")} for c in status.get("conditions") or ()]
+        return (json.dumps({"status": {"conditions": conditions}}, indent=2) + "\n",)
 
     def logs(self, args: list[str]) -> tuple[str]:
         tail = _opt(args, "--tail")
