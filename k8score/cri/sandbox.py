@@ -132,6 +132,9 @@ class SandboxMixin:
     def stop_pod_sandbox(self, sandbox_id: str) -> None:
         """StopPodSandbox: kill what still runs, tear the network down; idempotent."""
         self._log("StopPodSandbox", sandbox_id[:13])
+        self._stop_sandbox(sandbox_id)
+
+    def _stop_sandbox(self, sandbox_id: str) -> None:
         sb = self.sandboxes.get(sandbox_id)
         if sb is None:
             return
@@ -150,7 +153,7 @@ class SandboxMixin:
         """RemovePodSandbox: stop it if needed, remove its containers; removing twice succeeds."""
         self._log("RemovePodSandbox", sandbox_id[:13])
         if sandbox_id in self.sandboxes:
-            self.stop_pod_sandbox(sandbox_id)
+            self._stop_sandbox(sandbox_id)   # part of the same RPC, not a second call
             for cid in [cid for cid, c in self.containers.items() if c.sandbox_id == sandbox_id]:
                 self._remove(cid)
             del self.sandboxes[sandbox_id]
