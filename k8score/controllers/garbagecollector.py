@@ -29,7 +29,8 @@ from ..client.meta import key_func, split_key
 from .base import Controller
 
 #: Resources whose objects can be owners or dependents here.
-WATCHED = ("nodes", "leases", "deployments", "replicasets", "pods")
+WATCHED = ("nodes", "leases", "deployments", "replicasets", "daemonsets", "statefulsets", "controllerrevisions",
+           "jobs", "cronjobs", "pods", "endpointslices")
 
 _FOREGROUND = "foregroundDeletion"  # metav1.FinalizerDeleteDependents
 _ORPHAN = "orphan"                  # metav1.FinalizerOrphanDependents

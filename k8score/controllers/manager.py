@@ -20,6 +20,7 @@ from ..client.worker import ErrorLog
 from ..sim import Component
 from .base import Controller
 from .clusterroleaggregation import ClusterRoleAggregationController
+from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
@@ -31,7 +32,11 @@ from .replicaset import ReplicaSetController
 from .resourcequota import ResourceQuotaController
 from .rootcacert import RootCACertPublisher
 from .serviceaccount import ServiceAccountsController
+from .statefulset import StatefulSetController
 from .tainteviction import TaintEvictionController
+from .cronjob import CronJobController
+from .job import JobController
+from .ttlafterfinished import TTLAfterFinishedController
 
 #: Controllers by upstream name, in start order.
 CONTROLLERS: dict[str, type[Controller]] = {
@@ -40,6 +45,8 @@ CONTROLLERS: dict[str, type[Controller]] = {
         EndpointSliceMirroringController, ServiceAccountsController,
         GarbageCollector, NodeIpamController, NodeLifecycleController, TaintEvictionController,
         ResourceQuotaController, ClusterRoleAggregationController, RootCACertPublisher,
+        DaemonSetsController, StatefulSetController,
+        JobController, CronJobController, TTLAfterFinishedController,
     )
 }
 
@@ -48,6 +55,9 @@ CONTROLLERS: dict[str, type[Controller]] = {
 #: controller descriptors' ClientName; the taint-eviction controller shares node-controller's)
 SERVICE_ACCOUNTS = {"endpoints": "endpoint-controller", "endpointslice": "endpointslice-controller",
                     "endpointslicemirroring": "endpointslicemirroring-controller",
+                    "daemonset": "daemon-set-controller",
+                    "job": "job-controller", "cronjob": "cronjob-controller",
+                    "ttl-after-finished": "ttl-after-finished-controller",
                     "serviceaccount": "service-account-controller",
                     "garbagecollector": "generic-garbage-collector", "nodeipam": "node-controller",
                     "nodelifecycle": "node-controller", "taint-eviction-controller": "node-controller",

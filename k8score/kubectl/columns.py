@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from .podstatus import pod_row
-from .timefmt import seconds_of, since
+from .timefmt import human_duration, seconds_of, since
 
 Column = tuple[str, int]
 
@@ -120,6 +120,29 @@ def _replicaset_row(rs: dict, now: float, wide: bool) -> list[str]:
     if wide:
         names, images = _containers(spec.get("template"))
         row += [names, images, format_selector(spec.get("selector"))]
+    return row
+
+
+def _daemonset_row(ds: dict, now: float, wide: bool) -> list[str]:
+    # printers.go printDaemonSet
+    spec, st = ds.get("spec") or {}, ds.get("status") or {}
+    node_selector = ((spec.get("template") or {}).get("spec") or {}).get("nodeSelector")
+    row = [_meta(ds).get("name", ""), str(st.get("desiredNumberScheduled", 0)),
+           str(st.get("currentNumberScheduled", 0)), str(st.get("numberReady", 0)),
+           str(st.get("updatedNumberScheduled", 0)), str(st.get("numberAvailable", 0)),
+           format_labels(node_selector) if node_selector else "<none>", _age(ds, now)]
+    if wide:
+        names, images = _containers(spec.get("template"))
+        row += [names, images, format_selector(spec.get("selector"))]
+    return row
+
+
+def _statefulset_row(sts: dict, now: float, wide: bool) -> list[str]:
+    # printers.go printStatefulSet
+    spec, st = sts.get("spec") or {}, sts.get("status") or {}
+    row = [_meta(sts).get("name", ""), f"{st.get('readyReplicas', 0)}/{spec.get('replicas', 1)}", _age(sts, now)]
+    if wide:
+        row += list(_containers(spec.get("template")))
     return row
 
 
@@ -283,6 +306,44 @@ def _event_row(ev: dict, now: float, wide: bool) -> list[str]:
             message, first, str(count), _meta(ev).get("name", "")]
 
 
+def _job_row(job: dict, now: float, wide: bool) -> list[str]:
+    # printers.go printJob: status from the conditions, completions, duration
+    spec, st = job.get("spec") or {}, job.get("status") or {}
+    true = {c.get("type") for c in st.get("conditions") or () if c.get("status") == "True"}
+    if spec.get("completions") is not None:
+        completions = f"{st.get('succeeded', 0)}/{spec['completions']}"
+    elif (spec.get("parallelism") or 0) > 1:
+        completions = f"{st.get('succeeded', 0)}/1 of {spec['parallelism']}"
+    else:
+        completions = f"{st.get('succeeded', 0)}/1"
+    start, done = seconds_of(st.get("startTime")), seconds_of(st.get("completionTime"))
+    duration = "" if start is None else human_duration((done if done is not None else now) - start)
+    status = ("Complete" if "Complete" in true else "Failed" if "Failed" in true
+              else "Terminating" if _meta(job).get("deletionTimestamp") else "Suspended" if "Suspended" in true
+              else "FailureTarget" if "FailureTarget" in true
+              else "SuccessCriteriaMet" if "SuccessCriteriaMet" in true else "Running")
+    row = [_meta(job).get("name", ""), status, completions, duration, _age(job, now)]
+    if wide:
+        names, images = _containers(spec.get("template"))
+        row += [names, images, format_selector(spec.get("selector"))]
+    return row
+
+
+def _cronjob_row(cj: dict, now: float, wide: bool) -> list[str]:
+    # printers.go printCronJob
+    spec, st = cj.get("spec") or {}, cj.get("status") or {}
+    suspend = spec.get("suspend")
+    last = since(st["lastScheduleTime"], now) if st.get("lastScheduleTime") else "<none>"
+    row = [_meta(cj).get("name", ""), spec.get("schedule", ""), spec.get("timeZone") or "<none>",
+           "<unset>" if suspend is None else str(bool(suspend)), str(len(st.get("active") or ())), last,
+           _age(cj, now)]
+    if wide:
+        names, images = _containers(((spec.get("jobTemplate") or {}).get("spec") or {}).get("template"))
+        sel = ((spec.get("jobTemplate") or {}).get("spec") or {}).get("selector")
+        row += [names, images, format_selector(sel)]
+    return row
+
+
 RowFn = Callable[[dict, float, bool], list]
 
 #: plural -> (columns, row function). Headers are printers.go column names, upper-cased.
@@ -296,6 +357,11 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
                      ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _deployment_row),
     "replicasets": ([("NAME", 0), ("DESIRED", 0), ("CURRENT", 0), ("READY", 0), ("AGE", 0),
                      ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _replicaset_row),
+    "daemonsets": ([("NAME", 0), ("DESIRED", 0), ("CURRENT", 0), ("READY", 0), ("UP-TO-DATE", 0),
+                    ("AVAILABLE", 0), ("NODE SELECTOR", 0), ("AGE", 0), ("CONTAINERS", 1), ("IMAGES", 1),
+                    ("SELECTOR", 1)], _daemonset_row),
+    "statefulsets": ([("NAME", 0), ("READY", 0), ("AGE", 0), ("CONTAINERS", 1), ("IMAGES", 1)],
+                     _statefulset_row),
     "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
                   ("AGE", 0), ("SELECTOR", 1)], _service_row),
     "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),
@@ -307,6 +373,10 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
     "configmaps": ([("NAME", 0), ("DATA", 0), ("AGE", 0)], _configmap_row),
     "serviceaccounts": ([("NAME", 0), ("SECRETS", 0), ("AGE", 0)], _serviceaccount_row),
     "leases": ([("NAME", 0), ("HOLDER", 0), ("AGE", 0)], _lease_row),
+    "jobs": ([("NAME", 0), ("STATUS", 0), ("COMPLETIONS", 0), ("DURATION", 0), ("AGE", 0), ("CONTAINERS", 1),
+              ("IMAGES", 1), ("SELECTOR", 1)], _job_row),
+    "cronjobs": ([("NAME", 0), ("SCHEDULE", 0), ("TIMEZONE", 0), ("SUSPEND", 0), ("ACTIVE", 0),
+                  ("LAST SCHEDULE", 0), ("AGE", 0), ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _cronjob_row),
 }
 
 

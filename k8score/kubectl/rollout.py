@@ -32,11 +32,64 @@ def rollout(k: "Kubectl", args: Args, stdin: str | None) -> None:
         raise CommandError(f"error: required resource not specified\nSee 'kubectl rollout {sub} -h' "
                            "for help and examples")
     for info, wanted in targets(k, args.args[1:]):
+        if sub == "status" and info.plural in _STATUS_VIEWERS:
+            for obj in fetch(k, info, wanted, args):
+                k.out(_STATUS_VIEWERS[info.plural](obj))
+            continue
         if info.plural != "deployments":
             raise CommandError(f"error: no {'status viewer' if sub == 'status' else 'history viewer'} "
                                f"has been implemented for {info.kind}")
         for d in fetch(k, info, wanted, args):
             handlers[sub](k, d, args)
+
+
+def _rolling_only(obj: dict) -> None:
+    strategy = (obj.get("spec") or {}).get("updateStrategy") or {}
+    if strategy.get("type") == "OnDelete":
+        raise CommandError("error: rollout status is only available for RollingUpdate strategy type")
+
+
+def daemonset_status(ds: dict) -> str:
+    """polymorphichelpers/rollout_status.go DaemonSetStatusViewer.Status."""
+    _rolling_only(ds)
+    meta, st = ds.get("metadata") or {}, ds.get("status") or {}
+    name = meta.get("name", "")
+    if meta.get("generation", 0) > st.get("observedGeneration", 0):
+        return "Waiting for daemon set spec update to be observed..."
+    desired = st.get("desiredNumberScheduled", 0)
+    if st.get("updatedNumberScheduled", 0) < desired:
+        return (f'Waiting for daemon set "{name}" rollout to finish: {st.get("updatedNumberScheduled", 0)} '
+                f"out of {desired} new pods have been updated...")
+    if st.get("numberAvailable", 0) < desired:
+        return (f'Waiting for daemon set "{name}" rollout to finish: {st.get("numberAvailable", 0)} of '
+                f"{desired} updated pods are available...")
+    return f'daemon set "{name}" successfully rolled out'
+
+
+def statefulset_status(sts: dict) -> str:
+    """polymorphichelpers/rollout_status.go StatefulSetStatusViewer.Status."""
+    _rolling_only(sts)
+    meta, spec, st = sts.get("metadata") or {}, sts.get("spec") or {}, sts.get("status") or {}
+    if not st.get("observedGeneration") or meta.get("generation", 0) > st.get("observedGeneration", 0):
+        return "Waiting for statefulset spec update to be observed..."
+    replicas = spec.get("replicas", 1)
+    if st.get("readyReplicas", 0) < replicas:
+        return f"Waiting for {replicas - st.get('readyReplicas', 0)} pods to be ready..."
+    rolling = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {})
+    partition = rolling.get("partition") or 0
+    if partition:
+        if st.get("updatedReplicas", 0) < replicas - partition:
+            return (f"Waiting for partitioned roll out to finish: {st.get('updatedReplicas', 0)} out of "
+                    f"{replicas - partition} new pods have been updated...")
+        return f"partitioned roll out complete: {st.get('updatedReplicas', 0)} new pods have been updated..."
+    if st.get("updateRevision") != st.get("currentRevision"):
+        return (f"waiting for statefulset rolling update to complete {st.get('updatedReplicas', 0)} pods at "
+                f"revision {st.get('updateRevision')}...")
+    return (f"statefulset rolling update complete {st.get('currentReplicas', 0)} pods at revision "
+            f"{st.get('currentRevision')}...")
+
+
+_STATUS_VIEWERS = {"daemonsets": daemonset_status, "statefulsets": statefulset_status}
 
 
 def rollout_status(d: dict) -> str:

@@ -16,15 +16,15 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...api.resources import ResourceInfo, ResourceTable
-from . import apps, core, discovery, policy, reviews
+from . import apps, apps_ds_sts, batch, core, discovery, policy, reviews
 from .crd import CustomResourceDefinitionStrategy
 from .store import Store
 from .strategy import Strategy
 
 
 def builtin_strategies() -> list[Strategy]:
-    classes = (core.STRATEGIES + apps.STRATEGIES + discovery.STRATEGIES + policy.STRATEGIES
-               + reviews.STRATEGIES)
+    classes = (core.STRATEGIES + apps.STRATEGIES + apps_ds_sts.STRATEGIES + discovery.STRATEGIES + policy.STRATEGIES
+               + reviews.STRATEGIES + batch.STRATEGIES)
     return [cls() for cls in classes] + [CustomResourceDefinitionStrategy()]
 
 

@@ -40,6 +40,7 @@ from . import agnhost as _agnhost
 from . import coredns as _coredns
 from . import httpd as _httpd
 from . import misc as _misc
+from . import perl as _perl
 from . import nginx as _nginx
 
 
@@ -76,6 +77,7 @@ PROGRAMS: dict[str, Callable[[Any], Any]] = {
     "vish-stress": _fixed(_misc.vish_stress),
     "server": _misc.make_server,
     "coredns": _coredns.make_coredns,
+    "perl": _perl.perl,
 }
 
 __all__ = ["PROGRAMS"]

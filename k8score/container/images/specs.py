@@ -185,6 +185,15 @@ def vish_stress(ref: str, tag: str) -> ImageSpec:
     return _files(spec, {})
 
 
+def perl(ref: str, tag: str) -> ImageSpec:
+    """docker-library/perl (``FROM buildpack-deps:bookworm``, ``CMD ["perl5.xx.x","-de0"]``): the
+    docs' ``pi`` Job runs ``perl -Mbignum=bpi -wle 'print bpi(2000)'`` (images/perl.py)."""
+    spec = ImageSpec(ref, cmd=["perl", "-de0"], workdir="/", env={"PATH": DEFAULT_PATH}, memory=8 * MiB,
+                     size=refs.image_size(ref))
+    spec.binaries = _with_shell({"/usr/local/bin/perl": "perl", "/usr/bin/perl": "perl"}, bash=True)
+    return _files(spec, _os("debian"))
+
+
 def hpa_example(ref: str, tag: str) -> ImageSpec:
     """registry.k8s.io/hpa-example (``FROM php:5-apache``, ``ADD index.php``): answers ``OK!``."""
     spec = ImageSpec(ref, cmd=["apache2-foreground"], workdir="/var/www/html",
@@ -241,6 +250,7 @@ _BY_REPO = {
     "gcr.io/google_containers/liveness": liveness, "gcr.io/google-containers/liveness": liveness,
     "registry.k8s.io/pause": pause, "k8s.gcr.io/pause": pause, "gcr.io/google_containers/pause": pause,
     "registry.k8s.io/goproxy": goproxy, "k8s.gcr.io/goproxy": goproxy,
+    "docker.io/library/perl": perl,
     "docker.io/polinux/stress": polinux_stress, "docker.io/vish/stress": vish_stress,
     "registry.k8s.io/hpa-example": hpa_example, "k8s.gcr.io/hpa-example": hpa_example,
 }

@@ -1,0 +1,384 @@
+"""The DaemonSet controller (pkg/controller/daemon/daemon_controller.go, update.go).
+
+One pod per eligible node (:func:`.daemonset_util.node_should_run`), nodes added later
+included: every node event re-enqueues the DaemonSets. ``sync``:
+
+1. ``constructHistory``: the ControllerRevision of the current template (created with the
+   next revision number if missing); its hash labels new pods ``controller-revision-hash``;
+2. ``manage``: create a pod, pinned by node affinity, on each node that should run one and
+   has none; delete failed pods (with a per-node backoff, event ``FailedDaemonPod``), the
+   extra pods of a node (oldest kept), and pods on nodes that may no longer run them;
+3. ``RollingUpdate`` (:mod:`.daemonset_update`) when expectations are met; ``OnDelete``
+   replaces a pod only once someone deletes it;
+4. old revisions beyond ``revisionHistoryLimit`` that no pod uses are deleted;
+5. status: desired/current/misscheduled/ready/updated/available/unavailable counts.
+
+Events as upstream: ``SuccessfulCreate`` "Created pod: <name>", ``SuccessfulDelete``
+"Deleted pod: <name>", ``FailedCreate``. Not modelled: adopting orphan pods and revisions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..client.errors import ApiError, is_not_found
+from ..client.meta import controller_ref, is_pod_ready, key_func, owner_reference
+from .base import Controller
+from .daemonset_update import plan_rolling_update
+from .daemonset_util import (add_daemon_tolerations, creation_order, is_pod_available, is_pod_updated,  # noqa: F401
+                             node_should_run, pin_to_node, pod_template, scaled_value, target_node,
+                             template_generation)
+from .expectations import Expectations
+from .hashing import compute_hash
+from .history import (CONTROLLER_REVISION_HASH, bump_revision, create_revision, new_revision, owned_revisions,
+                      revision_name, template_patch, truncate_history)
+
+# daemon_controller.go: BurstReplicas; controller_utils.go SlowStartInitialBatchSize
+BURST_REPLICAS = 250
+SLOW_START_INITIAL_BATCH_SIZE = 1
+# daemon_controller.go NewDaemonSetsController: failedPodsBackoff 1 s doubling to 15 min
+FAILED_POD_BACKOFF_INITIAL = 1.0
+FAILED_POD_BACKOFF_MAX = 900.0
+DS_INDEX = "daemonset-controller"
+
+
+def _owner_uid(pod: dict) -> list[str]:
+    ref = controller_ref(pod)
+    return [ref["uid"]] if ref and ref.get("kind") == "DaemonSet" and ref.get("uid") else []
+
+
+class DaemonSetsController(Controller):
+    name = "daemonset"
+    kind = "daemonset-controller"
+    watches = ("daemonsets", "pods", "nodes", "controllerrevisions")
+    writes = ("pods", "daemonsets/status", "controllerrevisions", "events")
+    summary = "让每个符合条件的节点（包括后来加入的节点）都运行一个 DaemonSet 的 Pod，并按策略滚动更新"
+    event_component = "daemonset-controller"
+
+    def setup(self) -> None:
+        self.expectations = Expectations(clock=lambda: self.loop.now)
+        self._backoff: dict[str, tuple[float, float]] = {}   # "<ds uid>/<node>" -> (delay, last)
+        self.ds_informer = self.informer("daemonsets")
+        self.pod_informer = self.informer("pods")
+        self.pod_informer.add_indexer(DS_INDEX, _owner_uid)
+        self.node_informer = self.informer("nodes")
+        self.history_informer = self.informer("controllerrevisions")
+        self.ds_informer.add_event_handler(on_add=self.enqueue, on_update=lambda o, n: self.enqueue(n),
+                                           on_delete=self._delete_ds)
+        self.pod_informer.add_event_handler(on_add=self._add_pod, on_update=self._update_pod,
+                                            on_delete=self._delete_pod)
+        self.node_informer.add_event_handler(on_add=lambda n: self._enqueue_all(),
+                                             on_update=self._update_node,
+                                             on_delete=lambda n: self._enqueue_all())
+
+    # -- handlers -------------------------------------------------------------------
+    def _delete_ds(self, ds: dict) -> None:
+        self.expectations.delete(key_func(ds))
+        self.queue.add(key_func(ds))
+
+    def _owner_key(self, pod: dict) -> str | None:
+        ref = controller_ref(pod)
+        if not ref or ref.get("kind") != "DaemonSet":
+            return None
+        ds = self.ds_informer.get(f"{pod['metadata'].get('namespace')}/{ref.get('name')}")
+        if ds is None or ds["metadata"].get("uid") != ref.get("uid"):
+            return None
+        return key_func(ds)
+
+    def _add_pod(self, pod: dict) -> None:
+        key = self._owner_key(pod)
+        if key:
+            if (pod.get("metadata") or {}).get("deletionTimestamp"):
+                self.expectations.deletion_observed(key, key_func(pod))
+            else:
+                self.expectations.creation_observed(key)
+            self.queue.add(key)
+
+    def _update_pod(self, old: dict, cur: dict) -> None:
+        if old["metadata"].get("resourceVersion") == cur["metadata"].get("resourceVersion"):
+            return
+        key = self._owner_key(cur)
+        if not key:
+            return
+        if cur["metadata"].get("deletionTimestamp"):
+            self.expectations.deletion_observed(key, key_func(cur))
+        self.queue.add(key)
+        ds = self.ds_informer.get(key)
+        min_ready = ((ds or {}).get("spec") or {}).get("minReadySeconds") or 0
+        if min_ready and not is_pod_ready(old) and is_pod_ready(cur):
+            self.queue.add_after(key, float(min_ready))   # becomes available then
+
+    def _delete_pod(self, pod: dict) -> None:
+        key = self._owner_key(pod)
+        if key:
+            self.expectations.deletion_observed(key, key_func(pod))
+            self.queue.add(key)
+
+    def _update_node(self, old: dict, cur: dict) -> None:
+        # shouldIgnoreNodeUpdate: only labels, taints and conditions change where pods belong
+        o, c = old.get("metadata") or {}, cur.get("metadata") or {}
+        if (o.get("labels") != c.get("labels") or (old.get("spec") or {}) != (cur.get("spec") or {})
+                or [x.get("status") for x in (old.get("status") or {}).get("conditions") or ()] !=
+                [x.get("status") for x in (cur.get("status") or {}).get("conditions") or ()]):
+            self._enqueue_all()
+
+    def _enqueue_all(self) -> None:
+        for ds in self.ds_informer.list():
+            self.enqueue(ds)
+
+    # -- sync ---------------------------------------------------------------------------
+    def sync(self, key: Any) -> None:
+        ds = self.ds_informer.get(key)
+        if ds is None:
+            self.expectations.delete(key)
+            return
+        if ds["metadata"].get("deletionTimestamp"):
+            return
+        nodes = sorted(self.node_informer.list(), key=lambda n: n["metadata"]["name"])
+        current, old = self._construct_history(ds)
+        hash_ = current["metadata"]["labels"][CONTROLLER_REVISION_HASH]
+        if not self.expectations.satisfied(key):
+            self._update_status(ds, nodes, hash_, observed=False)
+            return
+        error: ApiError | None = None
+        try:
+            self._manage(ds, nodes, hash_)
+            if self.expectations.satisfied(key) and ds["spec"]["updateStrategy"].get("type") == "RollingUpdate":
+                self._rolling_update(ds, nodes, hash_)
+            self._cleanup_history(ds, old)
+        except ApiError as err:
+            error = err
+        self._update_status(ds, nodes, hash_, observed=True)
+        if error is not None:
+            raise error
+
+    def _daemon_pods(self, ds: dict) -> dict[str, list[dict]]:
+        """getNodesToDaemonPods: the DaemonSet's pods by target node (terminal deleted pods left out)."""
+        out: dict[str, list[dict]] = {}
+        for pod in self.pod_informer.by_index(DS_INDEX, ds["metadata"]["uid"]):
+            phase = (pod.get("status") or {}).get("phase")
+            if pod["metadata"].get("deletionTimestamp") and phase in ("Succeeded", "Failed"):
+                continue
+            node = target_node(pod)
+            if node:
+                out.setdefault(node, []).append(pod)
+        return out
+
+    def _construct_history(self, ds: dict) -> tuple[dict, list[dict]]:
+        revisions = owned_revisions(self.history_informer, ds)
+        data = template_patch(ds)
+        current = [r for r in revisions if r.get("data") == data]
+        old = [r for r in revisions if r.get("data") != data]
+        number = max((r.get("revision", 0) for r in old), default=0) + 1
+        if current:
+            cur = bump_revision(self.client, current[-1], number)
+        else:
+            hash_ = compute_hash(ds["spec"]["template"], (ds.get("status") or {}).get("collisionCount"))
+            labels = dict((ds["spec"]["template"].get("metadata") or {}).get("labels") or {})
+            labels[CONTROLLER_REVISION_HASH] = hash_
+            cur = create_revision(self.client, new_revision(ds, data, number,
+                                                            revision_name(ds["metadata"]["name"], hash_), labels))
+        return cur, old
+
+    def _manage(self, ds: dict, nodes: list[dict], hash_: str) -> None:
+        """podsShouldBeOnNode over every node, then syncNodes."""
+        by_node = self._daemon_pods(ds)
+        surge = self._max_surge(ds, 1) > 0
+        create: list[str] = []
+        delete: list[dict] = []
+        for node in nodes:
+            name = node["metadata"]["name"]
+            should_run, should_continue = node_should_run(node, ds)
+            pods = by_node.get(name)
+            if should_run and not pods:
+                create.append(name)
+            elif should_continue and pods:
+                running = []
+                for pod in pods:
+                    if pod["metadata"].get("deletionTimestamp"):
+                        continue
+                    phase = (pod.get("status") or {}).get("phase")
+                    if phase == "Failed":
+                        if self._in_backoff(ds, name):
+                            continue
+                        self.recorder.event(ds, "Warning", "FailedDaemonPod",
+                                            f"Found failed daemon pod {pod['metadata']['namespace']}/"
+                                            f"{pod['metadata']['name']} on node {name}, will try to kill it")
+                        delete.append(pod)
+                    elif phase == "Succeeded":
+                        delete.append(pod)
+                    else:
+                        running.append(pod)
+                delete += self._excess(sorted(running, key=creation_order), hash_, surge)
+            elif not should_continue and pods:
+                delete += [p for p in pods if not p["metadata"].get("deletionTimestamp")]
+        self._sync_nodes(ds, delete, create, hash_)
+
+    @staticmethod
+    def _excess(running: list[dict], hash_: str, surge: bool) -> list[dict]:
+        if len(running) <= 1:
+            return []
+        if not surge:
+            return running[1:]     # keep the oldest
+        newest = [p for p in running if (p["metadata"].get("labels") or {}).get(CONTROLLER_REVISION_HASH) == hash_]
+        oldest = [p for p in running if p not in newest]
+        out = newest[1:] + oldest[1:]
+        if newest and oldest and (not is_pod_ready(oldest[0]) or is_pod_ready(newest[0])):
+            out.append(oldest[0])
+        return out
+
+    def _in_backoff(self, ds: dict, node: str) -> bool:
+        key, now = f"{ds['metadata']['uid']}/{node}", self.loop.now
+        delay, last = self._backoff.get(key, (0.0, float("-inf")))
+        if now - last < delay:
+            self.queue.add_after(key_func(ds), delay)
+            return True
+        if now - last > 2 * FAILED_POD_BACKOFF_MAX:
+            delay = 0.0
+        self._backoff[key] = (min(max(delay * 2, FAILED_POD_BACKOFF_INITIAL), FAILED_POD_BACKOFF_MAX), now)
+        return False
+
+    def _rolling_update(self, ds: dict, nodes: list[dict], hash_: str) -> None:
+        by_node = self._daemon_pods(ds)
+        names = {n["metadata"]["name"]: n for n in nodes}
+        desired = [n for n in nodes if node_should_run(n, ds)[0]]
+        gen, now = template_generation(ds), self.loop.now
+        min_ready = ds["spec"].get("minReadySeconds") or 0
+        pairs: dict[str, Any] = {n["metadata"]["name"]: (None, None) for n in desired}
+        available: set[str] = set()
+        pods_by_name: dict[str, dict] = {}
+        for node, pods in by_node.items():
+            new = old = None
+            ok = True
+            for pod in pods:
+                if pod["metadata"].get("deletionTimestamp"):
+                    continue
+                pods_by_name[pod["metadata"]["name"]] = pod
+                if is_pod_available(pod, min_ready, now):
+                    available.add(pod["metadata"]["name"])
+                if is_pod_updated(pod, hash_, gen):
+                    ok, new = ok and new is None, pod["metadata"]["name"]
+                else:
+                    ok, old = ok and old is None, pod["metadata"]["name"]
+            pairs[node] = (new, old) if ok else None
+        total = len(desired)
+        delete, surge_nodes = plan_rolling_update(
+            pairs, available, self._max_unavailable(ds, total), self._max_surge(ds, total),
+            should_run=lambda n: n in names and node_should_run(names[n], ds)[0])
+        self._sync_nodes(ds, [pods_by_name[n] for n in delete], surge_nodes, hash_)
+
+    @staticmethod
+    def _max_surge(ds: dict, total: int) -> int:
+        us = ds["spec"].get("updateStrategy") or {}
+        if us.get("type") != "RollingUpdate":
+            return 0
+        return scaled_value((us.get("rollingUpdate") or {}).get("maxSurge"), total, round_up=True)
+
+    @staticmethod
+    def _max_unavailable(ds: dict, total: int) -> int:
+        ru = (ds["spec"].get("updateStrategy") or {}).get("rollingUpdate") or {}
+        return scaled_value(ru.get("maxUnavailable"), total, round_up=True)
+
+    def _sync_nodes(self, ds: dict, delete: list[dict], create: list[str], hash_: str) -> None:
+        """syncNodes: slow-start creations (burst-limited), then deletions; first error raised."""
+        key = key_func(ds)
+        create = create[:BURST_REPLICAS]
+        if not create and not delete:
+            return
+        self.expectations.expect_deletions(key, [key_func(p) for p in delete])
+        self.expectations.lower(key, add=-len(create))    # expect the creations too
+        template = pod_template(ds, hash_)
+        error: ApiError | None = None
+        batch, done = min(len(create), SLOW_START_INITIAL_BATCH_SIZE), 0
+        while batch > 0 and error is None:
+            for node in create[done:done + batch]:
+                error = self._create_pod(ds, template, node) or error
+            done += batch
+            batch = min(2 * batch, len(create) - done)
+        if done < len(create):
+            self.expectations.lower(key, add=len(create) - done)   # never attempted: never seen
+        for pod in delete:
+            name = pod["metadata"]["name"]
+            try:
+                self.client.delete("pods", name, namespace=pod["metadata"]["namespace"])
+            except ApiError as err:
+                self.expectations.deletion_observed(key, key_func(pod))
+                if not is_not_found(err):
+                    self.recorder.event(ds, "Warning", "FailedDelete", f"Error deleting: {err.message}")
+                    error = error or err
+                continue
+            self.recorder.event(ds, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+        if error is not None:
+            raise error
+
+    def _create_pod(self, ds: dict, template: dict, node: str) -> ApiError | None:
+        meta = {k: v for k, v in (template.get("metadata") or {}).items() if k in ("labels", "annotations")}
+        meta.update(generateName=f"{ds['metadata']['name']}-", namespace=ds["metadata"]["namespace"],
+                    ownerReferences=[owner_reference(ds)])
+        spec = dict(template.get("spec") or {})
+        spec["affinity"] = dict(spec.get("affinity") or {})
+        pin_to_node(spec, node)
+        try:
+            pod = self.client.create("pods", {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec},
+                                     namespace=ds["metadata"]["namespace"])
+        except ApiError as err:
+            self.expectations.creation_observed(key_func(ds))   # a failed create is never seen
+            self.recorder.event(ds, "Warning", "FailedCreate", f"Error creating: {err.message}")
+            return err
+        self.recorder.event(ds, "Normal", "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}")
+        return None
+
+    def _cleanup_history(self, ds: dict, old: list[dict]) -> None:
+        limit = ds["spec"].get("revisionHistoryLimit", 10)
+        if len(old) <= limit:
+            return
+        live = {(p["metadata"].get("labels") or {}).get(CONTROLLER_REVISION_HASH)
+                for pods in self._daemon_pods(ds).values() for p in pods}
+        in_use = {r["metadata"]["name"] for r in old
+                  if (r["metadata"].get("labels") or {}).get(CONTROLLER_REVISION_HASH) in live}
+        truncate_history(self.client, old, limit, in_use)
+
+    # -- status ---------------------------------------------------------------------------
+    def _update_status(self, ds: dict, nodes: list[dict], hash_: str, observed: bool) -> None:
+        by_node = self._daemon_pods(ds)
+        gen, now = template_generation(ds), self.loop.now
+        min_ready = ds["spec"].get("minReadySeconds") or 0
+        desired = current = misscheduled = ready = available = updated = 0
+        for node in nodes:
+            pods = by_node.get(node["metadata"]["name"])
+            if not node_should_run(node, ds)[0]:
+                misscheduled += 1 if pods else 0
+                continue
+            desired += 1
+            if not pods:
+                continue
+            current += 1
+            pod = sorted(pods, key=creation_order)[0]
+            if is_pod_ready(pod):
+                ready += 1
+                available += 1 if is_pod_available(pod, min_ready, now) else 0
+            updated += 1 if is_pod_updated(pod, hash_, gen) else 0
+        old = ds.get("status") or {}
+        status: dict[str, Any] = {"currentNumberScheduled": current, "numberMisscheduled": misscheduled,
+                                  "desiredNumberScheduled": desired, "numberReady": ready}
+        generation = ds["metadata"].get("generation") if observed else old.get("observedGeneration")
+        for k, v in (("observedGeneration", generation), ("updatedNumberScheduled", updated),
+                     ("numberAvailable", available), ("numberUnavailable", desired - available),
+                     ("collisionCount", old.get("collisionCount")), ("conditions", old.get("conditions"))):
+            if v:
+                status[k] = v
+        if status != old:
+            self._write_status(ds, status)
+        if min_ready and ready != available:
+            self.queue.add_after(key_func(ds), float(min_ready))
+
+    def _write_status(self, ds: dict, status: dict) -> None:
+        ns = ds["metadata"]["namespace"]
+        try:
+            self.client.update("daemonsets", {**ds, "status": status}, namespace=ns, subresource="status")
+        except ApiError as err:
+            if err.code != 409:
+                raise
+            fresh = self.client.get("daemonsets", ds["metadata"]["name"], namespace=ns)
+            fresh["status"] = status
+            self.client.update("daemonsets", fresh, namespace=ns, subresource="status")
