@@ -382,6 +382,8 @@ CLAIMS = [
     ("node/kubelet.md", 'desc.index("    State:")', r"Last State:\s+Terminated\n\s+Reason:\s+Error\n\s+Exit Code:\s+137"),
     ("node/kubelet.md", "registry.k8s.io/e2e-test-images/agnhost:2.40",
      r"HTTP probe failed with statuscode: 500 \(x3\)\n\s*[\d.]+s  Killing"),
+    ("node/kubelet.md", "name: goproxy",
+     r"Running 之后\s+0\.0s: goproxy\s+0/1\s+Running[\s\S]*Running 之后 (1[5-9]|2[0-4])\.\ds: goproxy\s+1/1\s+Running"),
     ("node/kubelet.md", 'c.kubectl(f"exec {first} -- touch /tmp/ready")',
      r"shop\s+<none>[\s\S]*1/1\s+Running[\s\S]*shop\s+10\.244\.\d+\.\d+:80\s"),
     ("node/kubelet.md", 'wget -qO- shop', r'<title>Welcome to nginx!</title>\n\S+ - - \[[^\]]+\] "GET / HTTP/1\.1" 200 615[\s\S]*shop\s+<none>'),
