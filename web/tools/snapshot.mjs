@@ -19,4 +19,17 @@ const stdlibPyc = stdlibAt < 0 ? [] : [new Uint8Array(fs.readFileSync(rest[stdli
 const pyodide = await loadPyodide({ _makeSnapshot: true });
 installFiles(pyodide, { wheels, stdlibPyc, runnerSource: fs.readFileSync(runner, "utf8") });
 pyodide.runPython(WARM_UP);
-fs.writeFileSync(out, pyodide.makeMemorySnapshot());
+const snapshot = pyodide.makeMemorySnapshot();
+
+// A snapshot is only worth shipping if it restores. This Pyodide restores into the module's
+// initial memory without growing it (restoreSnapshot: HEAP8.set), so a warm-up that grew the
+// heap past it gives "RangeError: offset is out of bounds" in every browser. Check here, and
+// ship none (the worker then starts Python the plain way) rather than a snapshot that fails.
+try {
+  const restored = await loadPyodide({ _loadSnapshot: snapshot });
+  restored.runPython("import k8score");
+} catch (err) {
+  console.error(`the memory snapshot does not restore (${err}); heap ${snapshot.length} bytes`);
+  process.exit(3);
+}
+fs.writeFileSync(out, snapshot);

@@ -17,7 +17,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _data
+import importlib
+
+
+class _LazyData:
+    """``_data`` (the generated tables, a large module) imported on first use: importing
+    k8score stays light enough for the site's Pyodide memory snapshot (restored into the
+    module's initial memory), and the tables load with the first object decoded."""
+
+    def __getattr__(self, name: str):
+        module = importlib.import_module(".._data".replace("..", __package__ + "."))
+        return getattr(module, name)
+
+
+_data = _LazyData()
 
 # Types whose Go implementation has its own UnmarshalJSON, so the decoder treats them as
 # a scalar codec rather than a struct (apimachinery resource/quantity.go, intstr.go,
