@@ -75,7 +75,6 @@ class Recorder:
         page.on("request", lambda r: self.requests.append(r.url))
         page.on("response", lambda r: r.status >= 400 and self.failed.append(f"{r.status} {r.url}"))
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        page.on("console", lambda m: m.type == "warning" and print("CONSOLE WARNING:", m.text[:3000]))
         page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
         page.on("dialog", self._dialog)
 
