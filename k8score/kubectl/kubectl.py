@@ -29,7 +29,7 @@ VERSION = "v1.35.0"
 KUSTOMIZE_VERSION = "v5.7.1"
 
 # kubectl get all: the "all" category of the resources this server serves, in kubectl's order
-_ALL = ("pods", "services", "deployments", "replicasets")
+_ALL = ("pods", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "cronjobs", "jobs")
 
 
 class Kubectl:
