@@ -319,7 +319,7 @@ def test_aggregated_discovery_and_openapi_v3(served):
     pods = next(r for r in core["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
     assert [(s["subresource"], s["responseKind"]["kind"], s["verbs"]) for s in pods["subresources"]] == [
         ("status", "Pod", ["get", "patch", "update"]), ("binding", "Binding", ["create"]),
-        ("exec", "PodExecOptions", ["create", "get"]), ("log", "Pod", ["get"])]
+        ("eviction", "Eviction", ["create"]), ("exec", "PodExecOptions", ["create", "get"]), ("log", "Pod", ["get"])]
     # without that Accept: the legacy forms
     assert _get(served, "/apis")[2]["kind"] == "APIGroupList"
     assert _get(served, "/api")[2]["kind"] == "APIVersions"

@@ -64,6 +64,9 @@ _TABLE = (
     ResourceInfo("statefulsets", "statefulset", "StatefulSet", "apps", "v1", True, ("sts",)),
     ResourceInfo("jobs", "job", "Job", "batch", "v1", True, ()),
     ResourceInfo("cronjobs", "cronjob", "CronJob", "batch", "v1", True, ("cj",)),
+    # pkg/registry/policy/poddisruptionbudget (kubectl short name pdb)
+    ResourceInfo("poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "policy", "v1", True,
+                 ("pdb",)),
     ResourceInfo("controllerrevisions", "controllerrevision", "ControllerRevision", "apps", "v1", True, ()),
     ResourceInfo("priorityclasses", "priorityclass", "PriorityClass", "scheduling.k8s.io", "v1", False,
                  ("pc",)),

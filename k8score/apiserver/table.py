@@ -17,7 +17,8 @@ _NAMES = {"CLUSTER-IP": "Cluster-IP", "EXTERNAL-IP": "External-IP", "PORT(S)": "
           "UP-TO-DATE": "Up-to-date", "LAST SEEN": "Last Seen", "NOMINATED NODE": "Nominated Node",
           "READINESS GATES": "Readiness Gates", "FIRST SEEN": "First Seen",
           "ADDRESSTYPE": "AddressType"}
-_TYPES = {"RESTARTS": "string", "COUNT": "integer", "DATA": "integer", "SECRETS": "integer", "ACTIVE": "integer"}
+_TYPES = {"RESTARTS": "string", "COUNT": "integer", "DATA": "integer", "SECRETS": "integer", "ACTIVE": "integer",
+          "ALLOWED DISRUPTIONS": "integer"}
 
 
 def wants_table(accept: Any) -> bool:

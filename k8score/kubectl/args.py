@@ -47,6 +47,7 @@ _FLAGS: dict[str, tuple[str | None, bool, bool]] = {
     "watch": ("w", False, False),
     "ignore-daemonsets": (None, False, False),
     "delete-emptydir-data": (None, False, False),
+    "timeout": (None, True, False),  # drain.go --timeout (a Go duration)
     "patch": ("p", True, False),
     "type": (None, True, False),
     "for": (None, True, False),

@@ -137,6 +137,14 @@ def _daemonset_row(ds: dict, now: float, wide: bool) -> list[str]:
     return row
 
 
+def _pdb_row(pdb: dict, now: float, wide: bool) -> list[str]:
+    # printers.go printPodDisruptionBudget: MIN AVAILABLE / MAX UNAVAILABLE "N/A" when unset
+    spec, st = pdb.get("spec") or {}, pdb.get("status") or {}
+    unset = lambda v: "N/A" if v is None else str(v)  # noqa: E731
+    return [_meta(pdb).get("name", ""), unset(spec.get("minAvailable")), unset(spec.get("maxUnavailable")),
+            str(st.get("disruptionsAllowed", 0)), _age(pdb, now)]
+
+
 def _statefulset_row(sts: dict, now: float, wide: bool) -> list[str]:
     # printers.go printStatefulSet
     spec, st = sts.get("spec") or {}, sts.get("status") or {}
@@ -362,6 +370,8 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
                     ("SELECTOR", 1)], _daemonset_row),
     "statefulsets": ([("NAME", 0), ("READY", 0), ("AGE", 0), ("CONTAINERS", 1), ("IMAGES", 1)],
                      _statefulset_row),
+    "poddisruptionbudgets": ([("NAME", 0), ("MIN AVAILABLE", 0), ("MAX UNAVAILABLE", 0),
+                              ("ALLOWED DISRUPTIONS", 0), ("AGE", 0)], _pdb_row),
     "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
                   ("AGE", 0), ("SELECTOR", 1)], _service_row),
     "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),

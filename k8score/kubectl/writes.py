@@ -297,30 +297,9 @@ def uncordon(k: "Kubectl", args: Args, stdin: str | None) -> None:
 
 
 def drain(k: "Kubectl", args: Args, stdin: str | None) -> None:
-    """Cordon, then evict every pod on the node (the simulator deletes them gracefully)."""
-    names = _set_unschedulable(k, args, True, "cordoned", "drain")
-    for name in names:
-        pods = k.client.list("pods", field_selector=f"spec.nodeName={name}")["items"]
-        unmanaged = [p for p in pods if not any(r.get("controller") for r in
-                                                (p.get("metadata") or {}).get("ownerReferences") or ())]
-        if unmanaged and not args.get("force"):
-            listed = ", ".join(f"{p['metadata'].get('namespace')}/{p['metadata']['name']}" for p in unmanaged)
-            raise CommandError(f"error: unable to drain node \"{name}\" due to error: cannot delete Pods that "
-                               f"declare no controller (use --force to override): {listed}, continuing command...\n"
-                               f"There are pending nodes to be drained:\n {name}\n"
-                               f"cannot delete Pods that declare no controller (use --force to override): {listed}")
-        for p in pods:
-            meta = p["metadata"]
-            k.out(f"evicting pod {meta.get('namespace')}/{meta['name']}")
-        for p in pods:
-            meta = p["metadata"]
-            try:
-                k.client.delete("pods", meta["name"], namespace=meta.get("namespace"))
-            except ApiError as e:
-                k.err(k.api_error_text(e))
-                continue
-            k.out(f"pod/{meta['name']} evicted")
-        k.out(f"node/{name} drained")
+    """``kubectl drain``: cordon, then evict through the Eviction API (see :mod:`.drain`)."""
+    from .drain import drain as run_drain
+    run_drain(k, args, stdin)
 
 
 __all__ = ["apply", "apply_one", "create", "run_pod", "scale", "delete", "patch", "cordon", "uncordon", "drain"]

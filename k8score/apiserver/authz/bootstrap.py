@@ -279,6 +279,15 @@ def _controller_roles() -> list[tuple[str, list[dict]]]:
             R(("get", "list", "watch", "create", "update", "patch", "delete"), ("apps", "extensions"), "replicasets"),
             R(("get", "list", "watch", "update"), "", "pods"),
             EVENTS()]),
+        ("disruption-controller", [
+            R(("get", "list", "watch"), ("extensions", "apps"), "deployments"),
+            R(("get", "list", "watch"), ("apps", "extensions"), "replicasets"),
+            R(("get", "list", "watch"), "", "replicationcontrollers"),
+            R(("get", "list", "watch"), "policy", "poddisruptionbudgets"),
+            R(("get", "list", "watch"), "apps", "statefulsets"),
+            R("update", "policy", "poddisruptionbudgets/status"),
+            R("get", "*", "*/scale"),
+            R(("patch", "update"), "", "pods/status"), EVENTS()]),
         ("endpoint-controller", [
             R(READ, "", ("services", "pods")),
             R(("get", "list", "watch", "create", "update", "delete"), "", "endpoints"),

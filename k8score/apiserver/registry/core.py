@@ -11,6 +11,7 @@ from ..validation import pod as pod_validation
 from ..validation import workloads
 from ..validation.names import is_dns1035_label, is_dns1123_label
 from ..memo import ResultMemo
+from .eviction import evict
 from .podconnect import pod_exec, pod_log
 from .strategy import Strategy
 
@@ -29,7 +30,7 @@ class PodStrategy(Strategy):
     # pod/storage/storage.go Indexers + NodeNameTriggerFunc
     indexers = {"spec.nodeName": lambda pod: (pod.get("spec") or {}).get("nodeName") or None}
     # pod/storage/storage.go PodStorage: binding, log (LogREST), exec (ExecREST) — see podconnect.py
-    subresources = {"binding": binding.bind, "log": pod_log, "exec": pod_exec}
+    subresources = {"binding": binding.bind, "log": pod_log, "exec": pod_exec, "eviction": evict}
     #: the body's spec may be shared with the caller on create: its defaulting is memoised
     #: and builds a fresh spec (see defaults.pod)
     shared_on_create = "spec"

@@ -12,6 +12,7 @@ from ..admission.limitranger import limit_range_defaults
 from ..admission.storageclass import storage_class_defaults
 from ..authz import validation as rbac
 from ..validation import admissionregistration as webhooks
+from ..validation import pdb as pdb_validation
 from ..validation import policy
 from .strategy import Strategy
 
@@ -111,7 +112,20 @@ class ValidatingWebhookConfigurationStrategy(Strategy):
             self._meta_errors(new) + webhooks.validating_webhook_configuration_update(new, old)
 
 
+class PodDisruptionBudgetStrategy(Strategy):
+    """pkg/registry/policy/poddisruptionbudget/strategy.go: status starts empty and is the
+    disruption controller's (and the eviction subresource's) to write; a spec change bumps
+    generation, so the eviction API refuses to decrement a budget computed for an older one."""
+    info = BUILTIN["poddisruptionbudgets"]
+    status_subresource = True
+    tracks_generation = True
+    initial_status: dict = {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
+                            "expectedPods": 0}
+    rules = staticmethod(pdb_validation.pdb)
+    update_rules = staticmethod(lambda new, old: pdb_validation.pdb(new))
+
+
 STRATEGIES = (RoleStrategy, ClusterRoleStrategy, RoleBindingStrategy, ClusterRoleBindingStrategy,
               LimitRangeStrategy, ResourceQuotaStrategy, PersistentVolumeClaimStrategy,
               StorageClassStrategy, MutatingWebhookConfigurationStrategy,
-              ValidatingWebhookConfigurationStrategy)
+              ValidatingWebhookConfigurationStrategy, PodDisruptionBudgetStrategy)

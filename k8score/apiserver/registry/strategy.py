@@ -191,6 +191,7 @@ _SUBRESOURCE_KINDS = {
     "log": ("Pod", "", "v1", ("get",)),
     "exec": ("PodExecOptions", "", "v1", ("create", "get")),
     "token": ("TokenRequest", "authentication.k8s.io", "v1", ("create",)),
+    "eviction": ("Eviction", "policy", "v1", ("create",)),  # pod/storage/eviction.go EvictionREST
     "scale": ("Scale", "autoscaling", "v1", ("get", "patch", "update")),
 }
 
