@@ -114,6 +114,8 @@ class Cluster:
         self.scheduler = Scheduler(self.loop, self.apiserver)
         self.controller_manager = KubeControllerManager(self.loop, self.apiserver)
         capacity = {"cpu": str(node_cpu), "memory": str(node_memory), "pods": str(node_pods)}
+        #: What a node added later has unless :meth:`add_node` says otherwise.
+        self._node_capacity = dict(capacity)
         self.kubelets: dict[str, Kubelet] = {}
         self.kube_proxies: dict[str, KubeProxy] = {}
         #: Each node's machine: filesystem, journal (``c.ssh`` works on it).
@@ -182,6 +184,59 @@ class Cluster:
         self.kubelets[name] = kubelet
         self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name, mode=self.proxy_mode)
         self.conntrack[name] = Conntrack()
+
+    def add_node(self, name: str | None = None, **resources: Any) -> str:
+        """A new machine joins the cluster (``kubeadm join``); returns the node's name.
+
+        ``name`` defaults to the first free ``node-N``; ``resources`` override the cluster's node
+        capacity (``cpu="8"``, ``memory="16Gi"``, ``pods=50``). The machine's runtime, kubelet and
+        kube-proxy start now; as on a real machine the kubelet then registers the Node, the
+        nodeipam controller gives it a podCIDR and it turns Ready — run the cluster a few seconds
+        (:meth:`run`). A name whose machine was removed (:meth:`remove_node`) may join again: its
+        kubelet re-registers the Node object that stayed behind.
+        """
+        if name is None:
+            taken = set(self.hosts) | {n["metadata"]["name"] for n in self.apiserver.lister.list("nodes")}
+            n = 1
+            while f"node-{n}" in taken:
+                n += 1
+            name = f"node-{n}"
+        elif name in self.hosts:
+            raise ValueError(f"node {name!r} already exists")
+        capacity = dict(self._node_capacity)
+        capacity.update({k: str(v) for k, v in resources.items()})
+        self._add_node(name, capacity)
+        for comp in (f"kubelet/{name}", f"kube-proxy/{name}"):
+            self._components[comp] = self.kubelets[name] if comp.startswith("kubelet") else self.kube_proxies[name]
+            self._components[comp].start()
+        return name
+
+    def remove_node(self, name: str) -> None:
+        """The machine ``name`` disappears (powered off, deleted from the cloud, unplugged).
+
+        Its kubelet and kube-proxy stop for good (they leave :meth:`components`), its
+        containers are gone with the runtime, and its network namespaces (the host's and every
+        pod's) leave the pod network. The Node object stays: without a cloud provider nothing
+        deletes it (upstream's cloud node lifecycle controller would). What follows is the
+        control plane's doing: after ``--node-monitor-grace-period`` (50 s) the node lifecycle
+        controller marks it ``Unknown``, its pods not Ready (a ``NodeNotReady`` Warning on each),
+        taints it ``unreachable``, and 300 s later the taint-eviction controller deletes the
+        pods — which stay ``Terminating`` with no kubelet to confirm. Deleting the Node object
+        (``c.delete("nodes", name, namespace=None)``) lets PodGC remove them after its 40 s
+        quarantine.
+        """
+        if name not in self.hosts:
+            raise KeyError(f"no node {name!r}; nodes are: {', '.join(self.hosts)}")
+        kubelet, proxy, host = self.kubelets.pop(name), self.kube_proxies.pop(name), self.hosts.pop(name)
+        for comp in (f"kubelet/{name}", f"kube-proxy/{name}"):
+            self._components.pop(comp, None)
+        kubelet.stop()
+        proxy.stop()
+        self.apiserver.kubelets.unregister(name)
+        kubelet.runtime.power_off()
+        self.network.detach(host.ip)
+        self._shells.pop(name, None)
+        self.conntrack.pop(name, None)
 
     def _mark_control_plane(self) -> None:
         """kubeadm's markcontrolplane phase (phases/markcontrolplane): role label, LB exclusion, taint."""

@@ -115,7 +115,8 @@ def test_controller_manager_hosts_named_controllers_and_restarts_from_scratch():
     assert list(CONTROLLERS) == ["deployment", "replicaset", "endpoints", "endpointslice", "endpointslicemirroring", "serviceaccount",
                                  "garbagecollector", "nodeipam", "nodelifecycle", "taint-eviction-controller",
                                  "resourcequota", "clusterrole-aggregation", "root-ca-cert-publisher",
-                                 "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished"]
+                                 "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "podgc",
+                                 "disruption"]
     for cls in CONTROLLERS.values():
         assert cls.summary and cls.watches and cls.writes and cls.plane == "control-plane"
     with pytest.raises(ValueError):

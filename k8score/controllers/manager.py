@@ -22,12 +22,14 @@ from .base import Controller
 from .clusterroleaggregation import ClusterRoleAggregationController
 from .daemonset import DaemonSetsController
 from .deployment import DeploymentController
+from .disruption import DisruptionController
 from .endpoints import EndpointsController
 from .endpointslice import EndpointSliceController
 from .endpointslicemirroring import EndpointSliceMirroringController
 from .garbagecollector import GarbageCollector
 from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
+from .podgc import PodGCController
 from .replicaset import ReplicaSetController
 from .resourcequota import ResourceQuotaController
 from .rootcacert import RootCACertPublisher
@@ -46,7 +48,8 @@ CONTROLLERS: dict[str, type[Controller]] = {
         GarbageCollector, NodeIpamController, NodeLifecycleController, TaintEvictionController,
         ResourceQuotaController, ClusterRoleAggregationController, RootCACertPublisher,
         DaemonSetsController, StatefulSetController,
-        JobController, CronJobController, TTLAfterFinishedController,
+        JobController, CronJobController, TTLAfterFinishedController, PodGCController,
+        DisruptionController,
     )
 }
 
@@ -58,6 +61,8 @@ SERVICE_ACCOUNTS = {"endpoints": "endpoint-controller", "endpointslice": "endpoi
                     "daemonset": "daemon-set-controller",
                     "job": "job-controller", "cronjob": "cronjob-controller",
                     "ttl-after-finished": "ttl-after-finished-controller",
+                    "podgc": "pod-garbage-collector",
+                    "disruption": "disruption-controller",
                     "serviceaccount": "service-account-controller",
                     "garbagecollector": "generic-garbage-collector", "nodeipam": "node-controller",
                     "nodelifecycle": "node-controller", "taint-eviction-controller": "node-controller",

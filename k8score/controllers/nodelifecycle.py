@@ -143,7 +143,8 @@ class NodeLifecycleController(Controller):
         self._set_taints(node, "Unknown")
 
     def _mark_pods_not_ready(self, node_name: str) -> None:
-        """MarkPodsNotReady: the pods' Ready condition turns False (Endpoints stop routing to them)."""
+        """MarkPodsNotReady: the pods' Ready condition turns False (Endpoints stop routing to them)
+        and each pod changed gets a ``NodeNotReady`` Warning event "Node is not ready"."""
         stamp = rfc3339(self.loop.now)
         for pod in self.pod_informer.list():
             if (pod.get("spec") or {}).get("nodeName") != node_name:
@@ -161,6 +162,10 @@ class NodeLifecycleController(Controller):
                 except ApiError as err:
                     if err.code != 404:
                         raise
+                    continue   # the pod is gone: nothing left to do with it
+                # pkg/controller/util/node/controller_utils.go MarkPodsNotReady: the event is
+                # recorded after the status update, so the pod still exists
+                self.recorder.event(pod, "Warning", "NodeNotReady", "Node is not ready")
 
     def _set_taints(self, node: dict, ready: str | None) -> None:
         """doNoScheduleTaintingPass + doNoExecuteTaintingPass: the node's not-ready /

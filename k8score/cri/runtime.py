@@ -145,6 +145,17 @@ class RuntimeBase(ImageServiceMixin, SandboxMixin, LifecycleMixin, ExecMixin, St
             self.loop.call_soon(fn, event, owner=self._owner)
 
     # -- RuntimeService: runtime ---------------------------------------------------------
+    def power_off(self) -> None:
+        """The machine is gone: every container and sandbox with it, and the work this runtime
+        had scheduled (its timers, its containers' processes included, carry its owner tag)
+        never happens. Not a CRI call."""
+        self.loop.cancel_owned(self._owner)
+        for sb in self.sandboxes.values():
+            if sb.net is not None and self.network is not None:
+                self.network.detach(sb.ip)
+        self.containers.clear()
+        self.sandboxes.clear()
+
     def version(self, version: str = "") -> dict:
         self._log("Version")
         return {"version": "0.1.0", "runtimeName": self.NAME, "runtimeVersion": self.VERSION,

@@ -136,6 +136,17 @@ class Loop:
             self.now = float(until)
         return predicate is None
 
+    def cancel_owned(self, owner: str) -> int:
+        """Cancel every scheduled timer of ``owner`` (a machine that disappears takes its
+        pending work with it); returns how many. O(timers), for rare events only."""
+        n = 0
+        for entry in self._heap:
+            timer = entry[3]
+            if timer.owner == owner and not timer.cancelled:
+                timer.cancel()
+                n += 1
+        return n
+
     def pending(self) -> int:
         return sum(1 for entry in self._heap if not entry[3].cancelled)
 
