@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client.errors import ApiError, is_not_found
+from ..client.errors import ApiError
 from ..client.meta import controller_ref, is_pod_ready, key_func, owner_reference
 from .base import Controller
 from .daemonset_update import plan_rolling_update
@@ -29,6 +29,7 @@ from .daemonset_util import (add_daemon_tolerations, creation_order, is_pod_avai
                              node_should_run, pin_to_node, pod_template, scaled_value, target_node,
                              template_generation)
 from .expectations import Expectations
+from .podcontrol import delete_pods
 from .hashing import compute_hash
 from .history import (CONTROLLER_REVISION_HASH, bump_revision, create_revision, new_revision, owned_revisions,
                       revision_name, template_patch, truncate_history)
@@ -297,17 +298,8 @@ class DaemonSetsController(Controller):
             batch = min(2 * batch, len(create) - done)
         if done < len(create):
             self.expectations.lower(key, add=len(create) - done)   # never attempted: never seen
-        for pod in delete:
-            name = pod["metadata"]["name"]
-            try:
-                self.client.delete("pods", name, namespace=pod["metadata"]["namespace"])
-            except ApiError as err:
-                self.expectations.deletion_observed(key, key_func(pod))
-                if not is_not_found(err):
-                    self.recorder.event(ds, "Warning", "FailedDelete", f"Error deleting: {err.message}")
-                    error = error or err
-                continue
-            self.recorder.event(ds, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+        delete_error = delete_pods(self, ds, key, delete)
+        error = error or delete_error
         if error is not None:
             raise error
 

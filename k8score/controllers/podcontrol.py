@@ -18,7 +18,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from ..client.meta import condition, is_pod_ready, owner_reference
+from ..client.errors import ApiError, is_not_found
+from ..client.meta import condition, is_pod_ready, key_func, owner_reference
 from ..sim.clock import parse
 
 # pkg/apis/core/annotation_key_constants.go: PodDeletionCost
@@ -78,3 +79,23 @@ def deletion_order(pods: list[dict], related: list[dict] | None = None) -> list[
         )
 
     return sorted(pods, key=rank)
+
+
+def delete_pods(ctl: Any, owner: dict, key: str, pods: list[dict]) -> ApiError | None:
+    """controller_utils.go RealPodControl.DeletePod for each of ``pods``: delete, record
+    ``SuccessfulDelete`` (or ``FailedDelete``), and tell ``ctl.expectations`` a deletion that
+    failed will never be observed. Returns the first error other than NotFound."""
+    first: ApiError | None = None
+    for pod in pods:
+        name = pod["metadata"]["name"]
+        try:
+            ctl.client.delete("pods", name, namespace=pod["metadata"]["namespace"])
+        except ApiError as err:
+            ctl.expectations.deletion_observed(key, key_func(pod))
+            if not is_not_found(err):
+                ctl.recorder.event(owner, "Warning", "FailedDelete", f"Error deleting: {err.message}")
+                first = first or err
+            continue
+        ctl.recorder.event(owner, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+    return first
+

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..client.errors import ApiError, is_not_found
+from ..client.errors import ApiError
 from ..client.meta import (condition, controller_ref, is_pod_active, is_pod_ready, key_func, owner_reference,
                            selector_matches)
 from ..sim.clock import parse
 from .base import Controller
 from .deployment_util import check_int32_fields
 from .expectations import Expectations
-from .podcontrol import deletion_order, pod_from_template
+from .podcontrol import delete_pods, deletion_order, pod_from_template
 
 # pkg/controller/replicaset/replica_set.go: BurstReplicas — max pods created/deleted per sync
 BURST_REPLICAS = 500
@@ -190,18 +190,7 @@ class ReplicaSetController(Controller):
         elif diff > 0:
             victims = deletion_order(pods)[: min(diff, BURST_REPLICAS)]
             self.expectations.expect_deletions(key, [key_func(p) for p in victims])
-            first_error: ApiError | None = None
-            for pod in victims:
-                name = pod["metadata"]["name"]
-                try:
-                    self.client.delete("pods", name, namespace=pod["metadata"]["namespace"])
-                except ApiError as err:
-                    self.expectations.deletion_observed(key, key_func(pod))
-                    if not is_not_found(err):
-                        self.recorder.event(rs, "Warning", "FailedDelete", f"Error deleting: {err.message}")
-                        first_error = first_error or err
-                    continue
-                self.recorder.event(rs, "Normal", "SuccessfulDelete", f"Deleted pod: {name}")
+            first_error = delete_pods(self, rs, key, victims)
             if first_error is not None:
                 raise first_error
 
