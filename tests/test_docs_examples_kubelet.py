@@ -23,6 +23,8 @@ from k8score import Cluster
 from k8score.client.informer import SharedInformer
 from k8score.client import Client
 
+from test_static_pods import STATIC_WEB   # the docs' static-web manifest, held once
+
 EXEC_LIVENESS = """\
 apiVersion: v1
 kind: Pod
@@ -187,22 +189,6 @@ spec:
     targetPort: 9377
 """
 
-STATIC_WEB = """\
-apiVersion: v1
-kind: Pod
-metadata:
-  name: static-web
-  labels:
-    role: myrole
-spec:
-  containers:
-    - name: web
-      image: nginx
-      ports:
-        - name: web
-          containerPort: 80
-          protocol: TCP
-"""
 
 MEMORY_DEMO_2 = """\
 apiVersion: v1

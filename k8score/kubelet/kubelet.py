@@ -363,8 +363,6 @@ class Kubelet(Component):
         """StaticPodSource's ``on_change``: sync the static pods that appeared, changed or went."""
         for key in keys:
             self.workers.update(key)
-        # the runtime may have been swapped or started after us: (re)subscribe to its events
-        self._subscribe_runtime()
 
     def services(self) -> list[dict]:
         return self._services.list() if self._services is not None else []
@@ -443,5 +441,3 @@ class Kubelet(Component):
             return
         for key in self.workers.orphans():
             self.workers.update(key)
-        # the runtime may have been swapped or started after us: (re)subscribe to its events
-        self._subscribe_runtime()
