@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import random
 
-from .framework import Framework, NodeScores
+from .framework import Framework, filter_verdict
 from .interface import CycleState
 from .nodeinfo import NodeInfo, Snapshot
+from .scores import NodeScores, ScoreTable
 from .status import Code, Status
 
 # schedule_one.go: minFeasibleNodesToFind
@@ -26,6 +27,9 @@ MIN_FEASIBLE_NODES_TO_FIND = 100
 MIN_FEASIBLE_NODES_PERCENTAGE_TO_FIND = 5
 # framework/types.go: NoNodeAvailableMsg
 NO_NODE_AVAILABLE_MSG = "0/{} nodes are available"
+#: nodes given to each Filter plugin at once (see Algorithm._filter_in_chunks): enough that
+#: a call per chunk costs little per node, few enough that little is filtered in vain
+_MIN_FILTER_CHUNK = 64
 # schedule_one.go: ErrNoNodesAvailable
 ERR_NO_NODES_AVAILABLE = "no nodes available to schedule pods"
 
@@ -113,11 +117,12 @@ class ScheduleResult:
     """The chosen node and everything needed to explain the choice."""
 
     def __init__(self, suggested_host: str, evaluated_nodes: int, feasible_nodes: int,
-                 scores: list[NodeScores] | None, diagnosis: Diagnosis, tie: list[str]):
+                 scores: ScoreTable | list[NodeScores] | None, diagnosis: Diagnosis, tie: list[str]):
         self.suggested_host = suggested_host
         self.evaluated_nodes = evaluated_nodes
         self.feasible_nodes = feasible_nodes
-        self.scores = scores          # None when only one node was feasible (scoring skipped)
+        # a sequence of NodeScores (a ScoreTable); None when only one node was feasible
+        self.scores = scores
         self.diagnosis = diagnosis
         self.tie = tie                # nodes sharing the top score (the host was drawn among them)
 
@@ -136,6 +141,7 @@ class Algorithm:
     # -- schedulePod -------------------------------------------------------------
     def schedule(self, fw: Framework, state: CycleState, pod: dict, snapshot: Snapshot) -> ScheduleResult:
         """Raises :class:`NoNodesAvailable`, :class:`FitError`, or :class:`SchedulingError`."""
+        fw.snapshot = snapshot   # the handle's SnapshotSharedLister for this cycle
         if snapshot.num_nodes() == 0:
             raise NoNodesAvailable()
         feasible, diagnosis = self._find_nodes_that_fit(fw, state, pod, snapshot)
@@ -204,11 +210,22 @@ class Algorithm:
             diagnosis.feasible = [ni.name for ni in feasible]
             diagnosis.evaluated = list(diagnosis.feasible)
             return feasible
+        plugins = state.filter_plugins
+        if plugins is None:
+            plugins = [pl for pl in fw.filter_plugins if pl.name not in state.skip_filter_plugins]
+        feasible = self._filter_in_chunks(fw, state, pod, diagnosis, _Rotated(nodes, start), to_find, plugins)
+        diagnosis.feasible = [ni.name for ni in feasible]
+        return feasible
+
+    def _filter_one_by_one(self, fw: Framework, state: CycleState, pod: dict, diagnosis: Diagnosis,
+                           order: list[NodeInfo], to_find: int) -> list[NodeInfo]:
+        """``findNodesThatPassFilters`` node by node, in scan order, until ``to_find`` fit: the
+        plain loop, kept as the reference :meth:`_filter_in_chunks` is tested against."""
+        feasible: list[NodeInfo] = []
         statuses = diagnosis.node_to_status
         evaluated = diagnosis.evaluated
-        run_filter = fw.run_filter
-        for i in range(n):
-            ni = nodes[(start + i) % n]
+        run_filter = fw.run_filter_with_nominated_pods
+        for ni in order:
             evaluated.append(ni.name)
             s = run_filter(state, pod, ni)
             if s is None:
@@ -220,18 +237,82 @@ class Algorithm:
             else:
                 statuses[ni.name] = s
                 diagnosis.add_plugin_status(s)
-        diagnosis.feasible = [ni.name for ni in feasible]
+        return feasible
+
+    def _filter_in_chunks(self, fw: Framework, state: CycleState, pod: dict, diagnosis: Diagnosis,
+                          order: "list[NodeInfo] | _Rotated", to_find: int, plugins: list) -> list[NodeInfo]:
+        """The same result as :meth:`_filter_one_by_one`, plugin by plugin over chunks of nodes.
+
+        Each Filter plugin sees a chunk at once (``filter_nodes``: no call per node for the
+        common "fits"); a node a plugin rejects is not shown to the next plugin, so every node
+        keeps the verdict of its first rejecting plugin, as in ``RunFilterPlugins``. A chunk
+        holds the nodes still needed (at least :data:`_MIN_FILTER_CHUNK`); then the verdicts
+        are read in scan order and reading stops at the ``to_find``-th feasible node, exactly
+        where the node-by-node loop stops (Filter is pure, so verdicts computed past that
+        point change nothing). A node with pods nominated to it by preemption is filtered on
+        its own (``RunFilterPluginsWithNominatedPods``)."""
+        feasible: list[NodeInfo] = []
+        statuses = diagnosis.node_to_status
+        evaluated = diagnosis.evaluated
+        nominator = fw.nominator if fw.nominator else None      # None: nobody is nominated
+        n, pos = len(order), 0
+        while pos < n and len(feasible) < to_find:
+            need = to_find - len(feasible)
+            chunk = order[pos:pos + max(need, _MIN_FILTER_CHUNK)]
+            pos += len(chunk)
+            verdicts: dict[int, Status] = {}
+            alive = chunk
+            index = None          # positions in chunk of the nodes in alive (None: all of them)
+            if nominator is not None:
+                alive, index = [], []
+                for i, ni in enumerate(chunk):
+                    if nominator.has_pods_on(ni.name):
+                        s = fw.run_filter_with_nominated_pods(state, pod, ni)
+                        if s is not None:
+                            verdicts[i] = s
+                    else:
+                        alive.append(ni)
+                        index.append(i)
+            for pl in plugins:
+                res = pl.filter_nodes(state, pod, alive)
+                if res.count(None) == len(res):
+                    continue
+                keep, keep_index = [], []
+                for j, s in enumerate(res):
+                    i = j if index is None else index[j]
+                    if s is None or not s.code:          # Code.SUCCESS is 0
+                        keep.append(alive[j])
+                        keep_index.append(i)
+                    else:
+                        verdicts[i] = filter_verdict(pl, s)
+                alive, index = keep, keep_index
+                if not alive:
+                    break
+            if not verdicts:
+                taken = chunk[:need]
+                feasible.extend(taken)
+                evaluated.extend([ni.name for ni in taken])
+                continue
+            for i, ni in enumerate(chunk):
+                evaluated.append(ni.name)
+                s = verdicts.get(i)
+                if s is None:
+                    feasible.append(ni)
+                    if len(feasible) >= to_find:
+                        break
+                elif s.code == Code.ERROR:
+                    raise SchedulingError(s)
+                else:
+                    statuses[ni.name] = s
+                    diagnosis.add_plugin_status(s)
         return feasible
 
     def _prioritize(self, fw: Framework, state: CycleState, pod: dict,
-                    nodes: list[NodeInfo]) -> list[NodeScores]:
+                    nodes: list[NodeInfo]) -> ScoreTable:
         if not fw.has_score_plugins():
-            out = []
-            for ni in nodes:
-                ns = NodeScores(ni.name)
-                ns.total = 1  # schedule_one.go: without score plugins every node scores 1
-                out.append(ns)
-            return out
+            table = ScoreTable([ni.name for ni in nodes])
+            table.totals = [1] * len(nodes)  # schedule_one.go: without score plugins every node scores 1
+            return table
         s = fw.run_pre_score(state, pod, nodes)
         if not s.is_success():
             raise SchedulingError(s)
@@ -240,23 +321,52 @@ class Algorithm:
             raise SchedulingError(s)
         return scores
 
-    def select_host(self, scores: list[NodeScores]) -> tuple[str, list[str]]:
+    def select_host(self, scores: ScoreTable | list[NodeScores]) -> tuple[str, list[str]]:
         """Highest total wins; ties are broken by reservoir sampling with the seeded RNG
-        (upstream ``selectHost``: each of k tied nodes is chosen with probability 1/k)."""
-        best = scores[0]
-        max_score = best.total
-        selected = best.name
-        tie = [best.name]
+        (upstream ``selectHost``: each of k tied nodes is chosen with probability 1/k).
+        Returns the host and every node with the top total, in scan order."""
+        if isinstance(scores, ScoreTable):
+            names, totals = scores.names, scores.totals
+        else:
+            names, totals = [ns.name for ns in scores], [ns.total for ns in scores]
+        # randrange(k) for k > 0 is exactly _randbelow(k) (Lib/random.py), without the argument
+        # checks: one call per node tied at the top, hundreds per pod on a uniform cluster
+        randrange = self.rng._randbelow
+        max_score = totals[0]
+        selected = 0
         count = 1
-        for ns in scores[1:]:
-            if ns.total > max_score:
-                max_score, selected, count, tie = ns.total, ns.name, 1, [ns.name]
-            elif ns.total == max_score:
+        for i in range(1, len(totals)):
+            t = totals[i]
+            if t > max_score:
+                max_score, selected, count = t, i, 1
+            elif t == max_score:
                 count += 1
-                tie.append(ns.name)
-                if self.rng.randrange(count) == 0:
-                    selected = ns.name
-        return selected, tie
+                if randrange(count) == 0:
+                    selected = i
+        tie = [n for n, t in zip(names, totals) if t == max_score]
+        return names[selected], tie
+
+
+class _Rotated:
+    """``nodes`` read from ``start`` round to ``start - 1``, sliced without copying the whole
+    list (5,000 nodes) for every pod."""
+
+    __slots__ = ("nodes", "start")
+
+    def __init__(self, nodes: list[NodeInfo], start: int):
+        self.nodes, self.start = nodes, start
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __getitem__(self, s: slice) -> list[NodeInfo]:
+        nodes, n = self.nodes, len(self.nodes)
+        a, b = self.start + s.start, self.start + min(s.stop, n)
+        if b <= n:
+            return nodes[a:b]
+        if a >= n:
+            return nodes[a - n:b - n]
+        return nodes[a:] + nodes[:b - n]
 
 
 class SchedulingError(Exception):

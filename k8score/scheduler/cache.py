@@ -32,7 +32,13 @@ class SchedulerCache:
         self._assumed: dict[str, bool] = {}       # key -> binding finished
         self._dirty: dict[str, None] = {}          # node names changed since the last snapshot
         self._list_changed = True
+        # the snapshot's affinity node lists / image counts need recomputing
+        self._lists_dirty = False
+        self._images_dirty = False
         self._generation = 0
+        # the snapshot update_snapshot last brought to _generation_synced (see there)
+        self._last_snapshot: Snapshot | None = None
+        self._generation_synced = -1
 
     # -- nodes ---------------------------------------------------------------
     def add_node(self, node: dict) -> None:
@@ -41,7 +47,10 @@ class SchedulerCache:
         if ni is None:
             ni = self._nodes[name] = NodeInfo()
         was_absent = ni.node is None
+        old_images = ni.images
         ni.set_node(node)
+        if ni.images != old_images:
+            self._images_dirty = True
         moved = self._tree.add(node)  # a zone label change moves the node in the tree
         if was_absent or moved:
             self._list_changed = True
@@ -55,9 +64,11 @@ class SchedulerCache:
             return
         self._tree.remove(name)
         self._list_changed = True
+        self._lists_dirty = self._images_dirty = True
         if ni.pods:
             # pods still reference the node: keep a node-less NodeInfo, as upstream does
             ni.node = None
+            ni.labels = {}
             self._touch(ni)
         else:
             del self._nodes[name]
@@ -128,7 +139,18 @@ class SchedulerCache:
 
     # -- snapshot --------------------------------------------------------------
     def update_snapshot(self, snap: Snapshot) -> None:
-        """Bring ``snap`` up to date, copying only what changed (``Cache.UpdateSnapshot``)."""
+        """Bring ``snap`` up to date, copying only what changed (``Cache.UpdateSnapshot``).
+
+        Generation-based, as upstream: every change stamps its NodeInfo with the next cache
+        generation, and a snapshot at generation ``g`` needs exactly the nodes stamped after
+        ``g``. For the snapshot this cache last updated those are the names collected since
+        (no scan); any other snapshot (a fresh one, or one another cache filled) is compared
+        node by node, and nodes it holds that the cache no longer has are dropped."""
+        if snap is not self._last_snapshot or snap.generation != self._generation_synced:
+            self._dirty.update((n, None) for n, ni in self._nodes.items() if ni.generation > snap.generation)
+            self._dirty.update((n, None) for n in snap.node_info_map if n not in self._nodes)
+            self._list_changed = True
+            self._last_snapshot = snap
         for name in self._dirty:
             ni = self._nodes.get(name)
             if ni is None or ni.node is None:
@@ -144,7 +166,13 @@ class SchedulerCache:
             snap.node_infos = [snap.node_info_map[n] for n in self._tree.list()
                                if n in snap.node_info_map]
             self._list_changed = False
-        snap.generation = self._generation
+            self._lists_dirty = self._images_dirty = True
+        if self._lists_dirty or self._images_dirty:
+            # image counts only when some node's images changed: an affinity pod landing on a
+            # new node rebuilds the two affinity lists, not the image summary
+            snap.refresh_lists(images=self._images_dirty)
+            self._lists_dirty = self._images_dirty = False
+        snap.generation = self._generation_synced = self._generation
 
     # -- internals -------------------------------------------------------------
     def _touch(self, ni: NodeInfo) -> None:
@@ -164,7 +192,12 @@ class SchedulerCache:
     def _add(self, info: PodInfo) -> None:
         self._pods[info.key] = info
         ni = self._node_info_for(info.node_name)
-        ni.add_pod(info)
+        if info.affinity is not None:
+            flags = _affinity_flags(ni)
+            ni.add_pod(info)
+            self._lists_dirty |= flags != _affinity_flags(ni)
+        else:
+            ni.add_pod(info)
         self._touch(ni)
 
     def _remove(self, key: str) -> None:
@@ -174,7 +207,12 @@ class SchedulerCache:
         ni = self._nodes.get(info.node_name)
         if ni is None:
             return
-        ni.remove_pod(key)
+        if info.affinity is not None:
+            flags = _affinity_flags(ni)
+            ni.remove_pod(key)
+            self._lists_dirty |= flags != _affinity_flags(ni)
+        else:
+            ni.remove_pod(key)
         self._touch(ni)
         if ni.node is None and not ni.pods:
             del self._nodes[ni.name]
@@ -182,6 +220,14 @@ class SchedulerCache:
     def _replace(self, info: PodInfo) -> None:
         self._remove(info.key)
         self._add(info)
+
+
+def _affinity_flags(ni: NodeInfo) -> tuple[bool, bool]:
+    """Whether ``ni`` is on the snapshot's two affinity node lists. Upstream's UpdateSnapshot
+    rebuilds those lists only when a node joins or leaves one of them
+    (``updateNodesHavePodsWithAffinity``): a second affinity pod on a listed node changes
+    nothing, and the in-place copy of the node keeps the list's entry current."""
+    return bool(ni.with_affinity), bool(ni.with_required_anti_affinity)
 
 
 def _node_name(pod: dict) -> str:

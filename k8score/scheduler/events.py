@@ -26,8 +26,9 @@ class ActionType(enum.IntFlag):
     UPDATE_NODE_CONDITION = 32
     UPDATE_POD_SCALE_DOWN = 64    # a pod's requests went down
     UPDATE_OTHER = 128
+    UPDATE_POD_LABEL = 256        # an assigned pod's labels changed
     UPDATE = (UPDATE_NODE_ALLOCATABLE | UPDATE_NODE_LABEL | UPDATE_NODE_TAINT
-              | UPDATE_NODE_CONDITION | UPDATE_POD_SCALE_DOWN | UPDATE_OTHER)
+              | UPDATE_NODE_CONDITION | UPDATE_POD_SCALE_DOWN | UPDATE_OTHER | UPDATE_POD_LABEL)
     ALL = ADD | DELETE | UPDATE
 
     def __str__(self) -> str:
@@ -37,19 +38,29 @@ class ActionType(enum.IntFlag):
                  ActionType.UPDATE_NODE_TAINT: "UpdateNodeTaint",
                  ActionType.UPDATE_NODE_CONDITION: "UpdateNodeCondition",
                  ActionType.UPDATE_POD_SCALE_DOWN: "UpdatePodScaleDown",
+                 ActionType.UPDATE_POD_LABEL: "UpdatePodLabel",
                  ActionType.UPDATE_OTHER: "Update"}
         return "|".join(n for flag, n in names.items() if flag in self) or "None"
 
 
+#: A queueing hint (``QueueingHintFn``): ``hint(pod, old, new) -> bool`` — True is
+#: ``Queue`` (this event may make the rejected ``pod`` schedulable), False ``QueueSkip``.
+#: ``old``/``new`` are the changed object before/after (None for an add / a delete).
+
+
 class ClusterEvent:
-    """A resource ("Node", "Pod" — assigned pods) and the action types of interest."""
+    """A resource ("Node", "Pod" — assigned pods) and the action types of interest.
 
-    __slots__ = ("resource", "action", "label")
+    As a plugin's registration (``ClusterEventWithHint``) it may carry a ``hint``;
+    without one every matching event requeues the pod."""
 
-    def __init__(self, resource: str, action: ActionType, label: str = ""):
+    __slots__ = ("resource", "action", "label", "hint")
+
+    def __init__(self, resource: str, action: ActionType, label: str = "", hint=None):
         self.resource = resource
         self.action = ActionType(action)
         self.label = label or f"{resource}{action}"
+        self.hint = hint
 
     def matches(self, other: "ClusterEvent") -> bool:
         """Does the registered interest ``self`` cover the event ``other`` that happened?"""
@@ -61,6 +72,7 @@ class ClusterEvent:
 
 NODE_ADD = ClusterEvent("Node", ActionType.ADD, "NodeAdd")
 ASSIGNED_POD_DELETE = ClusterEvent("Pod", ActionType.DELETE, "AssignedPodDelete")
+ASSIGNED_POD_ADD = ClusterEvent("Pod", ActionType.ADD, "AssignedPodAdd")
 UNSCHEDULABLE_TIMEOUT = ClusterEvent("*", ActionType.ALL, "UnschedulableTimeout")
 FORCE_ACTIVATE = ClusterEvent("*", ActionType.ALL, "ForceActivate")
 

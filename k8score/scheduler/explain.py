@@ -11,10 +11,13 @@ Pod default/web-1  第 1 次调度尝试  t=2026-01-01T00:00:05Z
 结果: Scheduled -> node-2
 原因: highest total score 485, shared by node-1, node-2, node-3; node-2 was drawn by the seeded tie-break (selectHost)
 检查的节点: 3/3 (起始下标 0, 找到 3 个可行节点即停止), 可行节点 3
-节点     过滤 (Filter)  TaintToleration ×3  NodeResourcesFit ×1  NodeResourcesBalancedAllocation ×1  总分
- node-1  passed         0→100×3=300         92→92×1=92           93→93×1=93                          485
-*node-2  passed         0→100×3=300         92→92×1=92           93→93×1=93                          485
- node-3  passed         0→100×3=300         92→92×1=92           93→93×1=93                          485
+节点     过滤    TT×3   Fit×1  BA×1   总分
+ node-1  passed  0→100  92→92  93→93  485
+*node-2  passed  0→100  92→92  93→93  485
+ node-3  passed  0→100  92→92  93→93  485
+列: TT = TaintToleration ×3, Fit = NodeResourcesFit ×1,
+    BA = NodeResourcesBalancedAllocation ×1
+    单元格: 原始分→归一化分; 总分 = Σ 归一化分 × 权重
 """
 
 from __future__ import annotations
@@ -171,10 +174,31 @@ def record_for(pod_key: str, time: float, attempt: int, cycle: int, weights: dic
 
 # -- text rendering ---------------------------------------------------------------
 
+#: Short column headers, so the table fits a page (~80 columns) with every default plugin.
+PLUGIN_ABBREVIATIONS = {
+    "TaintToleration": "TT", "NodeAffinity": "NA", "NodeResourcesFit": "Fit",
+    "PodTopologySpread": "PTS", "InterPodAffinity": "IPA", "NodeResourcesBalancedAllocation": "BA",
+    "ImageLocality": "IL", "VolumeBinding": "VB",
+}
+
+
+def abbreviate(plugin: str) -> str:
+    """The column header of a Score plugin: a known short name, else its capitals
+    (``MyZoneScore`` -> ``MZS``), else the name itself."""
+    known = PLUGIN_ABBREVIATIONS.get(plugin)
+    if known:
+        return known
+    caps = "".join(ch for ch in plugin if ch.isupper())
+    return caps if len(caps) >= 2 else plugin
+
+
 def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
     """A fixed-width table: one row per examined node, one column per Score plugin.
 
-    Score cells read ``raw→normalized×weight=weighted``; the chosen node is marked ``*``.
+    Columns carry short plugin names (``TT×3`` is TaintToleration with weight 3; the legend
+    under the table spells them out). Score cells read ``raw→normalized``; the total is
+    the sum of normalized × weight. A rejected node's row shows the rejecting plugin and
+    reason instead of scores. The chosen node is marked ``*``.
     """
     d = record.to_dict() if isinstance(record, AttemptRecord) else record
     lines = [f"Pod {d['pod']}  第 {d['attempt']} 次调度尝试  t={rfc3339(d['time'])}"]
@@ -193,8 +217,9 @@ def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
     if not rows:
         return "\n".join(lines)
     plugins = list(d["weights"])
-    header = ["节点", "过滤 (Filter)"] + [f"{p} ×{d['weights'][p]}" for p in plugins] + (["总分"] if plugins else [])
+    header = ["节点", "过滤"] + [f"{abbreviate(p)}×{d['weights'][p]}" for p in plugins] + (["总分"] if plugins else [])
     table = [header]
+    rejected: list[bool] = [False]
     for row in rows[:max_rows]:
         mark = "*" if row.get("chosen") else " "
         if row["filter"] == "passed":
@@ -202,16 +227,30 @@ def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
             sc = row.get("scores") or {}
             for p in plugins:
                 c = sc.get(p)
-                cells.append(f"{c['raw']}→{c['normalized']}×{c['weight']}={c['weighted']}" if c else "-")
+                cells.append(f"{c['raw']}→{c['normalized']}" if c else "-")
             if plugins:
                 cells.append(str(row.get("total", "-")) if sc else "-")
+            rejected.append(False)
         else:
+            # the reason runs on past the score columns instead of widening them
             cells = [f"{mark}{row['node']}", f"{row['plugin']}: {', '.join(row['reasons'])}"]
-            cells += [""] * (len(plugins) + (1 if plugins else 0))
+            rejected.append(True)
         table.append(cells)
-    widths = [max(text_width(r[i]) for r in table) for i in range(len(header))]
+    widths = [max([text_width(r[i]) for r, rej in zip(table, rejected)
+                   if i < len(r) and not (rej and i == len(r) - 1)] or [0]) for i in range(len(header))]
     for r in table:
         lines.append("  ".join(ljust(c, widths[i]) for i, c in enumerate(r)).rstrip())
     if len(rows) > max_rows:
         lines.append(f"... {len(rows) - max_rows} more nodes")
+    if plugins:
+        # the legend, wrapped at ~80 columns like the table
+        entries = [f"{abbreviate(p)} = {p} ×{d['weights'][p]}" for p in plugins]
+        line = "列:"
+        for e in entries:
+            if text_width(line) + 1 + text_width(e) > 80:
+                lines.append(line.rstrip(","))
+                line = "   "
+            line += f" {e},"
+        lines.append(line.rstrip(","))
+        lines.append("    单元格: 原始分→归一化分; 总分 = Σ 归一化分 × 权重")
     return "\n".join(lines)

@@ -17,21 +17,23 @@ skips itself in PreScore when the pod states no preferred node affinity).
 
 >>> from k8score.scheduler.plugins import default_profile
 >>> fw = Framework(default_profile())
->>> [p.name for p in fw.filter_plugins]
-['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodeResourcesFit']
+>>> [p.name for p in fw.filter_plugins][:6]
+['NodeUnschedulable', 'NodeName', 'TaintToleration', 'NodeAffinity', 'NodePorts', 'NodeResourcesFit']
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
+from .handle import Handle, PluginSpec, instantiate
 from .interface import (EXTENSION_POINTS, MAX_NODE_SCORE, MIN_NODE_SCORE, CycleState, FilterPlugin,
                         Plugin, PluginError, PostFilterResult, PreFilterResult, QueueSortPlugin,
                         ScorePlugin)
-from .nodeinfo import NodeInfo
+from .nodeinfo import NodeInfo, pod_key
+from .scores import NodeScores, PluginScore, ScoreTable
 from .status import Code, Status
 
-__all__ = ["Framework", "Profile", "PluginScore", "NodeScores", "CycleState", "Status", "Code",
+__all__ = ["Framework", "Profile", "PluginScore", "NodeScores", "ScoreTable", "CycleState", "Status", "Code",
            "MAX_NODE_SCORE", "MIN_NODE_SCORE"]
 
 #: pkg/scheduler/apis/config/types.go: DefaultPercentageOfNodesToScore = 0 (adaptive)
@@ -45,78 +47,82 @@ class Profile:
     (see :func:`~k8score.scheduler.algorithm.num_feasible_nodes_to_find`).
     """
 
-    def __init__(self, scheduler_name: str, plugins: Iterable[tuple[Plugin, int]],
-                 percentage_of_nodes_to_score: int | None = None):
+    def __init__(self, scheduler_name: str, plugins: Iterable[tuple[Plugin | PluginSpec, int]],
+                 percentage_of_nodes_to_score: int | None = None, expand: Any = None):
+        """``plugins``: plugin instances or :class:`~.handle.PluginSpec` (built by the
+        framework with its handle). ``expand(built_by_name) -> {point: [names]}`` places
+        plugins at extension points (a KubeSchedulerConfiguration's per-point enable /
+        disable, :func:`~.config.expand_points`); without it every plugin serves every
+        point it implements, in profile order."""
         self.scheduler_name = scheduler_name
         self.plugins = list(plugins)
         self.percentage_of_nodes_to_score = percentage_of_nodes_to_score
+        self.expand = expand
         names = [p.name for p, _ in self.plugins]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"plugins {dupes} appear more than once in profile {scheduler_name!r}")
 
 
-class PluginScore:
-    """One plugin's contribution to one node: raw, normalized, weight, weighted."""
-
-    __slots__ = ("plugin", "raw", "normalized", "weight")
-
-    def __init__(self, plugin: str, raw: int, normalized: int, weight: int):
-        self.plugin, self.raw, self.normalized, self.weight = plugin, raw, normalized, weight
-
-    @property
-    def weighted(self) -> int:
-        return self.normalized * self.weight
-
-    def __repr__(self) -> str:
-        return f"<{self.plugin} raw={self.raw} norm={self.normalized} x{self.weight}>"
+def filter_verdict(pl: Plugin, s: Status) -> Status:
+    """A non-success Filter status as the framework reports it: stamped with the plugin,
+    and anything but a rejection or an error turned into an error."""
+    s.plugin = pl.name
+    if not s.is_rejected() and s.code != Code.ERROR:
+        return Status(Code.ERROR, f"plugin {pl.name} returned {s.code} in Filter", plugin=pl.name)
+    return s
 
 
-class NodeScores:
-    """All plugin scores of one node and their total (``NodePluginScores``)."""
+class Framework(Handle):
+    """Runs the plugins of one :class:`Profile`; it is also the plugins' :class:`~.handle.Handle`
+    (upstream ``frameworkImpl``).
 
-    __slots__ = ("name", "_scores", "total")
+    Every service (``client``, ``recorder``, ``informer_factory``, ``snapshot``,
+    ``waiting_pods``, ``nominator``, ``rng``) is given here; then each profile entry that
+    is a :class:`~.handle.PluginSpec` is built with this handle (``NewFramework`` calling
+    the factories). Entries that are already plugin instances (hand-built profiles in
+    tests) are adopted: given this handle unless they have one.
 
-    def __init__(self, name: str):
-        self.name = name
-        # (plugin, raw, normalized, weight) tuples: cheap to build on the hot path
-        self._scores: list[tuple[str, int, int, int]] = []
-        self.total = 0
-
-    @property
-    def scores(self) -> list[PluginScore]:
-        return [PluginScore(*t) for t in self._scores]
-
-
-class Framework:
-    """Runs the plugins of one :class:`Profile`.
-
-    Attributes plugins may use through ``self.handle`` (upstream ``framework.Handle``):
-    ``client`` (API calls), ``snapshot`` (the cycle's
-    :class:`~k8score.scheduler.nodeinfo.Snapshot`), ``recorder`` (events), ``rng``
-    (seeded randomness), ``waiting_pods`` (allow/reject pods held by Permit),
-    ``run_filter`` (what-if filtering, e.g. preemption's dry run).
+    Plugins may also call ``run_filter_with_nominated_pods`` and the PreFilter
+    extensions (``run_pre_filter_extension_add_pod`` / ``..._remove_pod``): what-if
+    filtering, e.g. preemption's dry run.
     """
 
-    def __init__(self, profile: Profile, client: Any = None):
+    def __init__(self, profile: Profile, client: Any = None, *, recorder: Any = None,
+                 informer_factory: Any = None, snapshot: Any = None, waiting_pods: Any = None,
+                 nominator: Any = None, rng: Any = None, clock: Any = None):
+        super().__init__(client=client, recorder=recorder, informer_factory=informer_factory,
+                         snapshot=snapshot, waiting_pods=waiting_pods, nominator=nominator, rng=rng,
+                         clock=clock)
         self.profile = profile
         self.scheduler_name = profile.scheduler_name
-        self.client = client
-        self.snapshot = None
-        self.recorder = None
-        self.rng = None
-        self.waiting_pods = None
         self.weights: dict[str, int] = {}
+        #: the built plugins with their weights, in profile order
+        self.plugins: list[tuple[Plugin, int]] = []
+        self._by_name: dict[str, Plugin] = {}
         self._points: dict[str, list[Plugin]] = {name: [] for name, _ in EXTENSION_POINTS}
-        for plugin, weight in profile.plugins:
-            plugin.handle = self  # type: ignore[attr-defined]
-            for point, iface in EXTENSION_POINTS:
-                if isinstance(plugin, iface):
-                    self._points[point].append(plugin)
+        for entry, weight in profile.plugins:
+            if isinstance(entry, PluginSpec):
+                plugin = instantiate(entry, self)
+            else:
+                plugin = entry
+                # a hand-built instance joins this framework (a restarted scheduler's new one)
+                plugin.handle = self
+            self.plugins.append((plugin, weight))
+            self._by_name[plugin.name] = plugin
+            if profile.expand is None:
+                for point, iface in EXTENSION_POINTS:
+                    if isinstance(plugin, iface):
+                        self._points[point].append(plugin)
             if isinstance(plugin, ScorePlugin):
                 if weight is None or weight <= 0:
                     weight = 1  # upstream: a score plugin with weight 0 gets 1
                 self.weights[plugin.name] = weight
+        if profile.expand is not None:
+            for point, names in profile.expand(self._by_name).items():
+                self._points[point] = [self._by_name[n] for n in names]
+            scoring = {pl.name for pl in self._points["Score"]}
+            self.weights = {n: w for n, w in self.weights.items() if n in scoring}
         if len(self._points["QueueSort"]) > 1:
             raise ValueError("only one QueueSort plugin may be enabled")
         if not self._points["Bind"]:
@@ -149,9 +155,15 @@ class Framework:
         return bool(self._points["PostFilter"])
 
     def plugin(self, name: str) -> Plugin | None:
-        for p, _ in self.profile.plugins:
-            if p.name == name:
-                return p
+        return self._by_name.get(name)
+
+    def run_pre_enqueue(self, pod: dict) -> Status | None:
+        """PreEnqueue plugins in order; the first rejection (plugin name stamped) or None."""
+        for pl in self._points["PreEnqueue"]:
+            s = pl.pre_enqueue(pod)  # type: ignore[attr-defined]
+            if s is not None and not s.is_success():
+                s.plugin = pl.name
+                return s
         return None
 
     # -- scheduling cycle --------------------------------------------------------
@@ -182,21 +194,61 @@ class Framework:
                                f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(rejected))}] "
                                f"simultaneously", plugin=pl.name)
                     return result, s, rejected
+        # the per-node Filter loop runs only the plugins PreFilter did not skip
+        skip = state.skip_filter_plugins
+        state.filter_plugins = [pl for pl in self._points["Filter"] if pl.name not in skip]
         return result, Status.success(), rejected
+
+    def run_pre_filter_extension_add_pod(self, state: CycleState, pod: dict, added, node_info: NodeInfo) -> None:
+        """Tell PreFilter states that ``added`` (a PodInfo) is on ``node_info`` (``RunPreFilterExtensionAddPod``)."""
+        skip = state.skip_filter_plugins
+        for pl in self._points["PreFilter"]:
+            if pl.add_pod is not None and pl.name not in skip:  # type: ignore[attr-defined]
+                pl.add_pod(state, pod, added, node_info)  # type: ignore[attr-defined]
+
+    def run_pre_filter_extension_remove_pod(self, state: CycleState, pod: dict, removed,
+                                            node_info: NodeInfo) -> None:
+        """Tell PreFilter states that ``removed`` left ``node_info`` (``RunPreFilterExtensionRemovePod``)."""
+        skip = state.skip_filter_plugins
+        for pl in self._points["PreFilter"]:
+            if pl.remove_pod is not None and pl.name not in skip:  # type: ignore[attr-defined]
+                pl.remove_pod(state, pod, removed, node_info)  # type: ignore[attr-defined]
 
     def run_filter(self, state: CycleState, pod: dict, node_info: NodeInfo) -> Status | None:
         """All Filter plugins on one node, stopping at the first rejection (None = fits)."""
-        skip = state.skip_filter_plugins
-        for pl in self._points["Filter"]:
-            if skip and pl.name in skip:
-                continue
+        plugins = state.filter_plugins
+        if plugins is None:
+            skip = state.skip_filter_plugins
+            plugins = [pl for pl in self._points["Filter"] if pl.name not in skip]
+        for pl in plugins:
             s = pl.filter(state, pod, node_info)  # type: ignore[attr-defined]
             if s is not None and s.code != Code.SUCCESS:
-                s.plugin = pl.name
-                if not s.is_rejected() and s.code != Code.ERROR:
-                    s = Status(Code.ERROR, f"plugin {pl.name} returned {s.code} in Filter", plugin=pl.name)
-                return s
+                return filter_verdict(pl, s)
         return None
+
+    def run_filter_with_nominated_pods(self, state: CycleState, pod: dict,
+                                       node_info: NodeInfo) -> Status | None:
+        """``RunFilterPluginsWithNominatedPods``: Filter with the pods nominated to this node
+        (equal or higher priority, not ``pod`` itself) counted as running; if that passes,
+        Filter again without them (affinity to a nominated pod must not be relied on).
+        Without nominations on the node it is :meth:`run_filter`."""
+        nominator = self.nominator
+        if nominator is None or not nominator.has_pods_on(node_info.name):
+            return self.run_filter(state, pod, node_info)
+        prio = int((pod.get("spec") or {}).get("priority") or 0)
+        key = pod_key(pod)
+        added = [pi for pi in nominator.pods_for_node(node_info.name) if pi.priority >= prio and pi.key != key]
+        if not added:
+            return self.run_filter(state, pod, node_info)
+        # addGENominatedPods: on copies, telling the PreFilter states about each pod
+        st, ni = state.clone(), node_info.clone()
+        for pi in added:
+            ni.add_pod(pi)
+            self.run_pre_filter_extension_add_pod(st, pod, pi, ni)
+        s = self.run_filter(st, pod, ni)
+        if s is not None:
+            return s
+        return self.run_filter(state, pod, node_info)
 
     def run_post_filter(self, state: CycleState, pod: dict,
                         node_statuses: dict[str, Status]) -> tuple[PostFilterResult | None, Status]:
@@ -231,39 +283,40 @@ class Framework:
         return Status.success()
 
     def run_score(self, state: CycleState, pod: dict,
-                  nodes: list[NodeInfo]) -> tuple[list[NodeScores], Status]:
-        """Score, normalize, weight, sum. Returns one :class:`NodeScores` per node, in ``nodes`` order."""
-        results = [NodeScores(ni.name) for ni in nodes]
+                  nodes: list[NodeInfo]) -> tuple[ScoreTable, Status]:
+        """Score, normalize, weight, sum: a :class:`~.scores.ScoreTable` over ``nodes`` (in
+        that order; a sequence of :class:`NodeScores` for readers).
+
+        Each plugin scores all the nodes in one call (``score_nodes``: the per-node Score
+        unless the plugin inlines its formula), and the table keeps flat lists, so the cost
+        per node is a few list slots, not objects."""
         names = [ni.name for ni in nodes]
+        table = ScoreTable(names)
         skip = state.skip_score_plugins
         for pl in self._points["Score"]:
             if pl.name in skip:
                 continue
-            score = pl.score  # type: ignore[attr-defined]
             try:
-                raw = [score(state, pod, ni) for ni in nodes]
+                raw = pl.score_nodes(state, pod, nodes)  # type: ignore[attr-defined]
             except PluginError as e:
-                return results, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {e}", plugin=pl.name)
+                return table, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {e}", plugin=pl.name)
             normalized = raw
-            norm = getattr(pl, "normalize_score", None)
+            norm = pl.normalize_score  # type: ignore[attr-defined]
             if norm is not None:
                 by_name = dict(zip(names, raw))
                 s = norm(state, pod, by_name)
                 if s is not None and not s.is_success():
-                    return results, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {s.message}",
-                                           plugin=pl.name)
+                    return table, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {s.message}",
+                                         plugin=pl.name)
                 normalized = [by_name[n] for n in names]
             if normalized and (max(normalized) > MAX_NODE_SCORE or min(normalized) < MIN_NODE_SCORE):
                 bad = next(v for v in normalized if not MIN_NODE_SCORE <= v <= MAX_NODE_SCORE)
-                return results, Status(
+                return table, Status(
                     Code.ERROR, f"plugin {pl.name!r} returns an invalid score {bad}, it should in the "
                                 f"range of [{MIN_NODE_SCORE}, {MAX_NODE_SCORE}] after normalizing",
                     plugin=pl.name)
-            name, weight = pl.name, self.weights[pl.name]
-            for ns, r, v in zip(results, raw, normalized):
-                ns._scores.append((name, r, v, weight))
-                ns.total += v * weight
-        return results, Status.success()
+            table.add(pl.name, self.weights[pl.name], raw, normalized)
+        return table, Status.success()
 
     def run_reserve(self, state: CycleState, pod: dict, node_name: str) -> Status:
         for pl in self._points["Reserve"]:

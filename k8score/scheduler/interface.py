@@ -49,7 +49,7 @@ class CycleState:
     []
     """
 
-    __slots__ = ("_data", "get", "skip_filter_plugins", "skip_score_plugins")
+    __slots__ = ("_data", "get", "skip_filter_plugins", "skip_score_plugins", "filter_plugins")
 
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
@@ -60,6 +60,8 @@ class CycleState:
         self.skip_filter_plugins: set[str] = set()
         #: plugins whose PreScore returned Skip: their Score is not called this cycle
         self.skip_score_plugins: set[str] = set()
+        #: the Filter plugins to run per node, fixed once PreFilter is done (None: not yet)
+        self.filter_plugins: list | None = None
 
     def write(self, key: str, value: Any) -> None:
         self._data[key] = value
@@ -74,19 +76,42 @@ class CycleState:
     def delete(self, key: str) -> None:
         self._data.pop(key, None)
 
+    def clone(self) -> "CycleState":
+        """A copy for a what-if (preemption's dry run per node): values with a ``clone()``
+        method are cloned, the rest shared (``CycleState.Clone``)."""
+        c = CycleState()
+        for k, v in self._data.items():
+            c._data[k] = v.clone() if hasattr(v, "clone") else v
+        c.skip_filter_plugins = set(self.skip_filter_plugins)
+        c.skip_score_plugins = set(self.skip_score_plugins)
+        c.filter_plugins = self.filter_plugins
+        return c
+
 
 class Plugin:
     """Base of every plugin. ``name`` appears in statuses, events and explanations."""
 
     name: ClassVar[str] = ""
-    #: the :class:`~k8score.scheduler.framework.Framework` running this plugin (upstream
-    #: ``framework.Handle``); set when the profile is built
+    #: the :class:`~k8score.scheduler.handle.Handle` (the framework running this plugin,
+    #: upstream ``framework.Handle``), given when the framework builds the plugin
     handle: Any = None
+
+    def start_informers(self, factory: Any, move: Any) -> None:
+        """When the scheduler starts: request the informers this plugin reads beyond pods and
+        nodes, and call ``move(ClusterEvent)`` from their handlers (queueing). Default: none."""
 
     def events_to_register(self) -> tuple["ClusterEvent", ...]:
         """Cluster events that may make a pod this plugin rejected schedulable again
-        (``EnqueueExtensions``). Empty means: any event."""
+        (``EnqueueExtensions.EventsToRegister``), each with an optional queueing hint
+        ``hint(pod, old, new) -> bool``. Empty means: any event."""
         return ()
+
+
+class PreEnqueuePlugin(Plugin):
+    def pre_enqueue(self, pod: dict) -> Status | None:
+        """Before the pod enters activeQ (and on each update while it waits): a rejection
+        keeps it gated in unschedulablePods (e.g. SchedulingGates)."""
+        raise NotImplementedError
 
 
 class QueueSortPlugin(Plugin):
@@ -108,6 +133,12 @@ class PreFilterResult:
 
 
 class PreFilterPlugin(Plugin):
+    #: ``PreFilterExtensions``: set to methods ``add_pod(state, pod, added: PodInfo, node_info)``
+    #: and ``remove_pod(state, pod, removed: PodInfo, node_info)`` in plugins whose PreFilter
+    #: state counts other pods, so a what-if (preemption removing victims) can update it.
+    add_pod = None
+    remove_pod = None
+
     def pre_filter(self, state: CycleState, pod: dict,
                    nodes: list["NodeInfo"]) -> tuple[PreFilterResult | None, Status | None]:
         """Once per pod before filtering. A rejection rejects every node; ``Skip``
@@ -121,6 +152,13 @@ class FilterPlugin(Plugin):
         ``state`` or ``node_info``. Return Unschedulable (preemption might help) or
         UnschedulableAndUnresolvable (it cannot)."""
         raise NotImplementedError
+
+    def filter_nodes(self, state: CycleState, pod: dict, nodes: list["NodeInfo"]) -> list[Status | None]:
+        """:meth:`filter` of each node, in order. A plugin on the default profile's hot path
+        overrides it to answer the common "fits" without a call per node; the verdicts
+        must be the same."""
+        filt = self.filter
+        return [filt(state, pod, ni) for ni in nodes]
 
 
 class PostFilterResult:
@@ -154,6 +192,13 @@ class ScorePlugin(Plugin):
         After normalization it must lie in [MIN_NODE_SCORE, MAX_NODE_SCORE]; the
         framework multiplies it by the plugin's weight."""
         raise NotImplementedError
+
+    def score_nodes(self, state: CycleState, pod: dict, nodes: list["NodeInfo"]) -> list[int]:
+        """Raw scores of ``nodes``, in order: :meth:`score` for each. A plugin on the default
+        profile's hot path overrides it with its formula inlined (no call per node); the
+        numbers must be the same."""
+        score = self.score
+        return [score(state, pod, ni) for ni in nodes]
 
 
 class ReservePlugin(Plugin):
@@ -193,7 +238,7 @@ class PostBindPlugin(Plugin):
 
 
 EXTENSION_POINTS: tuple[tuple[str, type], ...] = (
-    ("QueueSort", QueueSortPlugin), ("PreFilter", PreFilterPlugin), ("Filter", FilterPlugin),
+    ("PreEnqueue", PreEnqueuePlugin), ("QueueSort", QueueSortPlugin), ("PreFilter", PreFilterPlugin), ("Filter", FilterPlugin),
     ("PostFilter", PostFilterPlugin), ("PreScore", PreScorePlugin), ("Score", ScorePlugin),
     ("Reserve", ReservePlugin), ("Permit", PermitPlugin), ("PreBind", PreBindPlugin),
     ("Bind", BindPlugin), ("PostBind", PostBindPlugin),

@@ -21,22 +21,54 @@ from typing import Iterator
 from .resources import node_allocatable, pod_requests
 
 
+def host_ports(pod: dict) -> tuple[tuple[str, str, int], ...]:
+    """``(hostIP, protocol, hostPort)`` of every container port with a hostPort
+    (``nodeports.getContainerPorts``; "" IP is 0.0.0.0, "" protocol is TCP)."""
+    out = []
+    spec = pod.get("spec") or {}
+    for c in list(spec.get("initContainers") or ()) + list(spec.get("containers") or ()):
+        for p in c.get("ports") or ():
+            hp = int(p.get("hostPort") or 0)
+            if hp > 0:
+                out.append((p.get("hostIP") or "0.0.0.0", p.get("protocol") or "TCP", hp))
+    return tuple(out)
+
+
 def pod_key(pod: dict) -> str:
     meta = pod.get("metadata") or {}
     return f"{meta.get('namespace') or 'default'}/{meta.get('name', '')}"
 
 
 class PodInfo:
-    """A pod plus its pre-computed requests (``framework.PodInfo``)."""
+    """A pod plus its pre-computed requests (``framework.PodInfo``).
 
-    __slots__ = ("pod", "key", "cpu", "memory", "ephemeral", "nz_cpu", "nz_memory", "priority")
+    ``affinity`` is the pod's ``podAffinity``/``podAntiAffinity`` part (None when it has
+    neither); ``terms`` is filled lazily by InterPodAffinity with the parsed terms, so a
+    pod's terms are parsed once however many cycles look at it. ``host_ports`` lists
+    ``(ip, protocol, port)`` of containers asking for a hostPort (NodePorts).
+    """
+
+    __slots__ = ("pod", "key", "cpu", "memory", "ephemeral", "nz_cpu", "nz_memory", "priority",
+                 "namespace", "labels", "terminating", "affinity", "required_anti_affinity",
+                 "host_ports", "terms")
 
     def __init__(self, pod: dict):
         self.pod = pod
         self.key = pod_key(pod)
         self.cpu, self.memory, self.ephemeral = pod_requests(pod)
         self.nz_cpu, self.nz_memory, _ = pod_requests(pod, non_zero=True)
-        self.priority = int((pod.get("spec") or {}).get("priority") or 0)
+        spec = pod.get("spec") or {}
+        self.priority = int(spec.get("priority") or 0)
+        meta = pod.get("metadata") or {}
+        self.namespace = meta.get("namespace") or "default"
+        self.labels = meta.get("labels") or {}
+        self.terminating = bool(meta.get("deletionTimestamp"))
+        aff = spec.get("affinity") or {}
+        pa, paa = aff.get("podAffinity"), aff.get("podAntiAffinity")
+        self.affinity = {"podAffinity": pa or {}, "podAntiAffinity": paa or {}} if (pa or paa) else None
+        self.required_anti_affinity = bool(paa and paa.get("requiredDuringSchedulingIgnoredDuringExecution"))
+        self.host_ports = host_ports(pod)
+        self.terms = None
 
     @property
     def node_name(self) -> str:
@@ -57,7 +89,8 @@ class NodeInfo:
 
     __slots__ = ("node", "name", "pods", "requested_cpu", "requested_memory", "requested_ephemeral",
                  "non_zero_cpu", "non_zero_memory", "allocatable_cpu", "allocatable_memory",
-                 "allocatable_ephemeral", "allowed_pods", "taints", "unschedulable", "generation")
+                 "allocatable_ephemeral", "allowed_pods", "taints", "unschedulable", "generation",
+                 "with_affinity", "with_required_anti_affinity", "used_ports", "images", "labels")
 
     def __init__(self, node: dict | None = None):
         self.node: dict | None = None
@@ -70,21 +103,35 @@ class NodeInfo:
         self.taints: list[dict] = []
         self.unschedulable = False        # spec.unschedulable: the node is cordoned
         self.generation = 0
+        #: pods with pod (anti-)affinity / with required anti-affinity (``PodsWithAffinity``,
+        #: ``PodsWithRequiredAntiAffinity``): InterPodAffinity looks only at these
+        self.with_affinity: dict[str, PodInfo] = {}
+        self.with_required_anti_affinity: dict[str, PodInfo] = {}
+        #: hostPorts in use: {(ip, protocol, port): number of pods} (``UsedPorts``)
+        self.used_ports: dict[tuple[str, str, int], int] = {}
+        #: images on the node: {name: sizeBytes} from node.status.images (``ImageStates``)
+        self.images: dict[str, int] = {}
+        #: the node's labels (kept here: Filter and Score read them for every node)
+        self.labels: dict = {}
         if node is not None:
             self.set_node(node)
 
     def set_node(self, node: dict) -> None:
         self.node = node
-        self.name = (node.get("metadata") or {}).get("name", "")
+        meta = node.get("metadata") or {}
+        self.name = meta.get("name", "")
+        self.labels = meta.get("labels") or {}
         (self.allocatable_cpu, self.allocatable_memory,
          self.allocatable_ephemeral, self.allowed_pods) = node_allocatable(node)
         spec = node.get("spec") or {}
         self.taints = list(spec.get("taints") or ())
         self.unschedulable = bool(spec.get("unschedulable"))
-
-    @property
-    def labels(self) -> dict:
-        return ((self.node or {}).get("metadata") or {}).get("labels") or {}
+        images: dict[str, int] = {}
+        for img in (node.get("status") or {}).get("images") or ():
+            size = int(img.get("sizeBytes") or 0)
+            for n in img.get("names") or ():
+                images[normalized_image_name(n)] = size
+        self.images = images
 
     def add_pod(self, info: PodInfo) -> None:
         if info.key in self.pods:
@@ -95,6 +142,21 @@ class NodeInfo:
         self.requested_ephemeral += info.ephemeral
         self.non_zero_cpu += info.nz_cpu
         self.non_zero_memory += info.nz_memory
+        # an empty map may be shared with a copy (copy_from): replace it, never mutate it
+        if info.affinity is not None:
+            if not self.with_affinity:
+                self.with_affinity = {}
+            self.with_affinity[info.key] = info
+            if info.required_anti_affinity:
+                if not self.with_required_anti_affinity:
+                    self.with_required_anti_affinity = {}
+                self.with_required_anti_affinity[info.key] = info
+        if info.host_ports:
+            if not self.used_ports:
+                self.used_ports = {}
+            used = self.used_ports
+            for hp in info.host_ports:
+                used[hp] = used.get(hp, 0) + 1
 
     def remove_pod(self, key: str) -> PodInfo | None:
         info = self.pods.pop(key, None)
@@ -104,6 +166,17 @@ class NodeInfo:
             self.requested_ephemeral -= info.ephemeral
             self.non_zero_cpu -= info.nz_cpu
             self.non_zero_memory -= info.nz_memory
+            if info.affinity is not None:
+                self.with_affinity.pop(key, None)
+                self.with_required_anti_affinity.pop(key, None)
+            if info.host_ports:
+                used = self.used_ports
+                for hp in info.host_ports:
+                    n = used.get(hp, 0) - 1
+                    if n > 0:
+                        used[hp] = n
+                    else:
+                        used.pop(hp, None)
         return info
 
     def copy_from(self, other: "NodeInfo") -> None:
@@ -112,6 +185,12 @@ class NodeInfo:
             setattr(self, slot, getattr(other, slot))
         self.pods = dict(other.pods)
         self.taints = list(other.taints)
+        # the rarely non-empty maps are copied only when they hold something
+        if other.with_affinity:
+            self.with_affinity = dict(other.with_affinity)
+            self.with_required_anti_affinity = dict(other.with_required_anti_affinity)
+        if other.used_ports:
+            self.used_ports = dict(other.used_ports)
 
     def clone(self) -> "NodeInfo":
         c = NodeInfo()
@@ -122,6 +201,13 @@ class NodeInfo:
         return (f"<NodeInfo {self.name} pods={len(self.pods)}/{self.allowed_pods} "
                 f"cpu={self.requested_cpu}/{self.allocatable_cpu}m "
                 f"mem={self.requested_memory}/{self.allocatable_memory}>")
+
+
+def normalized_image_name(name: str) -> str:
+    """``imagelocality.normalizedImageName``: a name without a tag gets ``:latest``."""
+    if name.rfind(":") <= name.rfind("/"):
+        return name + ":latest"
+    return name
 
 
 # -- node ordering -----------------------------------------------------------
@@ -196,6 +282,25 @@ class Snapshot:
         self.node_info_map: dict[str, NodeInfo] = {}
         self.node_infos: list[NodeInfo] = []
         self.generation = 0
+        #: nodes hosting pods with pod (anti-)affinity / required anti-affinity
+        #: (``HavePodsWithAffinityList``, ``HavePodsWithRequiredAntiAffinityList``)
+        self.have_pods_with_affinity: list[NodeInfo] = []
+        self.have_pods_with_required_anti_affinity: list[NodeInfo] = []
+        #: {image name: number of nodes that have it} (``ImageStateSummary.NumNodes``)
+        self.image_num_nodes: dict[str, int] = {}
+
+    def refresh_lists(self, images: bool = True) -> None:
+        """Recompute the affinity node lists and (``images``) the image counts."""
+        self.have_pods_with_affinity = [ni for ni in self.node_infos if ni.with_affinity]
+        self.have_pods_with_required_anti_affinity = [ni for ni in self.node_infos
+                                                      if ni.with_required_anti_affinity]
+        if not images:
+            return
+        counts: dict[str, int] = {}
+        for ni in self.node_infos:
+            for name in ni.images:
+                counts[name] = counts.get(name, 0) + 1
+        self.image_num_nodes = counts
 
     def num_nodes(self) -> int:
         return len(self.node_infos)
@@ -218,4 +323,5 @@ class Snapshot:
             ni = snap.node_info_map.get((pod.get("spec") or {}).get("nodeName") or "")
             if ni is not None:
                 ni.add_pod(PodInfo(pod))
+        snap.refresh_lists()
         return snap

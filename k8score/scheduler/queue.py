@@ -4,9 +4,10 @@ As ``pkg/scheduler/backend/queue/scheduling_queue.go`` (``PriorityQueue``)::
 
     new pod ─► activeQ ─pop─► scheduling cycle ─rejected─► unschedulablePods
                  ▲                  │                              │
-                 │                  │ error, or an event           │ an event a rejecting
-                 │                  │ during the cycle             │ plugin registered for,
-                 │                  ▼                              │ or 5 minutes passed
+                 │                  │ error, or an event           │ an event whose queueing
+                 │                  │ during the cycle that        │ hint (of a rejecting plugin)
+                 │                  │ a hint says may help         │ says Queue, or > 5 minutes
+                 │                  ▼                              │ at a 30 s flush
                  └─backoff over─ backoffQ ◄─still backing off──────┤
                  ◄──────────────────────────────backoff over───────┘
 
@@ -15,7 +16,14 @@ As ``pkg/scheduler/backend/queue/scheduling_queue.go`` (``PriorityQueue``)::
 * backoff after the n-th failed attempt: ``1s * 2^(n-1)``, capped at 10 s
   (1, 2, 4, 8, 10, 10, ...).
 * unschedulablePods wait for a cluster event one of the plugins that rejected
-  them registered for, or at most 5 minutes.
+  them registered for *and* whose queueing hint says the event may help (a node label
+  change does not wake a pod rejected for ``Insufficient cpu``), or for the flush the
+  scheduler runs every 30 s, which moves pods parked more than 5 minutes
+  (``flushUnschedulablePodsLeftover``).
+* events that arrive while a pod is being scheduled are kept; if the attempt fails and
+  one of them may help (by the same hints), the pod goes to backoffQ instead.
+* PreEnqueue plugins (SchedulingGates) keep a pod out of activeQ: it waits, gated, in
+  unschedulablePods until an update of the pod passes them.
 
 The queue is pure: it never reads a clock. Callers pass ``now`` (virtual
 seconds) and ask :meth:`next_wakeup` when to call :meth:`flush` again.
@@ -36,6 +44,9 @@ POD_MAX_BACKOFF_SECONDS = 10.0
 # scheduling_queue.go: DefaultPodMaxInUnschedulablePodsDuration = 5 * time.Minute
 POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION = 300.0
 
+# scheduling_queue.go: Run — flushUnschedulablePodsLeftover every 30 s
+UNSCHEDULABLE_FLUSH_PERIOD = 30.0
+
 ACTIVE, BACKOFF, UNSCHEDULABLE = "activeQ", "backoffQ", "unschedulablePods"
 
 
@@ -43,7 +54,7 @@ class QueuedPodInfo:
     """A pod plus its queueing bookkeeping (``framework.QueuedPodInfo``)."""
 
     __slots__ = ("pod", "key", "priority", "timestamp", "initial_attempt_timestamp", "attempts",
-                 "unschedulable_plugins", "where", "_seq")
+                 "unschedulable_plugins", "where", "_seq", "gated", "_event_mark")
 
     def __init__(self, pod: dict, now: float):
         self.pod = pod
@@ -55,6 +66,8 @@ class QueuedPodInfo:
         self.unschedulable_plugins: set[str] = set()
         self.where = ""
         self._seq = 0
+        self.gated = ""                           # the PreEnqueue plugin holding the pod back
+        self._event_mark = 0                      # in-flight events seen before this attempt
 
     def update(self, pod: dict) -> None:
         self.pod = pod
@@ -89,7 +102,8 @@ class SchedulingQueue:
     def __init__(self, initial_backoff: float = POD_INITIAL_BACKOFF_SECONDS,
                  max_backoff: float = POD_MAX_BACKOFF_SECONDS,
                  max_in_unschedulable: float = POD_MAX_IN_UNSCHEDULABLE_PODS_DURATION,
-                 events_for: Callable[[Iterable[str]], list[ClusterEvent]] | None = None):
+                 events_for: Callable[[Iterable[str]], list[ClusterEvent]] | None = None,
+                 pre_enqueue: Callable[[dict], object] | None = None):
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.max_in_unschedulable = max_in_unschedulable
@@ -102,7 +116,11 @@ class SchedulingQueue:
         self._in_flight: dict[str, QueuedPodInfo] = {}
         self._seq = 0
         self.scheduling_cycle = 0
-        self._move_request_cycle = -1
+        # PreEnqueue plugins: pod -> None or the gating Status
+        self._pre_enqueue = pre_enqueue or (lambda pod: None)
+        # (event, old, new) received while pods were in flight; absolute index = base + i
+        self._in_flight_events: list[tuple] = []
+        self._events_base = 0
 
     # -- informer-driven ---------------------------------------------------------
     def add(self, pod: dict, now: float) -> None:
@@ -113,7 +131,7 @@ class SchedulingQueue:
             return
         info = QueuedPodInfo(pod, now)
         self._pods[key] = info
-        self._push_active(info)
+        self._move_to_active(info)
 
     def update(self, pod: dict, now: float) -> None:
         info = self._pods.get(pod_key(pod))
@@ -122,6 +140,10 @@ class SchedulingQueue:
             return
         changed = _significant(info.pod) != _significant(pod)
         info.update(pod)
+        if info.gated:
+            if changed:
+                self._move_to_active(info)     # PreEnqueue again: the last gate may be gone
+            return
         if info.where == ACTIVE:
             self._push_active(info)       # re-push: priority may have changed (old entry goes stale)
         elif info.where == UNSCHEDULABLE and changed:
@@ -148,6 +170,7 @@ class SchedulingQueue:
                 continue  # stale heap entry
             info.where = "in-flight"
             info.attempts += 1
+            info._event_mark = self._events_base + len(self._in_flight_events)
             if info.initial_attempt_timestamp is None:
                 info.initial_attempt_timestamp = now
             self.scheduling_cycle += 1
@@ -158,41 +181,51 @@ class SchedulingQueue:
     def done(self, key: str) -> None:
         """The pod's scheduling attempt finished and it was bound (or abandoned)."""
         self._in_flight.pop(key, None)
+        self._forget_in_flight_events()
         info = self._pods.get(key)
         if info is not None and info.where == "in-flight":
             del self._pods[key]
 
     def add_unschedulable_if_not_present(self, info: QueuedPodInfo, pod_scheduling_cycle: int,
                                          now: float, plugins: set[str], error: bool = False) -> None:
-        """A failed attempt: park the pod in unschedulablePods, or backoffQ if a move
-        request arrived while it was being scheduled or the failure was an error."""
+        """A failed attempt: park the pod in unschedulablePods, or backoffQ if the failure
+        was an error, no plugin rejected it, or an event received while it was being
+        scheduled may help (``determineSchedulingHintForInFlightPod``)."""
         self._in_flight.pop(info.key, None)
         if self._pods.get(info.key) is not info:
+            self._forget_in_flight_events()
             return  # deleted meanwhile
         info.timestamp = now
         info.unschedulable_plugins = set(plugins)
-        if error or self._move_request_cycle >= pod_scheduling_cycle:
+        seen = self._in_flight_events[max(0, info._event_mark - self._events_base):]
+        if error or not plugins or any(self._pod_matches_event(info, e, o, n) for e, o, n in seen):
             self._push_backoff(info, now)
         else:
             info.where = UNSCHEDULABLE
             self._unschedulable[info.key] = info
+        self._forget_in_flight_events()
 
     def move_all_to_active_or_backoff(self, event: ClusterEvent, now: float,
-                                      pre_check: Callable[[dict], bool] | None = None) -> list[str]:
-        """A cluster event: wake unschedulable pods one of whose rejecting plugins cares.
+                                      pre_check: Callable[[dict], bool] | None = None,
+                                      old: dict | None = None, new: dict | None = None) -> list[str]:
+        """A cluster event (``old``/``new``: the changed object): wake the unschedulable pods
+        for which a rejecting plugin's queueing hint says Queue (``isPodWorthRequeuing``).
 
         Returns the keys moved (sorted), for logs and explanations."""
         moved = []
         for key in sorted(self._unschedulable):
             info = self._unschedulable[key]
+            if info.gated:
+                continue   # only an update of the pod itself can pass PreEnqueue
             if pre_check is not None and not pre_check(info.pod):
                 continue
-            if not self._pod_matches_event(info, event):
+            if not self._pod_matches_event(info, event, old, new):
                 continue
             del self._unschedulable[key]
             self._requeue(info, now)
             moved.append(key)
-        self._move_request_cycle = self.scheduling_cycle
+        if self._in_flight:
+            self._in_flight_events.append((event, old, new))
         return moved
 
     def activate(self, keys: Iterable[str], now: float) -> None:
@@ -203,9 +236,22 @@ class SchedulingQueue:
 
     # -- time-driven ----------------------------------------------------------------
     def flush(self, now: float) -> list[str]:
-        """Move completed backoffs to activeQ, and pods parked for 5 minutes out of
-        unschedulablePods (``flushBackoffQCompleted``, ``flushUnschedulablePodsLeftover`` —
-        upstream polls every 1 s and 30 s; here the caller wakes exactly at :meth:`next_wakeup`)."""
+        """Both flushes below, backoff first."""
+        return self.flush_backoff_completed(now) + self.flush_unschedulable_leftover(now)
+
+    def flush_unschedulable_leftover(self, now: float) -> list[str]:
+        """``flushUnschedulablePodsLeftover`` (the scheduler calls it every 30 s): pods parked
+        for *more than* 5 minutes go back (activeQ, or backoffQ while backing off)."""
+        stale = [k for k, i in self._unschedulable.items()
+                 if not i.gated and now - i.timestamp > self.max_in_unschedulable]
+        for key in sorted(stale):
+            info = self._unschedulable.pop(key)
+            self._requeue(info, now)
+        return sorted(stale)
+
+    def flush_backoff_completed(self, now: float) -> list[str]:
+        """``flushBackoffQCompleted``: pods whose backoff is over go to activeQ (upstream
+        polls every second; the scheduler here wakes exactly at :meth:`next_wakeup`)."""
         moved = []
         while self._backoff and self._backoff[0][0] <= now:
             _, seq, key = heapq.heappop(self._backoff)
@@ -214,16 +260,10 @@ class SchedulingQueue:
                 continue
             self._push_active(info)
             moved.append(key)
-        stale = [k for k, i in self._unschedulable.items()
-                 if now - i.timestamp >= self.max_in_unschedulable]
-        for key in sorted(stale):
-            info = self._unschedulable.pop(key)
-            self._requeue(info, now)
-            moved.append(key)
         return moved
 
     def next_wakeup(self) -> float | None:
-        """The earliest virtual time :meth:`flush` has something to do, or None."""
+        """The earliest virtual time a backoff completes, or None."""
         times = []
         while self._backoff:
             expiry, seq, key = self._backoff[0]
@@ -233,8 +273,6 @@ class SchedulingQueue:
                 continue
             times.append(expiry)
             break
-        if self._unschedulable:
-            times.append(min(i.timestamp for i in self._unschedulable.values()) + self.max_in_unschedulable)
         return min(times) if times else None
 
     # -- inspection -------------------------------------------------------------------
@@ -243,6 +281,10 @@ class SchedulingQueue:
 
     def get(self, key: str) -> QueuedPodInfo | None:
         return self._pods.get(key)
+
+    def is_gated(self, key: str) -> bool:
+        info = self._pods.get(key)
+        return bool(info and info.gated)
 
     def pending_pods(self) -> list[tuple[str, str]]:
         """``[(key, queue name), ...]`` sorted by key (``kubectl``-like inspection)."""
@@ -255,13 +297,45 @@ class SchedulingQueue:
         return sum(1 for i in self._pods.values() if i.where == ACTIVE)
 
     # -- internals ----------------------------------------------------------------------
-    def _pod_matches_event(self, info: QueuedPodInfo, event: ClusterEvent) -> bool:
+    def _pod_matches_event(self, info: QueuedPodInfo, event: ClusterEvent,
+                           old: dict | None = None, new: dict | None = None) -> bool:
+        """``isPodWorthRequeuing``: a wildcard event, no known rejector, or a rejecting
+        plugin registered for the event whose hint (if any) says Queue. A hint that
+        raises, or that cannot judge an event without its object, counts as Queue."""
         if event.resource == "*":
             return True
         registered = self._events_for(sorted(info.unschedulable_plugins))
         if not registered:
             return True  # unknown rejector (or an error): any event may help
-        return any(r.matches(event) for r in registered)
+        for r in registered:
+            if not r.matches(event):
+                continue
+            if r.hint is None or (old is None and new is None):
+                return True
+            try:
+                if r.hint(info.pod, old, new):
+                    return True
+            except Exception:  # noqa: BLE001 - scheduling_queue.go: an erroring hint means Queue
+                return True
+        return False
+
+    def _move_to_active(self, info: QueuedPodInfo) -> None:
+        """``moveToActiveQ``: PreEnqueue first; a gated pod waits in unschedulablePods."""
+        s = self._pre_enqueue(info.pod)
+        if s is not None:
+            info.gated = getattr(s, "plugin", "") or "PreEnqueue"
+            info.unschedulable_plugins = {info.gated}
+            info.where = UNSCHEDULABLE
+            self._unschedulable[info.key] = info
+            return
+        info.gated = ""
+        self._unschedulable.pop(info.key, None)
+        self._push_active(info)
+
+    def _forget_in_flight_events(self) -> None:
+        if not self._in_flight and self._in_flight_events:
+            self._events_base += len(self._in_flight_events)
+            self._in_flight_events = []
 
     def _requeue(self, info: QueuedPodInfo, now: float) -> None:
         if self.backoff_expiry(info) > now:

@@ -34,14 +34,37 @@ DEFAULT_MILLI_CPU_REQUEST = 100
 # pkg/scheduler/util/pod_resources.go: DefaultMemoryRequest = 200 * 1024 * 1024 (200 MiB)
 DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024
 
+# parsed values by (type, text): pods repeat the same few quantities, and the exact
+# (Fraction) arithmetic of milli_value/int_value costs more than the scheduling around it
+_MILLI: dict[tuple[type, Any], int] = {}
+_VALUE: dict[tuple[type, Any], int] = {}
+_MEMO_LIMIT = 4096
+
+
 def parse_cpu(value: Any) -> int:
     """milli-CPU, rounded up as ``Quantity.MilliValue`` does."""
-    return parse_quantity(value).milli_value()
+    key = (type(value), value)
+    try:
+        return _MILLI[key]
+    except (KeyError, TypeError):
+        pass
+    v = parse_quantity(value).milli_value()
+    if len(_MILLI) < _MEMO_LIMIT:
+        _MILLI[key] = v
+    return v
 
 
 def parse_memory(value: Any) -> int:
     """Bytes, rounded up as ``Quantity.Value`` does."""
-    return parse_quantity(value).int_value()
+    key = (type(value), value)
+    try:
+        return _VALUE[key]
+    except (KeyError, TypeError):
+        pass
+    v = parse_quantity(value).int_value()
+    if len(_VALUE) < _MEMO_LIMIT:
+        _VALUE[key] = v
+    return v
 
 
 parse_count = parse_memory

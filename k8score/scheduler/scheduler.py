@@ -21,6 +21,11 @@ plugin error (``FailedScheduling`` with the error, backoffQ, as ``handleScheduli
 does with any error), a node whose fields cannot be read is left out of the cache, and
 every such error is kept in :attr:`Scheduler.errors` (``utilruntime.HandleError``).
 
+Profiles come from a KubeSchedulerConfiguration (``config=``, :mod:`.config`) or are given
+as :class:`Profile` objects; each (re)start builds the frameworks, and with them the plugins,
+with a complete :class:`~.handle.Handle`. Pods nominated by preemption are tracked in
+:attr:`Scheduler.nominator` and counted on their node by lower-priority pods.
+
 Inspect it with :meth:`Scheduler.explain` / :meth:`Scheduler.explain_text` (the last
 attempt per pod: filter verdicts, scores, the choice), :meth:`Scheduler.pending`
 (where each queued pod waits) and :attr:`Scheduler.history`.
@@ -44,13 +49,16 @@ from ..sim import Component
 from ..sim.clock import rfc3339
 from .algorithm import Algorithm, FitError, NoNodesAvailable, SchedulingError
 from .cache import SchedulerCache
-from .events import ASSIGNED_POD_DELETE, NODE_ADD, ActionType, ClusterEvent, node_update_action
+from .events import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, NODE_ADD, ActionType, ClusterEvent,
+                     node_update_action)
 from .explain import AttemptRecord, format_explanation, record_for
 from .framework import Framework, Profile
+from .gctune import GCSettler
 from .interface import CycleState
 from .nodeinfo import PodInfo, Snapshot, pod_key
+from .nominator import Nominator
 from .plugins import DEFAULT_SCHEDULER_NAME, default_profile
-from .queue import QueuedPodInfo, SchedulingQueue
+from .queue import UNSCHEDULABLE_FLUSH_PERIOD, QueuedPodInfo, SchedulingQueue
 from .status import Code, Status
 from .waiting import WaitingPods
 
@@ -73,23 +81,46 @@ class Scheduler(Component):
                "选出总分最高者，通过 pods/binding 子资源写回 API Server")
 
     def __init__(self, loop: Any, api: Any, profile: Profile | list[Profile] | None = None,
-                 seed: int | None = None, name: str = "kube-scheduler", client: Any = None):
+                 seed: int | None = None, name: str = "kube-scheduler", client: Any = None,
+                 config: Any = None, registry: dict | None = None):
+        """``config``: a KubeSchedulerConfiguration (YAML text or dict, see
+        :mod:`k8score.scheduler.config`), validated here (ValueError with upstream's
+        messages); ``registry``: out-of-tree plugins ``{name: factory}`` the config may
+        enable (``app.WithPlugin``). Without a config, ``profile`` (one or a list of
+        :class:`Profile`) or the default profile."""
         super().__init__(name, loop)
         self.api = api
         self.client = client if client is not None else Client(api, user="system:kube-scheduler")
-        profiles = profile if isinstance(profile, list) else [profile or default_profile()]
+        from .config import load_config   # here: config imports the plugins, which import us
+        if config is not None and profile is not None:
+            raise ValueError("give either a profile or a config, not both")
+        if config is not None or registry:
+            #: the validated configuration (:class:`~k8score.scheduler.config.SchedulerConfiguration`)
+            self.config = load_config(config or {}, registry=registry)
+            profiles = list(self.config.profiles)
+        else:
+            self.config = None
+            profiles = profile if isinstance(profile, list) else [profile or default_profile()]
+        names = [p.scheduler_name for p in profiles]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate profile for schedulerName {dupes[0]!r}")
+        self.profiles: list[Profile] = profiles
         self.frameworks: dict[str, Framework] = {}
-        for p in profiles:
-            if p.scheduler_name in self.frameworks:
-                raise ValueError(f"duplicate profile for schedulerName {p.scheduler_name!r}")
-            self.frameworks[p.scheduler_name] = Framework(p, client=self.client)
         self.seed = seed if seed is not None else loop.rng.getrandbits(64)
         self.recorder = EventRecorder(self.client, component=DEFAULT_SCHEDULER_NAME, loop=loop)
+        # profile.NewMap: each profile records events as its schedulerName
+        self._recorders = {p.scheduler_name: (self.recorder if p.scheduler_name == DEFAULT_SCHEDULER_NAME
+                                              else EventRecorder(self.client, component=p.scheduler_name,
+                                                                 loop=loop))
+                           for p in profiles}
         #: every attempt, most recent last (bounded)
         self.history: collections.deque[AttemptRecord] = collections.deque(maxlen=HISTORY_ATTEMPTS)
         self._last: collections.OrderedDict[str, AttemptRecord] = collections.OrderedDict()
         #: Errors recovered from (broken objects, failed handlers), kept across restarts.
         self.errors = ErrorLog(loop, name)
+        #: CPython's cyclic GC settled once the cluster is big (gctune.py: why)
+        self._gc = GCSettler()
         self._reset()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -97,15 +128,20 @@ class Scheduler(Component):
         """A (re)started scheduler process remembers nothing: fresh cache, queue, informers."""
         self.cache = SchedulerCache()
         self.snapshot = Snapshot()
-        first = next(iter(self.frameworks.values()))
-        self.queue = SchedulingQueue(events_for=first.events_for)
-        self.algorithm = Algorithm(random.Random(self.seed))
+        percentage = self.config.percentage_of_nodes_to_score if self.config is not None else 0
+        self.algorithm = Algorithm(random.Random(self.seed), percentage or 0)
         self.waiting_pods = WaitingPods(self.call_later)
-        for fw in self.frameworks.values():
-            fw.recorder = self.recorder
-            fw.rng = self.algorithm.rng
-            fw.waiting_pods = self.waiting_pods
-        self.factory: SharedInformerFactory | None = None
+        #: pods nominated to nodes by preemption (counted there by lower-priority pods)
+        self.nominator = Nominator()
+        self.factory = SharedInformerFactory(self.client, self.loop)
+        # a (re)started process builds its frameworks, and so its plugins, with a complete handle
+        self.frameworks = {p.scheduler_name: Framework(
+            p, self.client, recorder=self._recorders[p.scheduler_name], informer_factory=self.factory, snapshot=self.snapshot,
+            waiting_pods=self.waiting_pods, nominator=self.nominator, rng=self.algorithm.rng,
+            clock=lambda: self.loop.now)
+            for p in self.profiles}
+        first = next(iter(self.frameworks.values()))
+        self.queue = SchedulingQueue(events_for=first.events_for, pre_enqueue=self._pre_enqueue)
         self.pod_informer = self.node_informer = None
         self._cycle_timer = None
         self._flush_timer = None
@@ -115,14 +151,23 @@ class Scheduler(Component):
 
     def on_start(self) -> None:
         self._reset()
-        self.factory = SharedInformerFactory(self.client, self.loop)
         self.node_informer = self.factory.informer("nodes")
         self.pod_informer = self.factory.informer("pods", field_selector=_POD_FIELD_SELECTOR)
         self.node_informer.errors = self.pod_informer.errors = self.errors
         self.node_informer.add_event_handler(self._on_node_add, self._on_node_update, self._on_node_delete)
         self.pod_informer.add_event_handler(self._on_pod_add, self._on_pod_update, self._on_pod_delete)
+        # listers plugins read (PodTopologySpread's default selector, namespaceSelector)
+        # and DefaultPreemption's PodDisruptionBudgets
+        for resource in ("services", "replicationcontrollers", "replicasets", "statefulsets", "namespaces",
+                         "poddisruptionbudgets"):
+            self.factory.informer(resource).errors = self.errors
+        for fw in self.frameworks.values():
+            for pl, _ in fw.plugins:   # plugins watching more (VolumeBinding: claims, volumes)
+                pl.start_informers(self.factory, lambda event: self._move(event))
         self.factory.start()
         self.on_stop_do(self.factory.stop)
+        # scheduling_queue.go Run: flushUnschedulablePodsLeftover every 30 s
+        self.every(UNSCHEDULABLE_FLUSH_PERIOD, self._flush_leftover)
 
     # -- public inspection ------------------------------------------------------------
     def explain(self, pod: str | dict) -> AttemptRecord | None:
@@ -145,14 +190,20 @@ class Scheduler(Component):
         spec = pod.get("spec") or {}
         return (spec.get("schedulerName") or DEFAULT_SCHEDULER_NAME) in self.frameworks
 
+    def _pre_enqueue(self, pod: dict) -> Status | None:
+        fw = self.frameworks.get((pod.get("spec") or {}).get("schedulerName") or DEFAULT_SCHEDULER_NAME)
+        return fw.run_pre_enqueue(pod) if fw is not None else None
+
     def _on_pod_add(self, pod: dict) -> None:
         if _terminal(pod):
             return
         if _assigned(pod):
             self.cache.add_pod(pod)
+            self._move(ASSIGNED_POD_ADD, None, pod)
         elif self._responsible(pod):
             try:
                 self.queue.add(pod, self.loop.now)
+                self.nominator.update(None, pod)
             except Exception as exc:  # noqa: BLE001 - e.g. a priority that is not a number
                 self._unqueueable(pod, exc)
                 return
@@ -171,29 +222,38 @@ class Scheduler(Component):
         if now_assigned:
             if not was:
                 self.queue.delete(new)          # bound: leaves the queue, enters the cache
+                self.nominator.delete(pod_key(new))
                 self.cache.add_pod(new)
+                self._move(ASSIGNED_POD_ADD, None, new)
                 return
             old_req = PodInfo(old)
             self.cache.update_pod(new)
             new_req = PodInfo(new)
+            action = ActionType(0)
             if new_req.cpu < old_req.cpu or new_req.memory < old_req.memory:
-                self._move(ClusterEvent("Pod", ActionType.UPDATE_POD_SCALE_DOWN, "AssignedPodUpdate"))
+                action |= ActionType.UPDATE_POD_SCALE_DOWN
+            if old_req.labels != new_req.labels:
+                action |= ActionType.UPDATE_POD_LABEL
+            if action:
+                self._move(ClusterEvent("Pod", action, "AssignedPodUpdate"), old, new)
         elif self._responsible(new) and not self.cache.is_assumed(pod_key(new)):
             self.queue.update(new, self.loop.now)
+            self.nominator.update(old, new)
             self._kick()
 
     def _on_pod_delete(self, pod: dict) -> None:
         key = pod_key(pod)
         if _assigned(pod) or self.cache.get_pod(key) is not None:
             self.cache.remove_pod(pod)
-            self._move(ASSIGNED_POD_DELETE)
+            self._move(ASSIGNED_POD_DELETE, pod, None)
         self.queue.delete(pod)
+        self.nominator.delete(key)
         # runtime/framework.go: a deleted pod waiting on Permit is rejected (and unreserved)
         self.waiting_pods.reject(key, "", "pod was deleted")
 
     def _on_node_add(self, node: dict) -> None:
         if self._cache_node(node):
-            self._move(NODE_ADD)
+            self._move(NODE_ADD, None, node)
 
     def _on_node_update(self, old: dict, new: dict) -> None:
         if not self._cache_node(new):
@@ -204,7 +264,7 @@ class Scheduler(Component):
             self.errors.handle(f"cannot compare node {key_of(new)}", exc)
             action = ActionType(0)
         if action:
-            self._move(ClusterEvent("Node", action, f"Node{action}"))
+            self._move(ClusterEvent("Node", action, f"Node{action}"), old, new)
 
     def _cache_node(self, node: dict) -> bool:
         """Put ``node`` in the cache; a node whose allocatable or taints cannot be read is
@@ -221,9 +281,16 @@ class Scheduler(Component):
 
     def _on_node_delete(self, node: dict) -> None:
         self.cache.remove_node(node["metadata"]["name"])
+        self._move(ClusterEvent("Node", ActionType.DELETE, "NodeDelete"), node, None)
 
-    def _move(self, event: ClusterEvent) -> None:
-        if self.queue.move_all_to_active_or_backoff(event, self.loop.now):
+    def _move(self, event: ClusterEvent, old: dict | None = None, new: dict | None = None) -> None:
+        """A cluster event: requeue the parked pods the rejecting plugins' hints let through."""
+        if self.queue.move_all_to_active_or_backoff(event, self.loop.now, old=old, new=new):
+            self._kick()
+        self._arm_flush()
+
+    def _flush_leftover(self) -> None:
+        if self.queue.flush_unschedulable_leftover(self.loop.now):
             self._kick()
         self._arm_flush()
 
@@ -246,7 +313,7 @@ class Scheduler(Component):
 
     def _flush(self) -> None:
         self._flush_timer = self._flush_at = None
-        if self.queue.flush(self.loop.now):
+        if self.queue.flush_backoff_completed(self.loop.now):
             self._kick()
         self._arm_flush()
 
@@ -281,7 +348,7 @@ class Scheduler(Component):
         pod = (self.pod_informer.get(info.key) if self.pod_informer else None) or info.pod
         fw = self.frameworks[(pod.get("spec") or {}).get("schedulerName") or DEFAULT_SCHEDULER_NAME]
         if (pod.get("metadata") or {}).get("deletionTimestamp"):
-            self.recorder.event(pod, "Warning", "FailedScheduling",
+            fw.recorder.event(pod, "Warning", "FailedScheduling",
                                 f"skip schedule deleting pod: {info.key}")
             self.queue.done(info.key)
             return self._kick()
@@ -307,6 +374,7 @@ class Scheduler(Component):
         # assume: count the pod on its node now, bind later (schedule_one.go: assume)
         a = _Attempt(fw, info, cycle, state, dict(pod, spec=dict(pod.get("spec") or {}, nodeName=host)), host, rec)
         self.cache.assume_pod(a.pod)
+        self.nominator.delete(info.key)     # assume: DeleteNominatedPodIfExists
         s = fw.run_reserve(state, a.pod, host)
         if s.is_success():
             s, waits = fw.run_permit(state, a.pod, host)
@@ -325,6 +393,9 @@ class Scheduler(Component):
         fit = isinstance(err, FitError)
         if fit and fw.has_post_filter_plugins():
             nominated = self._post_filter(fw, state, pod, err)
+            if nominated is not None:
+                # handleSchedulingFailure: AddNominatedPod before the status patch lands
+                self.nominator.add(pod, nominated)
         rec = self._record(info, cycle, fw, err)
         rec.nominated_node = nominated or ""
         self._finish_cycle(len(err.diagnosis.evaluated) if fit else 0)
@@ -350,6 +421,7 @@ class Scheduler(Component):
         self._busy_until = self.loop.now + cost
         self._kick()
         self._arm_flush()
+        self._gc.after_cycle(self.cache.node_count(), self.cache.pod_count())
 
     def _record(self, info: QueuedPodInfo, cycle: int, fw: Framework, outcome: Any) -> AttemptRecord:
         rec = record_for(info.key, self.loop.now, info.attempts, cycle, fw.weights,
@@ -390,7 +462,7 @@ class Scheduler(Component):
             return
         self.cache.finish_binding(a.pod)
         self.scheduled += 1
-        self.recorder.event(a.pod, "Normal", "Scheduled", f"Successfully assigned {a.info.key} to {a.host}")
+        a.fw.recorder.event(a.pod, "Normal", "Scheduled", f"Successfully assigned {a.info.key} to {a.host}")
         a.fw.run_post_bind(a.state, a.pod, a.host)
         self.queue.done(a.info.key)
 
@@ -415,7 +487,7 @@ class Scheduler(Component):
         if pod is None:
             return
         message = status.message
-        self.recorder.event(pod, "Warning", "FailedScheduling", message)
+        fw.recorder.event(pod, "Warning", "FailedScheduling", message)
         reason = "Unschedulable" if status.is_rejected() else "SchedulerError"
         self._update_pod_status(pod, reason, message, nominated)
 

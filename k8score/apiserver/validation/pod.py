@@ -217,6 +217,23 @@ def pod_update(new_spec: dict, old_spec: dict) -> list[FieldError]:
     if (old_spec.get("terminationGracePeriodSeconds") or 0) < 0 and \
             new_spec.get("terminationGracePeriodSeconds") == 1:
         mutable["terminationGracePeriodSeconds"] = 1
+    # validation.go validateSchedulingGatesUpdate? — ValidatePodUpdate: gates may only be removed
+    errs: list[FieldError] = []
+    old_gates = [g.get("name") for g in old_spec.get("schedulingGates") or () if isinstance(g, dict)]
+    new_gates = new_spec.get("schedulingGates")
+    if isinstance(new_gates, list) and all(isinstance(g, dict) for g in new_gates):
+        for g in new_gates:
+            if g.get("name") not in old_gates:
+                errs.append(forbidden("spec.schedulingGates",
+                                      f"only deletion is allowed, but found new scheduling gate '{g.get('name')}'"))
+        if not errs:
+            mutable["schedulingGates"] = new_gates
+            if not new_gates and "schedulingGates" not in new_spec:
+                mutable.pop("schedulingGates", None)
+    elif new_gates is None:
+        mutable.pop("schedulingGates", None)
+    if errs:
+        return errs
     if mutable != new_spec:
         return [forbidden("spec", POD_UPDATE_FORBIDDEN)]
     return []

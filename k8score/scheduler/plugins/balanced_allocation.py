@@ -9,7 +9,7 @@ See :func:`~.resource_allocation.balanced_resource_scorer` for the formula.
 
 from __future__ import annotations
 
-from ..interface import PreScorePlugin, ScorePlugin
+from ..interface import MAX_NODE_SCORE, PreScorePlugin, ScorePlugin
 from ..resources import pod_requests
 from ..status import Status
 from .fit import _pod_value, _resource_values
@@ -53,3 +53,16 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
             allocatable.append(alloc)
             requested.append(used + p)
         return balanced_resource_scorer(requested, allocatable)
+
+    def score_nodes(self, state, pod, nodes):
+        """:meth:`score` of every node; for cpu and memory the formula is inlined: with both
+        allocatable, ``int((1 - |f_cpu - f_mem| / 2) * 100)``; with one or none, 100."""
+        reqs = state.get(_PRE_SCORE_KEY)
+        if not self._default or reqs is None:
+            return super().score_nodes(state, pod, nodes)
+        pc, pm = reqs[0], reqs[1]
+        return [int((1 - abs(((fc if (fc := (ni.requested_cpu + pc) / ac) < 1.0 else 1.0)
+                              - (fm if (fm := (ni.requested_memory + pm) / am) < 1.0 else 1.0)) / 2))
+                     * MAX_NODE_SCORE)
+                if (ac := ni.allocatable_cpu) and (am := ni.allocatable_memory) else MAX_NODE_SCORE
+                for ni in nodes]

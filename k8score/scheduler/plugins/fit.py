@@ -17,19 +17,20 @@ a container without requests counts as 100m / 200Mi here.
 
 from __future__ import annotations
 
-from ..events import ASSIGNED_POD_DELETE, ActionType, ClusterEvent
+from ..events import ActionType, ClusterEvent
 from ..interface import FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin
 from ..nodeinfo import NodeInfo
 from ..resources import pod_requests
 from ..status import Code, Status
 from .resource_allocation import (DEFAULT_RESOURCES, least_allocated_scorer, least_requested_score,
-                                  most_allocated_scorer)
+                                  most_allocated_scorer, requested_to_capacity_ratio_scorer)
 
 _PRE_FILTER_KEY = "PreFilterNodeResourcesFit"
 _PRE_SCORE_KEY = "PreScoreNodeResourcesFit"
 
 LEAST_ALLOCATED = "LeastAllocated"
 MOST_ALLOCATED = "MostAllocated"
+REQUESTED_TO_CAPACITY_RATIO = "RequestedToCapacityRatio"
 _STRATEGIES = {LEAST_ALLOCATED: least_allocated_scorer, MOST_ALLOCATED: most_allocated_scorer}
 
 
@@ -65,17 +66,32 @@ def insufficient_resources(req: tuple[int, int, int], ni: NodeInfo) -> list[tupl
     return out
 
 
+def _empty_like(ni: NodeInfo) -> NodeInfo:
+    """``ni`` without pods: what ``isFit`` checks (the pod against the whole node)."""
+    ni.pods = {}
+    ni.requested_cpu = ni.requested_memory = ni.requested_ephemeral = 0
+    return ni
+
+
 class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     name = "NodeResourcesFit"
 
     def __init__(self, strategy: str = LEAST_ALLOCATED,
-                 resources: tuple[tuple[str, int], ...] = DEFAULT_RESOURCES):
-        if strategy not in _STRATEGIES:
+                 resources: tuple[tuple[str, int], ...] = DEFAULT_RESOURCES,
+                 shape: tuple[tuple[int, int], ...] = ()):
+        """``shape``: RequestedToCapacityRatio's [(utilization, score 0..10)] points."""
+        if strategy not in _STRATEGIES and strategy != REQUESTED_TO_CAPACITY_RATIO:
             raise ValueError(f"scoring strategy {strategy!r} is not supported "
-                             f"(supported: {sorted(_STRATEGIES)})")
+                             f"(supported: {sorted([*_STRATEGIES, REQUESTED_TO_CAPACITY_RATIO])})")
         self.strategy = strategy
         self.resources = tuple(resources)
-        self._scorer = _STRATEGIES[strategy]
+        self.shape = tuple(tuple(p) for p in shape)
+        if strategy == REQUESTED_TO_CAPACITY_RATIO:
+            if not self.shape:
+                raise ValueError("RequestedToCapacityRatio needs a shape")
+            self._scorer = requested_to_capacity_ratio_scorer(self.shape)
+        else:
+            self._scorer = _STRATEGIES[strategy]
         self._weights = [w for _, w in self.resources]
         self._default = self.resources == DEFAULT_RESOURCES and strategy == LEAST_ALLOCATED
 
@@ -88,11 +104,33 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         req = state.get(_PRE_FILTER_KEY)
         if req is None:
             req = pod_requests(pod)
+        cpu, mem, eph = req
+        ni = node_info
+        # the common verdict, "fits", in plain comparisons (the same rules as below)
+        if (len(ni.pods) < ni.allowed_pods
+                and (cpu <= 0 or cpu <= ni.allocatable_cpu - ni.requested_cpu)
+                and (mem <= 0 or mem <= ni.allocatable_memory - ni.requested_memory)
+                and (eph <= 0 or eph <= ni.allocatable_ephemeral - ni.requested_ephemeral)):
+            return None
         found = insufficient_resources(req, node_info)
         if not found:
             return None
         code = Code.UNSCHEDULABLE_AND_UNRESOLVABLE if any(u for _, u in found) else Code.UNSCHEDULABLE
         return Status(code, *(reason for reason, _ in found))
+
+    def filter_nodes(self, state, pod, nodes):
+        """:meth:`filter` of each node; the "fits" verdict in plain comparisons, the full
+        check (with its reasons) only for the nodes that fail them."""
+        req = state.get(_PRE_FILTER_KEY)
+        if req is None:
+            req = pod_requests(pod)
+        cpu, mem, eph = req
+        filt = self.filter
+        return [None if (len(ni.pods) < ni.allowed_pods
+                         and (cpu <= 0 or cpu <= ni.allocatable_cpu - ni.requested_cpu)
+                         and (mem <= 0 or mem <= ni.allocatable_memory - ni.requested_memory)
+                         and (eph <= 0 or eph <= ni.allocatable_ephemeral - ni.requested_ephemeral))
+                else filt(state, pod, ni) for ni in nodes]
 
     # -- score -----------------------------------------------------------------
     def pre_score(self, state, pod, nodes):
@@ -117,8 +155,48 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             requested.append(used + p)
         return self._scorer(requested, allocatable, self._weights)
 
+    def score_nodes(self, state, pod, nodes):
+        """:meth:`score` of every node; the default LeastAllocated over cpu and memory is
+        inlined (``least_requested_score`` of each, averaged) — the hottest loop of a cycle."""
+        pod_req = state.get(_PRE_SCORE_KEY)
+        if not self._default or pod_req is None:
+            return super().score_nodes(state, pod, nodes)
+        pc, pm = pod_req[0], pod_req[1]
+        return [((((ac - rc) * 100 // ac) if (ac := ni.allocatable_cpu) and (rc := ni.non_zero_cpu + pc) <= ac
+                  else 0)
+                 + (((am - rm) * 100 // am) if (am := ni.allocatable_memory)
+                    and (rm := ni.non_zero_memory + pm) <= am else 0)) // 2
+                for ni in nodes]
+
     def events_to_register(self):
-        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_ALLOCATABLE
-                             | ActionType.UPDATE_NODE_TAINT | ActionType.UPDATE_NODE_LABEL),
-                ASSIGNED_POD_DELETE,
-                ClusterEvent("Pod", ActionType.UPDATE_POD_SCALE_DOWN))
+        # fit.go EventsToRegister (with queueing hints): a node label or taint change cannot
+        # free resources, so it is not registered at all
+        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_ALLOCATABLE,
+                             hint=self._after_node_change),
+                ClusterEvent("Pod", ActionType.DELETE | ActionType.UPDATE_POD_SCALE_DOWN,
+                             hint=self._after_pod_change))
+
+    def _after_node_change(self, pod, old, new):
+        """``isSchedulableAfterNodeChange``: the pod fits the new node's allocatable (ignoring
+        its pods) and, for an update, some resource the pod requests grew."""
+        req = pod_requests(pod)
+        alloc = NodeInfo(new)
+        if insufficient_resources(req, _empty_like(alloc)):
+            return False
+        if old is None:
+            return True
+        before = NodeInfo(old)
+        return ((req[0] > 0 and alloc.allocatable_cpu > before.allocatable_cpu)
+                or (req[1] > 0 and alloc.allocatable_memory > before.allocatable_memory)
+                or (req[2] > 0 and alloc.allocatable_ephemeral > before.allocatable_ephemeral)
+                or alloc.allowed_pods > before.allowed_pods)
+
+    def _after_pod_change(self, pod, old, new):
+        """``isSchedulableAfterPodEvent``: a bound pod deleted, or scaled down in a resource
+        the pod requests."""
+        if old is None or not (old.get("spec") or {}).get("nodeName"):
+            return False
+        if new is None:
+            return True
+        req, was, now = pod_requests(pod), pod_requests(old), pod_requests(new)
+        return any(r > 0 and n < w for r, w, n in zip(req, was, now))

@@ -24,3 +24,41 @@ def default_normalize_score(max_priority: int, reverse: bool, scores: dict[str, 
         v = max_priority * v // max_count
         scores[k] = max_priority - v if reverse else v
     return None
+
+
+def as_selector(sel: dict | None):
+    """``metav1.LabelSelectorAsSelector``: None (matches nothing) for a nil selector, a
+    :class:`~k8score.api.selectors.LabelSelector` otherwise (``{}`` matches everything)."""
+    if sel is None:
+        return None
+    from ...api.selectors import cached_label_selector
+    return cached_label_selector(sel)
+
+
+def with_label_values(selector, labels: dict, keys, op: str = "="):
+    """``selector`` plus ``key op value`` for each of ``keys`` found in ``labels``
+    (``matchLabelKeys`` uses "=", ``mismatchLabelKeys`` "!=")."""
+    from ...api.selectors import LabelSelector
+    extra = [(k, op, (labels[k],)) for k in keys or () if k in labels]
+    if not extra:
+        return selector
+    base = list(selector.requirements) if selector is not None else []
+    return LabelSelector(base + extra)
+
+
+def selector_matches(selector, labels: dict) -> bool:
+    return selector is not None and selector.matches(labels)
+
+
+def snapshot_for(plugin, nodes):
+    """The handle's snapshot, or (a plugin used without a scheduler: tests, what-ifs) one
+    made of ``nodes``."""
+    handle = plugin.handle
+    snap = handle.snapshot if handle is not None else None
+    if snap is None:
+        from ..nodeinfo import Snapshot
+        snap = Snapshot()
+        snap.node_infos = list(nodes)
+        snap.node_info_map = {ni.name: ni for ni in nodes}
+        snap.refresh_lists()
+    return snap

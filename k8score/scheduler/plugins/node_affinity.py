@@ -131,4 +131,16 @@ class NodeAffinity(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
         return default_normalize_score(MAX_NODE_SCORE, False, scores)
 
     def events_to_register(self):
-        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_LABEL),)
+        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_LABEL, hint=self._after_node_change),)
+
+    def _after_node_change(self, pod, old, new):
+        """``isSchedulableAfterNodeChange``: the node matches now and did not before."""
+        if new is None:
+            return False
+        meta = new.get("metadata") or {}
+        if not required_matches(pod, meta.get("labels") or {}, meta.get("name", "")):
+            return False
+        if old is None:
+            return True
+        ometa = old.get("metadata") or {}
+        return not required_matches(pod, ometa.get("labels") or {}, ometa.get("name", ""))

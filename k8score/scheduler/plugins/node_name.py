@@ -25,5 +25,10 @@ class NodeName(FilterPlugin):
             return None
         return Status.unresolvable(ERR_REASON)
 
+    def filter_nodes(self, state, pod, nodes):
+        if not (pod.get("spec") or {}).get("nodeName"):
+            return [None] * len(nodes)    # no node name asked for: every node fits
+        return super().filter_nodes(state, pod, nodes)
+
     def events_to_register(self):
         return (NODE_ADD,)

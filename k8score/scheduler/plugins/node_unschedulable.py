@@ -28,5 +28,19 @@ class NodeUnschedulable(FilterPlugin):
             return None
         return Status.unresolvable(ERR_REASON_UNSCHEDULABLE)
 
+    def filter_nodes(self, state, pod, nodes):
+        filt = self.filter   # only a cordoned node can say no
+        return [filt(state, pod, ni) if ni.unschedulable else None for ni in nodes]
+
     def events_to_register(self):
-        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_TAINT),)
+        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_TAINT, hint=self._after_node_change),)
+
+    def _after_node_change(self, pod, old, new):
+        """``isSchedulableAfterNodeChange``: the node is schedulable now (or the pod tolerates
+        the unschedulable taint) and was cordoned before."""
+        if new is None:
+            return False
+        tolerations = (pod.get("spec") or {}).get("tolerations") or ()
+        if (new.get("spec") or {}).get("unschedulable") and not tolerations_tolerate(tolerations, _UNSCHEDULABLE_TAINT):
+            return False
+        return old is None or bool((old.get("spec") or {}).get("unschedulable"))

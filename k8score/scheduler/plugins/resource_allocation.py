@@ -78,3 +78,55 @@ def balanced_resource_scorer(requested: list[int], allocatable: list[int]) -> in
         mean = sum(fractions) / len(fractions)
         std = (sum((f - mean) ** 2 for f in fractions) / len(fractions)) ** 0.5
     return int((1 - std) * MAX_NODE_SCORE)
+
+
+#: pkg/scheduler/apis/config/types.go: MaxCustomPriorityScore (shape scores are 0..10)
+MAX_CUSTOM_PRIORITY_SCORE = 10
+#: requested_to_capacity_ratio.go: maxUtilization
+MAX_UTILIZATION = 100
+
+
+def _go_div(a: int, b: int) -> int:
+    """Go's integer division (truncates toward zero; Python's // floors)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def broken_linear(shape: list[tuple[int, int]]):
+    """``helper.BuildBrokenLinearFunction``: ``shape`` = [(utilization, score)], increasing."""
+    def f(p: int) -> int:
+        for i, (u, sc) in enumerate(shape):
+            if p <= u:
+                if i == 0:
+                    return sc
+                u0, s0 = shape[i - 1]
+                return s0 + _go_div((sc - s0) * (p - u0), u - u0)
+        return shape[-1][1]
+    return f
+
+
+def requested_to_capacity_ratio_scorer(shape: tuple[tuple[int, int], ...]):
+    """RequestedToCapacityRatio (``requested_to_capacity_ratio.go``): each resource's
+    utilization ``requested * 100 // capacity`` goes through the broken-line ``shape``
+    (scores 0..10 scaled by 10); resources scoring 0 are left out of the weighted mean,
+    which is rounded half away from zero.
+
+    Shape [(0, 10), (100, 0)] (spreading) scales to [(0, 100), (100, 0)]: cpu 3000m/4000m
+    = 75% -> 100 + (0 - 100) * 75 / 100 = 25; memory 5000/10000 = 50% -> 50; mean
+    (25 + 50) / 2 = 37.5 -> 38."""
+    fn = broken_linear([(u, sc * (MAX_NODE_SCORE // MAX_CUSTOM_PRIORITY_SCORE)) for u, sc in shape])
+
+    def scorer(requested: list[int], allocatable: list[int], weights: list[int]) -> int:
+        node_score = weight_sum = 0
+        for req, alloc, w in zip(requested, allocatable, weights):
+            if alloc == 0:
+                continue
+            r = fn(MAX_UTILIZATION) if req > alloc else fn(req * MAX_UTILIZATION // alloc)
+            if r > 0:
+                node_score += r * w
+                weight_sum += w
+        if weight_sum == 0:
+            return 0
+        # math.Round: half away from zero (scores are >= 0 here)
+        return int(node_score / weight_sum + 0.5)
+    return scorer

@@ -33,6 +33,10 @@ class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
         return Status.unresolvable(
             f"node(s) had untolerated taint {{{taint.get('key', '')}: {taint.get('value', '')}}}")
 
+    def filter_nodes(self, state, pod, nodes):
+        filt = self.filter   # only a tainted node can say no
+        return [filt(state, pod, ni) if ni.taints else None for ni in nodes]
+
     def pre_score(self, state, pod, nodes):
         tolerations = (pod.get("spec") or {}).get("tolerations") or ()
         # an empty effect means every effect, PreferNoSchedule included
@@ -48,8 +52,25 @@ class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
         return sum(1 for t in node_info.taints
                    if t.get("effect") == PREFER_NO_SCHEDULE and not tolerations_tolerate(prefer, t))
 
+    def score_nodes(self, state, pod, nodes):
+        """:meth:`score` of every node: 0 for all when none has a taint (the usual case)."""
+        if not any(ni.taints for ni in nodes):
+            return [0] * len(nodes)
+        return super().score_nodes(state, pod, nodes)
+
     def normalize_score(self, state, pod, scores):
         return default_normalize_score(MAX_NODE_SCORE, True, scores)
 
     def events_to_register(self):
-        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_TAINT),)
+        return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_TAINT, hint=self._after_node_change),)
+
+    def _after_node_change(self, pod, old, new):
+        """``isSchedulableAfterNodeChange``: the node's taints are tolerated now and were not."""
+        if new is None:
+            return False
+        tolerations = (pod.get("spec") or {}).get("tolerations") or []
+
+        def ok(node):
+            taints = (node.get("spec") or {}).get("taints") or []
+            return find_untolerated(taints, tolerations, do_not_schedule) is None
+        return ok(new) and (old is None or not ok(old))
