@@ -8,6 +8,13 @@ delete only if the key is still at the revision that was read (``mod_revision ==
 The server turns a failed comparison into 409 AlreadyExists / Conflict.
 
 Reads at an old revision below the compaction point raise ApiError 410 (Expired).
+
+etcd's own failures (``etcdserver: request timed out``, ``etcdserver: no leader``, an
+unreachable endpoint: see k8score.etcd.cluster) reach the client as upstream's apiserver
+passes them on: storage/etcd3 returns the error unchanged and
+endpoints/handlers/responsewriters/status.go ErrorToAPIStatus makes any error that is not
+an APIStatus a 500 Status with no reason and the error's text as its message — kubectl
+prints ``Error from server: etcdserver: request timed out``.
 """
 
 from __future__ import annotations
@@ -17,10 +24,13 @@ from typing import Any
 
 from ..etcd import Compare, EtcdError, OpDelete, OpPut, prefix_end
 from ..etcd.types import ERR_COMPACTED
-from ..api.errors import ApiError
+from ..api.errors import ApiError, status
 from .jsonutil import encode_json
 
 _loads = json.loads
+# Errors of the etcd cluster itself rather than of the request (k8score.etcd.cluster.client).
+_CLUSTER_ERRORS = ("etcdserver: request timed out", "etcdserver: no leader", "rpc error:",
+                   "context deadline exceeded")
 
 
 def encode(obj: dict) -> str:
@@ -53,6 +63,17 @@ def try_decode(value: str | bytes, mod_revision: int) -> dict | None:
         return None
 
 
+def etcd_unavailable(e: EtcdError) -> ApiError:
+    """status.go ErrorToAPIStatus for a plain error: code 500, reason unset, its text."""
+    st = status(500, "", str(e))
+    del st["reason"]   # StatusReasonUnknown is "" and omitted from the JSON
+    return ApiError(st)
+
+
+def _translate(e: EtcdError) -> Exception:
+    return etcd_unavailable(e) if e.message.startswith(_CLUSTER_ERRORS) else e
+
+
 class EventLeases:
     """Events expire: they are written with an etcd lease of ``--event-ttl`` (1 h).
 
@@ -77,7 +98,10 @@ class EventLeases:
             self._count += 1
             return self._id
         reuse = min(self.REUSE_SECONDS, int(ttl * self.REUSE_PERCENT))
-        self._id = self.store.lease_grant(ttl + reuse).id
+        try:
+            self._id = self.store.lease_grant(ttl + reuse).id
+        except EtcdError as e:
+            raise _translate(e) from None
         self._until = now + reuse
         self._count = 1
         return self._id
@@ -149,10 +173,25 @@ class Storage:
     def compact_revision(self) -> int:
         return self.store.compact_revision
 
+    def consistent_read(self) -> None:
+        """k8s.io/apiserver cacher.go GetList with ConsistentListFromCache (GA in 1.34): a list
+        without a resourceVersion first gets etcd's current revision by a quorum read, so
+        with etcd down or without quorum it fails with etcd's error. (A bare Store, as in unit
+        tests, has no such hook and is always current.)"""
+        fresh = getattr(self.store, "consistent_revision", None)
+        if fresh is not None:
+            try:
+                fresh()
+            except EtcdError as e:
+                raise _translate(e) from None
+
     # -- reads -----------------------------------------------------------------
     def get(self, key: str) -> Any:
         """The KeyValue at ``key`` or None."""
-        kvs = self.store.range(key).kvs
+        try:
+            kvs = self.store.range(key).kvs
+        except EtcdError as e:
+            raise _translate(e) from None
         return kvs[0] if kvs else None
 
     def list(self, prefix: str, revision: int = 0) -> tuple[list, int]:
@@ -168,6 +207,8 @@ class Storage:
             return ApiError.too_large_resource_version(revision, self.store.revision)
         if e.message == ERR_COMPACTED:
             return ApiError.expired(f"The resourceVersion for the provided {what} is too old.")
+        if e.message.startswith(_CLUSTER_ERRORS):
+            return etcd_unavailable(e)
         return ApiError.internal(str(e))
 
     # -- guarded writes --------------------------------------------------------
@@ -188,9 +229,15 @@ class Storage:
         """Delete everything under ``prefixes`` and the exact ``keys`` in one transaction
         (one revision, so watchers see the whole removal at once); returns that revision."""
         ops = [OpDelete(p, prefix_end(p)) for p in prefixes] + [OpDelete(k) for k in keys]
-        return self.store.txn([], ops, []).header.revision
+        try:
+            return self.store.txn([], ops, []).header.revision
+        except EtcdError as e:
+            raise _translate(e) from None
 
     def _txn(self, key: str, target: str, expect: int, value: str | None, lease: int = 0) -> int | None:
         op = OpPut(key, value, lease) if value is not None else OpDelete(key)
-        r = self.store.txn([Compare(key, target, "=", expect)], [op], [])
+        try:
+            r = self.store.txn([Compare(key, target, "=", expect)], [op], [])
+        except EtcdError as e:
+            raise _translate(e) from None
         return r.header.revision if r.succeeded else None

@@ -19,13 +19,18 @@ formats follow printer_simple.go / printer_json.go / printer_fields.go.
 Commands that stream forever in a terminal (``watch``, ``lease keep-alive``
 without ``--once``) print what they would print before waiting, and return.
 Supported: put, get, del, txn, compaction, watch, lease grant/revoke/timetolive/
-list/keep-alive, version; global flags -w/--write-out simple|json|fields, --hex.
+list/keep-alive, version; against a cluster's Client also endpoint status|health
+[--cluster], member list|add|remove|promote, move-leader, alarm list, snapshot save
+(etcdctl_cluster.py); global flags -w/--write-out simple|json|fields|table, --hex,
+--endpoints.
 """
 
 from __future__ import annotations
 
 import shlex
 
+from . import etcdctl_cluster as cluster
+from . import etcdctl_cluster as cluster_cmds
 from . import etcdctl_kv as kv
 from . import etcdctl_lease as lease
 from . import etcdctl_txn as txn
@@ -53,6 +58,7 @@ _COMMANDS = {
     ("version",): ({}, lambda c, args: c.out.extend(
         [f"etcdctl version: {ETCDCTL_VERSION}", "API version: 3.5"])),
 }
+_COMMANDS.update(cluster.COMMANDS)
 _SHORT_CMD = {"watch": {"i": "interactive"}, "txn": {"i": "interactive"}}
 # etcdctl 3.5's root commands and the lease subcommands; cobra matches unique prefixes
 # (etcdctl sets cobra.EnablePrefixMatching), so `etcdctl compact 5` runs `compaction`.
@@ -60,10 +66,14 @@ _ROOT = ("alarm", "auth", "check", "compaction", "defrag", "del", "elect", "endp
          "help", "lease", "lock", "make-mirror", "member", "move-leader", "put", "role",
          "snapshot", "txn", "user", "version", "watch")
 _SUBS = {"lease": ("grant", "keep-alive", "list", "revoke", "timetolive")}
+_SUBS.update(cluster.SUBS)
 
 
-def etcdctl(store, command_line: str, stdin: str = "") -> str:
+def etcdctl(store, command_line: str, stdin: str = "", cluster=None) -> str:
     """Run one etcdctl command line (with or without the leading ``etcdctl``).
+
+    ``cluster`` (an :class:`~k8score.etcd.cluster.EtcdCluster`) answers the endpoint,
+    member, move-leader, alarm and snapshot commands; a cluster's Client brings its own.
 
     Never raises for a bad command: the result is then etcdctl's ``Error: ...`` line.
     """
@@ -75,7 +85,7 @@ def etcdctl(store, command_line: str, stdin: str = "") -> str:
     if args and args[0] == "etcdctl":
         args = args[1:]
     try:
-        _main(store, args, out, stdin)
+        _main(store, args, out, stdin, cluster)
     except Exit as e:
         out += e.before + [f"Error: {e}"]
     except EtcdError as e:
@@ -91,7 +101,7 @@ def _resolve(word: str, names) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def _main(store, args, out, stdin):
+def _main(store, args, out, stdin, cluster=None):
     words = find_command(args)
     if not words:
         raise Exit("no command given (try: put, get, del, txn, compaction, lease, watch)")
@@ -106,7 +116,11 @@ def _main(store, args, out, stdin):
     if root in _SUBS:
         sub = _resolve(words[1], _SUBS[root]) if len(words) > 1 else None
         if sub is None:            # a group alone (or a wrong subcommand): its help
-            out += help_lines(cmd) + [""]
+            try:
+                out += help_lines(cmd) + [""]
+            except KeyError:       # groups without a help text here: cobra's usage line
+                out += [f"Usage:\n  etcdctl {root} <subcommand> [flags]", "",
+                        "Available Commands:"] + [f"  {n}" for n in _SUBS[root]] + [""]
             return
         cmd = (root, sub)
     if cmd not in _COMMANDS:
@@ -129,4 +143,10 @@ def _main(store, args, out, stdin):
     fmt = flags.get("write-out", "simple")
     if fmt not in ("simple", "json", "fields", "protobuf", "table"):
         raise Exit("unsupported output format")
-    handler(Ctx(store, flags, fmt, out, stdin), pos)
+    if cluster is not None and len(cluster.members) > 1 and flags.get("endpoints") and root not in (
+            "endpoint", "member", "move-leader", "alarm", "snapshot"):
+        # KV and lease commands go to the member behind --endpoints (clientv3 pins the first
+        # endpoint that answers), not through the API server's own client
+        member = cluster_cmds.endpoint_member(cluster, flags["endpoints"])
+        store = cluster.client(endpoint=member.name)
+    handler(Ctx(store, flags, fmt, out, stdin, cluster), pos)

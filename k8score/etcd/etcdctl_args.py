@@ -168,10 +168,11 @@ def go_parse_int(s: str, base: int) -> int:
 class Ctx:
     """One command run: the store, parsed flags, output format, stdin and the output lines."""
 
-    __slots__ = ("store", "flags", "fmt", "out", "is_hex", "stdin")
+    __slots__ = ("store", "flags", "fmt", "out", "is_hex", "stdin", "cluster")
 
-    def __init__(self, store, flags, fmt, out, stdin=""):
+    def __init__(self, store, flags, fmt, out, stdin="", cluster=None):
         self.store = store
+        self.cluster = cluster if cluster is not None else getattr(store, "cluster", None)
         self.stdin = stdin
         self.flags = flags
         self.fmt = fmt

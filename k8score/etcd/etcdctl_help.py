@@ -128,7 +128,32 @@ _COMMANDS = {
                                  "cobrautl.Exits immediately"),
     ]),
 }
-_SUBCOMMANDS = {"lease": ["grant", "keep-alive", "list", "revoke", "timetolive"]}
+_SUBCOMMANDS = {"lease": ["grant", "keep-alive", "list", "revoke", "timetolive"],
+                "member": ["add", "list", "promote", "remove", "update"],
+                "endpoint": ["hashkv", "health", "status"]}
+
+# etcdctl/ctlv3/command/member_command.go and ep_command.go (groups and their commands).
+_CLUSTER_FLAG = ("      --cluster[=false]", "use all endpoints from the cluster member list")
+_COMMANDS.update({
+    ("member",): ("Membership related commands", "member <subcommand>", "", []),
+    ("member", "add"): ("Adds a member into the cluster", "add <memberName> [options]",
+                        "", [
+        ("      --learner[=false]", "indicates if the new member is raft learner"),
+        ('      --peer-urls=""', "comma separated peer URLs for the new member."),
+    ]),
+    ("member", "list"): ("Lists all members in the cluster", "list", "", []),
+    ("member", "promote"): ("Promotes a non-voting member in the cluster",
+                            "promote <memberID>", "", []),
+    ("member", "remove"): ("Removes a member from the cluster", "remove <memberID>", "", []),
+    ("member", "update"): ("Updates a member in the cluster", "update <memberID> [options]", "", []),
+    ("endpoint",): ("Endpoint related commands", "endpoint <subcommand>", "", [_CLUSTER_FLAG]),
+    ("endpoint", "hashkv"): ("Prints the KV history hash for each endpoint in --endpoints",
+                             "hashkv", "", []),
+    ("endpoint", "health"): ("Checks the healthiness of endpoints specified in `--endpoints` flag",
+                             "health", "", []),
+    ("endpoint", "status"): ("Prints out the status of endpoints specified in `--endpoints` flag",
+                             "status", "", []),
+})
 
 
 def tab_align(rows: list[tuple[str, ...]]) -> list[str]:

@@ -161,7 +161,9 @@ class RaftLog:
     def commit_to(self, to: int) -> None:
         if to > self.committed:
             if self.last_index() < to:
-                raise AssertionError(f"tocommit({to}) is out of range [lastIndex({self.last_index()})]")
+                # log.go commitTo: upstream's panic text
+                raise AssertionError(f"tocommit({to}) is out of range [lastIndex({self.last_index()})]. "
+                                     "Was the raft log corrupted, truncated, or lost?")
             self.committed = to
 
     def maybe_commit(self, index: int, term: int) -> bool:
