@@ -57,12 +57,38 @@ def _diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
+# wall seconds before ``k8score serve`` starts that its cluster's clock begins: more than a boot takes
+_BOOT_MARGIN = 60.0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from . import Cluster
     from .serve import Server
 
-    cluster = Cluster(nodes=args.nodes, seed=args.seed)
-    server = Server(cluster, port=args.port, speed=args.speed, tls=not args.insecure_http)
+    import time
+    from .sim.clock import EPOCH
+
+    # The virtual clock shows the wall time, so real kubectl's ages (AGE, describe's events,
+    # top's metric freshness) are right: the cluster "booted" _BOOT_MARGIN s ago, and the
+    # server runs it up to the present before it answers (Server(wall_clock=True)).
+    wall = time.time()
+    epoch = wall - _BOOT_MARGIN if wall - _BOOT_MARGIN >= EPOCH.timestamp() else None
+    replicas = None
+    if args.etcd_servers:   # all state in a real etcd, through its v3 JSON gateway (serve_etcd.py)
+        from .serve_etcd import build
+        cluster, replicas = build(args.etcd_servers, args.apiservers, nodes=args.nodes, seed=args.seed,
+                                  epoch=epoch)
+    elif args.apiservers != 1:
+        raise SystemExit("k8score serve: --apiservers needs --etcd-servers (replicas share a real etcd)")
+    else:
+        cluster = Cluster(nodes=args.nodes, seed=args.seed, epoch=epoch)
+    server = Server(cluster, port=args.port, speed=args.speed, tls=not args.insecure_http,
+                    max_requests_inflight=args.max_requests_inflight,
+                    max_mutating_requests_inflight=args.max_mutating_requests_inflight,
+                    request_timeout=args.request_timeout, min_request_timeout=args.min_request_timeout,
+                    wall_clock=epoch is not None, apiservers=replicas)
+    from .serve import tune_gc
+    tune_gc()
     path = server.write_kubeconfig(args.kubeconfig)
     print(f"k8score: serving the Kubernetes API of a {args.nodes}-node cluster (seed {args.seed}) "
           f"at {server.url}, {args.speed:g} virtual s per s")
@@ -96,6 +122,21 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--speed", type=float, default=1.0, help="virtual seconds per real second (default 1)")
     serve.add_argument("--insecure-http", action="store_true",
                        help="plain HTTP instead of HTTPS (kubectl then sends no credentials: system:anonymous)")
+    # kube-apiserver's flags and defaults (options/server_run_options.go)
+    serve.add_argument("--max-requests-inflight", type=int, default=400,
+                       help="non-mutating requests in flight before 429 (default 400; 0: no limit)")
+    serve.add_argument("--max-mutating-requests-inflight", type=int, default=200,
+                       help="mutating requests in flight before 429 (default 200; 0: no limit)")
+    serve.add_argument("--request-timeout", type=float, default=60.0,
+                       help="seconds before a request that is not long-running is a 504 Timeout (default 60)")
+    serve.add_argument("--min-request-timeout", type=float, default=1800.0,
+                       help="a watch without timeoutSeconds lasts this many seconds times [1, 2) (default 1800)")
+    serve.add_argument("--etcd-servers", default="",
+                       help="keep all state in a real etcd: its client URLs, comma separated "
+                            "(e.g. http://127.0.0.1:2379), spoken to through etcd's v3 JSON gateway")
+    serve.add_argument("--apiservers", type=int, default=1,
+                       help="API server replicas sharing the --etcd-servers etcd, balanced round robin "
+                            "on the one port (default 1)")
     serve.set_defaults(func=_serve)
     args = parser.parse_args(argv)
     return args.func(args)

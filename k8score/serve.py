@@ -19,8 +19,11 @@ Contracts:
   advanced every ``tick`` real seconds (``loop.run(until=...)``).
 * Watches (``?watch=true``) stream as chunked JSON lines, one event per line; the stream
   ends when the server ends the watch (an ERROR event), after ``timeoutSeconds`` (wall
-  seconds; upstream's default is ``--min-request-timeout`` 1800 s), or when the client
-  goes away (the watch is stopped).
+  seconds; without it ``--min-request-timeout`` 1800 s times [1, 2)), or when the client
+  goes away (the watch is stopped). Limits (in-flight budgets, request deadlines: a 504
+  ``Timeout``): k8score/serve_limits.py. ``pods/portforward``: k8score/serve_portforward.py.
+* ``wall_clock=True``: the cluster's epoch (``Cluster(epoch=...)``) is a little before the
+  wall time and the server first runs it up to the present, so timestamps read as real ones.
 * HTTPS with a fresh self-signed serving certificate (made by the ``openssl`` command;
   its CA goes into the kubeconfig), because client-go sends credentials only over TLS
   (clientcmd ``getUserIdentificationPartialConfig`` is applied to TLS configs only): over
@@ -44,6 +47,7 @@ import json
 import queue
 import select
 import shutil
+import socket
 import ssl
 import subprocess
 import tempfile
@@ -55,13 +59,12 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from .api.schema.limits import MAX_BODY_BYTES
+from . import serve_limits, serve_portforward, serve_streams
 from .apiserver import openapi, protobuf, rest
 from .apiserver.request import user_from_name
 from .apiserver.table import to_table, wants_table
 from .apiserver.discovery_v2 import AGGREGATED_V2, aggregated, wants_aggregated
 
-# upstream kube-apiserver --min-request-timeout (options/serving.go): 1800 s
-_DEFAULT_WATCH_TIMEOUT = 1800.0
 _END = object()  # queue sentinel: the server ended the watch
 # the /version object (k8s.io/apimachinery/pkg/version/types.go Info) of a v1.35 server
 _VERSION = {"major": "1", "minor": "35", "emulationMajor": "1", "emulationMinor": "35",
@@ -75,11 +78,28 @@ class Server:
     """Serve ``cluster``'s API on ``host:port`` (``port=0``: any free port; see ``.port``)."""
 
     def __init__(self, cluster: Any, host: str = "127.0.0.1", port: int = 6443, speed: float = 1.0,
-                 tick: float = 0.02, tls: bool = True):
+                 tick: float = 0.02, tls: bool = True, max_requests_inflight: int = 400,
+                 max_mutating_requests_inflight: int = 200,
+                 request_timeout: float = serve_limits.REQUEST_TIMEOUT,
+                 min_request_timeout: float = serve_limits.MIN_REQUEST_TIMEOUT,
+                 wall_clock: bool = False, apiservers: list | None = None):
         if speed <= 0:
             raise ValueError("speed must be > 0")
         self.cluster = cluster
+        # k8score/serve_limits.py: the in-flight budgets, request deadlines and watch timeouts
+        self.limiter = serve_limits.InflightLimiter(max_requests_inflight, max_mutating_requests_inflight)
+        self.request_timeout = request_timeout
+        self.min_request_timeout = min_request_timeout
+        # the watch timeouts' spread; the transport's own randomness (not the simulation's)
+        self._rng = __import__("random").Random()
+        #: wall_clock: the virtual clock shows the wall time (the cluster's epoch must not be
+        #: later than now): start() first runs the simulation up to the present.
+        self.wall_clock = wall_clock
         self.api = cluster.apiserver
+        #: the API server replicas requests are balanced over, round robin (k8score/serve_etcd.py:
+        #: ``--apiservers N`` over a real etcd); discovery, OpenAPI and streams use ``self.api``
+        self.apiservers = list(apiservers) if apiservers else [self.api]
+        self._next_backend = 0
         self.speed = speed
         self.tick = tick
         self.lock = threading.Lock()
@@ -128,9 +148,13 @@ class Server:
             self.stop()
 
     def _clock(self) -> None:
-        """Advance virtual time with the wall clock, ``speed`` x as fast."""
+        """Advance virtual time with the wall clock, ``speed`` x as fast (from the present,
+        with ``wall_clock``: a timestamp made now reads as the wall time)."""
         wall0 = time.monotonic()
         virt0 = self.cluster.loop.now
+        if self.wall_clock:
+            from .sim.clock import EPOCH
+            virt0 = max(virt0, time.time() - EPOCH.timestamp())
         while not self._stopping.wait(self.tick):
             target = virt0 + (time.monotonic() - wall0) * self.speed
             with self.lock:
@@ -141,7 +165,8 @@ class Server:
     def add_admin_token(self, token: str) -> None:
         """Accept ``Authorization: Bearer <token>`` as ``kubernetes-admin`` (system:masters)."""
         with self.lock:
-            self.api.authenticator.add_token(token, user_from_name("kubernetes-admin"))
+            for api in self.apiservers:
+                api.authenticator.add_token(token, user_from_name("kubernetes-admin"))
 
     def write_kubeconfig(self, path: str | Path, token: str | None = None) -> Path:
         """Write a kubeconfig for ``kubernetes-admin`` with a bearer token and the server's CA."""
@@ -167,45 +192,77 @@ class Server:
         return p
 
     # -- serving --------------------------------------------------------------------
-    def handle(self, request: dict) -> dict:
-        """``rest.handle`` under the simulation lock (aggregated discovery answered here)."""
+    def handle(self, request: dict, deadline: float | None = None) -> dict:
+        """``rest.handle`` under the simulation lock (aggregated discovery answered here);
+        ``deadline`` (``time.monotonic()``): a 504 Timeout Status when the lock is not free
+        by then or the answer comes later (serve_limits.py)."""
         accept = str((request.get("headers") or {}).get("accept", ""))
         path = request.get("path", "/").rstrip("/") or "/"
         bad = _unsupported_body(request)
         if bad is not None:
             return bad
         try:
-            return self._handle(request, accept, path)
+            if deadline is None:
+                with self.lock:
+                    return self._handle(request, accept, path)
+            if not self.lock.acquire(timeout=max(deadline - time.monotonic(), 0.0)):
+                return {"code": 504, "body": serve_limits.timeout_status()}
+            try:
+                out = self._handle(request, accept, path)
+            finally:
+                self.lock.release()
+            if time.monotonic() > deadline and "watch" not in out:
+                return {"code": 504, "body": serve_limits.timeout_status()}
+            return out
         except Exception as e:  # a bug in the simulation must not drop the connection: a 500 Status
             # (apiserver/pkg/endpoints/handlers/responsewriters: InternalError's message)
             return {"code": 500, "body": _status(500, "InternalError", f"Internal error occurred: {e!r}")}
 
+    def _backend(self) -> Any:
+        """The next API server replica, round robin (called with ``self.lock`` held)."""
+        api = self.apiservers[self._next_backend % len(self.apiservers)]
+        self._next_backend += 1
+        return api
+
     def _handle(self, request: dict, accept: str, path: str) -> dict:
-        with self.lock:
-            if path in ("/api", "/apis") and wants_aggregated(accept):
-                out = rest.handle(self.api, request)  # authn/authz of the path, same answer codes
-                if out["code"] == 200:
-                    return {"code": 200, "body": aggregated(self.api, path == "/api"),
-                            "content_type": AGGREGATED_V2}
+        """Called with ``self.lock`` held."""
+        if path in ("/api", "/apis") and wants_aggregated(accept):
+            out = rest.handle(self.api, request)  # authn/authz of the path, same answer codes
+            if out["code"] == 200:
+                return {"code": 200, "body": aggregated(self.api, path == "/api"),
+                        "content_type": AGGREGATED_V2}
+            return out
+        if path in ("/healthz", "/livez", "/readyz"):
+            return {"code": 200, "text": "ok"}
+        if path == "/openapi/v3" or path.startswith("/openapi/v3/") or path == "/openapi/v2":
+            out = rest.handle(self.api, {**request, "path": "/api"})  # system:discovery, like /api
+            if out["code"] != 200:
                 return out
-            if path in ("/healthz", "/livez", "/readyz"):
-                return {"code": 200, "text": "ok"}
-            if path == "/openapi/v3" or path.startswith("/openapi/v3/"):
-                out = rest.handle(self.api, {**request, "path": "/api"})  # system:discovery, like /api
-                if out["code"] != 200:
-                    return out
-                doc = openapi.for_path(self.api, path)
-                return {"code": 200, "body": doc} if doc is not None else \
-                    {"code": 404, "text": "404 page not found\n"}
-            out = rest.handle(self.api, request)
-            if "watch" in out:
-                # under the same lock as the watch's creation: no close can slip in between
-                out["watch"].on_close(lambda: request["on_event"](_END))
-                if wants_table(accept):
-                    out["table_of"] = self.api.registry.resolve(rest.to_request(self.api, request).resource)
+            doc = openapi.swagger(self.api) if path == "/openapi/v2" else openapi.for_path(self.api, path)
+            return {"code": 200, "body": doc} if doc is not None else \
+                {"code": 404, "text": "404 page not found\n"}
+        api = self._backend()
+        out = rest.handle(api, request)
+        if "watch" in out:
+            # under the same lock as the watch's creation: no close can slip in between
+            out["watch"].on_close(lambda: request["on_event"](_END))
+            if wants_table(accept):
+                out["table_of"] = api.registry.resolve(rest.to_request(api, request).resource)
         if path == "/version" and out["code"] == 200:
             out["body"] = {**_VERSION, **{k: v for k, v in out["body"].items() if k in ("major", "minor")}}
         return out
+
+
+def tune_gc() -> None:
+    """Tune the collector for a long-running server process (``k8score serve`` calls it once
+    the cluster has booted): the boot's objects are moved out of the collector's sight
+    (``gc.freeze``) and young collections run every 100,000 allocations instead of 700. A list
+    of 1,000 pods allocates ~100,000 objects; with the defaults the full collections they
+    trigger scan the whole cluster's heap and triple the list's latency."""
+    import gc
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
 
 
 # what rest.handle decodes; other bodies (CBOR, protobuf of kinds protobuf.py does not know) are
@@ -258,6 +315,34 @@ def _lower_headers(message: Any) -> dict:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "k8score"
+    # a connection that sends no (whole) request for this long is closed: slow senders cannot
+    # hold a thread (kube-apiserver secure_serving.go ReadHeaderTimeout: 32 s); long-running
+    # requests lift it once they are routed
+    timeout = 32.0
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm
+        # and the client's delayed ACK hold each body back ~40 ms (Go sets it on every conn)
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """A request that is not HTTP (bad request line, header too long): Go net/http's plain
+        ``400 Bad Request`` (server.go), not the stdlib's HTML page; the connection ends."""
+        self.close_connection = True
+        text = f"{code} {message or self.responses.get(code, ('',))[0]}".encode("latin-1", "replace")
+        try:
+            self.send_response_only(code)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Connection", "close")
+            self.send_header("Content-Length", str(len(text)))
+            self.end_headers()
+            self.wfile.write(text)
+        except OSError:
+            pass
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and CLI stay readable
         pass
@@ -266,6 +351,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    def __getattr__(self, name: str) -> Any:
+        # any other method reaches the API, which answers 405 MethodNotAllowed as a Status
+        # (the stdlib would answer 501 without one)
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _serve(self) -> None:
         srv: Server = self.server.k8s  # type: ignore[attr-defined]
@@ -282,20 +374,89 @@ class _Handler(BaseHTTPRequestHandler):
                 self._json(413, _status(413, "RequestEntityTooLarge",
                                         f"Request entity too large: limit is {MAX_BODY_BYTES}"))
             return
-        body = self.rfile.read(length) if length > 0 else None
+        if "chunked" in str(self.headers.get("Transfer-Encoding") or "").lower():
+            body = self._read_chunked()
+            if body is None:
+                return
+        else:
+            body = self.rfile.read(length) if length > 0 else None
         url = urlsplit(self.path)
         headers = _lower_headers(self.headers)
+        if serve_limits.long_running(self.command, url.path, url.query):
+            self.connection.settimeout(None)
+        if serve_streams.is_websocket(headers) and url.path.endswith("/exec"):
+            serve_streams.serve_exec(self, srv, url.path, url.query, headers)
+            return
+        if serve_streams.is_websocket(headers) and url.path.endswith("/attach"):
+            serve_streams.serve_attach(self, srv, url.path, url.query, headers)
+            return
+        if url.path.endswith("/portforward") and (serve_streams.is_websocket(headers)
+                                                  or serve_portforward.is_spdy_upgrade(headers)):
+            serve_portforward.serve(self, srv, url.path, headers, serve_streams.is_websocket(headers))
+            return
         events: "queue.Queue[Any]" = queue.Queue()
         request = {"method": self.command, "path": url.path, "query": url.query, "headers": headers,
                    "body": body, "on_event": events.put}
-        out = srv.handle(request)
+        budget = srv.limiter.admit(self.command, url.path, url.query)
+        if budget is False:
+            # maxinflight.go tooManyRequests: plain text, "Retry-After: 1"
+            self.close_connection = False
+            data = serve_limits.TOO_MANY
+            self.send_response(429)
+            self.send_header("Retry-After", "1")
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("X-Content-Type-Options", "nosniff")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        deadline = None
+        if budget is not None:   # not long-running: request_deadline.go
+            try:
+                deadline = time.monotonic() + serve_limits.request_timeout(url.query, srv.request_timeout)
+            except ValueError as e:
+                budget.release()
+                self._json(400, _status(400, "BadRequest", str(e)))
+                return
+        try:
+            out = srv.handle(request, deadline)
+        finally:
+            if budget is not None:
+                budget.release()
         if "watch" in out and out.get("code") == 200:
             self._stream(srv, out["watch"], events, request, out.get("table_of"))
+            return
+        if "text" in out and out["code"] == 200 and url.path.endswith("/log") \
+                and parse_qs(url.query).get("follow", [""])[-1] in ("true", "1"):
+            serve_streams.serve_follow(self, srv, request, out["text"])
             return
         if "text" in out:
             self._send(out["code"], out["text"].encode(), "text/plain; charset=utf-8")
             return
         self._json(out["code"], out["body"], out.get("content_type", "application/json"))
+
+    def _read_chunked(self) -> bytes | None:
+        """A ``Transfer-Encoding: chunked`` body (at most MAX_BODY_BYTES); None: answered."""
+        body = bytearray()
+        try:
+            while True:
+                line = self.rfile.readline(1024)
+                size = int(line.split(b";")[0].strip() or b"x", 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass   # trailers
+                    return bytes(body)
+                if len(body) + size > MAX_BODY_BYTES:
+                    self.close_connection = True
+                    self._json(413, _status(413, "RequestEntityTooLarge",
+                                            f"Request entity too large: limit is {MAX_BODY_BYTES}"))
+                    return None
+                body += self.rfile.read(size)
+                self.rfile.readline(16)
+        except ValueError:
+            self.close_connection = True
+            self._json(400, _status(400, "BadRequest", "invalid chunked request body"))
+            return None
 
     def _json(self, code: int, body: Any, ctype: str = "application/json") -> None:
         self._send(code, json.dumps(body, separators=(",", ":")).encode(), ctype)
@@ -314,10 +475,7 @@ class _Handler(BaseHTTPRequestHandler):
         ``table_of``: the ResourceInfo whose Table rows each event becomes (Accept as=Table)."""
         rq = {k: v[0] for k, v in parse_qs(request["query"]).items()}
         info = table_of
-        try:
-            timeout = float(rq.get("timeoutSeconds") or _DEFAULT_WATCH_TIMEOUT)
-        except ValueError:
-            timeout = _DEFAULT_WATCH_TIMEOUT
+        timeout = serve_limits.watch_timeout(request["query"], srv._rng, srv.min_request_timeout)
         deadline = time.monotonic() + timeout
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -403,4 +403,4 @@ def test_set_image_patch_and_events(env):
     assert env.run("patch deploy web --type=json -p '[{\"op\":\"replace\",\"path\":\"/spec/replicas\",\"value\":2}]'") \
         == "deployment.apps/web patched\n"
     assert env.client.get("deployments", "web", "default")["spec"]["replicas"] == 2
-    assert env.run("events") == "No resources found in default namespace.\n"
+    assert env.run("events") == "No events found in default namespace.\n"   # cmd/events/events.go

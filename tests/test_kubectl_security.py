@@ -175,8 +175,8 @@ def test_can_i_resolves_the_resource_and_sends_a_self_subject_access_review(env)
     assert k.run("auth can-i list pods -q") == ""
     assert k.last_exit_code == 0
     # -q discards stdout only: warnings still reach stderr (cani.go: o.Out = io.Discard)
-    assert k.run("auth can-i list nodes -q") == "Warning: resource 'nodes' is not namespace scoped\n"
-    assert k.run("auth can-i list nodes") == "Warning: resource 'nodes' is not namespace scoped\nyes\n"
+    assert k.run("auth can-i list nodes -q") == "Warning: resource 'nodes' is not namespace scoped\n\n"
+    assert k.run("auth can-i list nodes") == "Warning: resource 'nodes' is not namespace scoped\n\nyes\n"
     assert k.run("auth can-i list nodes -A") == "yes\n"
     assert fake.bodies[-1][1]["spec"] == {"resourceAttributes": {"verb": "list", "resource": "nodes"}}
     assert k.run("auth can-i fly widgets") == ("Warning: the server doesn't have a resource type 'widgets'\n"

@@ -237,7 +237,8 @@ def test_raw_watch_is_chunked_json_lines_and_ends_at_timeout(served):
 
 def test_unknown_protobuf_kind_is_415_status(served):
     ctx = ssl_context(served)
-    type_meta = bytes([0x0a, 7]) + b"apps/v1" + bytes([0x12, 10]) + b"Deployment"  # runtime.TypeMeta
+    # a kind without a protobuf table (custom resources have no protobuf form upstream either)
+    type_meta = bytes([0x0a, 14]) + b"example.com/v1" + bytes([0x12, 6]) + b"Widget"  # runtime.TypeMeta
     body = b"k8s\x00" + bytes([0x0a, len(type_meta)]) + type_meta  # runtime.Unknown{typeMeta}
     req = https(served, "/apis/apps/v1/namespaces/default/deployments", token="test-admin-token",
                 data=body, method="POST", headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
@@ -245,6 +246,14 @@ def test_unknown_protobuf_kind_is_415_status(served):
         urllib.request.urlopen(req, context=ctx)
     status = json.loads(e.value.read())
     assert (e.value.code, status["reason"]) == (415, "UnsupportedMediaType")
+    # a built-in kind is decoded: an empty Deployment reaches validation (422, not 415)
+    type_meta = bytes([0x0a, 7]) + b"apps/v1" + bytes([0x12, 10]) + b"Deployment"
+    body = b"k8s\x00" + bytes([0x0a, len(type_meta)]) + type_meta
+    req = https(served, "/apis/apps/v1/namespaces/default/deployments", token="test-admin-token",
+                data=body, method="POST", headers={"Content-Type": "application/vnd.kubernetes.protobuf"})
+    with pytest.raises(urllib.error.HTTPError) as e2:
+        urllib.request.urlopen(req, context=ctx)
+    assert (e2.value.code, json.loads(e2.value.read())["reason"]) == (422, "Invalid")
     assert status["kind"] == "Status" and status["message"].startswith("the body of the request was in an unknown format - accepted media "
                                          "types include: application/json, ")
     # not an envelope at all: 400 with protobuf.go's message
@@ -314,7 +323,7 @@ def test_aggregated_discovery_and_openapi_v3(served):
     deploy = next(r for r in groups["apps"]["versions"][0]["resources"] if r["resource"] == "deployments")
     assert deploy["responseKind"] == {"group": "apps", "version": "v1", "kind": "Deployment"}
     assert (deploy["scope"], deploy["shortNames"], deploy["categories"]) == ("Namespaced", ["deploy"], ["all"])
-    assert [s["subresource"] for s in deploy["subresources"]] == ["status"]
+    assert [s["subresource"] for s in deploy["subresources"]] == ["status", "scale"]
     code, _, core = _get(served, "/api", accept=v2)
     pods = next(r for r in core["items"][0]["versions"][0]["resources"] if r["resource"] == "pods")
     assert [(s["subresource"], s["responseKind"]["kind"], s["verbs"]) for s in pods["subresources"]] == [

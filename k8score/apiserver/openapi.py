@@ -10,17 +10,23 @@ document whether the PATCH operation of a kind takes ``fieldValidation``
 (cli-runtime/pkg/resource/query_param_verifier_v3.go ``supportsQueryParamV3``); when it
 does, kubectl leaves validation to the server (``fieldValidation=Strict``), which k8score
 implements. Without any document, ``kubectl apply -f`` fails with "failed to download
-openapi". Not yet here: ``components.schemas`` (``kubectl explain``, client-side schema
-validation) — k8score.api.schema holds them in its own form.
+openapi". ``components.schemas`` (openapi_schemas.py) come from k8score's own schemas and
+each CustomResourceDefinition's: ``kubectl explain`` and client-side apply's strategic
+merge patch read them. ``/openapi/v2`` (:func:`swagger`) is the same in Swagger 2.0 form
+(k8s.io/kube-openapi/pkg/handler), for clients that still ask for it.
 
-Pure data, deterministic; the hash is of the document's JSON.
+Pure data, deterministic; the hash is of the document's JSON. Documents are memoised per
+API server until the set of served resources (or a CRD) changes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import weakref
 from typing import Any
+
+from . import openapi_schemas as schemas
 
 # installer.go: the query parameters of a PATCH (metav1.PatchOptions)
 _PATCH_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force")
@@ -43,10 +49,95 @@ def group_versions(api: Any) -> list[tuple[str, str]]:
     return sorted(seen, key=lambda gv: (gv[0] != "", gv))
 
 
+_CACHE: "weakref.WeakKeyDictionary[Any, dict]" = weakref.WeakKeyDictionary()
+
+
+def _served(api: Any, group: str | None = None, version: str | None = None) -> list[Any]:
+    return [s for s in api.registry.strategies()
+            if group is None or (s.info.group, s.info.version) == (group, version)]
+
+
+def _crd(api: Any, strategy: Any) -> dict | None:
+    name = getattr(strategy, "crd_name", None)
+    return api.lister.get("customresourcedefinitions", name) if name else None
+
+
+def _signature(api: Any, strategies: list[Any]) -> tuple:
+    """What a document depends on: the resources served and their CRDs' versions."""
+    out = []
+    for s in strategies:
+        crd = _crd(api, s)
+        out.append((s.info, (crd or {}).get("metadata", {}).get("resourceVersion")))
+    return tuple(out)
+
+
+def _memo(api: Any, key: tuple, make: Any) -> Any:
+    try:
+        cache = _CACHE.setdefault(api, {})
+    except TypeError:   # an API server that cannot be weakly referenced: no memo
+        return make()
+    if key not in cache:
+        if len(cache) > 256:
+            cache.clear()
+        cache[key] = make()
+    return cache[key]
+
+
+def _components(api: Any, strategies: list[Any], refs: str, v3: bool) -> dict:
+    """The named schemas of the kinds ``strategies`` serve (CRDs: their own schemas)."""
+    roots, custom = [], {}
+    for s in strategies:
+        info = s.info
+        crd = _crd(api, s)
+        if crd is not None:
+            version = next((v for v in crd["spec"].get("versions") or () if v.get("name") == info.version), {})
+            name, schema = schemas.crd_definition(info.group, info.version, info.kind,
+                                                  (version.get("schema") or {}).get("openAPIV3Schema"), refs)
+            custom[name] = schema
+            roots.append("meta.v1.ObjectMeta")
+            continue
+        d = schemas.kind_definition(info.api_version, info.kind)
+        if d is not None:
+            roots.append(d)
+    out = schemas.definitions(roots, refs, v3)
+    out.update(custom)
+    return dict(sorted(out.items()))
+
+
 def document(api: Any, group: str, version: str) -> dict | None:
     """The OpenAPI v3 document of one group/version (None when it is not served)."""
+    strategies = _served(api, group, version)
+    return _memo(api, ("v3", group, version, _signature(api, strategies)),
+                 lambda: _document(api, group, version, strategies))
+
+
+def _document(api: Any, group: str, version: str, strategies: list[Any]) -> dict | None:
+    paths = _paths(strategies, group, version)
+    if not paths:
+        return None
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.35.0"},
+            "paths": paths,
+            "components": {"schemas": _components(api, strategies, "#/components/schemas/", True)}}
+
+
+def swagger(api: Any) -> dict:
+    """``/openapi/v2``: every group/version's paths and definitions in one Swagger 2.0 document."""
+    strategies = _served(api)
+    return _memo(api, ("v2", _signature(api, strategies)), lambda: _swagger(api, strategies))
+
+
+def _swagger(api: Any, strategies: list[Any]) -> dict:
     paths: dict[str, dict] = {}
-    for strategy in api.registry.strategies():
+    for group, version in group_versions(api):
+        paths.update(_paths(strategies, group, version))
+    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.35.0"},
+            "paths": dict(sorted(paths.items())),
+            "definitions": _components(api, strategies, "#/definitions/", False)}
+
+
+def _paths(strategies: list[Any], group: str, version: str) -> dict[str, dict]:
+    paths: dict[str, dict] = {}
+    for strategy in strategies:
         info = strategy.info
         if (info.group, info.version) != (group, version):
             continue
@@ -71,10 +162,7 @@ def document(api: Any, group: str, version: str) -> dict | None:
                 "put": _op(f"replace{op}Status", tag, gvk, "put", _WRITE_PARAMS),
                 "patch": _op(f"patch{op}Status", tag, gvk, "patch", _PATCH_PARAMS),
             }
-    if not paths:
-        return None
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.35.0"},
-            "paths": dict(sorted(paths.items())), "components": {"schemas": {}}}
+    return dict(sorted(paths.items()))
 
 
 def _op(op_id: str, tag: str, gvk: dict, action: str, params: tuple[str, ...]) -> dict:
@@ -88,7 +176,8 @@ def root(api: Any) -> dict:
     paths = {}
     for group, version in group_versions(api):
         doc = document(api, group, version)
-        digest = hashlib.sha512(json.dumps(doc, sort_keys=True).encode()).hexdigest().upper()[:128]
+        digest = _memo(api, ("hash", id(doc)), lambda: hashlib.sha512(
+            json.dumps(doc, sort_keys=True).encode()).hexdigest().upper()[:128])
         paths[_gv_path(group, version)] = {
             "serverRelativeURL": f"/openapi/v3/{_gv_path(group, version)}?hash={digest}"}
     return {"paths": paths}

@@ -67,6 +67,21 @@ _FLAGS: dict[str, tuple[str | None, bool, bool]] = {
     "quiet": ("q", False, False),
     "list": (None, False, False),
     "subresource": (None, True, False),
+    # top (cmd/top/top_node.go, top_pod.go) and autoscale (cmd/autoscale/autoscale.go)
+    "containers": (None, False, False),
+    "sum": (None, False, False),
+    "show-capacity": (None, False, False),
+    "min": (None, True, False),
+    "max": (None, True, False),
+    "cpu-percent": (None, True, False),
+    "cpu": (None, True, False),
+    "memory": (None, True, False),
+    "name": (None, True, False),
+    # api-resources (cmd/apiresources/apiresources.go), version --client
+    "namespaced": (None, False, False),
+    "api-group": (None, True, False),
+    "verbs": (None, True, True),
+    "client": (None, False, False),
 }
 _SHORT = {short: name for name, (short, _, _) in _FLAGS.items() if short}
 # bool flags that pflag lets you write bare but that default to true

@@ -39,7 +39,8 @@ def can_i(client: Any, verb: str, resource: str, name: str = "", *, group: str =
             err.append(f"Warning: the server doesn't have a resource type '{resource}'{where}\n")
         elif namespaced is False and not all_namespaces:
             where = f" in group '{group}'" if group else ""
-            err.append(f"Warning: resource '{resource}' is not namespace scoped{where}\n")
+            # cani.go's message ends in a newline and the warning printer adds one
+            err.append(f"Warning: resource '{resource}' is not namespace scoped{where}\n\n")
         if verb not in RESOURCE_VERBS:
             err.append(f"Warning: verb '{verb}' is not a known verb\n")
         ra = {"namespace": "" if all_namespaces else namespace, "verb": verb, "group": group,

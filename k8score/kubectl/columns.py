@@ -123,6 +123,14 @@ def _replicaset_row(rs: dict, now: float, wide: bool) -> list[str]:
     return row
 
 
+def _replicationcontroller_row(rc: dict, now: float, wide: bool) -> list[str]:
+    # printers.go printReplicationController: the selector is a plain label map
+    row = _replicaset_row({**rc, "spec": {**(rc.get("spec") or {}), "selector": None}}, now, wide)
+    if wide:
+        row[-1] = format_labels((rc.get("spec") or {}).get("selector")) or "<none>"
+    return row
+
+
 def _daemonset_row(ds: dict, now: float, wide: bool) -> list[str]:
     # printers.go printDaemonSet
     spec, st = ds.get("spec") or {}, ds.get("status") or {}
@@ -143,6 +151,50 @@ def _pdb_row(pdb: dict, now: float, wide: bool) -> list[str]:
     unset = lambda v: "N/A" if v is None else str(v)  # noqa: E731
     return [_meta(pdb).get("name", ""), unset(spec.get("minAvailable")), unset(spec.get("maxUnavailable")),
             str(st.get("disruptionsAllowed", 0)), _age(pdb, now)]
+
+
+def hpa_metrics(specs: list | None, statuses: list | None, wide: bool) -> str:
+    """printers.go formatHPAMetrics: ``cpu: 250%/50%`` per metric (``<unknown>`` before the
+    controller measured it), at most two unless wide (``... + 1 more...``)."""
+    if not specs:
+        return "<none>"
+    statuses = statuses or []
+    out = []
+    for i, spec in enumerate(specs):
+        typ = spec.get("type")
+        st = statuses[i] if i < len(statuses) and isinstance(statuses[i], dict) else {}
+        if typ in ("Resource", "ContainerResource"):
+            key = "resource" if typ == "Resource" else "containerResource"
+            src, cur = spec.get(key) or {}, ((st.get(key) or {}).get("current") or {})
+            target = src.get("target") or {}
+            prefix = src.get("name", "") if typ == "Resource" else f"{src.get('name', '')} on {src.get('container', '')}"
+            if target.get("averageValue") is not None:
+                out.append(f"{prefix}: {cur.get('averageValue', '<unknown>')}/{target['averageValue']}")
+            else:
+                current = f"{cur['averageUtilization']}%" if cur.get("averageUtilization") is not None else "<unknown>"
+                goal = f"{target['averageUtilization']}%" if target.get("averageUtilization") is not None else "<auto>"
+                out.append(f"{prefix}: {current}/{goal}")
+        else:
+            key = {"Pods": "pods", "Object": "object", "External": "external"}.get(typ, "")
+            src, cur = spec.get(key) or {}, ((st.get(key) or {}).get("current") or {})
+            target = src.get("target") or {}
+            goal = target.get("value") or target.get("averageValue") or ""
+            value = cur.get("value") or cur.get("averageValue") or "<unknown>"
+            out.append(f"{value}/{goal}" if typ != "Object" or target.get("value") else f"{value}/{goal} (avg)")
+    if len(out) > 2 and not wide:
+        return f"{', '.join(out[:2])} + {len(out) - 2} more..."
+    return ", ".join(out)
+
+
+def _hpa_row(hpa: dict, now: float, wide: bool) -> list[str]:
+    """printers.go printHorizontalPodAutoscaler."""
+    spec, st = hpa.get("spec") or {}, hpa.get("status") or {}
+    ref = spec.get("scaleTargetRef") or {}
+    lo = spec.get("minReplicas")
+    return [_meta(hpa).get("name", ""), f"{ref.get('kind', '')}/{ref.get('name', '')}",
+            hpa_metrics(spec.get("metrics"), st.get("currentMetrics"), wide),
+            "<unset>" if lo is None else str(lo), str(spec.get("maxReplicas", 0)),
+            str(st.get("currentReplicas", 0)), _age(hpa, now)]
 
 
 def _statefulset_row(sts: dict, now: float, wide: bool) -> list[str]:
@@ -365,6 +417,8 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
                      ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _deployment_row),
     "replicasets": ([("NAME", 0), ("DESIRED", 0), ("CURRENT", 0), ("READY", 0), ("AGE", 0),
                      ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _replicaset_row),
+    "replicationcontrollers": ([("NAME", 0), ("DESIRED", 0), ("CURRENT", 0), ("READY", 0), ("AGE", 0),
+                                ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _replicationcontroller_row),
     "daemonsets": ([("NAME", 0), ("DESIRED", 0), ("CURRENT", 0), ("READY", 0), ("UP-TO-DATE", 0),
                     ("AVAILABLE", 0), ("NODE SELECTOR", 0), ("AGE", 0), ("CONTAINERS", 1), ("IMAGES", 1),
                     ("SELECTOR", 1)], _daemonset_row),
@@ -372,6 +426,8 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
                      _statefulset_row),
     "poddisruptionbudgets": ([("NAME", 0), ("MIN AVAILABLE", 0), ("MAX UNAVAILABLE", 0),
                               ("ALLOWED DISRUPTIONS", 0), ("AGE", 0)], _pdb_row),
+    "horizontalpodautoscalers": ([("NAME", 0), ("REFERENCE", 0), ("TARGETS", 0), ("MINPODS", 0), ("MAXPODS", 0),
+                                  ("REPLICAS", 0), ("AGE", 0)], _hpa_row),
     "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
                   ("AGE", 0), ("SELECTOR", 1)], _service_row),
     "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),
@@ -388,6 +444,12 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
     "cronjobs": ([("NAME", 0), ("SCHEDULE", 0), ("TIMEZONE", 0), ("SUSPEND", 0), ("ACTIVE", 0),
                   ("LAST SCHEDULE", 0), ("AGE", 0), ("CONTAINERS", 1), ("IMAGES", 1), ("SELECTOR", 1)], _cronjob_row),
 }
+
+
+from .columns_storage import STORAGE_TABLES as _STORAGE_TABLES  # noqa: E402 - pv, pvc, sc
+TABLES.update(_STORAGE_TABLES)
+from .columns_csi import CSI_TABLES as _CSI_TABLES  # noqa: E402 - volumeattachments, csinodes, csidrivers
+TABLES.update(_CSI_TABLES)
 
 
 def _default_row(obj: dict, now: float, wide: bool) -> list[str]:

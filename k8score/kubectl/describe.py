@@ -7,7 +7,7 @@ Deployment, the Endpoints of a Service) and returns the report text.
 
 from __future__ import annotations
 
-from .columns import format_endpoints, format_labels, format_selector, selector_string
+from .columns import format_labels, format_selector, selector_string
 from .describe_blocks import (Writer, controller_of, meta_of, qos_class, write_annotations, write_containers,
                               write_events, write_header, write_labels, write_tolerations, write_volumes)
 from .describe_misc import (describe_configmap, describe_endpoints, describe_namespace, describe_resourcequota,
@@ -163,7 +163,9 @@ def describe_deployment(d: dict, old_rs: list[dict], new_rs: list[dict], events:
     return w.text()
 
 
-def describe_service(svc: dict, endpoints: dict | None, events: list[dict] | None, now: float) -> str:
+def describe_service(svc: dict, slices: list[dict], events: list[dict] | None, now: float) -> str:
+    """describe.go describeService; ``slices``: the EndpointSlices labelled with the service's
+    name, in the server's order (kubectl >= 1.33 reads slices, not Endpoints)."""
     meta, spec = meta_of(svc), svc.get("spec") or {}
     w = Writer()
     write_header(w, meta)
@@ -174,19 +176,66 @@ def describe_service(svc: dict, endpoints: dict | None, events: list[dict] | Non
     w.write(0, f"IP Families:\t{','.join(spec.get('ipFamilies') or []) or '<none>'}\n")
     w.write(0, f"IP:\t{spec.get('clusterIP', '')}\n")
     w.write(0, f"IPs:\t{','.join(spec.get('clusterIPs') or []) or '<none>'}\n")
+    if spec.get("externalIPs"):
+        w.write(0, f"External IPs:\t{','.join(spec['externalIPs'])}\n")
+    if spec.get("loadBalancerIP"):
+        w.write(0, f"Desired LoadBalancer IP:\t{spec['loadBalancerIP']}\n")
+    if spec.get("externalName"):
+        w.write(0, f"External Name:\t{spec['externalName']}\n")
+    ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
+    if ingress:  # buildIngressString
+        w.write(0, "LoadBalancer Ingress:\t" + ", ".join(
+            (f"{i['ip']} ({i['ipMode']})" if i.get("ipMode") else i["ip"]) if i.get("ip") else i.get("hostname", "")
+            for i in ingress) + "\n")
     for p in spec.get("ports") or ():
         name = p.get("name") or "<unset>"
         proto = p.get("protocol", "TCP")
         w.write(0, f"Port:\t{name}\t{p.get('port')}/{proto}\n")
         w.write(0, f"TargetPort:\t{p.get('targetPort', p.get('port'))}/{proto}\n")
+        if p.get("appProtocol"):
+            w.write(0, f"AppProtocol:\t{p['appProtocol']}\n")
         if p.get("nodePort"):
             w.write(0, f"NodePort:\t{name}\t{p['nodePort']}/{proto}\n")
-        eps = format_endpoints(endpoints, {p.get("name", "")}) if endpoints else ""
-        w.write(0, f"Endpoints:\t{'' if eps == '<none>' else eps}\n")
+        w.write(0, f"Endpoints:\t{format_endpoint_slices(slices, p.get('name', ''))}\n")
     w.write(0, f"Session Affinity:\t{spec.get('sessionAffinity', 'None')}\n")
     if spec.get("externalTrafficPolicy"):
         w.write(0, f"External Traffic Policy:\t{spec['externalTrafficPolicy']}\n")
     if spec.get("internalTrafficPolicy"):
         w.write(0, f"Internal Traffic Policy:\t{spec['internalTrafficPolicy']}\n")
+    if spec.get("healthCheckNodePort"):
+        w.write(0, f"HealthCheck NodePort:\t{spec['healthCheckNodePort']}\n")
+    if spec.get("loadBalancerSourceRanges"):
+        w.write(0, f"LoadBalancer Source Ranges:\t{','.join(spec['loadBalancerSourceRanges'])}\n")
+    if spec.get("trafficDistribution"):
+        w.write(0, f"Traffic Distribution:\t{spec['trafficDistribution']}\n")
     write_events(w, events, now)
     return w.text()
+
+
+def format_endpoint_slices(slices: list[dict], port_name: str | None) -> str:
+    """describe/helpers formatEndpointSlices: ready endpoints' ``ip:port`` of the port named
+    ``port_name`` (None: every port), at most 3, then `` + N more...``; ``<none>`` without slices."""
+    if not slices:
+        return "<none>"
+    listed: list[str] = []
+    count, more = 0, False
+    for sl in slices:
+        endpoints = sl.get("endpoints") or []
+        ports = sl.get("ports") or []
+        targets = [None] if not ports else \
+            [p for p in ports if port_name is None or (p.get("name") or "") == port_name]
+        for port in targets:
+            for ep in endpoints:
+                if len(listed) == 3:
+                    more = True
+                if (ep.get("conditions") or {}).get("ready") is False:
+                    continue
+                addr = (ep.get("addresses") or [""])[0]
+                if not more:
+                    if port is None:
+                        listed.append(addr)
+                    else:
+                        listed.append(f"[{addr}]:{port.get('port')}" if ":" in addr else f"{addr}:{port.get('port')}")
+                count += 1
+    text = ",".join(listed)
+    return f"{text} + {count - 3} more..." if more else text

@@ -11,9 +11,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..api.quantity import parse_quantity
-from .columns import event_order
 from .tabwriter import DESCRIBE_MINWIDTH, DESCRIBE_PADDING, tabwrite
 from .timefmt import rfc1123z, since
+from ..sim.clock import parse
 
 #: corev1.LastAppliedConfigAnnotation: describe hides it
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -119,6 +119,22 @@ def controller_of(obj: dict) -> str:
     return ""
 
 
+def _last_timestamp(e: dict) -> tuple[float, int]:
+    """kubectl/pkg/util/event/sorted_event_list.go SortableEvents: by lastTimestamp alone (whole
+    seconds on the wire; unset sorts first). Go's sort keeps ties of short lists in the server's
+    order, by name, and upstream names end in the event's time in hex (client-go
+    tools/record/event.go): ties in the order the events were written."""
+    try:
+        ts = float(int(parse(e["lastTimestamp"]))) if e.get("lastTimestamp") else float("-inf")
+    except (TypeError, ValueError):
+        ts = float("-inf")
+    try:
+        rv = int(meta_of(e).get("resourceVersion") or 0)
+    except ValueError:
+        rv = 0
+    return ts, rv
+
+
 def write_events(w: Writer, events: list[dict] | None, now: float) -> None:
     """describe.go DescribeEvents (sorted oldest first)."""
     if events is None:
@@ -126,7 +142,7 @@ def write_events(w: Writer, events: list[dict] | None, now: float) -> None:
     if not events:
         w.write(0, "Events:\t<none>\n")
         return
-    ordered = sorted(events, key=event_order)
+    ordered = sorted(events, key=_last_timestamp)
     w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n")
     w.write(1, "----\t------\t----\t----\t-------\n")
     for e in ordered:
@@ -261,6 +277,11 @@ def write_volumes(w: Writer, volumes: list | None, space: str) -> None:
                        f"    Name:\t{(v.get('configMap') or {}).get('name', '')}\n    Optional:\tfalse\n")
         elif "projected" in v:
             _write_projected(w, v.get("projected") or {})
+        elif "persistentVolumeClaim" in v:  # describe.go printPersistentVolumeClaimVolumeSource
+            claim = v.get("persistentVolumeClaim") or {}
+            w.write(2, "Type:\tPersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same "
+                       f"namespace)\n    ClaimName:\t{claim.get('claimName', '')}\n"
+                       f"    ReadOnly:\t{'true' if claim.get('readOnly') else 'false'}\n")
         else:
             w.write(1, "<unknown>\n")
 

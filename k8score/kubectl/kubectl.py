@@ -20,6 +20,7 @@ from ..api.resources import RESOURCES, ResourceInfo
 from ..client import ApiError
 from . import authcmd, labels, podcmd, reads, rollout, session, writes
 from . import exec as exec_cmd, logs as logs_cmd, run as run_cmd
+from . import autoscale as autoscale_cmd, top as top_cmd
 from .args import Args, CommandError, parse_args, split_command
 from ..cobra import suggestions
 
@@ -29,7 +30,10 @@ VERSION = "v1.35.0"
 KUSTOMIZE_VERSION = "v5.7.1"
 
 # kubectl get all: the "all" category of the resources this server serves, in kubectl's order
-_ALL = ("pods", "services", "daemonsets", "deployments", "replicasets", "statefulsets", "cronjobs", "jobs")
+# (the resources whose storage lists the "all" category, pkg/registry/*/storage Categories(),
+# in discovery order: core, apps, autoscaling, batch)
+_ALL = ("pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
+        "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs")
 
 
 class Kubectl:
@@ -160,6 +164,7 @@ class Kubectl:
             "annotate": labels.annotate, "auth": authcmd.auth,
             "cordon": writes.cordon, "uncordon": writes.uncordon, "drain": writes.drain,
             "logs": logs_cmd.logs, "exec": exec_cmd.exec_command,
+            "top": top_cmd.top, "autoscale": autoscale_cmd.autoscale,
         }
         if not args.command:
             self.out(_HELP)
@@ -203,9 +208,11 @@ label selector
 Deploy Commands:
   rollout         Manage the rollout of a resource
   scale           Set a new size for a deployment, replica set, or replication controller
+  autoscale       Auto-scale a deployment, replica set, stateful set, or replication controller
 
 Cluster Management Commands:
   cluster-info    Display cluster information
+  top             Display resource (CPU/memory) usage
   cordon          Mark node as unschedulable
   uncordon        Mark node as schedulable
   drain           Drain node in preparation for maintenance

@@ -59,8 +59,18 @@ def fetch(k: "Kubectl", info: ResourceInfo, wanted: list[str], args: Args) -> li
                     raise
                 k.err(k.api_error_text(e))
         return found
-    result = k.client.list(info.plural, namespace=ns, label_selector=args.get("selector"),
-                           field_selector=args.get("field-selector"))
+    labels, fields = args.get("selector") or "", args.get("field-selector") or ""
+    try:
+        result = k.client.list(info.plural, namespace=ns, label_selector=labels or None,
+                               field_selector=fields or None)
+    except ApiError as e:
+        # cli-runtime resource/helper.go EnhanceListError: the message names the list (a GVR)
+        if e.code not in (400, 404):
+            raise
+        gvr = f"{info.group}/{info.version}, Resource={info.plural}"
+        message = f'Unable to list "{gvr}": {e.message}' if not labels and not fields else \
+            f'Unable to find "{gvr}" that match label selector "{labels}", field selector "{fields}": {e.message}'
+        raise ApiError({**e.status, "message": message}) from None
     return [_typed(o, info) for o in result.get("items") or []]
 
 
@@ -100,7 +110,6 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if output in ("jsonpath", "custom-columns") and not template:
         raise CommandError(f"error: {output} template format specified but no template given")
     requested = targets(k, args.args)
-    with_kind = len(requested) > 1
     single = len(requested) == 1 and len(requested[0][1]) == 1
     groups = []
     for info, wanted in requested:
@@ -108,6 +117,8 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
         groups.append((info, objs))
     total = sum(len(objs) for _, objs in groups)
     items = [o for _, objs in groups for o in objs]
+    # get.go multipleGVKsRequested: kinds are shown when the objects found are of several kinds
+    with_kind = len({(info.group, info.kind) for info, objs in groups if objs}) > 1
     if output in ("json", "yaml"):
         # cli-runtime JSONYamlPrintFlags: managedFields hidden unless --show-managed-fields
         if single and len(items) == 1:
@@ -155,6 +166,16 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
 # -- describe ------------------------------------------------------------------------
 def _events_for(k: "Kubectl", obj: dict, info: ResourceInfo) -> list[dict] | None:
     meta = obj.get("metadata") or {}
+    if info.plural == "nodes":
+        # describe.go NodeDescriber: host events carry two UIDs (controllers the node's uid, the
+        # kubelet its name): two searches, the node-uid ones first
+        name = meta.get("name", "")
+        try:
+            return [e for uid in (meta.get("uid") or "", name) for e in k.client.list(
+                "events", field_selector=f"involvedObject.name={name},involvedObject.namespace=,"
+                f"involvedObject.kind=Node,involvedObject.uid={uid}").get("items") or []]
+        except ApiError:
+            return None
     fields = [f"involvedObject.name={meta.get('name', '')}"]
     if info.namespaced:
         fields.append(f"involvedObject.namespace={meta.get('namespace', '')}")
@@ -208,10 +229,11 @@ def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict, show_events: bool
         return desc.describe_deployment(obj, old, new, events, now)
     if info.plural == "services":
         try:
-            ep = k.client.get("endpoints", meta.get("name"), namespace=ns)
+            slices = k.client.list("endpointslices", namespace=ns,
+                                   label_selector=f"kubernetes.io/service-name={meta.get('name')}")["items"]
         except ApiError:
-            ep = None
-        return desc.describe_service(obj, ep, events, now)
+            slices = []
+        return desc.describe_service(obj, slices, events, now)
     if info.plural == "namespaces":
         return desc.describe_namespace(obj)
     if info.plural == "configmaps":
@@ -222,6 +244,21 @@ def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict, show_events: bool
         return desc.describe_serviceaccount(obj, events, now)
     if info.plural == "resourcequotas":
         return desc.describe_resourcequota(obj)
+    if info.plural == "horizontalpodautoscalers":
+        from .describe_hpa import describe_hpa
+        return describe_hpa(obj, events, now)
+    if info.plural == "persistentvolumeclaims":
+        from .describe_storage import describe_pvc
+        return describe_pvc(obj, k.client.list("pods", namespace=ns)["items"], events, now)
+    from . import describe_more as more
+    if info.plural == "secrets":
+        return more.describe_secret(obj)
+    if info.plural == "poddisruptionbudgets":
+        return more.describe_pdb(obj, events, now)
+    if info.plural in ("rolebindings", "clusterrolebindings"):
+        return more.describe_binding(obj)
+    if info.plural == "storageclasses":
+        return more.describe_storageclass(obj, events, now)
     return desc.describe_unstructured(obj, events, now)
 
 
@@ -286,12 +323,41 @@ def events(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if args.get("types"):
         wanted = {t.strip().lower() for t in args.get("types").split(",")}
         objs = [e for e in objs if (e.get("type") or "").lower() in wanted]
-    if not objs:
-        ns = None if args.get("all-namespaces") else (args.get("namespace") or k.namespace)
-        k.fail(no_resources(ns), exit_code=0)
+    all_ns = bool(args.get("all-namespaces"))
+    if not objs:  # events.go Run: on stderr, exit code 0
+        k.fail("No events found." if all_ns else
+               f"No events found in {args.get('namespace') or k.namespace} namespace.", exit_code=0)
         return
-    k.out(table("events", sorted(objs, key=event_order), k.now(), wide=args.get("output") == "wide",
-                with_namespace=bool(args.get("all-namespaces")), no_headers=bool(args.get("no-headers"))))
+    if args.get("output"):
+        k.out(table("events", sorted(objs, key=event_order), k.now(), wide=args.get("output") == "wide",
+                    with_namespace=all_ns, no_headers=bool(args.get("no-headers"))))
+        return
+    # events.go SortableEvents (series.lastObservedTime, lastTimestamp or eventTime; ties keep
+    # the server's order) and event_printer.go printOneEvent: OBJECT is Kind/Name
+    from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
+    from ..sim.clock import parse as parse_time
+    from .timefmt import since
+
+    def when(e: dict) -> float:
+        stamp = (e.get("series") or {}).get("lastObservedTime") or e.get("lastTimestamp") or e.get("eventTime")
+        return parse_time(stamp) if stamp else float("-inf")
+
+    now = k.now()
+    lines = [] if args.get("no-headers") else \
+        [("NAMESPACE\t" if all_ns else "") + "LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE"]
+    for e in sorted(objs, key=when):
+        first = since(e.get("eventTime") or e.get("firstTimestamp"), now)
+        if e.get("series"):
+            interval = f"{since(e['series'].get('lastObservedTime'), now)} (x{e['series'].get('count', 0)} over {first})"
+        elif (e.get("count") or 0) > 1:
+            interval = f"{since(e.get('lastTimestamp'), now)} (x{e['count']} over {first})"
+        else:
+            interval = first
+        ref = e.get("involvedObject") or {}
+        lines.append((f"{(e.get('metadata') or {}).get('namespace', '')}\t" if all_ns else "") +
+                     f"{interval}\t{e.get('type', '')}\t{e.get('reason', '')}\t{ref.get('kind', '')}/"
+                     f"{ref.get('name', '')}\t{(e.get('message') or '').strip()}")
+    k.out(tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING))
 
 
 def cluster_info(k: "Kubectl", args: Args, stdin: str | None) -> None:
@@ -302,18 +368,44 @@ def cluster_info(k: "Kubectl", args: Args, stdin: str | None) -> None:
 
 
 def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
-    infos = sorted(k.client.resources(), key=lambda i: (i.group, i.plural))
-    lines = ["NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND"]
-    for i in infos:
-        lines.append(f"{i.plural}\t{','.join(i.short_names)}\t{i.api_version}\t"
-                     f"{'true' if i.namespaced else 'false'}\t{i.kind}")
+    """cmd/apiresources/apiresources.go: the discovery table; ``--namespaced``, ``--api-group``,
+    ``--verbs`` filter it, ``-o name`` prints ``plural.group``, ``-o wide`` adds VERBS and
+    CATEGORIES (as discovery lists them: apiserver/discovery_v2.py)."""
+    from ..apiserver.discovery_v2 import _ALL as all_category, _VERBS
     from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
-    k.out(tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING))
+    fmt = args.get("output") or ""
+    if fmt not in ("", "wide", "name"):
+        raise CommandError(f'error: --output {fmt} is not available')
+    infos = sorted(k.client.resources(), key=lambda i: (i.group, i.plural))
+    if args.get("namespaced") is not None:
+        infos = [i for i in infos if i.namespaced == args.get("namespaced")]
+    if args.get("api-group") is not None:
+        infos = [i for i in infos if i.group == args.get("api-group")]
+    wanted = [v for value in args.get("verbs") or [] for v in value.split(",") if v]
+    if any(v not in _VERBS for v in wanted):
+        infos = []
+    if fmt == "name":
+        k.out("".join(f"{i.plural}.{i.group}\n" if i.group else f"{i.plural}\n" for i in infos))
+        return
+    lines = [] if args.get("no-headers") else \
+        ["NAME\tSHORTNAMES\tAPIVERSION\tNAMESPACED\tKIND" + ("\tVERBS\tCATEGORIES" if fmt == "wide" else "")]
+    for i in infos:
+        row = (f"{i.plural}\t{','.join(i.short_names)}\t{i.api_version}\t"
+               f"{'true' if i.namespaced else 'false'}\t{i.kind}")
+        if fmt == "wide":
+            category = "all" if i.plural in all_category and not i.group.endswith(".k8s.io") else ""
+            row += f"\t{','.join(_VERBS)}\t{category}"
+        lines.append(row)
+    if lines:
+        k.out(tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING))
 
 
 def version(k: "Kubectl", args: Args, stdin: str | None) -> None:
     from .kubectl import KUSTOMIZE_VERSION, VERSION
     text = f"Client Version: {VERSION}\nKustomize Version: {KUSTOMIZE_VERSION}\n"
+    if args.get("client"):
+        k.out(text)
+        return
     try:
         k.client.list("namespaces")
         text += f"Server Version: {VERSION}\n"

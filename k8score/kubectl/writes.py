@@ -138,7 +138,7 @@ def scale(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if replicas < 0:
         raise CommandError("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0")
     for info, wanted in targets(k, args.args):
-        if info.plural not in ("deployments", "replicasets"):
+        if info.plural not in ("deployments", "replicasets", "replicationcontrollers"):
             objs = wanted or ["<all>"]
             for _ in objs:
                 k.err("Error from server (NotFound): the server could not find the requested resource")
