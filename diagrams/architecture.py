@@ -18,8 +18,9 @@ from pathlib import Path
 
 NAME = "architecture"
 TITLE = "Kubernetes 架构：控制平面与工作节点（箭头 = 谁发起连接；标签 = list+watch / 写入的资源）"
-# Two worker nodes show that every node runs the same agents; edge labels only on the first.
-WORKER_NODES = ("node-1", "node-2")
+# One worker node stands for all (every node runs the same agents): with two side by side the
+# picture was 2,356 px wide and its labels about 5 px on a 1280 px screen.
+WORKER_NODES = ("node-1 … node-N",)
 
 
 def _shared():
@@ -60,8 +61,16 @@ _ROLE = {
 }
 
 
+# A component touching more resources than this names what it watches but counts what it writes:
+# the controller-manager's full lists (about 50 names) made this overview too wide to read; its
+# page (and diagrams/controllers.py) lists them per controller.
+MAX_NAMED = 12
+
+
 def _api_edge_label(spec) -> str:
     sh = _shared()
+    if len(spec.watches) + len(spec.writes) > MAX_NAMED:
+        return sh.resources_label("list+watch", spec.watches, per_line=2) + f"\n写: {len(spec.writes)} 种资源（见其页面）"
     parts = [sh.resources_label("list+watch", spec.watches), sh.resources_label("写", spec.writes)]
     return "\n".join(p for p in parts if p)
 
@@ -82,11 +91,14 @@ def render(outdir: Path) -> list[Path]:
         return _icon(spec.name)(sh.node_label(spec, _ROLE.get(spec.name)), **extra)
 
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
-                 direction="TB", graph_attr=sh.GRAPH_ATTR, node_attr=sh.NODE_ATTR, edge_attr=sh.EDGE_ATTR):
+                 direction="TB", graph_attr=sh.GRAPH_ATTR, node_attr=dict(sh.NODE_ATTR, fontsize="14"),
+                 edge_attr=dict(sh.EDGE_ATTR, fontsize="14")):
         user = User("用户 / CI\nkubectl")
 
         boxes: dict[str, object] = {}
-        with Cluster("控制平面 (control plane)", graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
+        # cluster titles 15 (graphviz's default 12 would be 10.4 px at a 1280 px viewport)
+        with Cluster("控制平面 (control plane)",
+                     graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT, "fontsize": "15"}):
             for spec in specs.values():
                 if spec.plane == "control-plane":
                     boxes[spec.name] = make(spec)
@@ -94,7 +106,7 @@ def render(outdir: Path) -> list[Path]:
         node_boxes: list[dict[str, object]] = []
         for node_name in WORKER_NODES:
             with Cluster(f"工作节点 (worker node) {node_name}",
-                         graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT}):
+                         graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT, "fontsize": "15"}):
                 here = {s.name: make(s) for s in specs.values() if s.plane == "node"}
                 here["_pods"] = Pod("Pods")
                 node_boxes.append(here)
@@ -114,6 +126,10 @@ def render(outdir: Path) -> list[Path]:
 
         for i, here in enumerate(node_boxes):
             first = i == 0
+            if "etcd" in boxes:  # the node below the control plane, not beside it: a narrow picture
+                for agent in ("kubelet", "kube-proxy"):
+                    if agent in here:
+                        boxes["etcd"] >> Edge(style="invis") >> here[agent]
             for spec in specs.values():
                 if spec.plane != "node":
                     continue

@@ -31,19 +31,21 @@ class Step(NamedTuple):
     text: str             # Chinese edge label
 
 
+# Labels are kept to short lines (about 24 columns): the diagram must fit a 1280 px screen's text
+# column at its own size, so its 11 pt labels stay 11 px or more (tests/browser/test_reader.py).
 STEPS: tuple[Step, ...] = (
-    Step(1, "user", None, "deployments", "kubectl apply / create deployment\nPOST …/deployments"),
-    Step(2, "kube-apiserver", None, None, "认证 → 鉴权 → 准入 → 校验\n写入 etcd，resourceVersion+1"),
+    Step(1, "user", None, "deployments", "kubectl apply\nPOST …/deployments"),
+    Step(2, "kube-apiserver", None, None, "认证 → 鉴权 → 准入 → 校验\n写入 etcd\nresourceVersion+1"),
     Step(3, "kube-controller-manager", "deployments", "replicasets",
-         "deployment 控制器 watch 到 Deployment\n→ 创建 ReplicaSet"),
+         "deployment 控制器\nwatch 到 Deployment\n→ 创建 ReplicaSet"),
     Step(4, "kube-controller-manager", "replicasets", "pods",
-         "replicaset 控制器 watch 到 ReplicaSet\n→ 创建 Pod（spec.nodeName 为空）"),
+         "replicaset 控制器\nwatch 到 ReplicaSet\n→ 创建 Pod（nodeName 为空）"),
     Step(5, "kube-scheduler", "pods", "pods/binding",
-         "scheduler watch 到未调度 Pod\n→ 过滤、打分 → 写 pods/binding"),
+         "scheduler watch 到未调度 Pod\n→ 过滤、打分\n→ 写 pods/binding"),
     Step(6, "kubelet", "pods", "pods/status",
-         "kubelet watch 到分配给本节点的 Pod\n→ 经 CRI 拉镜像、创建、启动容器 → 上报状态"),
+         "kubelet watch 到本节点的 Pod\n→ 经 CRI 拉镜像、启动容器\n→ 上报 pods/status"),
     Step(7, "kube-proxy", "endpointslices", None,
-         "kube-proxy watch Service/EndpointSlice\n→ 重写本节点的 iptables 规则"),
+         "kube-proxy watch\nService / EndpointSlice\n→ 重写本节点 iptables 规则"),
 )
 
 
@@ -99,14 +101,16 @@ def render(outdir: Path) -> list[Path]:
     def style(n: int, color: str = sh.IMPLEMENTED_COLOR) -> dict:
         return sh.edge_style(implemented(step[n].actor), color)
 
-    graph = dict(sh.GRAPH_ATTR, ranksep="1.3")
+    graph = dict(sh.GRAPH_ATTR, ranksep="0.9", nodesep="0.5")
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
                  direction="LR", graph_attr=graph, node_attr=sh.NODE_ATTR, edge_attr=sh.EDGE_ATTR):
         user = User("用户\nkubectl")
         with Cluster("控制平面", graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
-            api = APIServer("kube-apiserver")
+            # ordering=out: etcd, then the objects in creation order, top to bottom in one column
+            api = APIServer("kube-apiserver", ordering="out")
             etcd = ETCD("etcd")
-            kcm = ControllerManager("kube-controller-manager\n(deployment / replicaset 控制器)")
+            # Its controllers are named on the ③ ④ arrows (a second label line was cut at the left).
+            kcm = ControllerManager("kube-controller-manager")
             sched = Scheduler("kube-scheduler")
         with Cluster("etcd 中的对象 (/registry/...)", graph_attr={"bgcolor": "#f7f7f7", "fontname": sh.FONT,
                                                               "style": "dashed"}):
@@ -125,13 +129,16 @@ def render(outdir: Path) -> list[Path]:
         sched >> Edge(label=_label(step[5]), **style(5)) >> api
         kubelet >> Edge(label=_label(step[6]), **style(6)) >> api
         kubelet >> Edge(label="CRI: PullImage →\nCreateContainer → StartContainer", **style(6)) >> runtime
-        proxy >> Edge(label=_label(step[7]), **style(7)) >> api
+        # An external label (placed after layout, next to its own arrow): as a plain label it was
+        # ranked between the controller-manager's arrows, away from kube-proxy's.
+        proxy >> Edge(xlabel=_label(step[7]), **style(7)) >> api
         # The objects each step leaves behind, linked by ownerReferences.
-        # Same rank right of etcd (stacked top to bottom); owner arrows do not constrain ranks.
+        # In etcd's column, under it (stacked top to bottom): the picture stays narrow; owner
+        # arrows do not constrain ranks.
         owner = {"color": "#888888", "style": "dotted", "fontcolor": "#666666", "constraint": "false"}
         d >> Edge(label="③ owns", **owner) >> rs >> Edge(label="④ owns ×3", **owner) >> pod
         for obj in (d, rs, pod):
-            etcd >> Edge(style="invis") >> obj
+            api >> Edge(style="invis") >> obj
 
     return sh.outputs(outdir, NAME)
 

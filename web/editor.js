@@ -9,6 +9,7 @@ import { syntaxHighlighting } from "@codemirror/language";
 import { EditorState, Prec } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
 import { basicSetup } from "codemirror";
+import { tr } from "./i18n.js";
 import { classHighlighter } from "@lezer/highlight";
 
 const theme = EditorView.theme({
@@ -42,7 +43,7 @@ export function createEditor(parent, code, onRun) {
         python(),
         syntaxHighlighting(classHighlighter),
         theme,
-        EditorView.contentAttributes.of({ "aria-label": "Python 代码（Ctrl+Enter 运行）" }),
+        EditorView.contentAttributes.of({ "aria-label": tr("Python 代码（Ctrl+Enter 运行）", "Python code (Ctrl+Enter runs it)") }),
       ],
     }),
   });

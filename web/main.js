@@ -7,6 +7,8 @@
 
 import { Runner } from "./runner.js";
 import { watchSearch } from "./search.js";
+import { syncLanguageLinks } from "./i18n.js";
+import { watchDiagrams } from "./zoom.js";
 
 let runner = null;
 let page = null;
@@ -17,6 +19,8 @@ const pageModule = import("./page.js");
 
 async function mount() {
   watchSearch(); // every page has the search box
+  syncLanguageLinks(); // the header outlives instant navigation; its language links must not
+  watchDiagrams(); // every diagram opens full-screen with pan and zoom
   if (page) {
     page.dispose();
     page = null;

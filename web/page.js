@@ -1,5 +1,8 @@
 // The runnable blocks of one page: editors, Run / Stop / Reset, live output.
 //
+// What a block prints appears while it runs (streamed by the worker); its diagrams and the final
+// output replace that when it finishes.
+//
 // Blocks share the page's Python session and run in order: running block i first runs the
 // earlier blocks not run yet in this session. Such a replay never re-runs code the reader
 // stopped: a block stopped while running (an edited `while True: pass`) is replayed with the
@@ -9,6 +12,8 @@
 // browser tests and the benchmark watch.
 
 import { renderDot } from "./graphviz.js";
+import { mountTimelines, timelineElement } from "./timeline.js";
+import { tr } from "./i18n.js";
 
 // CodeMirror (~470 KB) loads and mounts only once Python is ready and idle, or when the reader
 // clicks into the code: while Pyodide boots, the CPU is better spent on Pyodide. Until then the
@@ -24,6 +29,29 @@ function el(tag, className, text) {
   return node;
 }
 
+// A table header as kubectl prints it (docs/_hooks/render.py: _TABLE_HEADER and text_runs, the
+// same rules): a table, from its header to the next empty line, keeps its lines in a span that
+// scrolls on its own when wide; any other text wraps at the box's edge.
+const TABLE_HEADER = /^ *[A-Z][A-Z0-9_()./%:-]*(?: [A-Z(][A-Z0-9_()./%:-]*)*(?: {2,}[A-Z(][A-Z0-9_()./%:-]*(?: [A-Z(][A-Z0-9_()./%:-]*)*)+ *$/;
+
+export function textRuns(text) {
+  const runs = [];
+  let table = false;
+  for (const line of text.match(/[^\n]*\n|[^\n]+$/g) || []) {
+    if (!table && TABLE_HEADER.test(line.replace(/\n$/, ""))) table = true;
+    else if (table && !line.trim()) table = false;
+    if (runs.length && runs[runs.length - 1][0] === table) runs[runs.length - 1][1] += line;
+    else runs.push([table, line]);
+  }
+  return runs;
+}
+
+function textPre(kind, text) {
+  const pre = el("pre", kind === "error" ? "k8s-run__text k8s-run__error" : "k8s-run__text");
+  for (const [table, part] of textRuns(text)) pre.append(table ? el("span", "k8s-run__table", part) : part);
+  return pre;
+}
+
 class Block {
   constructor(page, root) {
     this.page = page;
@@ -32,6 +60,7 @@ class Block {
     this.original = root.dataset.code;
     this.out = root.querySelector(".k8s-run__out");
     this.buildOutput = this.out.innerHTML; // for Reset (our own build-time HTML)
+    mountTimelines(this.out); // a build-time timeline's slider scrubs (web/timeline.js)
     this.runs = 0;
     this.lastGood = null; // code of this block's last run that finished without an error
     this.stopped = new Set(); // code that was running when the reader pressed Stop
@@ -43,12 +72,12 @@ class Block {
     this.codeBox.addEventListener("pointerdown", () => this.mountEditor(true), { once: true });
 
     const bar = el("div", "k8s-run__bar");
-    this.runButton = el("button", "md-button md-button--primary k8s-run__run", "▶ 运行");
-    this.runButton.title = "运行（Ctrl+Enter）";
-    this.stopButton = el("button", "md-button k8s-run__stop", "■ 停止");
+    this.runButton = el("button", "md-button md-button--primary k8s-run__run", tr("▶ 运行", "▶ Run"));
+    this.runButton.title = tr("运行（Ctrl+Enter）", "Run (Ctrl+Enter)");
+    this.stopButton = el("button", "md-button k8s-run__stop", tr("■ 停止", "■ Stop"));
     this.stopButton.disabled = true;
-    this.resetButton = el("button", "md-button k8s-run__reset", "↺ 重置");
-    this.resetButton.title = "恢复原始代码和构建时的输出";
+    this.resetButton = el("button", "md-button k8s-run__reset", tr("↺ 重置", "↺ Reset"));
+    this.resetButton.title = tr("恢复原始代码和构建时的输出", "Restore the original code and the build's output");
     this.status = el("span", "k8s-run__status");
     this.status.setAttribute("role", "status");
     this.status.setAttribute("aria-live", "polite");
@@ -93,7 +122,7 @@ class Block {
     const idle = !text && (this.state === "idle" || this.state === "stopped");
     const busy = idle ? runner.state === "booting" : this.state === "running" || this.state === "queued";
     this.status.classList.toggle("k8s-run__status--busy", busy);
-    this.status.textContent = idle ? (this.state === "stopped" && runner.state === "ready" ? "已停止" : runner.statusText) : text;
+    this.status.textContent = idle ? (this.state === "stopped" && runner.state === "ready" ? tr("已停止", "stopped") : runner.statusText) : text;
   }
 
   // A replay of this block ahead of a later one: the code to run, and a note when it is not the
@@ -102,12 +131,22 @@ class Block {
     const code = this.code();
     if (!this.stopped.has(code)) return { code, note: "" };
     if (this.lastGood !== null && !this.stopped.has(this.lastGood)) {
-      return { code: this.lastGood, note: "已停止的代码未重放，改用上次运行成功的代码" };
+      return { code: this.lastGood, note: tr("已停止的代码未重放，改用上次运行成功的代码", "the stopped code is not replayed: using the code that last ran successfully") };
     }
-    return { code: this.original, note: "已停止的代码未重放，改用原始代码" };
+    return { code: this.original, note: tr("已停止的代码未重放，改用原始代码", "the stopped code is not replayed: using the original code") };
+  }
+
+  // Text printed by the running block, shown as it comes; show() then replaces it by the result.
+  stream(text) {
+    if (!this.streaming || !this.streaming.isConnected) {
+      this.streaming = el("pre", "k8s-run__text k8s-run__stream");
+      this.out.replaceChildren(this.streaming);
+    }
+    this.streaming.textContent += text;
   }
 
   show(result, code, note = "") {
+    this.streaming = null;
     this.runs += 1;
     if (!result.error) this.lastGood = code;
     this.stopped.delete(code); // it finished after all
@@ -117,19 +156,21 @@ class Block {
         const box = el("div", "k8s-run__diagram");
         this.out.append(box);
         renderDot(box, seg.dot);
+      } else if (seg.kind === "timeline") {
+        this.out.append(timelineElement(seg));
       } else {
-        const cls = seg.kind === "error" ? "k8s-run__text k8s-run__error" : "k8s-run__text";
-        this.out.append(el("pre", cls, seg.text));
+        this.out.append(textPre(seg.kind, seg.text));
       }
     }
     const ms = Math.round(result.ms);
-    const text = result.error ? `出错（${ms} ms）` : `完成，用时 ${ms} ms`;
+    const text = result.error ? tr(`出错（${ms} ms）`, `error (${ms} ms)`) : tr(`完成，用时 ${ms} ms`, `done in ${ms} ms`);
     this.setState(result.error ? "error" : "done", note ? `${text}；${note}` : text);
   }
 
   reset() {
     if (this.view) this.editor.setCode(this.view, this.original);
     this.out.innerHTML = this.buildOutput;
+    mountTimelines(this.out);
     if (this.state !== "running" && this.state !== "queued") this.setState("idle");
   }
 }
@@ -176,14 +217,14 @@ export class Page {
     if (block.state === "running" || block.state === "queued") return;
     this.ran.add(index);
     const { code, note } = waiting ? block.replayCode() : { code: block.code(), note: "" };
-    block.setState("queued", this.runner.state === "ready" ? "排队中…" : this.runner.statusText);
+    block.setState("queued", this.runner.state === "ready" ? tr("排队中…", "queued…") : this.runner.statusText);
     const onStart = () => {
       block.runningCode = code;
-      block.setState("running", note ? `运行中（${note}）…` : "运行中…");
+      block.setState("running", note ? tr(`运行中（${note}）…`, `running (${note})…`) : tr("运行中…", "running…"));
       // The reader's block says which block is actually running ahead of it.
-      if (waiting && waiting.state === "queued") waiting.showStatus(`排队中：先运行第 ${index + 1} 个代码块…`);
+      if (waiting && waiting.state === "queued") waiting.showStatus(tr(`排队中：先运行第 ${index + 1} 个代码块…`, `queued: running block ${index + 1} first…`));
     };
-    this.runner.run(index, code, onStart).then(
+    this.runner.run(index, code, onStart, (text) => block.stream(text)).then(
       (result) => result && block.show(result, code, note),
       () => block.setState("error", this.runner.statusText), // Python failed to start
     );
@@ -195,6 +236,7 @@ export class Page {
     this.runner.stop();
     for (const b of this.blocks) {
       if (b.state === "running") b.stopped.add(b.runningCode); // never replayed silently again
+      b.streaming = null; // what it printed before Stop stays; a new run starts a new output
       if (b.state === "running" || b.state === "queued") b.setState("stopped");
     }
   }

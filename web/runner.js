@@ -6,6 +6,8 @@
 // terminates the worker, starts a fresh one and silently re-runs the blocks that had finished,
 // restoring the page's session.
 
+import { tr, trWorker } from "./i18n.js";
+
 // Resolves to assets/k8s-run/worker.js whether esbuild leaves this code in main.js or a chunk.
 const WORKER_URL = new URL("../k8s-run/worker.js", import.meta.url);
 
@@ -13,7 +15,7 @@ export class Runner {
   constructor() {
     this.listeners = new Set();
     this.state = "booting"; // booting | ready | failed
-    this.statusText = "正在启动 Python…";
+    this.statusText = tr("正在启动 Python…", "starting Python…");
     this.nextId = 1;
     this.pending = new Map(); // id -> {resolve, reject}
     this.history = []; // [{index, code}] runs that finished in this page's session, in order
@@ -30,15 +32,18 @@ export class Runner {
     this.worker = early ? early.worker : new Worker(WORKER_URL, { type: "module" });
     this.booted = new Promise((resolve, reject) => {
       const handle = ({ data }) => {
-        if (data.type === "progress") this.setStatus("booting", data.text);
+        if (data.type === "progress") this.setStatus("booting", trWorker(data.text));
         else if (data.type === "ready") {
           this.bootMs = data.ms;
           this.bootStages = data.stages; // epoch ms per boot stage (benchmark)
-          this.setStatus("ready", "Python 已就绪");
+          this.setStatus("ready", tr("Python 已就绪", "Python is ready"));
           resolve();
         } else if (data.type === "fatal") {
-          this.setStatus("failed", `Python 启动失败：${data.message}`);
+          this.setStatus("failed", tr(`Python 启动失败：${data.message}`, `Python failed to start: ${data.message}`));
           reject(new Error(data.message));
+        } else if (data.type === "stream") {
+          const p = this.pending.get(data.id);
+          if (p && p.onText) p.onText(data.text);
         } else if (data.type === "result") {
           const p = this.pending.get(data.id);
           this.pending.delete(data.id);
@@ -47,7 +52,7 @@ export class Runner {
       };
       this.worker.onmessage = handle;
       this.worker.onerror = (e) => {
-        this.setStatus("failed", `Python 启动失败：${e.message || "worker error"}`);
+        this.setStatus("failed", tr(`Python 启动失败：${e.message || "worker error"}`, `Python failed to start: ${e.message || "worker error"}`));
         reject(new Error(e.message));
       };
       if (early) for (const event of early.messages) handle(event);
@@ -67,23 +72,24 @@ export class Runner {
     return () => this.listeners.delete(fn);
   }
 
-  post(msg) {
+  post(msg, onText = null) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onText });
       this.worker.postMessage({ ...msg, id });
     });
   }
 
   // Queue a run of block `index`; resolves with {segments, error, ms} or null if dropped.
-  run(index, code, onStart = () => {}) {
+  // `onText(text)` receives what the block prints while it runs (streamed by the worker).
+  run(index, code, onStart = () => {}, onText = null) {
     const generation = this.generation;
     const job = this.queue.then(async () => {
       if (generation !== this.generation) return null;
       await this.booted;
       if (generation !== this.generation) return null;
       onStart();
-      const result = await this.post({ type: "run", index, code });
+      const result = await this.post({ type: "run", index, code }, onText);
       if (generation !== this.generation) return null;
       this.history.push({ index, code });
       return result;

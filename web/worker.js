@@ -12,6 +12,7 @@
 //               {type: "reset"}                   fresh namespace (new page)
 // Messages out: {type: "progress", text}          boot stage, for the indicator
 //               {type: "ready", ms}               boot finished
+//               {type: "stream", id, text}         printed text, while the block runs (batched)
 //               {type: "result", id, segments, error, ms}
 //               {type: "fatal", message}          boot failed
 
@@ -78,6 +79,26 @@ const ready = boot().then(
   },
 );
 
+// Printed text goes to the page while Python runs (this worker is busy, the page is not): the
+// first piece at once, then at most one message per STREAM_MS, so a loop printing thousands of
+// lines does not flood the page. The result message still carries the whole output.
+const STREAM_MS = 50;
+const stream = { id: 0, text: "", last: 0, flush() {
+  if (this.text) postMessage({ type: "stream", id: this.id, text: this.text });
+  this.text = "";
+  this.last = performance.now();
+} };
+
+function streamer(id) {
+  stream.id = id;
+  stream.text = "";
+  stream.last = 0;
+  return (text) => {
+    stream.text += text;
+    if (performance.now() - stream.last >= STREAM_MS) stream.flush();
+  };
+}
+
 onmessage = async (event) => {
   const msg = event.data;
   const pyodide = await ready;
@@ -86,7 +107,8 @@ onmessage = async (event) => {
     session = pyodide.runPython("_k8s_blockrun.Session()");
   } else if (msg.type === "run") {
     const start = performance.now();
-    const proxy = session.run(msg.code, msg.index);
+    const proxy = session.run(msg.code, msg.index, streamer(msg.id));
+    stream.flush();
     const result = proxy.toJs({ dict_converter: Object.fromEntries });
     proxy.destroy();
     postMessage({ type: "result", id: msg.id, ...result, ms: performance.now() - start });

@@ -24,12 +24,19 @@ BLOCK_FILENAME = "<代码块 {n}>"  # shown in tracebacks; n counts from 1 on ea
 
 
 class _Capture:
-    """A text stream that appends to the run's segment list (stdout and stderr share it)."""
+    """A text stream that appends to the run's segment list (stdout and stderr share it).
 
-    def __init__(self, segments: list):
+    ``on_text`` (optional) also receives each piece of text as it is written: the browser's
+    worker streams it to the page while the block still runs. The segments stay the result.
+    """
+
+    def __init__(self, segments: list, on_text=None):
         self._segments = segments
+        self._on_text = on_text
 
     def write(self, text: str) -> int:
+        if text and self._on_text is not None:
+            self._on_text(text)
         if text:
             if self._segments and self._segments[-1]["kind"] == "text":
                 self._segments[-1]["text"] += text
@@ -52,13 +59,16 @@ class Session:
         self._sources: dict[str, list[str]] = {}
         self._segments: list | None = None
 
-    def run(self, code: str, index: int) -> dict:
-        """Run block ``index`` (0-based) of the page; return ``{"segments": [...], "error": bool}``."""
+    def run(self, code: str, index: int, on_text=None) -> dict:
+        """Run block ``index`` (0-based) of the page; return ``{"segments": [...], "error": bool}``.
+
+        ``on_text(text)``, if given, is called with everything the block prints, as it prints it.
+        """
         filename = BLOCK_FILENAME.format(n=index + 1)
         self._sources[filename] = code.splitlines()
         segments: list = []
         self._segments = segments
-        capture = _Capture(segments)
+        capture = _Capture(segments, on_text)
         display = _display_module()
         old_out, old_err = sys.stdout, sys.stderr
         old_handler = display._handler if display else None
@@ -81,7 +91,8 @@ class Session:
 
     def _on_show(self, dot: str) -> None:
         assert self._segments is not None
-        self._segments.append({"kind": "dot", "dot": dot})
+        # a whole segment (a timeline: k8score.display.show of a TimelineView) or DOT text
+        self._segments.append(dot if isinstance(dot, dict) else {"kind": "dot", "dot": dot})
 
     def format_exception(self, exc: BaseException) -> str:
         """A traceback of the reader's frames only, then ``Type: message``."""

@@ -3,8 +3,10 @@
 * ``on_page_markdown``: runs the page's runnable blocks natively (one fresh namespace per page,
   in order), replaces each fence by a placeholder; ``on_page_content`` swaps the placeholder for
   the block's HTML (highlighted code + build-time output + inline SVG diagrams). A block that
-  raises fails the build unless its fence says ``expect-error``.
-* ``on_post_build``: writes what the browser runner needs into ``site/assets/``:
+  raises fails the build unless its fence says ``expect-error``. ``on_pre_build`` already started
+  every page (both languages) in a process pool (prerun.py); the page takes its results from it.
+* ``on_post_build``: writes what the browser runner needs into ``site/assets/`` (once per site:
+  not again in the English pass of mkdocs-static-i18n, whose pages use the same assets):
   ``pyodide/`` (runtime copied from ``node_modules/pyodide``), ``k8s-run/`` (esbuild bundle of
   ``web/``, the two wheels).
 
@@ -22,9 +24,12 @@ import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import event_priority
 
 import blocks as _blocks
+import i18n_site as _i18n_site
 import native as _native
+import prerun as _prerun_mod
 import render as _render
 import wheels as _wheels
 
@@ -41,13 +46,29 @@ PYODIDE_FILES = (
 _TOKEN = "K8SRUNBLOCK{n}X{page}"
 
 _pending: dict[str, dict[str, str]] = {}  # page src path -> token -> block HTML
+_prerun: _prerun_mod.Prerun | None = None  # every page's blocks, run ahead in worker processes
 
 
 def on_pre_build(config) -> None:
+    global _prerun
     _native.use_working_tree()  # mkdocs dropped the hook's sys.path changes after loading it
     # `mkdocs serve` rebuilds in one process: import the k8score being edited, not a stale one.
     for name in [m for m in sys.modules if m == "k8score" or m.startswith("k8score.")]:
         del sys.modules[name]
+    if not _translation_pass(config):  # once per site: the pool runs both languages' pages
+        _close_prerun()
+        _prerun = _prerun_mod.Prerun(Path(config["docs_dir"]))
+
+
+def _close_prerun(wait: bool = False) -> None:
+    global _prerun
+    if _prerun is not None:
+        _prerun.close(wait)
+        _prerun = None
+
+
+def on_build_error(error) -> None:
+    _close_prerun()
 
 
 def on_page_markdown(markdown: str, page, config, files) -> str:
@@ -58,10 +79,16 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         raise PluginError(f"{src}: {exc}") from None
     if not found:
         return markdown
-    try:
-        results = _native.run_page(found)
-    except _native.BlockFailed as exc:
-        raise PluginError(f"{src}: {exc}") from None
+    ahead = _prerun.result(found) if _prerun is not None else None
+    if ahead is None:  # not started ahead (the page changed since): run it here
+        try:
+            results = _native.run_page(found)
+        except _native.BlockFailed as exc:
+            raise PluginError(f"{src}: {exc}") from None
+    elif ahead[0] == "failed":
+        raise PluginError(f"{src}: {ahead[1]}")
+    else:
+        results = ahead[1]
     page_key = hashlib.sha1(src.encode()).hexdigest()[:8]
     html = {}
     for block, result in zip(found, results):
@@ -84,8 +111,29 @@ def on_page_content(html: str, page, config, files) -> str:
     return html
 
 
+def _translation_pass(config) -> bool:
+    """True while mkdocs-static-i18n builds a non-default language (``/en/``) into the same site.
+
+    The plugin runs a whole second ``build()`` per extra language from its own ``on_post_build``,
+    hooks included (``building`` is set meanwhile); the runtime (Pyodide, wheels, bundle,
+    snapshot) lives once at ``site/assets/`` and every language's pages reach it by relative
+    URLs, so the second pass must not rebuild it.
+    """
+    i18n = config["plugins"].get("i18n")
+    return bool(i18n and getattr(i18n, "building", False))
+
+
+@event_priority(-200)  # after mkdocs-static-i18n's (-100): the English pass and the merged index are done
 def on_post_build(config) -> None:
-    assets = Path(config["site_dir"]) / "assets"
+    if _translation_pass(config):
+        return
+    _close_prerun(wait=True)  # every page is rendered: the workers are idle
+    site = Path(config["site_dir"])
+    if config["plugins"].get("i18n"):
+        zh, en = _i18n_site.split_search_index(site)
+        _i18n_site.split_sitemap(site, config["site_url"] or "")
+        log.info(f"search index: {zh} Chinese and {en} English entries, one index per language")
+    assets = site / "assets"
     _copy_pyodide(assets / "pyodide")
     wheel_dir = assets / "k8s-run" / "wheels"
     if wheel_dir.exists():
