@@ -1,7 +1,10 @@
 """The DaemonSet controller (pkg/controller/daemon/daemon_controller.go, update.go).
 
 One pod per eligible node (:func:`.daemonset_util.node_should_run`), nodes added later
-included: every node event re-enqueues the DaemonSets. ``sync``:
+included: a node event re-enqueues the DaemonSets whose answer for that node it changes
+(``addNode``/``updateNode``). A sync examines only the nodes whose pods or node changed
+since the last one (:mod:`.daemonset_dirty`; every node after a change to the DaemonSet
+itself, a retry, or with ``minReadySeconds``). ``sync``:
 
 1. ``constructHistory``: the ControllerRevision of the current template (created with the
    next revision number if missing); its hash labels new pods ``controller-revision-hash``;
@@ -24,8 +27,11 @@ from typing import Any
 from ..client.errors import ApiError
 from ..client.meta import controller_ref, is_pod_ready, key_func, owner_reference
 from .base import Controller
+from .daemonset_dirty import OLD, DirtyNodes, StatusTally
+from .daemonset_status import DaemonSetStatus
 from .daemonset_update import plan_rolling_update
-from .daemonset_util import (add_daemon_tolerations, creation_order, is_pod_available, is_pod_updated,  # noqa: F401
+from .daemonset_util import (add_daemon_tolerations, creation_order, daemon_pod_spec,  # noqa: F401 - re-exported
+                             is_pod_available, is_pod_updated,
                              node_should_run, pin_to_node, pod_template, scaled_value, target_node,
                              template_generation)
 from .expectations import Expectations
@@ -41,6 +47,7 @@ SLOW_START_INITIAL_BATCH_SIZE = 1
 FAILED_POD_BACKOFF_INITIAL = 1.0
 FAILED_POD_BACKOFF_MAX = 900.0
 DS_INDEX = "daemonset-controller"
+DS_NODE_INDEX = "daemonset-controller/node"   # "<ds uid>/<target node>": one node's daemon pods
 
 
 def _owner_uid(pod: dict) -> list[str]:
@@ -48,7 +55,12 @@ def _owner_uid(pod: dict) -> list[str]:
     return [ref["uid"]] if ref and ref.get("kind") == "DaemonSet" and ref.get("uid") else []
 
 
-class DaemonSetsController(Controller):
+def _owner_uid_node(pod: dict) -> list[str]:
+    uid, node = _owner_uid(pod), target_node(pod)
+    return [f"{uid[0]}/{node}"] if uid and node else []
+
+
+class DaemonSetsController(DaemonSetStatus, Controller):
     name = "daemonset"
     kind = "daemonset-controller"
     watches = ("daemonsets", "pods", "nodes", "controllerrevisions")
@@ -58,23 +70,47 @@ class DaemonSetsController(Controller):
 
     def setup(self) -> None:
         self.expectations = Expectations(clock=lambda: self.loop.now)
+        self._should_run: dict[str, tuple[bool, bool]] = {}   # this sync's node -> (run, continue)
+        self._by_node: tuple[dict, dict[str, list[dict]], bool] | None = None   # (ds, pods by node, all nodes?)
+        self._full = True                            # this sync examines every node
+        self._dirty = DirtyNodes()                   # per DaemonSet: the nodes its next sync examines
+        self._tally: dict[str, StatusTally] = {}     # per DaemonSet: status counts by node
+        self._tspec: dict | None = None              # this sync's daemon_pod_spec
+        self._tspecs: dict[str, tuple[Any, dict]] = {}   # key -> (resourceVersion, daemon_pod_spec)
         self._backoff: dict[str, tuple[float, float]] = {}   # "<ds uid>/<node>" -> (delay, last)
         self.ds_informer = self.informer("daemonsets")
         self.pod_informer = self.informer("pods")
         self.pod_informer.add_indexer(DS_INDEX, _owner_uid)
+        self.pod_informer.add_indexer(DS_NODE_INDEX, _owner_uid_node)
         self.node_informer = self.informer("nodes")
         self.history_informer = self.informer("controllerrevisions")
-        self.ds_informer.add_event_handler(on_add=self.enqueue, on_update=lambda o, n: self.enqueue(n),
+        self.ds_informer.add_event_handler(on_add=self._add_ds, on_update=self._update_ds,
                                            on_delete=self._delete_ds)
         self.pod_informer.add_event_handler(on_add=self._add_pod, on_update=self._update_pod,
                                             on_delete=self._delete_pod)
-        self.node_informer.add_event_handler(on_add=lambda n: self._enqueue_all(),
+        self.node_informer.add_event_handler(on_add=self._add_node,
                                              on_update=self._update_node,
-                                             on_delete=lambda n: self._enqueue_all())
+                                             on_delete=self._delete_node)
 
     # -- handlers -------------------------------------------------------------------
+    def _add_ds(self, ds: dict) -> None:
+        self._dirty.mark_all(key_func(ds))
+        self.enqueue(ds)
+
+    def _update_ds(self, old: dict, cur: dict) -> None:
+        key = key_func(cur)
+        o, c = old.get("metadata") or {}, cur.get("metadata") or {}
+        if (old.get("spec") != cur.get("spec") or o.get("generation") != c.get("generation")
+                or o.get("annotations") != c.get("annotations") or o.get("uid") != c.get("uid")
+                or (old.get("status") or {}).get("collisionCount") != (cur.get("status") or {}).get("collisionCount")):
+            self._dirty.mark_all(key)
+        else:
+            self._dirty.touch(key)    # our own status write: no node's answer changed
+        self.queue.add(key)
+
     def _delete_ds(self, ds: dict) -> None:
         self.expectations.delete(key_func(ds))
+        self._dirty.mark_all(key_func(ds))
         self.queue.add(key_func(ds))
 
     def _owner_key(self, pod: dict) -> str | None:
@@ -89,6 +125,7 @@ class DaemonSetsController(Controller):
     def _add_pod(self, pod: dict) -> None:
         key = self._owner_key(pod)
         if key:
+            self._dirty.mark(key, target_node(pod))
             if (pod.get("metadata") or {}).get("deletionTimestamp"):
                 self.expectations.deletion_observed(key, key_func(pod))
             else:
@@ -101,6 +138,8 @@ class DaemonSetsController(Controller):
         key = self._owner_key(cur)
         if not key:
             return
+        self._dirty.mark(key, target_node(old))
+        self._dirty.mark(key, target_node(cur))
         if cur["metadata"].get("deletionTimestamp"):
             self.expectations.deletion_observed(key, key_func(cur))
         self.queue.add(key)
@@ -112,6 +151,7 @@ class DaemonSetsController(Controller):
     def _delete_pod(self, pod: dict) -> None:
         key = self._owner_key(pod)
         if key:
+            self._dirty.mark(key, target_node(pod))
             self.expectations.deletion_observed(key, key_func(pod))
             self.queue.add(key)
 
@@ -121,7 +161,26 @@ class DaemonSetsController(Controller):
         if (o.get("labels") != c.get("labels") or (old.get("spec") or {}) != (cur.get("spec") or {})
                 or [x.get("status") for x in (old.get("status") or {}).get("conditions") or ()] !=
                 [x.get("status") for x in (cur.get("status") or {}).get("conditions") or ()]):
-            self._enqueue_all()
+            # daemon_controller.go updateNode: only the DaemonSets whose answer for this
+            # node changed (each sync costs O(nodes): a sync per DaemonSet per node event
+            # made a cluster's boot quadratic)
+            for ds in self.ds_informer.list():
+                tspec = self._daemon_spec(ds)
+                if node_should_run(old, ds, tspec) != node_should_run(cur, ds, tspec):
+                    self._dirty.mark(key_func(ds), cur["metadata"]["name"])
+                    self.enqueue(ds)
+
+    def _add_node(self, node: dict) -> None:
+        """daemon_controller.go addNode: the DaemonSets that should run a pod there."""
+        for ds in self.ds_informer.list():
+            if node_should_run(node, ds, self._daemon_spec(ds))[0]:
+                self._dirty.mark(key_func(ds), node["metadata"]["name"])
+                self.enqueue(ds)
+
+    def _delete_node(self, node: dict) -> None:
+        for ds in self.ds_informer.list():
+            self._dirty.mark(key_func(ds), node["metadata"]["name"])
+            self.enqueue(ds)
 
     def _enqueue_all(self) -> None:
         for ds in self.ds_informer.list():
@@ -130,33 +189,90 @@ class DaemonSetsController(Controller):
     # -- sync ---------------------------------------------------------------------------
     def sync(self, key: Any) -> None:
         ds = self.ds_informer.get(key)
+        dirty = self._dirty.take(key)
         if ds is None:
             self.expectations.delete(key)
+            self._tally.pop(key, None)
+            self._tspecs.pop(key, None)
             return
         if ds["metadata"].get("deletionTimestamp"):
             return
-        nodes = sorted(self.node_informer.list(), key=lambda n: n["metadata"]["name"])
         current, old = self._construct_history(ds)
         hash_ = current["metadata"]["labels"][CONTROLLER_REVISION_HASH]
+        min_ready = ds["spec"].get("minReadySeconds") or 0
+        sig = (ds["metadata"].get("uid"), ds["metadata"].get("generation"), hash_, template_generation(ds))
+        tally = self._tally.get(key)
+        if dirty is None or tally is None or tally.sig != sig or min_ready:
+            # every node: the first sync, the DaemonSet changed, a retry, or availability
+            # that moves with the clock
+            tally = self._tally[key] = StatusTally(sig)
+            nodes = sorted(self.node_informer.list(), key=lambda n: n["metadata"]["name"])
+            full = True
+        else:
+            nodes = []
+            for name in sorted(dirty):
+                node = self.node_informer.get(name)
+                if node is None:
+                    tally.drop(name)
+                else:
+                    nodes.append(node)
+            full = False
+        # NodeShouldRunDaemonPod once per node per sync (manage, rolling update and status
+        # all ask): the sync's cost is one check per node, not three plus a spec copy each
+        self._tspec = tspec = self._daemon_spec(ds)
+        self._should_run = {n["metadata"]["name"]: node_should_run(n, ds, tspec) for n in nodes}
+        # the pods by node, once per sync: the informer's cache does not change while a sync
+        # runs (our own creates and deletes arrive later, as watch events)
+        self._by_node = None
+        self._full = full
+        self._tally_nodes(ds, tally, nodes, hash_, min_ready)
         if not self.expectations.satisfied(key):
-            self._update_status(ds, nodes, hash_, observed=False)
+            self._dirty.put_back(key, None if full else dirty)   # managed once the pods are seen
+            self._update_status(ds, tally, observed=False)
             return
         error: ApiError | None = None
         try:
             self._manage(ds, nodes, hash_)
-            if self.expectations.satisfied(key) and ds["spec"]["updateStrategy"].get("type") == "RollingUpdate":
-                self._rolling_update(ds, nodes, hash_)
+            if (self.expectations.satisfied(key) and ds["spec"]["updateStrategy"].get("type") == "RollingUpdate"
+                    and (full or tally[OLD])):   # no pod of an older revision: nothing to roll
+                self._rolling_update(ds, nodes if full else sorted(self.node_informer.list(),
+                                                                  key=lambda n: n["metadata"]["name"]), hash_)
             self._cleanup_history(ds, old)
         except ApiError as err:
             error = err
-        self._update_status(ds, nodes, hash_, observed=True)
+            self._dirty.mark_all(key)
+        self._update_status(ds, tally, observed=True)
         if error is not None:
             raise error
 
-    def _daemon_pods(self, ds: dict) -> dict[str, list[dict]]:
-        """getNodesToDaemonPods: the DaemonSet's pods by target node (terminal deleted pods left out)."""
+    def _daemon_spec(self, ds: dict) -> dict:
+        """daemon_pod_spec, copied once per version of the DaemonSet (read-only)."""
+        key, rv = key_func(ds), ds["metadata"].get("resourceVersion")
+        got = self._tspecs.get(key)
+        if got is None or got[0] != rv or rv is None:
+            got = self._tspecs[key] = (rv, daemon_pod_spec(ds))
+        return got[1]
+
+    def _node_should_run(self, node: dict, ds: dict) -> tuple[bool, bool]:
+        got = self._should_run.get(node["metadata"]["name"])
+        if got is None:
+            got = self._should_run[node["metadata"]["name"]] = node_should_run(node, ds, self._tspec)
+        return got
+
+    def _daemon_pods(self, ds: dict, every: bool = False) -> dict[str, list[dict]]:
+        """getNodesToDaemonPods: the DaemonSet's pods by target node (terminal deleted pods left
+        out) — on this sync's nodes, or on ``every`` node."""
+        every = every or self._full
+        if self._by_node is not None and self._by_node[0] is ds and (self._by_node[2] or not every):
+            return self._by_node[1]
         out: dict[str, list[dict]] = {}
-        for pod in self.pod_informer.by_index(DS_INDEX, ds["metadata"]["uid"]):
+        self._by_node = (ds, out, every)
+        if every:
+            pods = self.pod_informer.by_index(DS_INDEX, ds["metadata"]["uid"])
+        else:   # only this sync's nodes (a rolling update or history cleanup asks for all)
+            uid = ds["metadata"]["uid"]
+            pods = [p for n in self._should_run for p in self.pod_informer.by_index(DS_NODE_INDEX, f"{uid}/{n}")]
+        for pod in pods:
             phase = (pod.get("status") or {}).get("phase")
             if pod["metadata"].get("deletionTimestamp") and phase in ("Succeeded", "Failed"):
                 continue
@@ -189,7 +305,7 @@ class DaemonSetsController(Controller):
         delete: list[dict] = []
         for node in nodes:
             name = node["metadata"]["name"]
-            should_run, should_continue = node_should_run(node, ds)
+            should_run, should_continue = self._node_should_run(node, ds)
             pods = by_node.get(name)
             if should_run and not pods:
                 create.append(name)
@@ -232,6 +348,7 @@ class DaemonSetsController(Controller):
         key, now = f"{ds['metadata']['uid']}/{node}", self.loop.now
         delay, last = self._backoff.get(key, (0.0, float("-inf")))
         if now - last < delay:
+            self._dirty.mark(key_func(ds), node)   # look at this node again then
             self.queue.add_after(key_func(ds), delay)
             return True
         if now - last > 2 * FAILED_POD_BACKOFF_MAX:
@@ -240,9 +357,9 @@ class DaemonSetsController(Controller):
         return False
 
     def _rolling_update(self, ds: dict, nodes: list[dict], hash_: str) -> None:
-        by_node = self._daemon_pods(ds)
+        by_node = self._daemon_pods(ds, every=True)
         names = {n["metadata"]["name"]: n for n in nodes}
-        desired = [n for n in nodes if node_should_run(n, ds)[0]]
+        desired = [n for n in nodes if self._node_should_run(n, ds)[0]]
         gen, now = template_generation(ds), self.loop.now
         min_ready = ds["spec"].get("minReadySeconds") or 0
         pairs: dict[str, Any] = {n["metadata"]["name"]: (None, None) for n in desired}
@@ -265,7 +382,7 @@ class DaemonSetsController(Controller):
         total = len(desired)
         delete, surge_nodes = plan_rolling_update(
             pairs, available, self._max_unavailable(ds, total), self._max_surge(ds, total),
-            should_run=lambda n: n in names and node_should_run(names[n], ds)[0])
+            should_run=lambda n: n in names and self._node_should_run(names[n], ds)[0])
         self._sync_nodes(ds, [pods_by_name[n] for n in delete], surge_nodes, hash_)
 
     @staticmethod
@@ -283,6 +400,8 @@ class DaemonSetsController(Controller):
     def _sync_nodes(self, ds: dict, delete: list[dict], create: list[str], hash_: str) -> None:
         """syncNodes: slow-start creations (burst-limited), then deletions; first error raised."""
         key = key_func(ds)
+        for node in create[BURST_REPLICAS:]:
+            self._dirty.mark(key, node)   # next time (their creations are not attempted now)
         create = create[:BURST_REPLICAS]
         if not create and not delete:
             return
@@ -298,6 +417,8 @@ class DaemonSetsController(Controller):
             batch = min(2 * batch, len(create) - done)
         if done < len(create):
             self.expectations.lower(key, add=len(create) - done)   # never attempted: never seen
+            for node in create[done:]:
+                self._dirty.mark(key, node)
         delete_error = delete_pods(self, ds, key, delete)
         error = error or delete_error
         if error is not None:
@@ -325,52 +446,7 @@ class DaemonSetsController(Controller):
         if len(old) <= limit:
             return
         live = {(p["metadata"].get("labels") or {}).get(CONTROLLER_REVISION_HASH)
-                for pods in self._daemon_pods(ds).values() for p in pods}
+                for pods in self._daemon_pods(ds, every=True).values() for p in pods}
         in_use = {r["metadata"]["name"] for r in old
                   if (r["metadata"].get("labels") or {}).get(CONTROLLER_REVISION_HASH) in live}
         truncate_history(self.client, old, limit, in_use)
-
-    # -- status ---------------------------------------------------------------------------
-    def _update_status(self, ds: dict, nodes: list[dict], hash_: str, observed: bool) -> None:
-        by_node = self._daemon_pods(ds)
-        gen, now = template_generation(ds), self.loop.now
-        min_ready = ds["spec"].get("minReadySeconds") or 0
-        desired = current = misscheduled = ready = available = updated = 0
-        for node in nodes:
-            pods = by_node.get(node["metadata"]["name"])
-            if not node_should_run(node, ds)[0]:
-                misscheduled += 1 if pods else 0
-                continue
-            desired += 1
-            if not pods:
-                continue
-            current += 1
-            pod = sorted(pods, key=creation_order)[0]
-            if is_pod_ready(pod):
-                ready += 1
-                available += 1 if is_pod_available(pod, min_ready, now) else 0
-            updated += 1 if is_pod_updated(pod, hash_, gen) else 0
-        old = ds.get("status") or {}
-        status: dict[str, Any] = {"currentNumberScheduled": current, "numberMisscheduled": misscheduled,
-                                  "desiredNumberScheduled": desired, "numberReady": ready}
-        generation = ds["metadata"].get("generation") if observed else old.get("observedGeneration")
-        for k, v in (("observedGeneration", generation), ("updatedNumberScheduled", updated),
-                     ("numberAvailable", available), ("numberUnavailable", desired - available),
-                     ("collisionCount", old.get("collisionCount")), ("conditions", old.get("conditions"))):
-            if v:
-                status[k] = v
-        if status != old:
-            self._write_status(ds, status)
-        if min_ready and ready != available:
-            self.queue.add_after(key_func(ds), float(min_ready))
-
-    def _write_status(self, ds: dict, status: dict) -> None:
-        ns = ds["metadata"]["namespace"]
-        try:
-            self.client.update("daemonsets", {**ds, "status": status}, namespace=ns, subresource="status")
-        except ApiError as err:
-            if err.code != 409:
-                raise
-            fresh = self.client.get("daemonsets", ds["metadata"]["name"], namespace=ns)
-            fresh["status"] = status
-            self.client.update("daemonsets", fresh, namespace=ns, subresource="status")

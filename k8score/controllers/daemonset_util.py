@@ -111,10 +111,20 @@ def target_node(pod: dict) -> str | None:
     return None
 
 
-def node_should_run(node: dict, ds: dict) -> tuple[bool, bool]:
-    """``NodeShouldRunDaemonPod`` -> (should run, should continue running)."""
+def daemon_pod_spec(ds: dict) -> dict:
+    """The template's pod spec with the daemon tolerations (``NewPod``'s spec), for
+    :func:`node_should_run`: build it once per sync and pass it to every node's check
+    (a copy per node made the controller's sync cost a deep copy per node)."""
     tspec = copy.deepcopy(((ds.get("spec") or {}).get("template") or {}).get("spec") or {})
     add_daemon_tolerations(tspec)
+    return tspec
+
+
+def node_should_run(node: dict, ds: dict, tspec: dict | None = None) -> tuple[bool, bool]:
+    """``NodeShouldRunDaemonPod`` -> (should run, should continue running); ``tspec`` is
+    :func:`daemon_pod_spec` of ``ds`` (computed here when not given; never mutated)."""
+    if tspec is None:
+        tspec = daemon_pod_spec(ds)
     name = node["metadata"]["name"]
     if tspec.get("nodeName") and tspec["nodeName"] != name:
         return False, False

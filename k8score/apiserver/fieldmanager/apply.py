@@ -167,7 +167,7 @@ def _exclude(s: Set, prefixes: Set) -> Set:
     for pe, c in s.children.items():
         if pe in prefixes.members:
             continue
-        sub = _exclude(c, prefixes.children[pe]) if pe in prefixes.children else c.copy()
+        sub = _exclude(c, prefixes.children[pe]) if pe in prefixes.children else c   # shared, read-only
         if not sub.empty():
             out.children[pe] = sub
     return out

@@ -171,7 +171,13 @@ def deserialize_pe(s: str) -> PE | None:
 # -- sets ---------------------------------------------------------------------------------
 
 class Set:
-    """A set of paths as a trie (fieldpath/set.go). Operations return new sets."""
+    """A set of paths as a trie (fieldpath/set.go). Operations return new sets.
+
+    The results of :meth:`union`, :meth:`difference` (and apply's exclusions) share the
+    subtrees they did not change with their operands, instead of copying them (a pod's
+    status write copied its whole field set several times): only a set being built
+    (:meth:`insert` on a fresh ``Set()``) is ever mutated; :meth:`copy` gives a private one.
+    """
 
     __slots__ = ("members", "children")
 
@@ -215,10 +221,12 @@ class Set:
         return out
 
     def union(self, other: "Set") -> "Set":
-        out = self.copy()
-        out.members |= other.members
+        out = Set()
+        out.members = self.members | other.members
+        out.children = dict(self.children)
         for pe, c in other.children.items():
-            out.children[pe] = out.children[pe].union(c) if pe in out.children else c.copy()
+            mine = out.children.get(pe)
+            out.children[pe] = c if mine is None else mine.union(c)
         return out
 
     def intersection(self, other: "Set") -> "Set":
@@ -236,7 +244,7 @@ class Set:
         out = Set()
         out.members = self.members - other.members
         for pe, c in self.children.items():
-            sub = c.difference(other.children[pe]) if pe in other.children else c.copy()
+            sub = c.difference(other.children[pe]) if pe in other.children else c
             if not sub.empty():
                 out.children[pe] = sub
         return out
