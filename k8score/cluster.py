@@ -20,6 +20,23 @@ kube-controller-manager and kube-scheduler as static pods in ``kube-system``. ``
 the CRI implementation (``"containerd"`` or ``"cri-o"``). Every node is a machine
 (:class:`k8score.node.Host`) a reader can log into: ``c.ssh("node-1", "crictl ps")``;
 ``c.trace("default/client", "web")`` follows a new connection through a node's Service rules.
+
+Cloud: by default the machines run on a simulated cloud (``c.cloud``, :mod:`k8score.cloud`) and a
+cloud-controller-manager initialises each Node (providerID, ``topology.kubernetes.io/zone`` —
+``k8score-1a/b/c`` round robin — region and instance-type labels; the kubelets run with
+``--cloud-provider=external``, so a Node is tainted ``node.cloudprovider.kubernetes.io/uninitialized``
+until then), gives ``type: LoadBalancer`` Services an external IP (``192.0.2.10`` first), adds a
+route per podCIDR and deletes Nodes whose machine is gone. ``Cluster(cloud=False)`` is bare metal:
+none of that, and LoadBalancer Services stay ``<pending>``.
+
+High availability: ``Cluster(control_planes=3)`` runs kubeadm's stacked-etcd HA layout
+(:mod:`k8score.ha`): ``etcd-1..3``, ``kube-apiserver-1..3`` (each over its local member, each
+with its own watch cache) behind a load balancer that ``c.api`` / ``c.kubectl``, kubelets and
+kube-proxies go through (``c.apiserver`` is the balancer, ``c.apiservers`` the servers), and
+``kube-scheduler-1..3`` / ``kube-controller-manager-1..3`` talking to their local API server
+and leader-elected on Leases (:mod:`k8score.leaderelection`; ``c.leader("kube-scheduler")``,
+``c.replicas``). With one control plane the names are the plain ones and there is no leader
+election (it would add Lease writes to every page's output).
 """
 
 from __future__ import annotations
@@ -30,9 +47,11 @@ from .api.schema.yamlload import YAMLError, load_yaml_documents
 from .apiserver import APIServer, ApiError
 from .client import Client
 from .client.informer import SharedInformer
+from .cloud import CloudControllerManager, SimulatedCloud
 from .controllers import KubeControllerManager
 from .etcd import Store
 from .etcd.etcdctl import etcdctl as _etcdctl
+from .etcd.cluster import EtcdCluster
 from .kubectl import Kubectl
 from .kubelet import Kubelet
 from .kubelet.kubelet import _default_ip
@@ -46,7 +65,11 @@ from .node.shell import NodeShell, ShellOutput
 from .proxy import KubeProxy
 from .proxy.clustertrace import cluster_trace
 from .proxy.kubeproxy import MODES as _PROXY_MODES
+from .proxy.kubeproxy import DEFAULT_CLUSTER_CIDR  # noqa: F401 - re-exported
+from .controllers.nodeipam import default_cluster_cidr
+from .network.kubeproxy_addon import KUBE_PROXY_BINARY, KubeProxyProcess, install_kube_proxy_addon
 from .proxy.tracefmt import Trace
+from .metrics import install as _install_metrics_server
 from .scheduler import Scheduler
 from .sim import Component, Loop
 
@@ -80,15 +103,24 @@ class _EtcdMember(Component):
 class Cluster:
     """A simulated cluster: control plane plus ``nodes`` worker nodes ``node-1..node-N``."""
 
-    def __init__(self, nodes: int = 3, seed: int = 0, *, node_cpu: str = "4",
+    def __init__(self, nodes: int = 3, seed: int = 0, *, etcd_members: int = 1, node_cpu: str = "4",
                  node_memory: str = "8Gi", node_pods: int = 110, kubeadm: bool = False,
-                 runtime: str = "containerd", proxy_mode: str = "iptables"):
+                 runtime: str = "containerd", proxy_mode: str = "iptables", cloud: bool = True,
+                 metrics_server: bool = True, scheduler_config: Any = None,
+                 scheduler_plugins: dict | None = None, pod_cidr: str | None = None,
+                 epoch: Any = None, control_planes: int = 1,
+                 apiserver_store: Any = None):
         if nodes < 0:
             raise ValueError("nodes must be >= 0")
         if proxy_mode not in _PROXY_MODES:
             raise ValueError(f"unknown proxy_mode {proxy_mode!r}: use one of {', '.join(_PROXY_MODES)}")
         #: kube-proxy's ``--proxy-mode`` on every node.
         self.proxy_mode = proxy_mode
+        #: The pod network (``--cluster-cidr``), a /24 of it per node: 10.244.0.0/16 (256 nodes)
+        #: unless ``pod_cidr`` names one; a cluster of more than 256 nodes gets 10.224.0.0/11
+        #: (8,192 nodes; :func:`k8score.controllers.nodeipam.default_cluster_cidr`). A node
+        #: beyond the network's blocks gets no podCIDR: ``CIDRNotAvailable``, NotReady, tainted.
+        self.pod_cidr = pod_cidr or default_cluster_cidr(nodes)
         #: Each node's connection tracking table: the connections :meth:`trace` followed.
         self.conntrack: dict[str, Conntrack] = {}
         # the traced clients' ephemeral ports: seeded, apart from the loop's generator
@@ -99,10 +131,46 @@ class Cluster:
         self.seed = seed
         self.kubeadm = kubeadm
         self.runtime = runtime
-        self.loop = Loop(seed)
-        self.etcd = Store(seed=seed)
-        self._etcd_member = _EtcdMember(self.loop, self.etcd)
-        self.apiserver = APIServer(self.loop, self.etcd, seed=seed)
+        # epoch: the wall time virtual time 0 stands for (k8score.sim.clock.epoch_offset)
+        self.loop = Loop(seed, epoch=epoch)
+        if etcd_members not in (1, 3, 5):
+            raise ValueError(f"etcd_members must be 1, 3 or 5, got {etcd_members}")
+        # control_planes=3: kubeadm's stacked-etcd HA layout (k8score.ha): etcd-1..3,
+        # kube-apiserver-1..3 behind a load balancer, leader-elected schedulers and managers
+        if control_planes not in (1, 3):
+            raise ValueError(f"control_planes must be 1 or 3, got {control_planes}")
+        if control_planes > 1:
+            if kubeadm:
+                raise ValueError("kubeadm=True runs one control-plane node (HA static pods are not built yet)")
+            if etcd_members not in (1, control_planes):
+                raise ValueError(f"control_planes={control_planes} runs {control_planes} stacked etcd members")
+            etcd_members = control_planes
+        #: How many control-plane instances run (1, or 3: ``c.leader(...)``, ``c.apiservers``).
+        self.control_planes = control_planes
+        if kubeadm and etcd_members > 1:
+            raise ValueError("kubeadm=True runs one stacked etcd member (an HA control plane is not built yet)")
+        #: The etcd members (``etcd``, or ``etcd-1``..``etcd-N``), their peer network and faults.
+        self.etcd_cluster = EtcdCluster(self.loop, members=etcd_members, seed=seed)
+        for _m in self.etcd_cluster.members:   # the lessors' clocks start where the loop's does (epoch)
+            _m.store.advance(self.loop.now)
+        self._etcd_member = self.etcd_cluster.members[0]
+        # ``c.etcd``: a lone member's store itself (behind the API server's back), else the client.
+        self.etcd = self._etcd_member.store if etcd_members == 1 else self.etcd_cluster.client()
+        # etcd runs before the API server connects (kubeadm waits for it); several members
+        # first elect a leader.
+        self.etcd_cluster.start()
+        self.etcd_cluster.wait_for_leader()
+        if control_planes > 1:   # the clients' API server is the load balancer in front of them
+            from .ha import APIServerLB, build_apiservers
+            #: The API servers (``kube-apiserver-1..N``; one control plane: ``[c.apiserver]``).
+            self.apiservers = build_apiservers(self.loop, self.etcd_cluster, control_planes, seed)
+            self.apiserver = APIServerLB(self.loop, self.apiservers)
+        else:
+            # apiserver_store(loop): another Store-like etcd client for the API server (k8score
+            # serve --etcd-servers: k8score.etcd.gateway over a real etcd); the members stay idle
+            self.apiserver = APIServer(self.loop, self.etcd_cluster.client() if apiserver_store is None
+                                       else apiserver_store(self.loop), seed=seed)
+            self.apiservers = [self.apiserver]
         self.api = Client(self.apiserver, user="kubernetes-admin")
         # The timeline is what `kubectl get events -w` would see, stamped with the virtual
         # time each Event reached the API server (a zero-latency watch).
@@ -111,11 +179,26 @@ class Cluster:
                                            self.loop, "events")
         self._event_watch.add_event_handler(on_add=self._record_event,
                                             on_update=lambda old, new: self._record_event(new, old))
-        self.scheduler = Scheduler(self.loop, self.apiserver)
-        self.controller_manager = KubeControllerManager(self.loop, self.apiserver)
+        # scheduler_config: a KubeSchedulerConfiguration (YAML or dict); scheduler_plugins: the
+        # reader's plugins by name (k8score.scheduler.handle), enabled through that config
+        self.scheduler = Scheduler(self.loop, self.apiserver, config=scheduler_config,
+                                   registry=scheduler_plugins)
+        self.controller_manager = KubeControllerManager(self.loop, self.apiserver, cluster_cidr=self.pod_cidr)
+        #: The simulated cloud the machines run on (:class:`k8score.cloud.SimulatedCloud`:
+        #: ``list_machines()``, ``list_load_balancers()``, ``list_routes()``); None on bare metal
+        #: (``cloud=False``: no cloud-controller-manager, LoadBalancer Services stay ``<pending>``).
+        self.cloud = SimulatedCloud(seed) if cloud else None
+        self.cloud_controller_manager = (CloudControllerManager(self.loop, self.apiserver, self.cloud, seed=seed,
+                                                                cluster_cidr=self.pod_cidr)
+                                         if self.cloud is not None else None)
         capacity = {"cpu": str(node_cpu), "memory": str(node_memory), "pods": str(node_pods)}
         #: What a node added later has unless :meth:`add_node` says otherwise.
         self._node_capacity = dict(capacity)
+        #: The "cloud disks" behind the CSI driver disk.csi.k8score.io (:class:`k8score.csi.DiskBackend`:
+        #: ``disks`` by id, each with its zone, node and data), and the driver's controller plugin.
+        from .csi import CSIController, DiskBackend
+        self.disks = DiskBackend()
+        self.csi_controller = CSIController(self.loop, self.apiserver, self.disks)
         self.kubelets: dict[str, Kubelet] = {}
         self.kube_proxies: dict[str, KubeProxy] = {}
         #: Each node's machine: filesystem, journal (``c.ssh`` works on it).
@@ -127,6 +210,16 @@ class Cluster:
             "kube-scheduler": self.scheduler,
             "kube-controller-manager": self.controller_manager,
         }
+        if etcd_members > 1:   # etcd-1..etcd-N take the place of the lone "etcd"
+            self._components = {**{k: v for k, v in self._components.items() if k != "kube-scheduler"
+                                   and k != "kube-controller-manager" and k != "etcd"},
+                                **{m.name: m for m in self.etcd_cluster.members},
+                                "kube-scheduler": self.scheduler,
+                                "kube-controller-manager": self.controller_manager}
+        if control_planes > 1:
+            self._ha_components(scheduler_config, scheduler_plugins)
+        if self.cloud_controller_manager is not None:
+            self._components["cloud-controller-manager"] = self.cloud_controller_manager
         #: The pod network: every pod and node reachable, Services through kube-proxy's rules,
         #: names through CoreDNS (kubeadm's ``kube-dns`` Service at 10.96.0.10).
         self.network = build_network(self, start=False, install=False)
@@ -137,20 +230,65 @@ class Cluster:
             self._components[f"kubelet/{name}"] = kubelet
             self._components[f"kube-proxy/{name}"] = self.kube_proxies[name]
         self._components["coredns"] = self.network.dns   # kubeadm's DNS addon
+        self._components["csi-controller"] = self.csi_controller   # the CSI driver's controller pod
         self._kubectl = Kubectl(self.api, lambda: self.loop.now,
                                 wait=lambda pred, timeout: self.run(until=pred, timeout=timeout))
         self._event_watch.start()
         self.apiserver.start()
         install_addon(self.api)   # kubeadm's CoreDNS addon objects (the kube-dns Service, its RBAC)
+        # kubeadm's kube-proxy addon: the DaemonSet whose pods run each node's kube-proxy
+        install_kube_proxy_addon(self.api, self.proxy_mode, self.pod_cidr)
+        from .storage_addon import install_storage_addon
+        install_storage_addon(self.api)   # the default StorageClass `standard` (disk.csi.k8score.io)
+        from .csi import install as install_csi_driver
+        install_csi_driver(self.api)   # the driver's RBAC and CSIDriver object
         for comp in self._components.values():
-            comp.start()
+            if not isinstance(comp, KubeProxy):   # started by their DaemonSet pods' processes
+                comp.start()
+        #: The metrics-server addon (``kubectl top``, the HPA's resource metrics), as managed
+        #: clusters run it; ``metrics_server=False`` leaves the Metrics API unavailable, as kubeadm does.
+        self.metrics_server = _install_metrics_server(self) if metrics_server else None
         # Let the nodes register and become Ready before the reader's first command.
-        self.loop.run(until=_BOOT_SECONDS)
+        self.loop.run(until=self.loop.now + _BOOT_SECONDS)
         if kubeadm:
             self._mark_control_plane()
             self._wait_for_static_pods()
         self._wait_for_dns()
         self._boot_time = self.loop.now
+
+    def _ha_components(self, scheduler_config: Any, scheduler_plugins: dict | None) -> None:
+        """Control planes 1..N: kube-apiserver-i, etcd-i, and kube-scheduler-i /
+        kube-controller-manager-i campaigning for their Lease (k8score.leaderelection);
+        ``c.scheduler`` / ``c.controller_manager`` stay replica 1's."""
+        from .ha import leader_elected
+        # kubeadm (since 1.19, kubernetes#94398): scheduler.conf and controller-manager.conf
+        # point at the local API server (LocalAPIEndpoint), not the load balancer
+        local = self.apiservers
+        scheds = [Scheduler(self.loop, api, config=scheduler_config, registry=scheduler_plugins) for api in local]
+        kcms = [KubeControllerManager(self.loop, api, cluster_cidr=self.pod_cidr) for api in local]
+        self.scheduler, self.controller_manager = scheds[0], kcms[0]
+        #: The leader-elected replicas by component (``kube-scheduler``, ``kube-controller-manager``).
+        self.replicas = {"kube-scheduler": leader_elected(self.loop, local, scheds, "kube-scheduler", self.seed),
+                         "kube-controller-manager": leader_elected(self.loop, local, kcms,
+                                                                   "kube-controller-manager", self.seed)}
+        rest = {k: v for k, v in self._components.items()
+                if k not in ("kube-apiserver", "kube-scheduler", "kube-controller-manager")
+                and not k.startswith("etcd")}
+        comps: dict[str, Component] = {s.name: s for s in self.apiservers}
+        comps.update({m.name: m for m in self.etcd_cluster.members})
+        for reps in self.replicas.values():
+            comps.update({r.name: r for r in reps})
+        comps.update(rest)
+        self._components = comps
+
+    def leader(self, component: str) -> str | None:
+        """The replica of ``component`` (``kube-scheduler``, ``kube-controller-manager``) that
+        leads now — holds the Lease and runs the work — or None (between leaders; always None
+        with one control plane, which runs without leader election)."""
+        for r in getattr(self, "replicas", {}).get(component, ()):
+            if r.running and r.leading:
+                return r.name
+        return None
 
     def _wait_for_dns(self) -> None:
         """Return once cluster DNS answers: the coredns pods Ready behind ``kube-dns`` and
@@ -177,12 +315,23 @@ class Cluster:
                 host.components[comp] = kubeadm_layout.ControlPlaneProcess(comp, self._components[comp])
             kubeadm_layout.write_manifests(host)
         runtime = FLAVOURS[self.runtime](self.loop, name, host=host, network=self.network)
+        if self.cloud is not None:
+            self.cloud.create_machine(name, ip, capacity)   # the VM exists before its kubelet runs
         kubelet = Kubelet(self.loop, self.apiserver, name, capacity=dict(capacity), runtime=runtime,
-                          host=host, internal_ip=ip)
+                          host=host, internal_ip=ip, cloud_provider="external" if self.cloud is not None else None)
         self.apiserver.kubelets.register(name, kubelet.server)
+        from .csi import NodeService
+        kubelet.csi.add_plugin(NodeService(self.disks, name, host.fs, zone=kubelet.csi.node_zone))
         self.hosts[name] = host
         self.kubelets[name] = kubelet
-        self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name, mode=self.proxy_mode)
+        self.kube_proxies[name] = KubeProxy(self.loop, self.apiserver, name, mode=self.proxy_mode,
+                                            cluster_cidr=self.pod_cidr)
+        # kubeadm's kube-proxy DaemonSet: its pod's container on this node runs this KubeProxy
+        proxy_process = KubeProxyProcess(self.kube_proxies[name])
+        if not host.fs.exists("/run"):   # a Linux host's tmpfs (the DaemonSet's xtables.lock lives there)
+            host.fs.mkdir("/run", parents=True)
+        host.components[KUBE_PROXY_BINARY] = proxy_process
+        host.components[f"kube-proxy/{name}"] = proxy_process   # Cluster.stop/start hold it
         self.conntrack[name] = Conntrack()
 
     def add_node(self, name: str | None = None, **resources: Any) -> str:
@@ -193,7 +342,9 @@ class Cluster:
         kube-proxy start now; as on a real machine the kubelet then registers the Node, the
         nodeipam controller gives it a podCIDR and it turns Ready — run the cluster a few seconds
         (:meth:`run`). A name whose machine was removed (:meth:`remove_node`) may join again: its
-        kubelet re-registers the Node object that stayed behind.
+        kubelet re-registers the Node object that stayed behind. On the simulated cloud the
+        machine is created there first (the next zone round robin) and the cloud node controller
+        initialises the Node as soon as it registers.
         """
         if name is None:
             taken = set(self.hosts) | {n["metadata"]["name"] for n in self.apiserver.lister.list("nodes")}
@@ -208,7 +359,8 @@ class Cluster:
         self._add_node(name, capacity)
         for comp in (f"kubelet/{name}", f"kube-proxy/{name}"):
             self._components[comp] = self.kubelets[name] if comp.startswith("kubelet") else self.kube_proxies[name]
-            self._components[comp].start()
+        # the kubelet starts; kube-proxy starts when the DaemonSet's pod runs on the new node
+        self._components[f"kubelet/{name}"].start()
         return name
 
     def remove_node(self, name: str) -> None:
@@ -224,6 +376,12 @@ class Cluster:
         pods — which stay ``Terminating`` with no kubelet to confirm. Deleting the Node object
         (``c.delete("nodes", name, namespace=None)``) lets PodGC remove them after its 40 s
         quarantine.
+
+        On the simulated cloud (``Cluster(cloud=True)``, the default) the machine is also deleted
+        from the cloud, so once the node is NotReady the cloud node lifecycle controller deletes
+        the Node within its 5 s monitor period (``DeletingNode`` "Deleting node X because it does
+        not exist in the cloud provider"), PodGC deletes its pods 40 s later and their owners
+        replace them on the other nodes; the load balancers drop it and its route goes.
         """
         if name not in self.hosts:
             raise KeyError(f"no node {name!r}; nodes are: {', '.join(self.hosts)}")
@@ -234,6 +392,9 @@ class Cluster:
         proxy.stop()
         self.apiserver.kubelets.unregister(name)
         kubelet.runtime.power_off()
+        self.disks.remove_node(name)   # the machine's cloud disks come off it
+        if self.cloud is not None:
+            self.cloud.delete_machine(name)
         self.network.detach(host.ip)
         self._shells.pop(name, None)
         self.conntrack.pop(name, None)
@@ -254,7 +415,8 @@ class Cluster:
         want = {f"{c}-{kubeadm_layout.CONTROL_PLANE_NODE}" for c in kubeadm_layout.COMPONENTS}
 
         def ready() -> bool:
-            pods = self.api.list("pods", namespace="kube-system")["items"]
+            # the watch cache, uncopied: this runs after every loop step
+            pods = self.apiserver.lister.list("pods", "kube-system")
             return want <= {p["metadata"]["name"] for p in pods if _is_ready(p)}
 
         self.loop.run(until=self.loop.now + _STATIC_BOOT_SECONDS, predicate=ready)
@@ -385,7 +547,13 @@ class Cluster:
 
     def etcdctl(self, command: str) -> str:
         """Run an etcdctl v3 command line against the cluster's etcd; returns what it prints."""
-        return _etcdctl(self.etcd, command)
+        return _etcdctl(self.etcd, command, cluster=self.etcd_cluster)
+
+    def _etcd_member_named(self, name: str) -> Any:
+        try:
+            return self.etcd_cluster.member(name)
+        except (KeyError, ValueError, LookupError):
+            return None
 
     def components(self) -> list[str]:
         return list(self._components)
@@ -394,6 +562,9 @@ class Cluster:
         try:
             return self._components[name]
         except KeyError:
+            member = self._etcd_member_named(name)
+            if member is not None:   # a member added later (etcdctl member add + ec.add_process)
+                return member
             raise KeyError(f"no component {name!r}; components are: {', '.join(self._components)}") from None
 
     def stop(self, name: str) -> None:
@@ -406,10 +577,53 @@ class Cluster:
         self._hold(name, True)
         comp.stop()
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, wipe: bool = False) -> None:
+        """Start a stopped component. An etcd member restarts from its WAL and snapshot, or,
+        with ``wipe=True``, from an empty data directory (it then catches up from the leader)."""
         comp = self.component(name)
+        if wipe:
+            if not hasattr(comp, "wipe"):
+                raise ValueError(f"{name} has no data directory to wipe")
+            if len(self.etcd_cluster.members) == 1:
+                raise ValueError("wiping the only etcd member would lose the cluster's data")
+            comp.wipe()
         self._hold(name, False)
         comp.start()
+
+    # -- faults (etcd members and their peer network: k8score.etcd.cluster) -------------------
+    def pause(self, name: str) -> None:
+        """SIGSTOP an etcd member: it neither ticks nor answers; messages to it queue up."""
+        self.etcd_cluster.member(name).pause()
+
+    def resume(self, name: str) -> None:
+        """SIGCONT: the member steps what queued up and ticks again."""
+        self.etcd_cluster.member(name).resume()
+
+    def partition(self, *groups: list) -> None:
+        """Cut the etcd peer network between groups of members, e.g.
+        ``c.partition(["etcd-1"], ["etcd-2", "etcd-3"])``; members not named are isolated.
+        (Clients keep reaching every member: only peer traffic is cut.)"""
+        self.etcd_cluster.partition(*groups)
+
+    def heal(self) -> None:
+        """Undo :meth:`partition` and :meth:`faults`."""
+        self.etcd_cluster.heal()
+
+    def faults(self, drop: float = 0.0, delay: tuple | None = None, duplicate: float = 0.0,
+               reorder: bool = False) -> None:
+        """Faults on every etcd peer message from now on: lost with probability ``drop``,
+        delayed by an extra uniform ``delay=(low, high)`` seconds, sent twice with probability
+        ``duplicate``, and with ``reorder`` free to overtake earlier messages (else each pair
+        keeps FIFO order, as TCP does). ``c.faults()`` clears them."""
+        self.etcd_cluster.network.set_faults(drop, delay, duplicate, reorder)
+
+    def slow_clock(self, name: str, factor: float) -> None:
+        """Member ``name``'s clock runs ``factor`` times slower (its ticks further apart),
+        from its next start or now if running."""
+        m = self.etcd_cluster.member(name)
+        if factor <= 0:
+            raise ValueError("factor must be > 0")
+        m.set_clock_skew(float(factor))
 
     def _hold(self, name: str, held: bool) -> None:
         for host in self.hosts.values():
@@ -429,6 +643,31 @@ class Cluster:
         ``clientConfig.service`` names) or the ``clientConfig.url``; ``fn`` receives an
         ``admission.k8s.io/v1`` AdmissionReview and returns one with its ``response``."""
         self.apiserver.webhooks.register(target, fn)
+
+    # -- recorded history (k8score.history) -----------------------------------------------
+    def record(self, namespace: str | None = "default"):
+        """Start recording what the live diagram draws (nodes; pods, owners, Services and
+        Endpoints in ``namespace``, None for all) at every virtual instant it changes; returns
+        the :class:`~k8score.history.History` (also :meth:`history`). Recording only watches: the
+        run is the same with or without it. A second call keeps the first recording."""
+        from .history import Recorder
+
+        if getattr(self, "_recorder", None) is None:
+            self._recorder = Recorder(self, namespace)
+        return self._recorder.history
+
+    def history(self):
+        """The :class:`~k8score.history.History` :meth:`record` is filling (``h.frames()``,
+        ``h.at(t)``, ``h.view()``)."""
+        if getattr(self, "_recorder", None) is None:
+            raise RuntimeError("nothing recorded: call c.record() before the changes you want to see")
+        return self._recorder.history
+
+    def timeline_view(self, since: float | None = None, until: float | None = None, max_frames: int = 60,
+                      title: str | None = None):
+        """``show(c.timeline_view(since=t0))``: the recorded history between ``since`` and
+        ``until`` as a diagram with a time slider and the event log up to each frame."""
+        return self.history().view(since=since, until=until, max_frames=max_frames, title=title)
 
     def diagram(self, namespace: str | None = "default") -> str:
         """Graphviz DOT of the current state: nodes and their pods, owners, services."""

@@ -26,7 +26,19 @@ def to_dot(obj: Any) -> str:
 
 
 def show(obj: Any) -> None:
-    """Display ``obj`` (a Cluster or DOT text) as a diagram."""
+    """Display ``obj`` (a Cluster or DOT text) as a diagram.
+
+    An object with a ``display_segment()`` method (a :class:`k8score.historyview.TimelineView`)
+    hands the handler that whole segment (a dict with its own ``kind``) instead of DOT text;
+    without a handler it is printed (``str(obj)``).
+    """
+    segment = getattr(obj, "display_segment", None)
+    if callable(segment):
+        if _handler is None:
+            print(obj)
+        else:
+            _handler(segment())
+        return
     dot = to_dot(obj)
     if _handler is None:
         print(dot)

@@ -32,17 +32,16 @@ _CLASSES = [
     ("k8score.apiserver", "APIServer"),
     ("k8score.scheduler", "Scheduler"),
     ("k8score.controllers", "KubeControllerManager"),
+    ("k8score.cloud", "CloudControllerManager"),
     ("k8score.kubelet", "Kubelet"),
     ("k8score.proxy", "KubeProxy"),
 ]
 
 # Not classes of their own (yet): the store is a library the API server owns, the
-# runtime is driven by the kubelet over the CRI; the rest are future work.
+# runtime is driven by the kubelet over the CRI.
 _STATIC = [
     ComponentSpec("etcd", "control-plane", (), (), "分布式键值存储：保存集群全部对象；只有 kube-apiserver 直接读写它",
                   implemented=True, talks_to=""),
-    ComponentSpec("cloud-controller-manager", "control-plane", ("nodes", "services"), ("nodes", "services/status"),
-                  "对接云平台：节点生命周期、LoadBalancer、路由（尚未实现）", implemented=False),
     ComponentSpec("container-runtime", "node", (), (), "容器运行时（containerd），kubelet 通过 CRI 调用它",
                   implemented=True, talks_to="kubelet"),
 ]

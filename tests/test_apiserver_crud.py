@@ -361,15 +361,40 @@ def test_foreground_propagation_adds_finalizer(api):
     assert api.get("deployments", "web")["metadata"]["deletionTimestamp"]
 
 
-def test_namespace_deletion_removes_its_objects(api):
+def test_namespace_deletion_marks_it_until_finalized(api):
+    """namespace/storage/storage.go REST.Delete: the first delete marks the namespace
+    Terminating and keeps its content (the namespace controller empties it); a second delete
+    is 409 while spec.finalizers remain; /finalize emptying them removes it."""
     api.create("namespaces", {"metadata": {"name": "team"}})
     default_service_accounts(api, ["team"])
-    api.create("pods", pod(), "team")
     api.create("configmaps", {"metadata": {"name": "c"}}, "team")
-    api.create("pods", pod(), "default")
-    api.delete("namespaces", "team")
-    assert api.list("pods", "team")["items"] == [] and api.list("configmaps", "team")["items"] == []
-    assert [p["metadata"]["name"] for p in api.list("pods")["items"]] == ["web"]
+    ns = api.delete("namespaces", "team")
+    assert ns["status"]["phase"] == "Terminating" and ns["metadata"]["deletionTimestamp"]
+    assert ns["spec"]["finalizers"] == ["kubernetes"]
+    assert [c["metadata"]["name"] for c in api.list("configmaps", "team")["items"]] == ["c"]
+    with pytest.raises(ApiError) as e:
+        api.delete("namespaces", "team")
+    assert e.value.code == 409 and e.value.message == (
+        'Operation cannot be fulfilled on namespaces "team": The system is ensuring all content is removed '
+        'from this namespace.  Upon completion, this namespace will automatically be purged by the system.')
+    # a status write (the controller's conditions) does not remove it
+    ns = api.get("namespaces", "team")
+    ns["status"]["conditions"] = []
+    api.update("namespaces", ns, subresource="status")
+    # spec.finalizers change only through /finalize
+    ns = api.get("namespaces", "team")
+    ns["spec"]["finalizers"] = []
+    assert api.update("namespaces", ns)["spec"]["finalizers"] == ["kubernetes"]
+    ns["spec"]["finalizers"] = ["bogus"]
+    with pytest.raises(ApiError) as e:
+        api.update("namespaces", ns, subresource="finalize")
+    assert e.value.code == 422 and "name is neither a standard finalizer name nor is it fully qualified" \
+        in e.value.message
+    ns["spec"]["finalizers"] = []
+    api.update("namespaces", ns, subresource="finalize")
+    with pytest.raises(ApiError) as e:
+        api.get("namespaces", "team")
+    assert e.value.code == 404
     with pytest.raises(ApiError) as e:
         api.create("pods", pod(), "team")
     assert e.value.code == 404

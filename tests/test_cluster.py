@@ -53,9 +53,10 @@ def test_events_appear_in_the_real_order(flow):
 
 def test_components_listed(flow):
     c, _ = flow
-    assert c.components()[:4] == ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager"]
-    assert c.components()[4:] == ["kubelet/node-1", "kube-proxy/node-1", "kubelet/node-2", "kube-proxy/node-2",
-                                  "kubelet/node-3", "kube-proxy/node-3", "coredns"]
+    assert c.components()[:5] == ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager",
+                                  "cloud-controller-manager"]
+    assert c.components()[5:] == ["kubelet/node-1", "kube-proxy/node-1", "kubelet/node-2", "kube-proxy/node-2",
+                                  "kubelet/node-3", "kube-proxy/node-3", "coredns", "csi-controller", "metrics-server"]
 
 
 def _fingerprint(seed):

@@ -116,7 +116,8 @@ def test_controller_manager_hosts_named_controllers_and_restarts_from_scratch():
                                  "garbagecollector", "nodeipam", "nodelifecycle", "taint-eviction-controller",
                                  "resourcequota", "clusterrole-aggregation", "root-ca-cert-publisher",
                                  "daemonset", "statefulset", "job", "cronjob", "ttl-after-finished", "podgc",
-                                 "disruption"]
+                                 "disruption", "namespace", "replicationcontroller", "persistentvolume-binder",
+                                 "pvc-protection", "pv-protection", "attachdetach", "horizontalpodautoscaling"]
     for cls in CONTROLLERS.values():
         assert cls.summary and cls.watches and cls.writes and cls.plane == "control-plane"
     with pytest.raises(ValueError):

@@ -179,13 +179,17 @@ def test_drain_refuses_unmanaged_and_times_out_on_a_budget():
     c.api.create("poddisruptionbudgets", pdb(minAvailable=3), namespace="default")
     c.run(seconds=20)
     node = c.api.get("pods", "solo", namespace="default")["spec"]["nodeName"]
+    # every node runs a kube-proxy DaemonSet pod (kubeadm's addon): refused too without the flag
     c.kubectl(f"drain {node}")
+    assert "cannot delete DaemonSet-managed Pods (use --ignore-daemonsets to ignore): kube-system/kube-proxy-" \
+        in c._kubectl.last_stderr
+    c.kubectl(f"drain {node} --ignore-daemonsets")
     err = c._kubectl.last_stderr
     assert f'error: unable to drain node "{node}" due to error: cannot delete Pods that declare no controller ' \
            "(use --force to override): default/solo, continuing command..." in err
     assert f"There are pending nodes to be drained:\n {node}\n" in err
     c.api.delete("pods", "solo", namespace="default", grace_period_seconds=0)
-    c.kubectl(f"drain {node} --timeout=12s")
+    c.kubectl(f"drain {node} --ignore-daemonsets --timeout=12s")
     err = c._kubectl.last_stderr
     assert "global timeout reached: 12s" in err and f'There are pending pods in node "{node}"' in err
     assert "drained" not in c._kubectl.last_stdout

@@ -1,5 +1,7 @@
 """Every runnable block on the site runs, page by page, exactly as the site build runs it.
 
+Both languages: ``docs/<page>.md`` and its English edition ``docs/<page>.en.md``.
+
 Each page's ``python run`` blocks execute in order in one fresh namespace (docs/_hooks/native.py,
 the same code the mkdocs hook uses). A block that raises fails its page's test with the page,
 block number, line and the reader-level traceback -- unless the fence says ``expect-error``, in
@@ -41,6 +43,10 @@ def test_page_blocks_run(page: Path):
 
 def test_site_has_runnable_blocks():
     assert any(p.parts[-2] == "contributing" for p in PAGES)
+    # the English edition (`page.en.md`, tests/test_i18n_pages.py) runs here too, page by page
+    names = [p.relative_to(DOCS).as_posix() for p in PAGES]
+    english = {n[: -len(".en.md")] for n in names if n.endswith(".en.md")}
+    assert english == {n[: -len(".md")] for n in names if not n.endswith(".en.md")}
 
 
 # -- the machinery itself, on small inline pages -------------------------------------------

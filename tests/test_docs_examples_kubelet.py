@@ -377,7 +377,7 @@ def test_static_web_over_ssh_gets_a_mirror_pod_that_deleting_does_not_stop(c):
     assert mirror["metadata"]["annotations"]["kubernetes.io/config.source"] == "file"
     assert mirror["metadata"]["ownerReferences"][0]["kind"] == "Node"
     ps = _crictl_ps(c, "node-1")
-    assert [line.split()[-3:] for line in ps] == [["b58d687eb4173", "static-web-node-1", "default"]]
+    assert [line.split()[-3:] for line in ps] == [["c753e7dbf6b53", "static-web-node-1", "default"]]
     assert " Running             web                 0 " in ps[0]
     before = [line.split()[0] for line in ps]
     c.kubectl("delete pod static-web-node-1")

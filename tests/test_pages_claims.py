@@ -82,8 +82,10 @@ def test_interview_api_server_down(interview):
     down = interview.output('c.stop("kube-apiserver")')
     assert down.count("503 ServiceUnavailable") == 2
     runtime = interview.output("def crictl_ps")
-    # every container still runs: the 3 nginx and the 2 coredns pods (the cluster DNS addon)
-    assert runtime.count("RUNNING") == 5 and "EXITED" not in runtime
+    # every container still runs: the 3 nginx, the 2 coredns pods (the cluster DNS addon) and
+    # the kube-proxy DaemonSet's pod on each of the 3 nodes (kubeadm's proxy addon)
+    assert runtime.count("RUNNING") == 8 and "EXITED" not in runtime
+    assert runtime.count("kube-proxy-") == 3
     assert len(re.findall(r"RUNNING\s+nginx\s+nginx-deployment-", runtime)) == 3
     assert len(re.findall(r"RUNNING\s+coredns\s+coredns-", runtime)) == 2
     back = interview.output('c.start("kube-apiserver")')
@@ -305,8 +307,9 @@ def test_kubelet_page_node_loss_then_eviction():
     lost = page.output('c3.stop("kubelet/node-3")')
     assert re.search(r"node-3\s+NotReady", lost) and "NodeStatusUnknown" in lost
     assert re.search(r"nginx:1\.14\.2\s+About a minute ago\s+Running", lost)  # crictl: the container outlives its kubelet
-    evicted = page.output("c3.run(seconds=305)")
-    assert evicted.count("TaintManagerEviction") == 2 and evicted.count("Terminating") == 2  # node-3's two web pods
+    evicted = page.output("c3.run(seconds=320)")
+    assert evicted.count("TaintManagerEviction") == 1 and evicted.count("Terminating") == 1  # node-3's web pod
+    assert len(re.findall(r"web-\S+\s+1/1\s+Running", evicted)) == 3  # and its replacement already runs
 
 
 # (page, a snippet of the block's code, a pattern its output must contain) -- each is a sentence
@@ -324,16 +327,72 @@ CLAIMS = [
     ("control-plane/kube-apiserver.md", "ev[\"object\"][\"spec\"][\"replicas\"]",
      r"^deployment.apps/web scaled\n\n(MODIFIED  web rv=\d+\s+spec.replicas=4 readyReplicas=\d\n)+$"),
     ("control-plane/etcd.md", "c.etcd.compact(rev_now)", r"compacted"),
+    ("control-plane/etcd.md", "c.stop(old)",
+     r"stopped  etcd-\d: Follower \(term 1\)[\s\S]*PreCandidate \(term 1\)[\s\S]*Leader \(term 2\)"
+     r"[\s\S]*新 leader: etcd-\d\n[\s\S]*web\s+2/2"),
+    ("control-plane/etcd.md", "c.partition([minority], majority)",
+     r"\(少数派\): Error: etcdserver: (no leader|request timed out)\n.*\(多数派\):\s+OK"),
+    ("control-plane/etcd.md", "c.heal()",
+     r"etcd-1: \w+, term (\d+), applied (\d+), revision (\d+)\netcd-2: \w+, term \1, applied \2, revision \3\n"
+     r"etcd-3: \w+, term \1, applied \2, revision \3\n/demo\nfrom-majority"),
     ("control-plane/etcd.md", "ttl = c.etcd.lease_timetolive", r"授予 TTL = 36\d\d 秒"),
     ("control-plane/kube-scheduler.md", 'c.kubectl("cordon node-1")',
      r"NodeUnschedulable[\s\S]*TaintToleration: node\(s\) had untolerated taint"),
     ("control-plane/kube-scheduler.md", "replicas=8",
      r"0/3 nodes are available: 1 Insufficient cpu, 1 node\(s\) had untolerated taint \{dedicated: gpu\}, "
      r"1 node\(s\) were unschedulable"),
+    # kube-scheduler: anti-affinity, spreading + affinity scores, preemption with a PDB, a second
+    # profile, a reader's plugin (upstream messages: interpodaffinity/filtering.go,
+    # podtopologyspread/filtering.go, preemption.go prepareCandidate)
+    ("control-plane/kube-scheduler.md", 'explain_text(f"default/{order[0]}")',
+     r"\*node-3\s+passed\s+0→100\s+78→78\s+6→100[\s\S]*node-3\s+passed\s+0→100\s+59→59\s+9→66"),
+    ("control-plane/kube-scheduler.md", "name: cache",
+     r"<Pending>\n  0/3 nodes are available: 3 node\(s\) didn't match pod anti-affinity rules\."),
+    ("control-plane/kube-scheduler.md", "whenUnsatisfiable: DoNotSchedule",
+     r"\*node-2\s+passed\s+0→100\s+\d+→\d+\s+100→100[\s\S]*"
+     r"node-3\s+PodTopologySpread: node\(s\) didn't match pod topology spread constraints"),
+    ("control-plane/kube-scheduler.md", "maxUnavailable: 0", r"db\s+N/A\s+0\s+0\s"),
+    ("control-plane/kube-scheduler.md", "name: urgent",
+     r"^(?![\s\S]*Preempted db)Preempted web-\S+\n[\s\S]*DisruptionTarget PreemptionByScheduler\n"
+     r"  default-scheduler: preempting to accommodate a higher priority pod\n"
+     r"urgent nominatedNodeName: node-2\nweb-\S+\s+<Pending>[\s\S]*urgent node-2"),
+    ("control-plane/kube-scheduler.md", "type: MostAllocated",
+     r"(packed-\S+\s+node-2\n){3}(?![\s\S]*spread-\S+\s+node-2)[\s\S]*\*node-2\s+passed\s+60→60\s+300"),
+    ("control-plane/kube-scheduler.md", "class PreferLabel",
+     r"(db-\S+\s+node-3\n){2}[\s\S]*\*node-3\s+passed.*9→66.*100→100\s+901"),
     ("control-plane/kube-controller-manager.md", 'nginx:1.16.1', r"Scaled down replica set \S+ from 1 to 0"),
     ("control-plane/kube-controller-manager.md", 'c.delete("deployment", "web")',
      r"Terminating[\s\S]*5 秒后:\nNo resources found"),
-    ("control-plane/cloud-controller-manager.md", "type: LoadBalancer", r"LoadBalancer\s+\S+\s+<pending>"),
+    ("control-plane/kube-controller-manager.md", 'w.add_node("node-3")',
+     r"fluentd-elasticsearch\s+2\s+2\s+2\s+2\s+2\s[\s\S]*-> node-3 Running[\s\S]*'not-ready', 'unreachable'"),
+    ("control-plane/kube-controller-manager.md", 'storage: 1Gi',
+     r"create Pod web-0 in StatefulSet web successful\n(?:(?!web-1).*\n)*.*Pod/web-0\s+Started container"
+     r"[\s\S]*create Pod web-1[\s\S]*www-web-0\s+Bound[\s\S]*www-web-1\s+Bound"),
+    ("control-plane/kube-controller-manager.md", 'delete pod web-0', r"web-0\s+1/1\s+Running[\s\S]*hello from web-0"),
+    ("control-plane/kube-controller-manager.md", 'minAvailable: 2',
+     r"web-pdb\s+2\s+N/A\s+0\s[\s\S]*Cannot evict pod as it would violate the pod's disruption budget"
+     r"[\s\S]*global timeout reached: 20s"),
+    ("control-plane/kube-controller-manager.md", 'autoscale deployment php-apache',
+     r"cpu: \d+%/50%\s+1\s+10\s+1\s[\s\S]*cpu: \d+%/50%\s+1\s+10\s+4\s"),
+    ("control-plane/kube-controller-manager.md", 'delete pod load-generator',
+     r"New size: 4; reason: cpu resource utilization \(percentage of request\) above target[\s\S]*"
+     r"\+(3[3-9]\d|4\d\d)\.\ds  New size: \d; reason: All metrics below target[\s\S]*cpu: 0%/50%\s+1\s+10\s+1\s"),
+    ("control-plane/kube-controller-manager.md", 'delete namespace shop',
+     r"Terminating  pods=0  \['NamespaceContentRemaining', 'NamespaceFinalizersRemaining'\][\s\S]*"
+     r"example.com/backup in 1 resource instances\nError from server \(Forbidden\)[\s\S]*"
+     r"unable to create new content in namespace shop because it is being terminated"),
+    ("control-plane/kube-controller-manager.md", 'finalizers":null', r'namespaces "shop" not found'),
+    ("control-plane/kube-controller-manager.md", 'r.stop("kube-controller-manager")',
+     r"重启 30 秒后:\nNAME.*\n(web-\S+\s+4\s+4\s+4\s.*\nweb-\S+\s+0\s+0\s+0\s|web-\S+\s+0\s+0\s+0\s.*\nweb-\S+\s+4\s+4\s+4\s)"),
+    ("control-plane/cloud-controller-manager.md", "cloud=False", r"LoadBalancer\s+\S+\s+<pending>"),
+    ("control-plane/cloud-controller-manager.md", "c.run(seconds=10)",
+     r"LoadBalancer\s+\S+\s+192\.0\.2\.10\s[\s\S]*EnsuringLoadBalancer[\s\S]*EnsuredLoadBalancer"),
+    ("control-plane/cloud-controller-manager.md", 'c.remove_node("node-3")',
+     r"NodeNotReady[\s\S]*DeletingNode: Node/node-3: Deleting node node-3 because it does not exist in the "
+     r"cloud provider[\s\S]*UpdatedLoadBalancer[\s\S]*SuccessfulCreate"),
+    ("control-plane/cloud-controller-manager.md", 'for m in c.cloud.list_machines()',
+     r"providerID: k8score://k8score-1/k8score-1b/i-[0-9a-f]{17}\n[\s\S]*topology.kubernetes.io/zone=k8score-1b"
+     r"\ntaints: \[\]"),
     ("node/container-runtime.md", "--replicas=6", r"already present on machine"),
     ("node/container-runtime.md", "nginx:1.14.2-doesnotexist", r"ImagePullBackOff[\s\S]*\(x2 over"),
     ("node/container-runtime.md", 'HELPERS = {"forbid_image"',
@@ -403,6 +462,37 @@ CLAIMS = [
     ("flow/create-deployment.md", "proxy.trace(",
      r"KUBE-SVC-2CMXP7HKUVJN7L6M\n  -> nat/KUBE-SEP-[\s\S]*被改写为 10\.244\."),
     ("interview.md", "proxy.trace(", r"node-3: 30 个发往 [\d.]+:80 的新连接 -> \{'10\.244\."),
+    # the HA control plane (k8score.ha, k8score.leaderelection: client-go leaderelection's 15/10/2 s)
+    ("advantages.md", "ha = Cluster(nodes=2, seed=0, control_planes=3)",
+     r"控制平面 1: kube-apiserver-1  etcd-1  kube-scheduler-1  kube-controller-manager-1\n[\s\S]*"
+     r"kube-controller-manager\s+control-plane-1_[0-9a-f-]{36}\s[\s\S]*kube-scheduler\s+control-plane-1_[0-9a-f-]{36}\s"),
+    ("advantages.md", 'ha.stop("kube-apiserver-1")',
+     r"node-1\s+Ready[\s\S]*负载均衡器转到: kube-apiserver-2[\s\S]*10 秒后:\nNAME.*\nweb\s+0/3[\s\S]*25 秒后:\nNAME.*\n"
+     r"web\s+3/3[\s\S]*1[3-9]\.\ds  LeaderElection: Lease/kube-scheduler: control-plane-[23]_\S+ became leader\n"
+     r"\s*1[3-9]\.\ds  LeaderElection: Lease/kube-controller-manager: control-plane-[23]_\S+ became leader"),
+    ("advantages.md", "ha.stop(old)",
+     r"停止 kube-controller-manager-\d，(1[3-9]|2[0-4])\.\d 秒后 kube-controller-manager-\d 接任[\s\S]*"
+     r"holderIdentity: control-plane-\d_[\s\S]*leaseDurationSeconds: 15\n  leaseTransitions: 2\n"),
+    ("advantages.md", "ha.stop(lead)",
+     r"停止 etcd leader etcd-\d 后立刻: Error from server: etcdserver: request timed out\n[01]\.\d\d 秒后选出新 leader:\n"
+     r"[\s\S]*leader\s+term 2[\s\S]*deployment.apps/web scaled\nNAME.*\nweb\s+4/4"),
+    ("advantages.md", "ha.partition(",
+     r"刚隔离，经 kube-apiserver-3 写入: Error from server: etcdserver: request timed out\n"
+     r"2 秒后，经 kube-apiserver-3 写入: Error from server: etcdserver: no leader\n经负载均衡器写入: NAME\s+DATA\s+AGE\nmajority"
+     r"[\s\S]*etcd-3\s+follower\s+term \d+\s+认为的 leader: 无[\s\S]*愈合 1 秒后，kube-apiserver-3 也读得到: \{'k': 'v'\}\n"
+     r"各成员的 revision: \{'etcd-1': (\d+), 'etcd-2': \1, 'etcd-3': \1\}"),
+    ("interview.md", "ha = Cluster(nodes=1, seed=0, control_planes=3)",
+     r"^NAME\s+STATUS[\s\S]*负载均衡器转到: kube-apiserver-2\nThe connection to the server 192\.168\.0\.9:6443 was refused"
+     r"[\s\S]*\nnode-1\s+Ready"),
+    ("interview.md", "second = next(",
+     r"停止 etcd-\d 后立刻: Error from server: etcdserver: request timed out\n[01]\.\d\d 秒后: [\s\S]*node-1\s+Ready[\s\S]*"
+     r"(  立刻 kube-apiserver-\d: Error from server: etcdserver: request timed out\n){3}"
+     r"(  2\.5 秒后 kube-apiserver-\d: Error from server: etcdserver: no leader\n){3}两个成员回来后:[\s\S]*node-1\s+Ready"),
+    ("interview.md", 'ha.replicas["kube-scheduler"]',
+     r"leaseDurationSeconds: 15\n  leaseTransitions: 0[\s\S]*\('kube-scheduler-1', 'leader'\), \('kube-scheduler-2', 'standby'\), "
+     r"\('kube-scheduler-3', 'standby'\)\]\n停止 kube-scheduler-1，(1[3-9]|2[0-4])\.\d 秒后 kube-scheduler-[23] 接任\n"
+     r"\s*(\S+)s  default-scheduler\s+LeaderElection: Lease/kube-scheduler: control-plane-[23]_\S+ became leader\n"
+     r"\s*\2s  default-scheduler\s+Scheduled: Pod/waiting[\s\S]*leaseTransitions: 1"),
 ]
 
 

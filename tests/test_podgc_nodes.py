@@ -135,8 +135,8 @@ def _ready(obj):
 
 @pytest.fixture(scope="module")
 def removed():
-    """A 2-node cluster whose node-2 machine disappeared 70 s ago."""
-    c = Cluster(nodes=2, seed=0)
+    """A 2-node bare-metal cluster (no cloud provider) whose node-2 machine disappeared 70 s ago."""
+    c = Cluster(nodes=2, seed=0, cloud=False)
     c.api.create("deployments", {**DEPLOY, "spec": {**DEPLOY["spec"], "replicas": 4}}, "default")
     c.run(seconds=30)
     victims = sorted(p["metadata"]["name"] for p in c.get("pods") if p["spec"]["nodeName"] == "node-2")

@@ -251,7 +251,7 @@ def test_every_poison_at_once_and_a_second_deployment_after_them():
 
 
 def test_the_kubelet_rewrites_conditions_it_cannot_read():
-    c = Cluster(nodes=2, seed=5)
+    c = Cluster(nodes=2, seed=5, cloud=False)   # no route controller adding NetworkUnavailable
     node_conditions_5(c)
     c.run(seconds=20)                         # two node-status checks
     conditions = c.get("nodes", "node-2")["status"]["conditions"]

@@ -274,9 +274,15 @@ def test_equal_priority_pods_are_never_preempted():
 def test_unschedulable_pod_is_retried_after_five_minutes_without_any_event():
     env = Env([make_node("n1", cpu="1")])
     env.client.create("pods", make_pod("huge", {"cpu": "4"}))
-    env.run(299.0)
+    env.run(1.0)
+    failed_at = env.sched.explain("huge").time
+    # scheduling_queue.go: flushUnschedulablePodsLeftover runs every 30 s (from the start,
+    # t=0) and moves pods parked *more than* 5 minutes: the tick at 300 s is too early by
+    # failed_at, the one at 330 s retries the pod
+    env.run(329.9 - env.loop.now)
     [ev] = env.events("FailedScheduling")
     assert ev.get("count", 1) == 1 and env.sched.explain("huge").attempt == 1
-    env.run(2.0)             # podMaxInUnschedulablePodsDuration = 5 min
+    env.run(0.2)
     [ev] = env.events("FailedScheduling")
     assert ev["count"] == 2 and env.sched.explain("huge").attempt == 2
+    assert 0 < failed_at < 30 and env.sched.explain("huge").time == pytest.approx(330.0, abs=0.01)

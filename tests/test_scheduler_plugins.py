@@ -247,14 +247,15 @@ def test_node_name_filter():
 def test_default_profile_weights_follow_upstream_default_plugins():
     fw = Framework(default_profile())
     assert fw.weights == {"TaintToleration": 3, "NodeAffinity": 2, "NodeResourcesFit": 1,
-                          "NodeResourcesBalancedAllocation": 1}
+                          "PodTopologySpread": 2, "InterPodAffinity": 2,
+                          "NodeResourcesBalancedAllocation": 1, "ImageLocality": 1}
     assert [p.name for p in fw.plugins_at("Bind")] == ["DefaultBinder"]
     assert fw.queue_sort.name == "PrioritySort"
 
 
 def test_unknown_plugin_in_profile_is_rejected():
     with pytest.raises(ValueError, match="does not exist"):
-        build_profile(plugins=[("PodTopologySpread", 2)])
+        build_profile(plugins=[("NoSuchPlugin", 2)])
 
 
 def test_pod_info_counts_what_filter_and_score_use():
@@ -270,6 +271,9 @@ class RecordingClient:
 
     def delete(self, resource, name, namespace=None, **_):
         self.deleted.append(name)
+
+    def patch(self, resource, name, body, namespace=None, **_):
+        pass   # the DisruptionTarget condition before each deletion (prepareCandidate)
 
 
 def preempt(nodes, pods, pod):

@@ -91,9 +91,10 @@ def test_unschedulable_pods_are_flushed_after_five_minutes():
     q = new_queue()
     q.add(make_pod("p"), now=0.0)
     fail(q, q.pop(now=0.0), now=10.0)
-    assert q.next_wakeup() == pytest.approx(310.0)
-    assert q.flush(309.9) == []
-    assert q.flush(310.0) == ["default/p"] and where(q, "p") == ACTIVE
+    assert q.next_wakeup() is None          # no timer per pod: the scheduler's 30 s loop flushes
+    # flushUnschedulablePodsLeftover: parked *more than* podMaxInUnschedulablePodsDuration
+    assert q.flush_unschedulable_leftover(310.0) == []
+    assert q.flush_unschedulable_leftover(310.001) == ["default/p"] and where(q, "p") == ACTIVE
 
 
 def test_update_of_a_parked_pod_retries_it_and_delete_forgets_it():

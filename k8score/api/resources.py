@@ -60,6 +60,9 @@ _TABLE = (
     ResourceInfo("endpointslices", "endpointslice", "EndpointSlice", "discovery.k8s.io", "v1", True, ()),
     ResourceInfo("deployments", "deployment", "Deployment", "apps", "v1", True, ("deploy",)),
     ResourceInfo("replicasets", "replicaset", "ReplicaSet", "apps", "v1", True, ("rs",)),
+    # pkg/registry/core/replicationcontroller (kubectl short name rc)
+    ResourceInfo("replicationcontrollers", "replicationcontroller", "ReplicationController", "", "v1", True,
+                 ("rc",)),
     ResourceInfo("daemonsets", "daemonset", "DaemonSet", "apps", "v1", True, ("ds",)),
     ResourceInfo("statefulsets", "statefulset", "StatefulSet", "apps", "v1", True, ("sts",)),
     ResourceInfo("jobs", "job", "Job", "batch", "v1", True, ()),
@@ -67,10 +70,18 @@ _TABLE = (
     # pkg/registry/policy/poddisruptionbudget (kubectl short name pdb)
     ResourceInfo("poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", "policy", "v1", True,
                  ("pdb",)),
+    # pkg/registry/autoscaling/horizontalpodautoscaler (kubectl short name hpa; served at v2)
+    ResourceInfo("horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", "autoscaling",
+                 "v2", True, ("hpa",)),
     ResourceInfo("controllerrevisions", "controllerrevision", "ControllerRevision", "apps", "v1", True, ()),
     ResourceInfo("priorityclasses", "priorityclass", "PriorityClass", "scheduling.k8s.io", "v1", False,
                  ("pc",)),
     ResourceInfo("storageclasses", "storageclass", "StorageClass", "storage.k8s.io", "v1", False, ("sc",)),
+    # pkg/registry/core/persistentvolume; pkg/registry/storage/{volumeattachment,csidriver,csinode}
+    ResourceInfo("persistentvolumes", "persistentvolume", "PersistentVolume", "", "v1", False, ("pv",)),
+    ResourceInfo("volumeattachments", "volumeattachment", "VolumeAttachment", "storage.k8s.io", "v1", False, ()),
+    ResourceInfo("csidrivers", "csidriver", "CSIDriver", "storage.k8s.io", "v1", False, ()),
+    ResourceInfo("csinodes", "csinode", "CSINode", "storage.k8s.io", "v1", False, ()),
     ResourceInfo("roles", "role", "Role", "rbac.authorization.k8s.io", "v1", True, ()),
     ResourceInfo("rolebindings", "rolebinding", "RoleBinding", "rbac.authorization.k8s.io", "v1", True, ()),
     ResourceInfo("clusterroles", "clusterrole", "ClusterRole", "rbac.authorization.k8s.io", "v1", False, ()),

@@ -334,7 +334,8 @@ class Watchers:
         scoped = self._scoped
         if scoped:
             ns, name = ev.ns, ev.name
-            for scope in ((ns, name), (ns, None), (None, name), (None, None)):
+            # dict.fromkeys: a cluster-scoped object (ns None) must not fill one bucket twice
+            for scope in dict.fromkeys(((ns, name), (ns, None), (None, name), (None, None))):
                 b = scoped.get(scope)
                 if b:
                     buckets.append(b)

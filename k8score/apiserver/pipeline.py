@@ -122,6 +122,8 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
     trace.step("authorization", "allowed", reason if reason.startswith(by) else
                (f"{by}: {reason}" if reason else by))
     if getattr(strategy, "create_only", False):
+        if getattr(strategy, "serve_read", None) is not None and req.verb != "create":
+            return strategy.serve_read(api, rc)   # read-only aggregated APIs (metrics.k8s.io)
         if req.verb != "create":
             raise ApiError.method_not_allowed(info.group_resource, req.verb)
         return strategy.serve_create(api, rc)
@@ -187,6 +189,8 @@ def list_objects(api: Any, rc: RequestContext) -> dict:
                                              "when using continue"))
         rev, start = decode_continue(token, rc.strategy.prefix())
         match = "Exact"  # the rest of a paginated list is read at the first page's revision
+    if not token and opts.get("resourceVersion") in (None, ""):
+        api.storage.consistent_read()   # cacher.go ConsistentListFromCache: a quorum read first
     try:
         objs, at = api.cacher(rc.strategy).list(namespace=rc.namespace, rv=rev, rv_match=match or None,
                                                 label_selector=labels, field_selector=fields)

@@ -5,7 +5,9 @@ A *program* is a plain Python generator function ``program(proc) -> Generator[Sy
 
 - ``yield Sleep(seconds)`` — the process sleeps on the virtual clock;
 - ``yield Pause()`` — it waits until a signal arrives (``sleep infinity``, a server's accept loop);
-- ``yield Wait(process)`` — it waits for a child :class:`Process` to exit and gets its exit code.
+- ``yield Wait(process)`` — it waits for a child :class:`Process` to exit and gets its exit code;
+- ``yield Busy(seconds)`` — it computes: runnable until it had ``seconds`` of CPU time, which
+  under the container's CPU limit takes longer (:mod:`k8score.container.cpu`).
 
 Its ``return`` value is the exit code. An uncaught exception in a program is a bug in k8score,
 not in the container: it is recorded on ``proc.stderr`` and the process exits 255 (so a reader's
@@ -41,6 +43,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Generator, Iterable
 
+from .cpu import Cpu
+
 SIGHUP, SIGINT, SIGQUIT, SIGKILL, SIGTERM = 1, 2, 3, 9, 15
 SIGNAL_NAMES = {SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGKILL: "SIGKILL", SIGTERM: "SIGTERM"}
 
@@ -69,7 +73,17 @@ class Wait:
         self.process = process
 
 
-Syscall = Sleep | Pause | Wait
+class Busy:
+    """Syscall: use ``seconds`` of CPU time (at most one core; the container's CFS quota may
+    make it take longer, see :class:`k8score.container.cpu.Cpu`)."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float):
+        self.seconds = max(0.0, float(seconds))
+
+
+Syscall = Sleep | Pause | Wait | Busy
 Program = Callable[["Proc"], Generator[Any, Any, int]]
 
 
@@ -132,7 +146,8 @@ class Proc:
                  cwd: str = "/", hostname: str = "localhost", stdin: str = "",
                  stdout: Stream | None = None, stderr: Stream | None = None, net: Any = None,
                  clock: Callable[[], float] | None = None, epoch: float = 0.0, rng: Any = None,
-                 memory: "Memory | None" = None, spawn: Callable[..., "Process"] | None = None):
+                 memory: "Memory | None" = None, spawn: Callable[..., "Process"] | None = None,
+                 cpu: Any = None):
         self.argv = list(argv or [])
         self.env = dict(env or {})
         self.fs = fs
@@ -146,6 +161,8 @@ class Proc:
         self.epoch = epoch
         self.rng = rng
         self.memory = memory if memory is not None else Memory(None)
+        #: the container's cpu cgroup (:class:`k8score.container.cpu.Cpu`, shared like ``memory``)
+        self.cpu = cpu if cpu is not None else Cpu(None, self.clock)
         self.spawn = spawn
         self.on_signal: dict[int, Callable[[int], Any]] = {}
         self.allocated = 0  # bytes this process holds (freed when it exits)
@@ -166,7 +183,7 @@ class Proc:
         kw: dict[str, Any] = dict(env=dict(self.env), fs=self.fs, cwd=self.cwd, hostname=self.hostname,
                                   stdin=self.stdin, stdout=self.stdout, stderr=self.stderr, net=self.net,
                                   clock=self.clock, epoch=self.epoch, rng=self.rng, memory=self.memory,
-                                  spawn=self.spawn)
+                                  spawn=self.spawn, cpu=self.cpu)
         kw.update(overrides)
         return Proc(argv, **kw)
 
@@ -214,6 +231,7 @@ class Process:
         self._gen: Generator[Any, Any, int] | None = None
         self._timer: Any = None
         self._waiting_on: Process | None = None
+        self._busy: Any = None          # the cpu task of a Busy syscall in progress
         self._exit_callbacks: list[Callable[[Process], Any]] = []
 
     @property
@@ -245,6 +263,7 @@ class Process:
             return
         self._timer = None
         self._waiting_on = None
+        self._busy = None
         try:
             call = self._gen.throw(throw) if throw is not None else self._gen.send(value)
         except StopIteration as stop:
@@ -270,10 +289,16 @@ class Process:
             child = call.process
             self._waiting_on = child
             child.on_exit(lambda c: self._child_done(c))
+        elif isinstance(call, Busy):
+            self._busy = self.proc.cpu.run(self.loop, call.seconds, self._busy_done, self.owner)
         elif isinstance(call, Pause) or call is None:
             pass  # woken only by a signal
         else:
             self._advance(None, TypeError(f"unknown syscall {call!r}"))
+
+    def _busy_done(self) -> None:
+        if self._busy is not None and self.exit_code is None:
+            self._advance(None)
 
     def _child_done(self, child: "Process") -> None:
         if self._waiting_on is child and self.exit_code is None:
@@ -322,6 +347,9 @@ class Process:
             self._timer.cancel()
             self._timer = None
         self._waiting_on = None
+        if self._busy is not None:
+            self.proc.cpu.cancel(self._busy)
+            self._busy = None
 
     def _close(self) -> None:
         if self._gen is not None:
@@ -361,5 +389,5 @@ def iter_lines(text: str) -> Iterable[str]:
     return text.splitlines()
 
 
-__all__ = ["Sleep", "Pause", "Wait", "Proc", "Process", "Stream", "Memory", "ExitProcess", "OOMKill",
+__all__ = ["Sleep", "Pause", "Wait", "Busy", "Proc", "Process", "Stream", "Memory", "ExitProcess", "OOMKill",
            "SIGHUP", "SIGINT", "SIGQUIT", "SIGKILL", "SIGTERM", "SIGNAL_NAMES", "Program", "run_to_completion"]

@@ -30,7 +30,8 @@ from .base import Controller
 
 #: Resources whose objects can be owners or dependents here.
 WATCHED = ("nodes", "leases", "deployments", "replicasets", "daemonsets", "statefulsets", "controllerrevisions",
-           "jobs", "cronjobs", "pods", "endpointslices")
+           "jobs", "cronjobs", "pods", "endpointslices", "replicationcontrollers",
+           "persistentvolumeclaims", "csinodes")
 
 _FOREGROUND = "foregroundDeletion"  # metav1.FinalizerDeleteDependents
 _ORPHAN = "orphan"                  # metav1.FinalizerOrphanDependents

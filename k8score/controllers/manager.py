@@ -4,8 +4,9 @@ Upstream (cmd/kube-controller-manager) each controller is started by name and th
 share a SharedInformerFactory, so a pod is listed and watched once for the ReplicaSet,
 Deployment, Endpoints and garbage-collector controllers together. Stopping the component
 is "the process died": informers and queues go away, and a restart lists everything again
-and converges from what it finds — nothing is remembered across a restart. Leader
-election (one active manager among replicas) is not modelled: there is one manager.
+and converges from what it finds — nothing is remembered across a restart. With several
+control planes (``Cluster(control_planes=3)``) each replica runs only while it holds the
+``kube-system/kube-controller-manager`` Lease (:mod:`k8score.leaderelection` starts and stops it).
 
 >>> kcm = KubeControllerManager(loop, api)                       # doctest: +SKIP
 >>> kcm.start(); kcm.controller("replicaset").queue              # doctest: +SKIP
@@ -29,7 +30,12 @@ from .endpointslicemirroring import EndpointSliceMirroringController
 from .garbagecollector import GarbageCollector
 from .nodeipam import NodeIpamController
 from .nodelifecycle import NodeLifecycleController
+from .namespace import NamespaceController
+from .replication import ReplicationManager
 from .podgc import PodGCController
+from .persistentvolume import PersistentVolumeController
+from .volumeprotection import PVCProtectionController, PVProtectionController
+from .attachdetach import AttachDetachController
 from .replicaset import ReplicaSetController
 from .resourcequota import ResourceQuotaController
 from .rootcacert import RootCACertPublisher
@@ -39,6 +45,7 @@ from .tainteviction import TaintEvictionController
 from .cronjob import CronJobController
 from .job import JobController
 from .ttlafterfinished import TTLAfterFinishedController
+from .podautoscaler import HorizontalPodAutoscalerController
 
 #: Controllers by upstream name, in start order.
 CONTROLLERS: dict[str, type[Controller]] = {
@@ -49,7 +56,10 @@ CONTROLLERS: dict[str, type[Controller]] = {
         ResourceQuotaController, ClusterRoleAggregationController, RootCACertPublisher,
         DaemonSetsController, StatefulSetController,
         JobController, CronJobController, TTLAfterFinishedController, PodGCController,
-        DisruptionController,
+        DisruptionController, NamespaceController, ReplicationManager,
+        PersistentVolumeController, PVCProtectionController, PVProtectionController,
+        AttachDetachController,
+        HorizontalPodAutoscalerController,
     )
 }
 
@@ -63,11 +73,16 @@ SERVICE_ACCOUNTS = {"endpoints": "endpoint-controller", "endpointslice": "endpoi
                     "ttl-after-finished": "ttl-after-finished-controller",
                     "podgc": "pod-garbage-collector",
                     "disruption": "disruption-controller",
+                    "persistentvolume-binder": "persistent-volume-binder",
+                    "pvc-protection": "pvc-protection-controller", "pv-protection": "pv-protection-controller",
+                    "attachdetach": "attachdetach-controller",
+                    "replicationcontroller": "replication-controller",
                     "serviceaccount": "service-account-controller",
                     "garbagecollector": "generic-garbage-collector", "nodeipam": "node-controller",
                     "nodelifecycle": "node-controller", "taint-eviction-controller": "node-controller",
                     "root-ca-cert-publisher": "root-ca-cert-publisher",
-                    "clusterrole-aggregation": "clusterrole-aggregation-controller"}
+                    "clusterrole-aggregation": "clusterrole-aggregation-controller",
+                    "horizontalpodautoscaling": "horizontal-pod-autoscaler"}
 
 
 class KubeControllerManager(Component):
@@ -78,9 +93,12 @@ class KubeControllerManager(Component):
     summary = "运行各类控制器（Deployment、ReplicaSet、Endpoints、垃圾回收等），不断把集群的实际状态推向期望状态"
 
     def __init__(self, loop: Any, api: Any, controllers: Iterable[str] | None = None,
-                 watch_latency: float | None = None, name: str = "kube-controller-manager"):
+                 watch_latency: float | None = None, name: str = "kube-controller-manager",
+                 cluster_cidr: str | None = None):
         super().__init__(name, loop)
         self.api = api
+        #: ``--cluster-cidr``: the pod network the nodeipam controller slices (None: 10.244.0.0/16).
+        self.cluster_cidr = cluster_cidr
         names = list(CONTROLLERS) if controllers is None else list(controllers)
         unknown = [n for n in names if n not in CONTROLLERS]
         if unknown:

@@ -10,8 +10,9 @@ currentRevision, updateRevision, observedGeneration — with ``completeRollingUp
 making the update revision current once every replica is updated and ready.
 
 Pods are created after their PersistentVolumeClaims (one per volumeClaimTemplate,
-``<template>-<pod>``, kept when the pod or the set goes away: the ``Retain`` policies; the
-``Delete`` policies are not modelled). Events are upstream's: ``SuccessfulCreate`` "create
+``<template>-<pod>``; ``persistentVolumeClaimRetentionPolicy`` decides whether they outlive the
+set and scaled-down pods: Retain by default, Delete through owner references the garbage
+collector follows — :func:`.statefulset_util.update_claim_owner_refs`). Events are upstream's: ``SuccessfulCreate`` "create
 Claim www-web-0 Pod web-0 in StatefulSet web success", "create Pod web-0 in StatefulSet web
 successful", ``SuccessfulDelete`` "delete Pod web-1 in StatefulSet web successful".
 The claims stay Pending until the storage part of the cluster binds them; the kubelet
@@ -20,6 +21,7 @@ does not wait for them yet. Not modelled: adopting orphans, maxUnavailable for R
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..client.errors import ApiError
@@ -27,6 +29,7 @@ from ..client.meta import controller_ref, key_func, selector_matches
 from .base import Controller
 from .history import bump_revision, create_revision, owned_revisions, truncate_history
 from .statefulset_control import update_stateful_set
+from .statefulset_util import update_claim_owner_refs
 from .statefulset_util import (build_revision, claims_for, is_running_and_available, is_running_and_ready,
                                is_terminating, ordinal_of, parent_name, pod_revision)
 
@@ -41,7 +44,7 @@ def _owner_uid(pod: dict) -> list[str]:
 class StatefulSetController(Controller):
     name = "statefulset"
     kind = "statefulset-controller"
-    watches = ("statefulsets", "pods", "controllerrevisions")
+    watches = ("statefulsets", "pods", "controllerrevisions", "persistentvolumeclaims")
     writes = ("pods", "persistentvolumeclaims", "statefulsets/status", "controllerrevisions", "events")
     summary = "按序号创建有稳定名字、稳定主机名和各自存储的 Pod（web-0、web-1…），按序扩缩容与滚动更新"
     event_component = "statefulset-controller"
@@ -51,6 +54,7 @@ class StatefulSetController(Controller):
         self.pod_informer = self.informer("pods")
         self.pod_informer.add_indexer(STS_INDEX, _owner_uid)
         self.history_informer = self.informer("controllerrevisions")
+        self.claim_informer = self.informer("persistentvolumeclaims")
         self.sts_informer.add_event_handler(on_add=self.enqueue, on_update=lambda o, n: self.enqueue(n),
                                             on_delete=self.enqueue)
         self.pod_informer.add_event_handler(on_add=self._pod_changed, on_update=lambda o, n: self._pod_changed(n),
@@ -120,6 +124,7 @@ class StatefulSetController(Controller):
             except ApiError as err:
                 if err.code != 404:
                     raise
+            update_claim_owner_refs(claim, sts, pod)   # createPersistentVolumeClaims
             try:
                 self.client.create("persistentvolumeclaims", claim, namespace=ns)
             except ApiError as err:
@@ -131,6 +136,27 @@ class StatefulSetController(Controller):
                 self.recorder.event(sts, "Normal", "SuccessfulCreate",
                                     f"create Claim {claim_name} Pod {pod_name} in StatefulSet {set_name} success")
         self._pod_call(sts, pod, "Create", lambda: self.client.create("pods", pod, namespace=ns))
+
+    def claims_match_retention(self, sts: dict, pod: dict) -> bool:
+        """``ClaimsMatchRetentionPolicy``: every existing claim of the pod has the owner
+        references the set's persistentVolumeClaimRetentionPolicy asks for."""
+        ns = sts["metadata"]["namespace"]
+        for claim in claims_for(sts, ordinal_of(pod)):
+            current = self.claim_informer.get(f"{ns}/{claim['metadata']['name']}")
+            if current is not None and update_claim_owner_refs(copy.deepcopy(current), sts, pod):
+                return False
+        return True
+
+    def update_claims_for_retention(self, sts: dict, pod: dict) -> None:
+        """``UpdatePodClaimForRetentionPolicy``: write the owner references that differ."""
+        ns = sts["metadata"]["namespace"]
+        for claim in claims_for(sts, ordinal_of(pod)):
+            current = self.claim_informer.get(f"{ns}/{claim['metadata']['name']}")
+            if current is None:
+                continue
+            fixed = copy.deepcopy(current)
+            if update_claim_owner_refs(fixed, sts, pod):
+                self.client.update("persistentvolumeclaims", fixed, namespace=ns)
 
     def delete_pod(self, sts: dict, pod: dict) -> None:
         ns = pod["metadata"]["namespace"]

@@ -30,6 +30,8 @@ class PodControl(Protocol):
     def create_pod(self, sts: dict, pod: dict) -> None: ...
     def delete_pod(self, sts: dict, pod: dict) -> None: ...
     def update_pod(self, sts: dict, pod: dict) -> None: ...
+    def claims_match_retention(self, sts: dict, pod: dict) -> bool: ...
+    def update_claims_for_retention(self, sts: dict, pod: dict) -> None: ...
 
 
 def update_stateful_set(control: PodControl, sts: dict, pods: list[dict], current: dict, update: dict,
@@ -82,6 +84,8 @@ def update_stateful_set(control: PodControl, sts: dict, pods: list[dict], curren
             return True
         if not identity_matches(sts, pod):
             control.update_pod(sts, pod)
+        if not control.claims_match_retention(sts, pod):
+            control.update_claims_for_retention(sts, pod)
         return False
 
     def process_condemned(pod: dict) -> bool:
@@ -93,6 +97,14 @@ def update_stateful_set(control: PodControl, sts: dict, pods: list[dict], curren
         control.delete_pod(sts, pod)
         return monotonic
 
+    def fix_pod_claim(pod: dict) -> bool:
+        # updateStatefulSet: condemned pods' claims get their scale-down owner first
+        if not control.claims_match_retention(sts, pod):
+            control.update_claims_for_retention(sts, pod)
+        return False
+
+    if _run_for_all(condemned, fix_pod_claim, monotonic):
+        return
     if _run_for_all([p for p in replicas if p is not None], process_replica, monotonic):
         return
     if _run_for_all(condemned, process_condemned, monotonic):

@@ -68,6 +68,66 @@ def claims_for(sts: dict, ordinal: int) -> list[dict]:
     return out
 
 
+def retention_policy(sts: dict) -> tuple[str, str]:
+    """``getPersistentVolumeClaimRetentionPolicy``: (whenDeleted, whenScaled), Retain by default."""
+    p = (sts.get("spec") or {}).get("persistentVolumeClaimRetentionPolicy") or {}
+    return p.get("whenDeleted") or "Retain", p.get("whenScaled") or "Retain"
+
+
+def _has_ref(claim: dict, owner: dict) -> bool:
+    uid = owner["metadata"].get("uid")
+    return any(r.get("uid") == uid for r in claim["metadata"].get("ownerReferences") or ())
+
+
+def _set_ref(claim: dict, owner: dict, api_version: str, kind: str) -> bool:
+    if _has_ref(claim, owner):
+        return False
+    refs = list(claim["metadata"].get("ownerReferences") or ())
+    refs.append({"apiVersion": api_version, "kind": kind, "name": owner["metadata"]["name"],
+                 "uid": owner["metadata"].get("uid")})
+    claim["metadata"]["ownerReferences"] = refs
+    return True
+
+
+def _remove_ref(claim: dict, owner: dict) -> bool:
+    if not _has_ref(claim, owner):
+        return False
+    uid = owner["metadata"].get("uid")
+    refs = [r for r in claim["metadata"].get("ownerReferences") or () if r.get("uid") != uid]
+    if refs:
+        claim["metadata"]["ownerReferences"] = refs
+    else:
+        claim["metadata"].pop("ownerReferences", None)
+    return True
+
+
+def pod_in_ordinal_range(pod: dict, sts: dict) -> bool:
+    o, start = ordinal_of(pod), start_ordinal(sts)
+    return start <= o < start + int(sts["spec"].get("replicas", 1))
+
+
+def update_claim_owner_refs(claim: dict, sts: dict, pod: dict) -> bool:
+    """``updateClaimOwnerRefForSetAndPod`` (mutates ``claim``; True when it changed): with
+    ``whenDeleted: Delete`` the claim is owned by the set (the garbage collector deletes it
+    after the set), with ``whenScaled: Delete`` a claim of a scaled-down pod is owned by that
+    pod (deleted after the pod); Retain removes those references. A pod without a uid (not
+    created yet) gets no reference."""
+    when_deleted, when_scaled = retention_policy(sts)
+    changed = False
+    scaled_down = not pod_in_ordinal_range(pod, sts)
+    set_owned = when_deleted == "Delete" and not (when_scaled == "Delete" and scaled_down)
+    pod_owned = when_scaled == "Delete" and scaled_down and bool(pod["metadata"].get("uid"))
+    if set_owned:
+        changed = _set_ref(claim, sts, "apps/v1", "StatefulSet") or changed
+    else:
+        changed = _remove_ref(claim, sts) or changed
+    if pod_owned:
+        changed = _set_ref(claim, pod, "v1", "Pod") or changed
+    elif pod["metadata"].get("uid"):
+        changed = _remove_ref(claim, pod) or changed
+    return changed
+
+
 def new_pod(sts: dict, template: dict, ordinal: int, revision: str) -> dict:
     """``newStatefulSetPod`` + ``setPodRevision``: ``template`` is the revision's pod template."""
     pod = pod_from_template(template, sts)

@@ -40,6 +40,14 @@ def eviction_time(pod: dict, taints: list[dict]) -> float | None:
     return when
 
 
+_NODE_INDEX = "spec.nodeName"
+
+
+def _pod_node(pod: dict) -> list[str]:
+    node = (pod.get("spec") or {}).get("nodeName")
+    return [node] if node else []
+
+
 class TaintEvictionController(Controller):
     name = "taint-eviction-controller"
     kind = "taint-eviction-controller"
@@ -51,6 +59,7 @@ class TaintEvictionController(Controller):
     def setup(self) -> None:
         self.node_informer = self.informer("nodes")
         self.pod_informer = self.informer("pods")
+        self.pod_informer.add_indexer(_NODE_INDEX, _pod_node)   # the pods of a node, not all pods
         self.pod_informer.add_event_handler(on_add=self.enqueue, on_update=lambda old, new: self.enqueue(new))
         self.node_informer.add_event_handler(on_add=self._node_changed,
                                              on_update=lambda old, new: self._node_changed(new))
@@ -58,10 +67,8 @@ class TaintEvictionController(Controller):
     def _node_changed(self, node: dict) -> None:
         if not any(t.get("effect") == "NoExecute" for t in (node.get("spec") or {}).get("taints") or ()):
             return
-        name = node["metadata"]["name"]
-        for pod in self.pod_informer.list():
-            if (pod.get("spec") or {}).get("nodeName") == name:
-                self.enqueue(pod)
+        for pod in self.pod_informer.by_index(_NODE_INDEX, node["metadata"]["name"]):
+            self.enqueue(pod)
 
     def sync(self, key: Any) -> None:
         pod = self.pod_informer.get(key)

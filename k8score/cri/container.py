@@ -27,6 +27,7 @@ import random
 from typing import Any
 
 from ..container.fs import FileSystem
+from ..container.cpu import Cpu, quota_cores
 from ..container.process import SIGKILL, SIGNAL_NAMES, Memory, Proc, Process, Stream
 from ..sim.clock import EPOCH
 
@@ -67,6 +68,9 @@ class Container:
         self.resources = resources
         limit = int(resources.get("memoryLimitInBytes") or 0)
         self.memory = Memory(limit or None, base=spec.memory if spec is not None else 0)
+        #: the cpu cgroup (container/cpu.py): ``cpuQuota``/``cpuPeriod`` set the limit; the clock
+        #: is bound when the first process starts (make_proc)
+        self.cpu = Cpu(quota_cores(resources))
         self.stop_signal = self._stop_signal()
         self.env = self._env()
 
@@ -112,7 +116,11 @@ class Container:
         cwd = self.config.get("workingDir") or self.spec.workdir or "/"
         return Proc(argv, env=dict(self.env), fs=self.fs, cwd=cwd, hostname=self.hostname, stdin=stdin,
                     stdout=stdout, stderr=stderr, net=self.sandbox.net, clock=clock, epoch=_EPOCH_SECONDS,
-                    rng=rng, memory=self.memory, spawn=spawn)
+                    rng=rng, memory=self.memory, spawn=spawn, cpu=self._bind_cpu(clock))
+
+    def _bind_cpu(self, clock: Any) -> Cpu:
+        self.cpu.bind(clock)    # the first process starts the accounting
+        return self.cpu
 
     # -- exits --------------------------------------------------------------------
     def exited(self, code: int, now: float, oom: bool = False) -> None:

@@ -245,6 +245,8 @@ class LifecycleMixin:
         c.resources.update(linux or {})
         limit = int(c.resources.get("memoryLimitInBytes") or 0)
         c.memory.limit = limit or None
+        from ..container.cpu import quota_cores
+        c.cpu.set_limit(quota_cores(c.resources))      # a new CFS quota applies from now on
 
     def reopen_container_log(self, container_id: str) -> None:
         """ReopenContainerLog (after the kubelet rotated the file): later lines go to a new file."""

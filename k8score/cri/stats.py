@@ -3,7 +3,10 @@
 Memory is the model's: the image's resident size plus what its processes allocated
 (:meth:`k8score.container.process.Proc.alloc`); ``workingSetBytes`` = ``usageBytes`` = RSS
 here (no page cache is modelled). ``availableBytes`` is the limit minus the working set, as
-the proto defines it, and only present under a limit. CPU is not modelled (zero).
+the proto defines it, and only present under a limit. CPU is the container's cpu cgroup
+(:mod:`k8score.container.cpu`): ``usageCoreNanoSeconds`` the cumulative CPU time,
+``usageNanoCores`` the rate since the previous stats call, as containerd computes it
+(internal/cri/server/container_stats_list.go getUsageNanoCores).
 This is what the kubelet's eviction manager reads (``memory.available``, usage per pod).
 A mixin of :class:`~k8score.cri.runtime.RuntimeBase`.
 """
@@ -31,10 +34,18 @@ class StatsMixin:
         return {"attributes": {"id": c.id, "metadata": dict(c.metadata),
                                "labels": dict(c.config.get("labels") or {}),
                                "annotations": dict(c.config.get("annotations") or {})},
-                "cpu": {"timestamp": now, "usageCoreNanoSeconds": _value(0), "usageNanoCores": _value(0)},
+                "cpu": self._cpu_stats(c, now, running),
                 "memory": mem,
                 "writableLayer": {"timestamp": now, "fsId": {"mountpoint": self.IMAGE_STORE},
                                   "usedBytes": _value(0), "inodesUsed": _value(0)}}
+
+    def _cpu_stats(self, c: Any, now: int, running: bool) -> dict:
+        cpu = getattr(c, "cpu", None)
+        if cpu is None or not running:
+            return {"timestamp": now, "usageCoreNanoSeconds": _value(0), "usageNanoCores": _value(0)}
+        used = cpu.usage()
+        return {"timestamp": now, "usageCoreNanoSeconds": _value(round(used * 1e9)),
+                "usageNanoCores": _value(round(cpu.rate() * 1e9))}
 
     def container_stats(self, container_id: str) -> dict:
         """ContainerStats of one container (``NotFound`` for an unknown ID)."""
@@ -53,7 +64,7 @@ class StatsMixin:
                 and (not f.get("podSandboxId") or c.sandbox_id == f["podSandboxId"])]
 
     def list_pod_sandbox_stats(self) -> list[dict]:
-        """ListPodSandboxStats: per ready sandbox, the sum of its containers' memory."""
+        """ListPodSandboxStats: per ready sandbox, the sum of its containers' memory and CPU."""
         self._log("ListPodSandboxStats")
         out = []
         for sb in sorted(self.sandboxes.values(), key=lambda s: (s.created, s.id)):
@@ -62,11 +73,15 @@ class StatsMixin:
             cs = [self._stats(c) for c in self._sorted(self.containers.values())
                   if c.sandbox_id == sb.id and c.state == "CONTAINER_RUNNING"]
             used = sum(int(s["memory"]["workingSetBytes"]["value"]) for s in cs)
+            cpu_ns = sum(int(s["cpu"]["usageCoreNanoSeconds"]["value"]) for s in cs)
+            cores = sum(int(s["cpu"]["usageNanoCores"]["value"]) for s in cs)
             out.append({"attributes": {"id": sb.id, "metadata": dict(sb.metadata),
                                        "labels": dict(sb.config.get("labels") or {}),
                                        "annotations": dict(sb.config.get("annotations") or {})},
                         "linux": {"memory": {"timestamp": self._ns(self.loop.now), "workingSetBytes": _value(used),
                                              "usageBytes": _value(used)},
+                                  "cpu": {"timestamp": self._ns(self.loop.now),
+                                          "usageCoreNanoSeconds": _value(cpu_ns), "usageNanoCores": _value(cores)},
                                   "containers": cs}})
         return out
 

@@ -55,6 +55,7 @@ from .podworkers import PodWorkers
 from .prober import ProbeManager
 from .server import KubeletServer
 from .static import StaticPodSource
+from .volumes_csi import CSIVolumeManager
 
 # pkg/kubelet/kubelet.go / nodelease: leaseDurationSeconds 40 (kubelet config nodeLeaseDurationSeconds)
 LEASE_DURATION_SECONDS = 40
@@ -73,20 +74,28 @@ HOUSEKEEPING_PERIOD = 2.0
 def _default_ip(node_name: str) -> str:
     m = re.search(r"(\d+)$", node_name)
     n = int(m.group(1)) if m else zlib.crc32(node_name.encode()) % 200
-    return f"192.168.0.{10 + n % 240}"
+    if n < 240:
+        return f"192.168.0.{10 + n}"
+    # node-240 and beyond: 192.168.1.1, ... 250 a /24 (one address each up to node-63739;
+    # they used to wrap round onto node-0's, two machines on one address)
+    n -= 240
+    return f"192.168.{1 + n // 250 % 255}.{1 + n % 250}"
 
 
 class Kubelet(Component):
     kind = "kubelet"
     plane = "node"
     watches = ("pods", "nodes", "services")
-    writes = ("nodes", "nodes/status", "pods/status", "pods", "leases", "events")
+    writes = ("nodes", "nodes/status", "pods/status", "pods", "leases", "events", "csinodes")
     summary = "每个节点上的代理：注册节点、定期续约心跳，只关注调度到本节点的 Pod，通过 CRI 让容器运行时拉镜像、启动容器并上报状态"
 
     def __init__(self, loop: Any, api: Any, node_name: str, capacity: dict | None = None,
                  runtime: RuntimeBase | None = None, labels: dict | None = None,
-                 internal_ip: str | None = None, host: Any = None):
+                 internal_ip: str | None = None, host: Any = None, cloud_provider: str | None = None):
         super().__init__(f"kubelet/{node_name}", loop)
+        #: ``--cloud-provider``: ``"external"`` when a cloud-controller-manager initialises the
+        #: Node (it registers tainted ``node.cloudprovider.kubernetes.io/uninitialized``), else None.
+        self.cloud_provider = cloud_provider
         self.api = api
         self.node_name = node_name
         self.capacity = {**nodestatus.DEFAULT_CAPACITY, **{k: str(v) for k, v in (capacity or {}).items()}}
@@ -115,6 +124,8 @@ class Kubelet(Component):
         #: Image pull backoff per ``<pod uid>_<image>`` (10 s doubling to 300 s).
         self.image_backoff = Backoff()
         self.workers = PodWorkers(self)
+        #: CSI node plugins on this node and the PVC volumes mounted through them.
+        self.csi = CSIVolumeManager(self)
         #: Errors recovered from (a pod or Node it could not read), kept across restarts.
         self.errors = ErrorLog(loop, f"kubelet/{node_name}")
         self.registered = False
@@ -163,6 +174,7 @@ class Kubelet(Component):
         self.every(HOUSEKEEPING_PERIOD, self._housekeeping)
         self.eviction.start()
         self.log_manager.start()
+        self.csi.start()   # plugin registration: CSINode once the Node exists
         self.workers.resync_all()   # static pods and pods already known run without the API
 
     def on_stop(self) -> None:
@@ -193,6 +205,10 @@ class Kubelet(Component):
         body["status"]["conditions"] = nodestatus.conditions(self.loop.now, self.network_ready(), None,
                                                              self._network_message())
         body["status"]["images"] = nodestatus.images_status(self.runtime.list_images())
+        if self.cloud_provider == "external":
+            # kubelet_node_status.go initialNode: externalCloudProvider -> TaintExternalCloudProvider
+            body["spec"]["taints"] = [{"key": "node.cloudprovider.kubernetes.io/uninitialized",
+                                       "value": "true", "effect": "NoSchedule"}]
         try:
             node = self.client.create("nodes", body)
         except ApiError as err:
@@ -244,6 +260,11 @@ class Kubelet(Component):
             conditions = [dict(c, status="True", reason="KubeletHasInsufficientMemory",
                                message="kubelet has insufficient memory available", lastTransitionTime=since)
                           if c["type"] == "MemoryPressure" else c for c in conditions]
+        # conditions the kubelet does not set (the route controller's NetworkUnavailable) stay:
+        # upstream's PatchNodeStatus is a strategic merge keyed by type
+        own = {c["type"] for c in conditions}
+        conditions += [c for c in (previous if isinstance(previous, list) else ())
+                       if isinstance(c, dict) and c.get("type") not in own]
         status = {"capacity": dict(self.capacity), "allocatable": dict(self.capacity),
                   "conditions": conditions,
                   "images": nodestatus.images_status(self.runtime.list_images())}

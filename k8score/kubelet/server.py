@@ -18,6 +18,8 @@ The API server never reads a container's log or runs a command in it itself: for
   ``exec_sync``; the answer is an :class:`ExecStream` that completes on the virtual clock.
 - ``POST /run/<ns>/<pod>/<container>?cmd=...`` -> :meth:`KubeletServer.run` (legacy: ``cmd``
   split on spaces, server.go getRun).
+- ``GET /metrics/resource`` -> :meth:`KubeletServer.resource_metrics`: CPU and memory of the
+  node, its pods and containers in Prometheus text (what metrics-server scrapes).
 
 Errors are :class:`KubeletError` ``(HTTP code, plain-text body)`` — what the kubelet writes with
 ``response.WriteError`` — and the API server turns them into what ``kubectl`` shows.
@@ -186,6 +188,68 @@ class KubeletServer:
             failed(e)
         return stream
 
+    # -- /metrics/resource -------------------------------------------------------------------
+    def resource_metrics(self) -> str:
+        """``GET /metrics/resource``: the Prometheus text metrics-server scrapes
+        (pkg/kubelet/metrics/collectors/resource_metrics.go), read from the runtime's CRI stats
+        (``ListContainerStats``): per container cumulative CPU core-seconds, working set and start
+        time; per pod and for the node the sums; ``resource_scrape_error`` 0. Families come in
+        name order, samples carry the stats' timestamp in milliseconds."""
+        if not self.running:
+            raise KubeletError(503, "kubelet is not running")
+        stats = self.runtime.list_container_stats() if hasattr(self.runtime, "list_container_stats") else []
+        rows: list[tuple[str, str, str, float, int, int]] = []   # ns, pod, container, cpu s, ws, ts ms
+        starts: dict[tuple[str, str, str], float] = {}
+        for st in stats:
+            labels = (st.get("attributes") or {}).get("labels") or {}
+            ns, pod = labels.get("io.kubernetes.pod.namespace"), labels.get("io.kubernetes.pod.name")
+            name = labels.get("io.kubernetes.container.name")
+            if not (ns and pod and name):
+                continue
+            cpu, mem = st.get("cpu") or {}, st.get("memory") or {}
+            ts = int(cpu.get("timestamp") or 0) // 1_000_000
+            rows.append((ns, pod, name, int(cpu["usageCoreNanoSeconds"]["value"]) / 1e9,
+                         int(mem["workingSetBytes"]["value"]), ts))
+            c = getattr(self.runtime, "containers", {}).get((st.get("attributes") or {}).get("id"))
+            if c is not None and getattr(c, "started", None) is not None:
+                starts[(ns, pod, name)] = EPOCH.timestamp() + c.started
+        rows.sort()
+        now_ms = int((EPOCH.timestamp() + self._now()) * 1000)
+        pods: dict[tuple[str, str], list[float]] = {}
+        for ns, pod, _, cpu_s, ws, _ts in rows:
+            agg = pods.setdefault((ns, pod), [0.0, 0])
+            agg[0] += cpu_s
+            agg[1] += ws
+        out: list[str] = []
+
+        def family(name: str, kind: str, help_text: str, samples: list[str]) -> None:
+            out.append(f"# HELP {name} [STABLE] {help_text}")
+            out.append(f"# TYPE {name} {kind}")
+            out.extend(samples)
+
+        def lbl(ns: str, pod: str, name: str | None = None) -> str:
+            return (f'{{container="{name}",namespace="{ns}",pod="{pod}"}}' if name is not None
+                    else f'{{namespace="{ns}",pod="{pod}"}}')
+        family("container_cpu_usage_seconds_total", "counter",
+               "Cumulative cpu time consumed by the container in core-seconds",
+               [f"container_cpu_usage_seconds_total{lbl(ns, p, n)} {_num(cpu_s)} {ts}" for ns, p, n, cpu_s, _, ts in rows])
+        family("container_memory_working_set_bytes", "gauge", "Current working set of the container in bytes",
+               [f"container_memory_working_set_bytes{lbl(ns, p, n)} {ws} {ts}" for ns, p, n, _, ws, ts in rows])
+        family("container_start_time_seconds", "gauge", "Start time of the container since unix epoch in seconds",
+               [f"container_start_time_seconds{lbl(ns, p, n)} {_num(starts[(ns, p, n)])} {ts}"
+                for ns, p, n, _, _, ts in rows if (ns, p, n) in starts])
+        family("node_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed by the node in core-seconds",
+               [f"node_cpu_usage_seconds_total {_num(sum(r[3] for r in rows))} {now_ms}"])
+        family("node_memory_working_set_bytes", "gauge", "Current working set of the node in bytes",
+               [f"node_memory_working_set_bytes {sum(r[4] for r in rows)} {now_ms}"])
+        family("pod_cpu_usage_seconds_total", "counter", "Cumulative cpu time consumed by the pod in core-seconds",
+               [f"pod_cpu_usage_seconds_total{lbl(ns, p)} {_num(v[0])} {now_ms}" for (ns, p), v in pods.items()])
+        family("pod_memory_working_set_bytes", "gauge", "Current working set of the pod in bytes",
+               [f"pod_memory_working_set_bytes{lbl(ns, p)} {v[1]} {now_ms}" for (ns, p), v in pods.items()])
+        family("resource_scrape_error", "gauge", "1 if there was an error while getting container metrics, 0 otherwise",
+               ["resource_scrape_error 0"])
+        return "\n".join(out) + "\n"
+
     def run(self, namespace: str, pod_name: str, container: str, cmd: str) -> ExecStream:
         """server.go getRun: for legacy reasons ``cmd`` is one string split on spaces."""
         return self.exec(namespace, pod_name, container, cmd.split(" "))
@@ -305,6 +369,11 @@ def render_log(raw: str, options: dict, now: float) -> str:
     if limit is not None and limit > 0:
         text = text.encode()[:limit].decode(errors="ignore")
     return text
+
+
+def _num(x: float) -> str:
+    """A Prometheus sample value: Go's strconv.FormatFloat(x, 'g', -1, 64) for plain numbers."""
+    return repr(float(x)) if x != int(x) else str(int(x))
 
 
 def _flag(value: Any) -> bool:

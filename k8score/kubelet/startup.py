@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..api.quantity import parse_quantity
-from . import volumes
+from . import volumes, volumes_csi
 from ..network.resolvconf import NODE_DNS, pod_dns_config
 from .hostsfile import hosts_mount
 from .envvars import EnvError, container_env, expand_command
@@ -41,6 +41,10 @@ class StartMixin:
         return lambda kind, name: self.kubelet.get_object(kind, ns, name)
 
     def _setup_volumes(self, pod: dict, st: Any) -> bool:
+        claims = self.kubelet.csi.setup(pod) if volumes_csi.claim_volumes(pod) else {}
+        if claims is None:   # WaitForAttachAndMount: poll until attached and mounted
+            self.update(st.key, delay=volumes_csi.RETRY_INTERVAL)
+            return False
         try:
             st.volume_paths = volumes.setup(self.kubelet.host.fs, pod, self._getter(pod), self.kubelet.internal_ip,
                                             st.pod_ip, self.kubelet.capacity)
@@ -48,6 +52,7 @@ class StartMixin:
             self._event(pod, "Warning", "FailedMount", str(err))
             self.update(st.key, delay=VOLUME_RETRY)
             return False
+        st.volume_paths.update(claims)
         return True
 
     def _dns_config(self, pod: dict) -> dict:
@@ -111,6 +116,14 @@ class StartMixin:
         limit = ((c.get("resources") or {}).get("limits") or {}).get("memory")
         if limit is not None:
             config["linux"] = {"resources": {"memoryLimitInBytes": int(parse_quantity(str(limit)).value)}}
+        cpu_limit = ((c.get("resources") or {}).get("limits") or {}).get("cpu")
+        if cpu_limit is not None:
+            # kuberuntime_container_linux.go calculateLinuxResources: the CFS quota of the limit
+            # (helpers_linux.go MilliCPUToQuota: milliCPU * period / 1000, period 100000 µs)
+            from ..container.cpu import CFS_PERIOD_US
+            milli = int(parse_quantity(str(cpu_limit)).milli_value())
+            res = config.setdefault("linux", {}).setdefault("resources", {})
+            res["cpuPeriod"], res["cpuQuota"] = CFS_PERIOD_US, max(1000, milli * CFS_PERIOD_US // 1000)
         return config
 
     def _create_and_start(self, pod: dict, st: Any, c: dict, rec: ContainerRecord, init: bool) -> None:

@@ -156,6 +156,7 @@ class TerminationMixin:
             st.deleted = True   # a static pod has no API object of its own to delete
             self._remove_sandbox(st)
             return
+        self.kubelet.csi.teardown(pod)   # PVC volumes unmounted before the pod object goes
         if self._delete_pod(pod):
             st.deleted = True
             self.kubelet.prober.remove_pod(st.uid)
@@ -188,6 +189,7 @@ class TerminationMixin:
     def _teardown(self, st: Any) -> None:
         """The pod is gone from every source: stop whatever still runs, without ceremony."""
         self.kubelet.prober.remove_pod(st.uid)
+        self.kubelet.csi.teardown({"metadata": {"uid": st.uid}})
         if st.sandbox_id and st.sandbox_id in self.runtime.sandboxes:
             self.runtime.remove_pod_sandbox(st.sandbox_id)
 

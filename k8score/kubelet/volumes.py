@@ -169,6 +169,9 @@ def setup(fs: Any, pod: dict, get: Getter, host_ip: str = "", pod_ip: str | None
 def mounts(pod: dict, container: dict, paths: dict[str, str]) -> list[dict]:
     """CRI mounts for ``container``: ``volumeMounts`` (``subPath`` inside the volume)."""
     kinds = {v["name"]: _plugin(v) for v in (pod.get("spec") or {}).get("volumes") or ()}
+    # a persistentVolumeClaim source with readOnly: true mounts read-only in every container
+    ro_claims = {v["name"] for v in (pod.get("spec") or {}).get("volumes") or ()
+                 if (v.get("persistentVolumeClaim") or {}).get("readOnly")}
     out = []
     for m in container.get("volumeMounts") or ():
         host = paths.get(m.get("name"))
@@ -177,7 +180,8 @@ def mounts(pod: dict, container: dict, paths: dict[str, str]) -> list[dict]:
         if m.get("subPath"):
             host = posixpath.join(host, m["subPath"])
         out.append({"containerPath": m.get("mountPath"), "hostPath": host,
-                    "readonly": bool(m.get("readOnly")) or kinds.get(m.get("name")) in _READ_ONLY})
+                    "readonly": bool(m.get("readOnly")) or kinds.get(m.get("name")) in _READ_ONLY
+                    or m.get("name") in ro_claims})
     return out
 
 

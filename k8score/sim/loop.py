@@ -23,6 +23,8 @@ import heapq
 import random
 from typing import Any, Callable
 
+from .clock import epoch_offset as _epoch_offset
+
 
 class Timer:
     """A scheduled callback. ``cancel()`` is idempotent and O(1) (lazy deletion)."""
@@ -47,9 +49,13 @@ class Timer:
 class Loop:
     """Virtual time in seconds (float) since the simulation started."""
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, epoch: Any = None):
         self.seed = seed
-        self.now: float = 0.0
+        # epoch: the wall time the loop starts at. Timestamps are ``clock.EPOCH + now`` (every
+        # ``rfc3339``/``micro_time`` caller), so another epoch starts the clock at its offset
+        # from ``clock.EPOCH`` and every timestamp follows with no caller knowing
+        # (k8score.sim.clock.epoch_offset). Default: ``clock.EPOCH``, now 0.
+        self.now: float = 0.0 if epoch is None else _epoch_offset(epoch)
         self.rng = random.Random(seed)
         self._heap: list[tuple[float, int, int, Timer]] = []
         self._seq = 0

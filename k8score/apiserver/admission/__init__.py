@@ -15,9 +15,11 @@ def default_admission_plugins(ctx, webhooks) -> list:
     from .resourcequota import ResourceQuota
     from .serviceaccount import ServiceAccount
     from .storageclass import DefaultStorageClass
+    from .storageprotection import PersistentVolumeClaimResize, StorageObjectInUseProtection
     from .tolerations import DefaultTolerationSeconds
     from .webhook import MutatingWebhook, ValidatingWebhook
     return [NamespaceLifecycle(ctx), LimitRanger(ctx), ServiceAccount(ctx), NodeRestriction(ctx),
             TaintNodesByCondition(ctx), Priority(ctx), DefaultTolerationSeconds(ctx),
-            DefaultStorageClass(ctx), PodSecurity(ctx), MutatingWebhook(ctx, webhooks),
+            DefaultStorageClass(ctx), StorageObjectInUseProtection(ctx), PersistentVolumeClaimResize(ctx),
+            PodSecurity(ctx), MutatingWebhook(ctx, webhooks),
             ValidatingWebhook(ctx, webhooks), ResourceQuota(ctx)]

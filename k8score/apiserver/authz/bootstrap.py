@@ -204,6 +204,13 @@ def _system_roles() -> list[dict]:
             R("create", "", "serviceaccounts/token"),
         ]),
         _cr("system:kube-dns", [R(("list", "watch"), "", ("endpoints", "services"))]),
+        # cluster/addons/rbac/cloud-controller-manager-roles.yaml (the process identity the CCM's
+        # shared informers list and watch as; its controllers write as their ServiceAccounts)
+        _cr("system:cloud-controller-manager", [
+            R(("create", "patch", "update"), "", "events"), R("*", "", "nodes"), R("patch", "", "nodes/status"),
+            R(("list", "patch", "update", "watch"), "", "services"), R("create", "", "serviceaccounts"),
+            R(("get", "list", "update", "watch"), "", "persistentvolumes"),
+            R(("create", "get", "list", "watch", "update"), "", "endpoints")]),
         _cr("system:persistent-volume-provisioner", [
             R(("get", "list", "watch", "create", "delete"), "", "persistentvolumes"),
             R(("get", "list", "watch", "update"), "", "persistentvolumeclaims"),
@@ -256,6 +263,15 @@ def _controller_roles() -> list[tuple[str, list[dict]]]:
     """controller_policy.go buildControllerRoles (the controllers k8score runs, and their
     neighbours); each is bound to ServiceAccount kube-system/<name>."""
     return [
+        ("attachdetach-controller", [   # controller_policy.go (CSINode/CSIDriver rules GA since 1.17)
+            R(("list", "watch"), "", ("persistentvolumes", "persistentvolumeclaims")),
+            R(("get", "list", "watch"), "", "nodes"),
+            R(("patch", "update"), "", "nodes/status"),
+            R(("list", "watch"), "", "pods"),
+            EVENTS(),
+            R(("get", "create", "delete", "list", "watch"), "storage.k8s.io", "volumeattachments"),
+            R(("get", "watch", "list"), "storage.k8s.io", "csidrivers"),
+            R(("get", "watch", "list"), "storage.k8s.io", "csinodes")]),
         ("clusterrole-aggregation-controller",
          [R(("escalate", "get", "list", "watch", "update", "patch"), RBAC_GROUP, "clusterroles")]),
         ("cronjob-controller", [
@@ -303,6 +319,15 @@ def _controller_roles() -> list[tuple[str, list[dict]]]:
             EVENTS()]),
         ("generic-garbage-collector", [
             R(("get", "list", "watch", "patch", "update", "delete"), "*", "*"), EVENTS()]),
+        ("horizontal-pod-autoscaler", [   # controller_policy.go: the HPA reads the metrics APIs
+            R(READ, "autoscaling", "horizontalpodautoscalers"),
+            R("update", "autoscaling", "horizontalpodautoscalers/status"),
+            R(("get", "update"), "*", "*/scale"),
+            R("list", "", "pods"),
+            R("list", "metrics.k8s.io", "pods"),
+            R(("get", "list"), "custom.metrics.k8s.io", "*"),
+            R(("get", "list"), "external.metrics.k8s.io", "*"),
+            EVENTS()]),
         ("job-controller", [
             R(("get", "list", "watch", "update", "patch"), "batch", "jobs"),
             R("update", "batch", "jobs/status"), R("update", "batch", "jobs/finalizers"),
@@ -318,8 +343,28 @@ def _controller_roles() -> list[tuple[str, list[dict]]]:
             R(("list", "watch", "get", "delete"), "", "pods"),
             R(READ, "coordination.k8s.io", "leases"),
             EVENTS()]),
+        ("persistent-volume-binder", [
+            R(("get", "list", "watch", "update", "create", "delete"), "", "persistentvolumes"),
+            R("update", "", "persistentvolumes/status"),
+            R(("get", "list", "watch", "update"), "", "persistentvolumeclaims"),
+            R("update", "", "persistentvolumeclaims/status"),
+            R(("list", "watch", "get", "create", "delete"), "", "pods"),
+            R(("get", "list", "watch"), "storage.k8s.io", "storageclasses"),
+            R(("get", "create", "update", "delete"), "", "endpoints"),
+            R(("get", "create", "delete"), "", "services"), R("get", "", "secrets"),
+            R(("get", "list"), "", "nodes"), R("watch", "", "events"), EVENTS()]),
         ("pod-garbage-collector", [
             R(("list", "watch", "delete"), "", "pods"), R(READ, "", "nodes"), R("patch", "", "pods/status")]),
+        ("pv-protection-controller", [
+            R(("get", "list", "watch", "update"), "", "persistentvolumes"), EVENTS()]),
+        ("pvc-protection-controller", [
+            R(("get", "list", "watch", "update"), "", "persistentvolumeclaims"),
+            R(("list", "watch", "get"), "", "pods"), EVENTS()]),
+        ("replication-controller", [   # policy/controller_policy.go
+            R(("get", "list", "watch", "update"), "", "replicationcontrollers"),
+            R("update", "", "replicationcontrollers/status"),
+            R("update", "", "replicationcontrollers/finalizers"),
+            R(("list", "watch", "patch", "create", "delete"), "", "pods"), EVENTS()]),
         ("replicaset-controller", [
             R(("get", "list", "watch", "update"), ("apps", "extensions"), "replicasets"),
             R("update", ("apps", "extensions"), "replicasets/status"),
@@ -339,6 +384,13 @@ def _controller_roles() -> list[tuple[str, list[dict]]]:
         ("ttl-controller", [R(("update", "patch", "list", "watch"), "", "nodes"), EVENTS()]),
         ("ttl-after-finished-controller", [R(("get", "list", "watch", "delete"), "batch", "jobs"), EVENTS()]),
         ("root-ca-cert-publisher", [R(("create", "update"), "", "configmaps"), EVENTS()]),
+        # cloud-controller-manager's (controller_policy.go keeps their roles): the route and
+        # service controllers. The service controller also patches the Service itself for its
+        # finalizer: upstream sends that through services/status, whose strategy keeps metadata.
+        ("route-controller", [R(("list", "watch"), "", "nodes"), R("patch", "", "nodes/status"), EVENTS()]),
+        ("service-controller", [
+            R(READ, "", "services"), R(("patch", "update"), "", "services/status"),
+            R("patch", "", "services"), R(("list", "watch"), "", "nodes"), EVENTS()]),
     ]
 
 
@@ -371,6 +423,7 @@ def cluster_role_bindings() -> list[dict]:
         _crb("system:node-proxier", users=("system:kube-proxy",)),
         _crb("system:kube-controller-manager", users=("system:kube-controller-manager",)),
         _crb("system:kube-dns", sas=(("kube-system", "kube-dns"),)),
+        _crb("system:cloud-controller-manager", users=("system:cloud-controller-manager",)),
         _crb("system:kube-scheduler", users=("system:kube-scheduler",)),
         _crb("system:volume-scheduler", users=("system:kube-scheduler",)),
         # deprecated since the Node authorizer (1.7): kept with no subjects

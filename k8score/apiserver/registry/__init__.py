@@ -17,6 +17,9 @@ from typing import Iterable
 
 from ...api.resources import ResourceInfo, ResourceTable
 from . import apps, apps_ds_sts, batch, core, discovery, policy, reviews
+from . import replication
+from . import autoscaling
+from . import storage as _storage
 from .crd import CustomResourceDefinitionStrategy
 from .store import Store
 from .strategy import Strategy
@@ -24,7 +27,8 @@ from .strategy import Strategy
 
 def builtin_strategies() -> list[Strategy]:
     classes = (core.STRATEGIES + apps.STRATEGIES + apps_ds_sts.STRATEGIES + discovery.STRATEGIES + policy.STRATEGIES
-               + reviews.STRATEGIES + batch.STRATEGIES)
+               + reviews.STRATEGIES + batch.STRATEGIES + _storage.STRATEGIES
+               + replication.STRATEGIES + autoscaling.STRATEGIES)
     return [cls() for cls in classes] + [CustomResourceDefinitionStrategy()]
 
 

@@ -9,6 +9,7 @@ from ...api.errors import ApiError
 from ...api.resources import BUILTIN
 from .. import defaults
 from ..validation import scheduling, workloads
+from .scale import scale_subresource
 from .strategy import Strategy
 
 
@@ -21,6 +22,7 @@ class _Workload(Strategy):
 
 class DeploymentStrategy(_Workload):
     info = BUILTIN["deployments"]
+    subresources = {"scale": scale_subresource}   # storage.go ScaleREST (kubectl scale, the HPA)
 
     def default(self, obj: dict) -> Any:
         defaults.deployment(obj)
@@ -30,6 +32,7 @@ class DeploymentStrategy(_Workload):
 
 class ReplicaSetStrategy(_Workload):
     info = BUILTIN["replicasets"]
+    subresources = {"scale": scale_subresource}
     field_labels = ("status.replicas",)
 
     def default(self, obj: dict) -> Any:

@@ -27,6 +27,7 @@ from ..validation.pod import pod_spec
 from ..validation.policy import persistent_volume_claim
 # the Go-value renderings 422 messages show for maps and selectors (shared with Deployment)
 from ..validation.workloads import _go_map, _go_selector, selector_update
+from .scale import scale_subresource
 from .strategy import Strategy
 
 # pkg/apis/apps/v1/defaults.go SetDefaults_DaemonSet / SetDefaults_StatefulSet
@@ -271,6 +272,7 @@ class DaemonSetStrategy(Strategy):
 
 class StatefulSetStrategy(Strategy):
     info = BUILTIN["statefulsets"]
+    subresources = {"scale": scale_subresource}   # storage.go ScaleREST (kubectl scale, the HPA)
     status_subresource = True
     tracks_generation = True
     initial_status: dict = {"replicas": 0, "availableReplicas": 0}

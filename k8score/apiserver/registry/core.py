@@ -12,6 +12,7 @@ from ..validation import workloads
 from ..validation.names import is_dns1035_label, is_dns1123_label
 from ..memo import ResultMemo
 from .eviction import evict
+from .namespace import NamespaceStrategy  # noqa: F401  (the namespace REST rules live there)
 from .podconnect import pod_exec, pod_log
 from .strategy import Strategy
 
@@ -43,6 +44,11 @@ class PodStrategy(Strategy):
         # pod strategy PrepareForCreate: status starts over (Pending) with its QoS class,
         # computed after admission (LimitRanger may have added requests and limits)
         obj["status"] = {"phase": "Pending", "qosClass": defaults.qos_class(obj["spec"])}
+        if (obj.get("spec") or {}).get("schedulingGates"):
+            # strategy.go applySchedulingGatedCondition: kubectl shows SchedulingGated from it
+            obj["status"]["conditions"] = [{"type": "PodScheduled", "status": "False", "lastProbeTime": None,
+                                            "lastTransitionTime": None, "reason": "SchedulingGated",
+                                            "message": "Scheduling is blocked due to non-empty scheduling gates"}]
 
     rules = staticmethod(lambda pod: list(_POD_SPEC.call(pod.get("spec"))))
     update_rules = staticmethod(lambda new, old: pod_validation.pod_update(new.get("spec") or {},
@@ -128,34 +134,6 @@ class EndpointsStrategy(Strategy):
         defaults.endpoints(obj)
 
     rules = staticmethod(workloads.endpoints)
-
-
-class NamespaceStrategy(Strategy):
-    info = BUILTIN["namespaces"]
-    status_subresource = True
-    initial_status = {"phase": "Active"}
-    field_labels = ("status.phase",)
-
-    def name_errors(self, name: str) -> list[str]:
-        return is_dns1123_label(name)  # ValidateNamespaceName
-
-    def default(self, obj: dict) -> Any:
-        defaults.namespace(obj)
-
-    def mark_deleting(self, obj: dict) -> None:
-        obj.setdefault("status", {})["phase"] = "Terminating"
-
-    def delete_key(self, api: Any, obj: dict, rev: int) -> int | None:
-        """Everything in the namespace goes with it, in one etcd transaction (simplified:
-        upstream's namespace controller deletes the content first, then the namespace)."""
-        ns = obj["metadata"]["name"]
-        prefixes = []
-        for strategy in api.registry.strategies():
-            if strategy.info.namespaced:
-                prefixes.append(strategy.prefix(ns))
-                for item in api.storage.list_objects(strategy, ns)[0]:
-                    strategy.on_delete(api, item)
-        return api.storage.delete_prefixes(prefixes, [self.key(ns)])
 
 
 class ConfigMapStrategy(Strategy):

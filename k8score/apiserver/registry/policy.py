@@ -67,6 +67,13 @@ class PersistentVolumeClaimStrategy(Strategy):
     info = BUILTIN["persistentvolumeclaims"]
     status_subresource = True
     initial_status = {"phase": "Pending"}
+
+    def default(self, obj: dict) -> Any:
+        # SetDefaults_PersistentVolumeClaimSpec (pkg/apis/core/v1/defaults.go): volumeMode Filesystem
+        spec = obj.get("spec")
+        if isinstance(spec, dict):
+            spec.setdefault("volumeMode", "Filesystem")
+
     rules = staticmethod(policy.persistent_volume_claim)
     update_rules = staticmethod(policy.persistent_volume_claim_update)
 

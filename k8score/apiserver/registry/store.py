@@ -291,7 +291,7 @@ class Store:
         """Store ``new`` over ``old`` if etcd still holds ``old_rev`` (else 409)."""
         strategy = rc.strategy
         meta = new["metadata"]
-        if should_delete_on_update(new):
+        if should_delete_on_update(new) and not strategy.keeps_on_update(new):
             return self.remove(rc, new, old_rev)
         value = encode(new)
         if value == encode(old):

@@ -17,6 +17,7 @@ Hooks a strategy may override (all optional):
 - ``on_create(api, obj)`` -> undo | None  allocate (Service ClusterIP / NodePort);
   ``on_update(api, new, old)`` -> undo | None; ``on_delete(api, obj)`` release;
 - ``check_delete(obj)``        refuse a delete (raise ApiError), e.g. built-in PriorityClasses;
+- ``keeps_on_update(obj)``     an update emptying a deleted object's finalizers keeps it (namespaces);
 - ``grace_period(obj, requested)``  graceful deletion (pods: terminationGracePeriodSeconds);
 - ``subresources``             extra subresources: name -> handler(api, request, info) -> object.
 """
@@ -166,6 +167,11 @@ class Strategy:
         meta = obj["metadata"]
         return api.storage.delete(self.key(meta["name"], meta.get("namespace")), rev)
 
+    def keeps_on_update(self, obj: dict) -> bool:
+        """An update emptying the finalizers of a deleted object does not remove it
+        (namespaces: while ``spec.finalizers`` remain, ShouldDeleteNamespaceDuringUpdate)."""
+        return False
+
     def mark_deleting(self, obj: dict) -> None:
         """Change what marking for deletion changes besides the metadata (namespaces: phase)."""
         return None
@@ -193,6 +199,7 @@ _SUBRESOURCE_KINDS = {
     "token": ("TokenRequest", "authentication.k8s.io", "v1", ("create",)),
     "eviction": ("Eviction", "policy", "v1", ("create",)),  # pod/storage/eviction.go EvictionREST
     "scale": ("Scale", "autoscaling", "v1", ("get", "patch", "update")),
+    "finalize": ("Namespace", "", "v1", ("update",)),  # namespace/storage/storage.go FinalizeREST
 }
 
 

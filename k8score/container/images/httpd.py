@@ -120,8 +120,9 @@ def _serve(proc: Any, root: str, php: bool, request: HttpRequest) -> HttpRespons
     if body is None:
         return HttpResponse(404, _NOT_FOUND, headers)
     if php and target.endswith(".php"):
-        # hpa-example's index.php: a CPU-burning loop (not modelled) and then `echo "OK!"`
-        return HttpResponse(200, "OK!", {"Server": headers["Server"], "Content-Type": "text/html; charset=UTF-8"})
+        # hpa-example's index.php: a CPU-burning loop and then `echo "OK!"` (hpa_example.py)
+        from .hpa_example import index_php
+        return HttpResponse(200, index_php(proc), {"Server": headers["Server"], "Content-Type": "text/html; charset=UTF-8"})
     return HttpResponse(200, body, headers)
 
 
