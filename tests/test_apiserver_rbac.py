@@ -350,7 +350,7 @@ def test_kubectl_can_i_yes_no_and_warnings():
     assert kauth.can_i(c, "get", "/healthz") == ("yes\n", "", 0)
     assert kauth.can_i(c, "get", "/metrics", quiet=True) == ("", "", 1)
     assert kauth.can_i(c, "get", "nodes", namespaced=False) == (
-        "no\n", "Warning: resource 'nodes' is not namespace scoped\n", 1)
+        "no\n", "Warning: resource 'nodes' is not namespace scoped\n\n", 1)   # kubectl's text ends in \n, its printer adds one
     assert kauth.can_i(c, "fly", "foos", namespaced=None)[1] == (
         "Warning: the server doesn't have a resource type 'foos'\nWarning: verb 'fly' is not a known verb\n")
 
