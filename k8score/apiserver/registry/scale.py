@@ -18,24 +18,14 @@ from typing import Any
 from ...api.errors import ApiError
 from ...api.field import FieldError
 from ..patch import apply_patch
+from ...client.meta import selector_string
 
 
 def format_selector(sel: Any) -> str:
     """metav1.FormatLabelSelector: ``app=web,tier in (a,b)`` (``<none>`` for no requirement)."""
     if not isinstance(sel, dict):
         return ""
-    parts = [f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())]
-    for e in sel.get("matchExpressions") or ():
-        op, key, values = e.get("operator"), e.get("key"), sorted(e.get("values") or ())
-        if op == "In":
-            parts.append(f"{key} in ({','.join(values)})")
-        elif op == "NotIn":
-            parts.append(f"{key} notin ({','.join(values)})")
-        elif op == "Exists":
-            parts.append(key)
-        elif op == "DoesNotExist":
-            parts.append(f"!{key}")
-    return ",".join(parts) if parts else "<none>"
+    return selector_string(sel) or "<none>"
 
 
 def scale_of(obj: dict) -> dict:
