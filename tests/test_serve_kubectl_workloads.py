@@ -137,6 +137,9 @@ def test_label_annotate_taint_expose_run(served):
 
 
 def test_cordon_drain_evicts_through_the_eviction_api(served):
+    # a bare pod left by an earlier test (pod/solo) would make drain refuse the node
+    # ("cannot delete Pods that declare no controller"): this test is about evictions
+    ok(kubectl(served, "delete", "pod", "solo", "--ignore-not-found", "--wait=true", "--timeout=40s", timeout=60))
     ok(kubectl(served, "create", "deployment", "dr", "--image=nginx:1.27", "--replicas=4"))
     ok(kubectl(served, "rollout", "status", "deploy/dr", "--timeout=25s"))
     assert ok(kubectl(served, "cordon", "node-2")) == "node/node-2 cordoned\n"
