@@ -63,16 +63,12 @@ _BOOT_MARGIN = 60.0
 
 def _serve(args: argparse.Namespace) -> int:
     from . import Cluster
-    from .serve import Server
-
-    import time
-    from .sim.clock import EPOCH
+    from .serve import Server, wall_clock_epoch
 
     # The virtual clock shows the wall time, so real kubectl's ages (AGE, describe's events,
     # top's metric freshness) are right: the cluster "booted" _BOOT_MARGIN s ago, and the
     # server runs it up to the present before it answers (Server(wall_clock=True)).
-    wall = time.time()
-    epoch = wall - _BOOT_MARGIN if wall - _BOOT_MARGIN >= EPOCH.timestamp() else None
+    epoch = wall_clock_epoch(_BOOT_MARGIN)
     replicas = None
     if args.etcd_servers:   # all state in a real etcd, through its v3 JSON gateway (serve_etcd.py)
         from .serve_etcd import build

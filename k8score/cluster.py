@@ -167,7 +167,7 @@ class Cluster:
             self.apiserver = APIServerLB(self.loop, self.apiservers)
         else:
             # apiserver_store(loop): another Store-like etcd client for the API server (k8score
-            # serve --etcd-servers: k8score.etcd.gateway over a real etcd); the members stay idle
+            # serve --etcd-servers: k8score.serve_etcd_gateway over a real etcd); the members stay idle
             self.apiserver = APIServer(self.loop, self.etcd_cluster.client() if apiserver_store is None
                                        else apiserver_store(self.loop), seed=seed)
             self.apiservers = [self.apiserver]

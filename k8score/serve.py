@@ -555,3 +555,12 @@ def _tls_context(host: str) -> tuple[bytes, ssl.SSLContext]:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(str(crt), str(key))
         return crt.read_bytes(), ctx
+
+
+def wall_clock_epoch(margin: float) -> float | None:
+    """The epoch that makes the virtual clock show the wall time once the cluster has run
+    ``margin`` seconds (None when that is before k8score's fixed epoch). The wall clock is read
+    here, in the native transport, never in the simulation."""
+    from .sim.clock import EPOCH
+    wall = time.time()
+    return wall - margin if wall - margin >= EPOCH.timestamp() else None

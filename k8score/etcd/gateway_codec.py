@@ -2,7 +2,7 @@
 through grpc-gateway's jsonpb): request bodies from k8score.etcd's ops and responses back
 into k8score.etcd.types. Bytes fields are base64, int64 fields JSON strings, enums their
 names (``"MOD"``, ``"EQUAL"``), fields at their zero value omitted. No I/O here
-(k8score/etcd/gateway.py sends them).
+(k8score/serve_etcd_gateway.py sends them).
 
 >>> _put_body("/registry/a", "{}", lease=7)
 {'key': 'L3JlZ2lzdHJ5L2E=', 'value': 'e30=', 'lease': '7'}

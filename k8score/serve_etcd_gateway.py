@@ -50,12 +50,12 @@ import time
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .gateway_codec import (_b64, _delete_body, _header, _in_range, _kv, _put_body, _range_body,
-                            _range_resp, _txn_body, _txn_resp, _unb64)
-from .types import (CompactionResponse, DeleteRangeResponse, EtcdError, Event, Header,
-                    LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse,
-                    LeaseRevokeResponse, LeaseTimeToLiveResponse, PutResponse, RangeResponse,
-                    TxnResponse, WatchResponse)
+from .etcd.gateway_codec import (_b64, _delete_body, _header, _in_range, _kv, _put_body, _range_body,
+                                 _range_resp, _txn_body, _txn_resp, _unb64)
+from .etcd.types import (CompactionResponse, DeleteRangeResponse, EtcdError, Event, Header,
+                         LeaseGrantResponse, LeaseKeepAliveResponse, LeaseLeasesResponse,
+                         LeaseRevokeResponse, LeaseTimeToLiveResponse, PutResponse, RangeResponse,
+                         TxnResponse, WatchResponse)
 
 # What clientv3 reports when no endpoint accepts a connection (grpc-go's Unavailable),
 # and when a request outlives its deadline (context.DeadlineExceeded).
