@@ -155,6 +155,8 @@ def _normalise(side, text):
         m = re.match(r'ETCD_INITIAL_CLUSTER="(.*)"$', ln)
         if m:    # listed in member-id order
             ln = 'ETCD_INITIAL_CLUSTER="' + ",".join(sorted(m[1].split(","))) + '"'
+        # "Member %16x added to cluster %16x": an id with fewer than 16 hex digits is padded
+        ln = re.sub(r"(Member|cluster) +<ID>", r"\1 <ID>", ln)
         ln = re.sub(r"\d+(\.\d+)?(ms|µs|s)\b", "<dur>", ln)
         ln = re.sub(r"\b3\.5\.\d+\b", "<version>", ln)
         ln = re.sub(r"\b\d+ (kB|MB|B)\b", "<size>", ln)
