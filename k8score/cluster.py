@@ -54,7 +54,6 @@ from .etcd.etcdctl import etcdctl as _etcdctl
 from .etcd.cluster import EtcdCluster
 from .kubectl import Kubectl
 from .kubelet import Kubelet
-from .kubelet.kubelet import _default_ip
 from .cri import FLAVOURS
 from .livediagram import cluster_dot
 from .network import build_network, install_addon
@@ -81,8 +80,6 @@ _STATIC_BOOT_SECONDS = 60.0
 # minSyncPeriod (1 s) so the new endpoints are in every node's rules.
 _DNS_BOOT_SECONDS = 60.0
 _PROXY_SYNC_SECONDS = 1.0
-#: The control-plane node's address (kind and kubeadm docs put it first in the node subnet).
-_CONTROL_PLANE_IP = "192.168.0.10"
 
 
 class _EtcdMember(Component):
@@ -140,14 +137,12 @@ class Cluster:
         if control_planes not in (1, 3):
             raise ValueError(f"control_planes must be 1 or 3, got {control_planes}")
         if control_planes > 1:
-            if kubeadm:
-                raise ValueError("kubeadm=True runs one control-plane node (HA static pods are not built yet)")
             if etcd_members not in (1, control_planes):
                 raise ValueError(f"control_planes={control_planes} runs {control_planes} stacked etcd members")
             etcd_members = control_planes
         #: How many control-plane instances run (1, or 3: ``c.leader(...)``, ``c.apiservers``).
         self.control_planes = control_planes
-        if kubeadm and etcd_members > 1:
+        if kubeadm and etcd_members > control_planes:
             raise ValueError("kubeadm=True runs one stacked etcd member (an HA control plane is not built yet)")
         #: The etcd members (``etcd``, or ``etcd-1``..``etcd-N``), their peer network and faults.
         self.etcd_cluster = EtcdCluster(self.loop, members=etcd_members, seed=seed)
@@ -223,7 +218,10 @@ class Cluster:
         #: The pod network: every pod and node reachable, Services through kube-proxy's rules,
         #: names through CoreDNS (kubeadm's ``kube-dns`` Service at 10.96.0.10).
         self.network = build_network(self, start=False, install=False)
-        names = ([kubeadm_layout.CONTROL_PLANE_NODE] if kubeadm else []) + [f"node-{i}" for i in range(1, nodes + 1)]
+        #: The kubeadm layout's control-plane nodes (``control-plane``, and with three control
+        #: planes ``control-plane2``, ``control-plane3``: :mod:`k8score.node.controlplane`).
+        self.control_plane_nodes = kubeadm_layout.control_plane_nodes(control_planes) if kubeadm else []
+        names = self.control_plane_nodes + [f"node-{i}" for i in range(1, nodes + 1)]
         for name in names:
             self._add_node(name, capacity)
         for name, kubelet in self.kubelets.items():
@@ -306,14 +304,16 @@ class Cluster:
     # -- nodes ----------------------------------------------------------------
     def _add_node(self, name: str, capacity: dict) -> None:
         """A machine (:class:`Host`) on the pod network, its CRI runtime, kubelet and kube-proxy."""
-        control_plane = self.kubeadm and name == kubeadm_layout.CONTROL_PLANE_NODE
-        ip = _CONTROL_PLANE_IP if control_plane else _default_ip(name)
+        cps = self.control_plane_nodes
+        control_plane = name in cps
+        ip = kubeadm_layout.node_ip(cps.index(name) + 1) if control_plane else kubeadm_layout.worker_ip(name, len(cps))
         host = Host(name, ip, self.loop, net=self.network.attach(ip, node=name, hostname=name))
         if control_plane:
-            # kubeadm init: the static pod manifests, and the processes their containers run
-            for comp in kubeadm_layout.COMPONENTS:
-                host.components[comp] = kubeadm_layout.ControlPlaneProcess(comp, self._components[comp])
-            kubeadm_layout.write_manifests(host)
+            # kubeadm init / join --control-plane: the static pod manifests, and the processes
+            # their containers run (control plane i's etcd-i, kube-apiserver-i, ...)
+            i = cps.index(name) + 1
+            kubeadm_layout.install(host, {comp: (inst, self._components[inst]) for comp, inst
+                                          in kubeadm_layout.instance_names(i, len(cps)).items()}, i, cps)
         runtime = FLAVOURS[self.runtime](self.loop, name, host=host, network=self.network)
         if self.cloud is not None:
             self.cloud.create_machine(name, ip, capacity)   # the VM exists before its kubelet runs
@@ -401,7 +401,10 @@ class Cluster:
 
     def _mark_control_plane(self) -> None:
         """kubeadm's markcontrolplane phase (phases/markcontrolplane): role label, LB exclusion, taint."""
-        name = kubeadm_layout.CONTROL_PLANE_NODE
+        for name in self.control_plane_nodes:
+            self._mark_node(name)
+
+    def _mark_node(self, name: str) -> None:
         node = self.api.get("nodes", name)
         taints = list((node.get("spec") or {}).get("taints") or [])
         if kubeadm_layout.CONTROL_PLANE_TAINT not in taints:
@@ -412,12 +415,13 @@ class Cluster:
 
     def _wait_for_static_pods(self) -> None:
         """kubeadm init's wait-control-plane phase: until every component's static pod is Ready."""
-        want = {f"{c}-{kubeadm_layout.CONTROL_PLANE_NODE}" for c in kubeadm_layout.COMPONENTS}
+        want = [f"{c}-{n}" for n in self.control_plane_nodes for c in kubeadm_layout.COMPONENTS]
 
         def ready() -> bool:
-            # the watch cache, uncopied: this runs after every loop step
-            pods = self.apiserver.lister.list("pods", "kube-system")
-            return want <= {p["metadata"]["name"] for p in pods if _is_ready(p)}
+            # the watch cache, uncopied: this runs after every loop step (a get per pod, the
+            # first one not Ready ends the check)
+            lister = self.apiserver.lister
+            return all(_is_ready(lister.get("pods", name, "kube-system") or {}) for name in want)
 
         self.loop.run(until=self.loop.now + _STATIC_BOOT_SECONDS, predicate=ready)
 
@@ -549,6 +553,12 @@ class Cluster:
         """Run an etcdctl v3 command line against the cluster's etcd; returns what it prints."""
         return _etcdctl(self.etcd, command, cluster=self.etcd_cluster)
 
+    def etcdutl(self, command: str, on: str | None = None) -> str:
+        """Run an etcdutl command line (``snapshot status|restore``) on the machine of etcd
+        member ``on`` (default: the member ``--name`` names); returns what it prints."""
+        from .etcd.etcdutl import etcdutl
+        return etcdutl(self.etcd_cluster, command, on=on)
+
     def _etcd_member_named(self, name: str) -> Any:
         try:
             return self.etcd_cluster.member(name)
@@ -567,19 +577,36 @@ class Cluster:
                 return member
             raise KeyError(f"no component {name!r}; components are: {', '.join(self._components)}") from None
 
-    def stop(self, name: str) -> None:
+    def stop(self, name: str, wipe: bool = False) -> None:
         """Stop a component (its timers and watches end) — e.g. to see what breaks without it.
+        ``wipe=True`` (an etcd member) also removes its data directory: a lost disk.
 
         In the kubeadm layout a control-plane component is also its static pod's process: the
         container exits with an error and keeps failing (``CrashLoopBackOff``) until :meth:`start`.
+        A node's name stops the machine's components together: its kubelet, kube-proxy and, on a
+        kubeadm control-plane node, its etcd, kube-apiserver, kube-controller-manager and
+        kube-scheduler instances (as a machine that hangs: nothing reports their end).
         """
+        if name in self.hosts and name not in self._components:
+            for comp in self._machine_components(name):
+                self.stop(comp)
+            return
         comp = self.component(name)
+        if wipe and not hasattr(comp, "wipe"):
+            raise ValueError(f"{name} has no data directory to wipe")
         self._hold(name, True)
         comp.stop()
+        if wipe:
+            comp.wipe()
 
     def start(self, name: str, wipe: bool = False) -> None:
         """Start a stopped component. An etcd member restarts from its WAL and snapshot, or,
-        with ``wipe=True``, from an empty data directory (it then catches up from the leader)."""
+        with ``wipe=True``, from an empty data directory (it then catches up from the leader).
+        A node's name starts what :meth:`stop` stopped on it."""
+        if name in self.hosts and name not in self._components and not wipe:
+            for comp in reversed(self._machine_components(name)):
+                self.start(comp)
+            return
         comp = self.component(name)
         if wipe:
             if not hasattr(comp, "wipe"):
@@ -624,6 +651,11 @@ class Cluster:
         if factor <= 0:
             raise ValueError("factor must be > 0")
         m.set_clock_skew(float(factor))
+
+    def _machine_components(self, node: str) -> list[str]:
+        """What runs on machine ``node``, in the order a power loss stops it: the kubelet first
+        (so nothing reports the rest), kube-proxy, then its control-plane instances."""
+        return [f"kubelet/{node}", f"kube-proxy/{node}"] + kubeadm_layout.machine_components(self.hosts[node])
 
     def _hold(self, name: str, held: bool) -> None:
         for host in self.hosts.values():

@@ -174,10 +174,35 @@ class CRDServing:
                 self._seen.pop((s.name, name), None)
 
 
+class ControlPlaneAPIServer(APIServer):
+    """``kube-apiserver-i`` of an HA control plane: an API server that also keeps its IP in the
+    ``kubernetes`` Service's endpoints through a master lease
+    (:class:`~k8score.apiserver.masterleases.KubernetesServiceController`, upstream's default
+    ``--endpoint-reconciler-type=lease``). :meth:`stop` is a crash (the lease expires after
+    15 s); :meth:`shutdown` is SIGTERM (it removes its lease first)."""
+
+    def __init__(self, *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        from .apiserver.masterleases import KubernetesServiceController
+        #: the kubernetes-service controller of this server (``.log``: its klog lines)
+        self.kubernetes_service = KubernetesServiceController(self, self.advertise_address)
+
+    def on_start(self) -> None:
+        super().on_start()
+        self.kubernetes_service.start()
+
+    def shutdown(self) -> None:
+        """Graceful termination (the kubelet's SIGTERM): the pre-shutdown hook removes this
+        server's endpoint (controller.go Stop), then the server stops."""
+        if self.running:
+            self.kubernetes_service.stop()
+            self.stop()
+
+
 def build_apiservers(loop: Any, etcd_cluster: Any, count: int, seed: int) -> list[APIServer]:
     """``kube-apiserver-1..N``, each over an etcd client pinned to ``etcd-i``, sharing the
     Service allocations (upstream's allocation bitmaps live in etcd)."""
-    servers = [APIServer(loop, etcd_cluster.client(f"etcd-{i}"),
+    servers = [ControlPlaneAPIServer(loop, etcd_cluster.client(f"etcd-{i}"),
                          seed=seed if i == 1 else f"{seed}/{i}",   # distinct uid streams
                          name=f"kube-apiserver-{i}", advertise_address=f"192.168.0.{9 + i}")
                for i in range(1, count + 1)]

@@ -47,8 +47,6 @@ def test_three_control_planes(c):
     assert all(s.open_watches > 0 for s in c.apiservers[:1])
     with pytest.raises(ValueError, match="control_planes must be 1 or 3"):
         Cluster(nodes=0, control_planes=2)
-    with pytest.raises(ValueError, match="kubeadm=True runs one control-plane node"):
-        Cluster(nodes=0, control_planes=3, kubeadm=True)
 
 
 def test_every_api_server_serves_the_same_objects(c):

@@ -262,7 +262,7 @@ def test_kubeadm_manifests_match_kubeadm():
     m = manifests("192.168.0.10")
     api = m["kube-apiserver.yaml"]
     c = api["spec"]["containers"][0]
-    assert c["image"] == "registry.k8s.io/kube-apiserver:v1.35.0"
+    assert c["image"] == "registry.k8s.io/kube-apiserver:v1.37.1"
     assert "--advertise-address=192.168.0.10" in c["command"]
     assert c["livenessProbe"]["httpGet"] == {"host": "192.168.0.10", "path": "/livez", "port": 6443,
                                              "scheme": "HTTPS"}

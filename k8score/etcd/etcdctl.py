@@ -19,8 +19,8 @@ formats follow printer_simple.go / printer_json.go / printer_fields.go.
 Commands that stream forever in a terminal (``watch``, ``lease keep-alive``
 without ``--once``) print what they would print before waiting, and return.
 Supported: put, get, del, txn, compaction, watch, lease grant/revoke/timetolive/
-list/keep-alive, version; against a cluster's Client also endpoint status|health
-[--cluster], member list|add|remove|promote, move-leader, alarm list, snapshot save
+list/keep-alive, version; against a cluster's Client also endpoint status|health|hashkv
+[--cluster], member list|add|remove|promote|update, move-leader, alarm list, snapshot save
 (etcdctl_cluster.py); global flags -w/--write-out simple|json|fields|table, --hex,
 --endpoints.
 """

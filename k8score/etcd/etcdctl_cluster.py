@@ -1,5 +1,5 @@
-"""etcdctl endpoint status|health, member list|add|remove|promote, move-leader, alarm list,
-snapshot save (etcdctl/ctlv3/command/ep_command.go, member_command.go,
+"""etcdctl endpoint status|health|hashkv, member list|add|remove|promote|update, move-leader,
+alarm list, snapshot save (etcdctl/ctlv3/command/ep_command.go, member_command.go,
 move_leader_command.go, alarm_command.go, snapshot_command.go; printers printer_simple.go,
 printer_table.go, printer_json.go of etcd 3.5).
 
@@ -25,6 +25,8 @@ _DEADLINE = "context deadline exceeded"
 
 MEMBER_ADD_FLAGS = {"peer-urls": "str", "learner": "bool"}
 ENDPOINT_FLAGS = {"cluster": "bool"}
+HASHKV_FLAGS = {"cluster": "bool", "rev": "int"}
+MEMBER_UPDATE_FLAGS = {"peer-urls": "str"}
 
 
 def _cluster(c: Ctx):
@@ -205,6 +207,21 @@ def member_promote(c: Ctx, args):
                   [f"Member {id_:16x} promoted in cluster {via.membership.cluster_id:16x}"])
 
 
+def member_update(c: Ctx, args):
+    """member_command.go memberUpdateCommandFunc: new peer URLs for a member."""
+    from .cluster import admin
+    if len(args) != 1:
+        raise Exit("member ID is not provided")
+    id_ = _hex_id(args[0])
+    if not c.f("peer-urls", ""):
+        raise Exit("member peer urls not provided")
+    ec = _cluster(c)
+    via = _answering(ec, _endpoints(c))
+    members = _call(admin.member_update, ec, via, id_, c.f("peer-urls").split(","))
+    _emit_members(c, ec, via, members,
+                  [f"Member {id_:16x} updated in cluster {via.membership.cluster_id:16x}"])
+
+
 def move_leader(c: Ctx, args):
     from .cluster import admin
     if len(args) != 1:
@@ -272,6 +289,40 @@ def endpoint_status(c: Ctx, args):
                 f'"Errors" : [{" ".join(s["errors"])}]', f'"Endpoint" : {P.go_quote(ep)}', ""]
     else:
         raise Exit(f"{c.fmt} not supported as output format")
+
+
+def endpoint_hashkv(c: Ctx, args):
+    """ep_command.go epHashKVCommandFunc: each endpoint's hash of its keyspace up to
+    ``--rev`` (0: all); a failing endpoint is reported and makes the command fail last."""
+    from .cluster import admin
+    ec = _cluster(c)
+    eps = _cluster_eps(c, ec) if c.f("cluster") else _endpoints(c)
+    got, err = [], None
+    for ep in eps:
+        m = _member_at(ec, ep)
+        try:
+            if m is None:
+                raise EtcdError(_DEADLINE)
+            got.append((ep, admin.hash_kv(ec, m, c.f("rev", 0))))
+        except EtcdError as e:
+            err = str(e)
+            c.out.append(f"Failed to get the hash of endpoint {ep} ({e})")
+    if c.fmt == "json":
+        c.out.append(P.to_json([{"Endpoint": ep, "HashKV": {
+            "header": {k: v for k, v in r["header"].items() if v},
+            "hash": r["hash"], "compact_revision": r["compact_revision"]}} for ep, r in got]))
+    elif c.fmt == "table":
+        c.out.extend(table(["endpoint", "hash"], [[ep, str(r["hash"])] for ep, r in got]))
+    elif c.fmt == "simple":
+        c.out.extend(f"{ep}, {r['hash']}" for ep, r in got)
+    elif c.fmt == "fields":                               # printer_fields.go EndpointHashKV
+        for ep, r in got:
+            c.out += _fields_hdr(r["header"]) + [f'"Endpoint" : {P.go_quote(ep)}',
+                                                 f'"Hash" : {r["hash"]}', ""]
+    else:
+        raise Exit(f"{c.fmt} not supported as output format")
+    if err is not None:
+        raise Exit(err)
 
 
 def _took(ec, m) -> float:
@@ -350,6 +401,8 @@ COMMANDS = {
     ("member", "add"): (MEMBER_ADD_FLAGS, member_add),
     ("member", "remove"): ({}, member_remove),
     ("member", "promote"): ({}, member_promote),
+    ("member", "update"): (MEMBER_UPDATE_FLAGS, member_update),
+    ("endpoint", "hashkv"): (HASHKV_FLAGS, endpoint_hashkv),
     ("move-leader",): ({}, move_leader),
     ("endpoint", "status"): (ENDPOINT_FLAGS, endpoint_status),
     ("endpoint", "health"): (ENDPOINT_FLAGS, endpoint_health),

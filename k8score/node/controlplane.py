@@ -26,11 +26,13 @@ container runs :meth:`ControlPlaneProcess.program`, the *process* of that compon
 
 from __future__ import annotations
 
+import re
 from typing import Any, Generator
 
 import yaml
 
 from ..container.net import HttpResponse
+from ..kubeversion import GIT_VERSION
 from ..container.process import SIGINT, SIGTERM, Sleep
 
 # cmd/kubeadm/app/constants/constants.go
@@ -38,8 +40,8 @@ LABEL_NODE_ROLE_CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
 LABEL_EXCLUDE_FROM_EXTERNAL_LB = "node.kubernetes.io/exclude-from-external-load-balancers"
 CONTROL_PLANE_TAINT = {"key": LABEL_NODE_ROLE_CONTROL_PLANE, "effect": "NoSchedule"}
 CONTROL_PLANE_NODE = "control-plane"
-KUBERNETES_VERSION = "v1.35.0"          # matches k8score.kubelet.nodestatus.KUBELET_VERSION
-ETCD_VERSION = "3.6.6-0"                # constants.go SupportedEtcdVersion[35]
+KUBERNETES_VERSION = GIT_VERSION        # the images' tag: the simulated release (k8score/kubeversion.py)
+ETCD_VERSION = "3.6.6-0"                # constants.go SupportedEtcdVersion[35] (the pin last verified)
 IMAGE_REPOSITORY = "registry.k8s.io"    # constants.go DefaultImageRepository
 KUBE_APISERVER_PORT = 6443              # KubeAPIServerPort
 KUBE_CONTROLLER_MANAGER_PORT = 10257    # KubeControllerManagerPort
@@ -95,9 +97,16 @@ def _pod(component: str, command: list[str], probes: dict, cpu: str, mounts: lis
             "status": {}}
 
 
-def manifests(ip: str, node: str = CONTROL_PLANE_NODE) -> dict[str, dict]:
-    """``{file name: Pod}`` of the four static pods kubeadm init writes for a node at ``ip``."""
+def manifests(ip: str, node: str = CONTROL_PLANE_NODE,
+              initial_cluster: list[tuple[str, str]] | None = None) -> dict[str, dict]:
+    """``{file name: Pod}`` of the four static pods kubeadm init writes for a node at ``ip``.
+
+    ``initial_cluster``: ``(name, peer URL)`` of the etcd members when this node *joins* a
+    stacked-etcd cluster (``kubeadm join --control-plane``): its etcd gets
+    ``--initial-cluster`` with all of them and ``--initial-cluster-state=existing``
+    (phases/etcd/local.go getEtcdCommand)."""
     pki = "/etc/kubernetes/pki"
+    joined = ",".join(f"{n}={u}" for n, u in initial_cluster) if initial_cluster else None
     certs = [_host_path("ca-certs", "/etc/ssl/certs", "DirectoryOrCreate", ro=True),
              _host_path("etc-ca-certificates", "/etc/ca-certificates", "DirectoryOrCreate", ro=True),
              _host_path("usr-local-share-ca-certificates", "/usr/local/share/ca-certificates",
@@ -106,7 +115,9 @@ def manifests(ip: str, node: str = CONTROL_PLANE_NODE) -> dict[str, dict]:
     etcd = _pod("etcd", [
         "etcd", f"--advertise-client-urls=https://{ip}:2379", f"--cert-file={pki}/etcd/server.crt",
         "--client-cert-auth=true", "--data-dir=/var/lib/etcd", "--feature-gates=InitialCorruptCheck=true",
-        f"--initial-advertise-peer-urls=https://{ip}:2380", f"--initial-cluster={node}=https://{ip}:2380",
+        f"--initial-advertise-peer-urls=https://{ip}:2380",
+        *([f"--initial-cluster={joined}", "--initial-cluster-state=existing"] if joined
+          else [f"--initial-cluster={node}=https://{ip}:2380"]),
         f"--key-file={pki}/etcd/server.key", f"--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379",
         f"--listen-metrics-urls=http://127.0.0.1:{ETCD_METRICS_PORT}", f"--listen-peer-urls=https://{ip}:2380",
         f"--name={node}", f"--peer-cert-file={pki}/etcd/peer.crt", "--peer-client-cert-auth=true",
@@ -181,15 +192,17 @@ HEALTH_PORTS = {"etcd": ETCD_METRICS_PORT, "kube-apiserver": KUBE_APISERVER_PORT
 class ControlPlaneProcess:
     """The process a control-plane static pod's container runs for ``component`` (see module doc)."""
 
-    def __init__(self, name: str, component: Any):
-        self.name = name
+    def __init__(self, name: str, component: Any, instance: str | None = None):
+        self.name = name             # the component (etcd, kube-apiserver...): its port
         self.component = component
-        self.held = False            # Cluster.stop(name): the process cannot stay up
+        #: the instance it runs (``kube-scheduler-2`` on an HA control plane; else ``name``)
+        self.instance = instance or name
+        self.held = False            # Cluster.stop(instance): the process cannot stay up
 
     def program(self, proc: Any) -> Generator[Any, Any, int]:
         comp = self.component
         if self.held:
-            proc.stderr.write(f"k8score: {self.name} is stopped (Cluster.stop); the process exits\n")
+            proc.stderr.write(f"k8score: {self.instance} is stopped (Cluster.stop); the process exits\n")
             return 1
         if not comp.running:
             comp.start()
@@ -199,7 +212,10 @@ class ControlPlaneProcess:
             # the components serve HTTPS on their secure ports; etcd's metrics port is plain HTTP
             net.listen(port, self._health, tls=self.name != "etcd")
 
+        graceful = []
+
         def terminate(_sig: int) -> None:
+            graceful.append(True)
             proc.exit(0)
 
         proc.on_signal[SIGTERM] = terminate
@@ -210,7 +226,7 @@ class ControlPlaneProcess:
                 yield Sleep(1.0)
                 if not comp.running:
                     ended_by_component = True
-                    proc.stderr.write(f"k8score: {self.name} was stopped (Cluster.stop); the process exits\n")
+                    proc.stderr.write(f"k8score: {self.instance} was stopped (Cluster.stop); the process exits\n")
                     return 1
         finally:
             if net is not None and port is not None:
@@ -219,7 +235,9 @@ class ControlPlaneProcess:
                 except Exception:  # noqa: BLE001 - the network may already be gone with the sandbox
                     pass
             if not ended_by_component and comp.running:
-                comp.stop()          # the process is gone: so is the component
+                # the process is gone: so is the component (on SIGTERM an API server with a
+                # graceful shutdown runs it: its pre-shutdown hooks; SIGKILL is a crash)
+                (getattr(comp, "shutdown", comp.stop) if graceful else comp.stop)()
 
     def _health(self, request: Any) -> Any:
         if self.component.running and request.path.split("?")[0] in ("/livez", "/readyz", "/healthz"):
@@ -236,18 +254,90 @@ def program_for_host(host: Any, argv: list[str]) -> Any:
     return entry.program if entry is not None else None
 
 
-def write_manifests(host: Any) -> list[str]:
-    """kubeadm init's control-plane and etcd phases on ``host``: returns the paths written."""
+def write_manifests(host: Any, initial_cluster: list[tuple[str, str]] | None = None,
+                    endpoint: str | None = None, init: bool = True) -> list[str]:
+    """kubeadm init's (``init``) or ``join --control-plane``'s control-plane and etcd phases on
+    ``host``: returns the paths written. ``endpoint``: the ``--control-plane-endpoint`` (the
+    load balancer) that admin.conf and kubelet.conf name; scheduler.conf and
+    controller-manager.conf always name the node's own API server (LocalAPIEndpoint);
+    super-admin.conf is written by ``init`` only (phases/kubeconfig/kubeconfig.go)."""
     paths = []
-    for fname, pod in manifests(host.ip, host.name).items():
+    for fname, pod in manifests(host.ip, host.name, initial_cluster).items():
         path = f"/etc/kubernetes/manifests/{fname}"
         host.fs.write(path, dump(pod))
         paths.append(path)
     for d in ("/etc/kubernetes/pki/etcd", "/var/lib/etcd"):
         host.fs.mkdir(d, parents=True)
     for fname, user in KUBECONFIGS.items():
-        host.fs.write(f"/etc/kubernetes/{fname}", kubeconfig(user.format(node=host.name), host.ip))
+        if fname == "super-admin.conf" and not init:
+            continue
+        local = fname in ("controller-manager.conf", "scheduler.conf")
+        host.fs.write(f"/etc/kubernetes/{fname}",
+                      kubeconfig(user.format(node=host.name), host.ip if local or not endpoint else endpoint))
     return paths
+
+
+# -- the HA layout: kubeadm init on the first control-plane node, join --control-plane on the others
+def control_plane_nodes(count: int) -> list[str]:
+    """The control-plane nodes' names as kind gives them for HA (``<cluster>-control-plane``,
+    ``-control-plane2``, ``-control-plane3``), without the cluster prefix."""
+    return [CONTROL_PLANE_NODE] + [f"{CONTROL_PLANE_NODE}{i}" for i in range(2, count + 1)]
+
+
+def node_ip(i: int) -> str:
+    """Control-plane node ``i``'s address: its etcd member's peer URL host and its API
+    server's ``--advertise-address`` (k8score.etcd.cluster.peer_url, k8score.ha)."""
+    return f"192.168.0.{9 + i}"
+
+
+def worker_ip(name: str, control_planes: int) -> str:
+    """A worker's address: the kubelet's default, moved up past the extra control-plane
+    nodes (with three, ``node-1`` is 192.168.0.13: .10-.12 are the control planes)."""
+    from ..kubelet.kubelet import _default_ip
+    m = re.fullmatch(r"(.*?)(\d+)", name)
+    if control_planes <= 1 or m is None:
+        return _default_ip(name)
+    return _default_ip(f"{m.group(1)}{int(m.group(2)) + control_planes - 1}")
+
+
+def instance_names(i: int, count: int) -> dict[str, str]:
+    """Component -> the instance control-plane node ``i`` runs (``kube-scheduler-2``; the plain
+    names with one control plane)."""
+    return {comp: comp if count == 1 else f"{comp}-{i}" for comp in COMPONENTS}
+
+
+def initial_cluster(i: int, names: list[str]) -> list[tuple[str, str]] | None:
+    """The ``--initial-cluster`` members node ``i`` joins with (None for ``kubeadm init``):
+    the members so far and itself, in the order ``MemberAdd`` lists them — etcd's member list
+    is sorted by member ID (server/etcdserver/api/membership/cluster.go Members)."""
+    if i == 1:
+        return None
+    from ..etcd.cluster import member_id
+    members = [(names[j - 1], f"https://{node_ip(j)}:2380") for j in range(1, i + 1)]
+    return sorted(members, key=lambda m: member_id([m[1]]))
+
+
+def install(host: Any, instances: dict[str, tuple[str, Any]], i: int, names: list[str]) -> None:
+    """Lay out control-plane node ``i`` of ``names`` on ``host``: the processes its static pods'
+    containers run (``instances``: component -> (instance name, component object)) and the
+    files kubeadm writes there."""
+    for comp, (instance, obj) in instances.items():
+        proc = ControlPlaneProcess(comp, obj, instance)
+        host.components[comp] = proc          # what the container's argv[0] runs
+        host.components[instance] = proc      # what Cluster.stop/start(instance) hold
+    endpoint = None
+    if len(names) > 1:
+        from ..ha import CONTROL_PLANE_ENDPOINT
+        endpoint = CONTROL_PLANE_ENDPOINT
+    write_manifests(host, initial_cluster(i, names), endpoint, init=i == 1)
+
+
+def machine_components(host: Any) -> list[str]:
+    """The control-plane instances running on ``host`` (its static pods' processes), in
+    manifest order."""
+    procs = [p for p in host.components.values() if isinstance(p, ControlPlaneProcess)]
+    return sorted({p.instance for p in procs}, key=lambda n: next(
+        (k for k, c in enumerate(COMPONENTS) if n == c or n.startswith(c + "-")), len(COMPONENTS)))
 
 
 #: phases/kubeconfig/kubeconfig.go: the files ``kubeadm init`` writes and the user each names
@@ -268,4 +358,5 @@ def kubeconfig(user: str, ip: str) -> str:
 
 __all__ = ["manifests", "dump", "write_manifests", "ControlPlaneProcess", "program_for_host", "image_for",
            "LABEL_NODE_ROLE_CONTROL_PLANE", "LABEL_EXCLUDE_FROM_EXTERNAL_LB", "CONTROL_PLANE_TAINT",
-           "CONTROL_PLANE_NODE", "COMPONENTS", "HEALTH_PORTS"]
+           "CONTROL_PLANE_NODE", "COMPONENTS", "HEALTH_PORTS", "control_plane_nodes", "node_ip", "worker_ip",
+           "instance_names", "initial_cluster", "install", "machine_components"]

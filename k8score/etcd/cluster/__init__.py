@@ -114,11 +114,12 @@ class EtcdCluster:
 
     def client(self, endpoint: str | None = None) -> Client:
         """The shared client (what the API server holds), or with ``endpoint`` a new one
-        pinned to that member (``etcdctl --endpoints``)."""
+        pinned to that member (``etcdctl --endpoints``). Their watches are WithRequireLeader
+        watches, as the API server's etcd3 watcher and ``etcdctl watch`` open them."""
         if endpoint is not None:
-            return Client(self).use(endpoint)
+            return Client(self, require_leader=True).use(endpoint)
         if self._client is None:
-            self._client = Client(self)
+            self._client = Client(self, require_leader=True)
         return self._client
 
     # -- lifecycle ----------------------------------------------------------------------------

@@ -2,8 +2,8 @@
 ``move-leader``, ``endpoint status`` and ``alarm list`` ask the member they reach.
 
 Reimplements server/etcdserver/server.go (AddMember, RemoveMember, PromoteMember,
-MoveLeader, mayAddMember, mayRemoveMember, isLearnerReady) and api/v3rpc/maintenance.go
-(Status). A membership change is a raft conf change proposed through the member that got
+UpdateMember, MoveLeader, mayAddMember, mayRemoveMember, isLearnerReady) and api/v3rpc/maintenance.go
+(Status, HashKV). A membership change is a raft conf change proposed through the member that got
 the request (a follower forwards it to the leader); the call returns once that member has
 applied it, the network pumped at once as for any client request (client.py), or fails
 with ``etcdserver: request timed out``.
@@ -14,12 +14,14 @@ from __future__ import annotations
 from typing import Any
 
 from ...raft import ConfChange, ConfChangeAddLearnerNode, ConfChangeAddNode, ConfChangeRemoveNode
+from ...raft.types import ConfChangeUpdateNode
 from ...raft.raft import ProposalDroppedError
 from ...sim import clock
 from ..types import RAFT_TERM, EtcdError
 from .client import ERR_DEADLINE, ERR_NO_LEADER, ERR_TIMEOUT
 from .membership import (ERR_BAD_TRANSFEREE, ERR_LEADER_TRANSFER_TIMEOUT, ERR_LEARNER_NOT_READY,
                          ERR_MEMBER_NOT_FOUND, ERR_MEMBER_NOT_LEARNER, ERR_NOT_ENOUGH_STARTED,
+                         ERR_PEER_URL_EXISTS,
                          ERR_UNHEALTHY, READY_PERCENT, MemberInfo, compute_member_id)
 
 # server/etcdserver/server.go: MoveLeader waits for the transferee to lead within the
@@ -94,6 +96,34 @@ def member_remove(ec: Any, via: Any, id_: int) -> list:
             if active - 1 < 1 + (len(voters) - 1) // 2:
                 raise EtcdError(ERR_UNHEALTHY)
     return _propose(ec, via, ConfChangeRemoveNode, target)
+
+
+def member_update(ec: Any, via: Any, id_: int, peer_urls: list) -> list:
+    """UpdateMember (api/v3rpc/member.go MemberUpdate): a ConfChangeUpdateNode carrying the
+    member's new peer URLs; ValidateConfigurationChange wants the member to exist and the
+    URLs not to belong to another member."""
+    _serving(via)
+    ms = via.membership
+    target = ms.members.get(id_)
+    if target is None:
+        raise EtcdError(ERR_MEMBER_NOT_FOUND)
+    taken = {u for m in ms.members.values() if m.id != id_ for u in m.peer_urls}
+    if any(u in taken for u in peer_urls):
+        raise EtcdError(ERR_PEER_URL_EXISTS)
+    info = target.copy()
+    info.peer_urls = list(peer_urls)
+    return _propose(ec, via, ConfChangeUpdateNode, info, update=True)
+
+
+def hash_kv(ec: Any, m: Any, rev: int = 0) -> dict:
+    """maintenance.go HashKV, answered by ``m`` from its own keyspace (restore.hash_kv)."""
+    from .restore import hash_kv as _hash
+    _serving(m)
+    h, compacted, _ = _hash(m.store, rev)
+    s = status(ec, m)
+    return {"header": {"cluster_id": s["cluster_id"], "member_id": m.id,
+                       "revision": m.store.revision, "raft_term": s["raft_term"]},
+            "hash": h, "compact_revision": compacted}
 
 
 def learner_ready(ec: Any, via: Any, id_: int) -> bool:

@@ -20,6 +20,14 @@ Watches (``watch()``) follow the endpoint: when their member stops, is wiped, or
 snapshot, they reopen on an available member from the last revision they delivered + 1
 (clientv3 watch resumption), so the API server's watch cache sees every revision once.
 
+RequireLeader (clientv3 ``WithRequireLeader``, which the API server's etcd3 watcher and
+``etcdctl watch`` use; ``Client(require_leader=True)``, as :meth:`EtcdCluster.client` makes
+them): a member that has known no leader for 3 election timeouts cancels such watches with
+``etcdserver: no leader`` (v3rpc/interceptor.go monitorLeader, watch.go), and a new one is
+refused while it knows no leader. The watch's callback gets that canceled response; the
+client then re-watches from the next revision on a member that has a leader (what the API
+server's reflector does after the error), retrying every election timeout until one has.
+
 A single-member cluster short-circuits raft (one voter commits at once): requests go
 straight to the store while the member runs.
 """
@@ -29,8 +37,8 @@ from __future__ import annotations
 from typing import Any
 
 from ...raft.raft import ProposalDroppedError
-from ..types import EtcdError
-from .member import Member, Request
+from ..types import EtcdError, Header, WatchResponse
+from .member import ELECTION_TICKS, TICK_SECONDS, Member, Request
 
 # server/etcdserver/errors/errors.go ErrTimeout, ErrNoLeader (the gRPC descriptions
 # api/v3rpc/rpctypes/error.go ErrGRPCTimeout, ErrGRPCNoLeader).
@@ -53,8 +61,12 @@ def _down(m: Member) -> None:
 class ClientWatch:
     """A watch that survives its member: ``cancel()`` stops it for good."""
 
-    def __init__(self, client: "Client", args: dict, callback: Any, start: int):
+    def __init__(self, client: "Client", args: dict, callback: Any, start: int,
+                 require_leader: bool = False):
         self._client = client
+        self.require_leader = require_leader
+        #: (virtual time, member, reason) each time a member canceled this watch
+        self.interruptions: list[tuple[float, str, str]] = []
         self._args = args
         self._callback = callback
         self.next_rev = start       # the first revision not yet delivered
@@ -90,10 +102,12 @@ class ClientWatch:
 
 
 class Client:
-    """A client over ``members`` (an :class:`~k8score.etcd.cluster.EtcdCluster`'s)."""
+    """A client over ``members`` (an :class:`~k8score.etcd.cluster.EtcdCluster`'s);
+    ``require_leader``: its watches are WithRequireLeader watches."""
 
-    def __init__(self, cluster: Any):
+    def __init__(self, cluster: Any, require_leader: bool = False):
         self.cluster = cluster
+        self.require_leader = require_leader
         self.members: list[Member] = cluster.members
         self._pin = 0
         # request ids unique across every client of the cluster (etcd's idutil generator is
@@ -302,22 +316,61 @@ class Client:
 
     # -- watches ----------------------------------------------------------------------------
     def watch(self, key: str, range_end: str | None = None, start_revision: int = 0,
-              callback: Any = None, **kw: Any) -> ClientWatch:
+              callback: Any = None, require_leader: bool | None = None, **kw: Any) -> ClientWatch:
         if callback is None:
             raise TypeError("watch() needs a callback")
         m = self._endpoint()
         start = start_revision if start_revision > 0 else m.store.revision + 1
-        w = ClientWatch(self, dict(key=key, range_end=range_end, **kw), callback, start)
+        rl = self.require_leader if require_leader is None else require_leader
+        w = ClientWatch(self, dict(key=key, range_end=range_end, **kw), callback, start,
+                        require_leader=rl and not self._direct)
         self._watches.append(w)
-        w._open(m)
+        if w.require_leader and not m.leader:   # interceptor.go newStreamInterceptor
+            self._rewatch(w, exclude=m)
+        else:
+            w._open(m)
         return w
+
+    def _with_leader(self, exclude: Member | None) -> Member | None:
+        """The first running member from the pinned one on that knows a leader."""
+        n = len(self.members)
+        for i in range(n):
+            m = self.members[(self._pin + i) % n]
+            if m is not exclude and m.available and m.leader:
+                return m
+        return None
+
+    def _rewatch(self, w: ClientWatch, exclude: Member | None = None) -> None:
+        """Re-open a require-leader watch on a member with a leader, or retry in one
+        election timeout (the reflector's backoff, roughly)."""
+        target = self._with_leader(exclude)
+        w._open(target)
+        if target is None and not w.canceled:
+            def retry() -> None:
+                if not w.canceled and w.member is None:
+                    self._rewatch(w)
+            self.cluster.loop.call_later(TICK_SECONDS * ELECTION_TICKS, retry)
+
+    def _leader_lost(self, member: Member) -> None:
+        for w in list(self._watches):
+            if w.member is member and w.require_leader and not w.canceled:
+                wid = w.id
+                w._open(None)
+                w.interruptions.append((self.cluster.loop.now, member.name, ERR_NO_LEADER))
+                w._callback(WatchResponse(Header(member.store.revision), wid, [], canceled=True,
+                                          cancel_reason=ERR_NO_LEADER))
+                if not w.canceled:
+                    self._rewatch(w, exclude=member)
 
     def _member_changed(self, member: Member, what: str) -> None:
         if self._direct:
             return
+        if what == "leader-lost":
+            self._leader_lost(member)
+            return
         if what == "started":
             for w in list(self._watches):
-                if w.member is None:
+                if w.member is None and not w.require_leader:
                     w._open(member)
             return
         target: Member | None = member
@@ -328,7 +381,10 @@ class Client:
                 target = None
         for w in list(self._watches):
             if w.member is member:
-                w._open(target)
+                if w.require_leader and (target is None or not target.leader):
+                    self._rewatch(w, exclude=member if what == "stopped" else None)
+                else:
+                    w._open(target)
 
     def __repr__(self) -> str:
         return f"<etcd Client endpoints={[m.name for m in self.members]} pinned={self.endpoint.name}>"

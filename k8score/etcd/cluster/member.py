@@ -41,6 +41,13 @@ DEFAULT_CATCH_UP_ENTRIES = 5_000
 TICK_SECONDS = 0.1
 ELECTION_TICKS = 10
 HEARTBEAT_TICKS = 1
+# server/etcdserver/api/v3rpc/interceptor.go monitorLeader: every election timeout a member
+# counts whether it knows a leader; after maxNoLeaderCnt (3) in a row without one it cancels
+# the streams opened WithRequireLeader (the watches) with "etcdserver: no leader".
+MAX_NO_LEADER_CNT = 3
+#: kubeadm's etcd --data-dir (cmd/kubeadm/app/constants EtcdDataDir): where each member's
+#: WAL and snap files live, and where ``etcdutl snapshot restore`` must write to replace them.
+DATA_DIR = "/var/lib/etcd"
 # The leader checks for expired leases once a second (lessor.go revokeExpiredLeases loop
 # runs every 500 ms; the virtual clock does it on a 1 s beat like the single member did).
 LEASE_CHECK_SECONDS = 1.0
@@ -108,10 +115,14 @@ class Member(Component):
         self.discover = discover
         self._removed = False
         self._ticks = 0
+        self.data_dir = DATA_DIR
+        #: election timeouts in a row without a leader (interceptor.go monitorLeader)
+        self.no_leader_count = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def on_start(self) -> None:
         self._starts += 1
+        self.no_leader_count = 0
         if self.direct:
             self.every(1.0, lambda: self.store.advance(self.loop.now))
         else:
@@ -136,6 +147,31 @@ class Member(Component):
         self.node = None
         self.applied = 0
         self._removed = False
+
+    @property
+    def has_data(self) -> bool:
+        """The data directory holds a WAL or a snapshot (etcdutl refuses to restore over it)."""
+        return self.disk.last_index() > 0 or not self.disk.snapshot().is_empty()
+
+    def load_data_dir(self, dd: Any) -> None:
+        """Take the data directory ``etcdutl snapshot restore`` wrote (a
+        :class:`~.restore.DataDir`) as this member's: its id, its cluster's membership, the
+        keyspace, and a raft log that starts at the restore's snapshot (term 1). Only while
+        stopped, with an empty data directory (``wipe()`` it first)."""
+        if self.running or self.has_data:
+            raise RuntimeError(f'data-dir "{self.data_dir}" not empty or could not be read')
+        if self.network.members.get(self.id) is self:
+            del self.network.members[self.id]
+        self.id = dd.member_id
+        self.network.members[self.id] = self
+        self.peers = list(dd.voters)
+        self.disk = MemoryStorage()
+        self.disk.apply_snapshot(dd.raft_snapshot())
+        self.disk.set_hard_state(dd.hard_state())
+        self.conf_state = ConfState(voters=tuple(dd.voters))
+        self.membership = dd.membership.copy()
+        self._boot_membership = dd.membership.copy()
+        self.node, self.applied, self._removed, self.panic = None, 0, False, ""
 
     def _boot(self) -> None:
         """A RawNode over what the disk holds (a restart replays the WAL after the snapshot)."""
@@ -210,13 +246,26 @@ class Member(Component):
         self._ticks += 1
         if self._ticks % ELECTION_TICKS == 0:
             self._maybe_publish()
+            self._monitor_leader()
         self.process_ready()
 
+    def _monitor_leader(self) -> None:
+        """interceptor.go monitorLeader: after MAX_NO_LEADER_CNT election timeouts without a
+        leader, cancel this member's WithRequireLeader watches (the clients re-watch)."""
+        if self.leader:
+            self.no_leader_count = 0
+            return
+        self.no_leader_count += 1
+        if self.no_leader_count >= MAX_NO_LEADER_CNT:
+            self._notify("leader-lost")
+
     def _maybe_publish(self) -> None:
-        """server.go publishV3: a member that has not published its name and client URLs
-        yet (``unstarted`` in ``member list``) proposes them, retrying until applied."""
+        """server.go publishV3: a member whose name and client URLs the membership does not
+        hold yet (``unstarted`` in ``member list``; or restored by etcdutl, which knows only
+        names and peer URLs) proposes them, retrying until applied."""
         info = self.membership.members.get(self.id)
-        if info is None or info.name or not self.node.raft.lead:
+        if info is None or not self.node.raft.lead or (
+                info.name and info.client_urls == self.client_urls):
             return
         try:
             self.node.propose(Request(0, 0, "_publish", (self.id, self.name, tuple(self.client_urls)), {}))
@@ -330,6 +379,8 @@ class Member(Component):
             ms.removed.add(cc.node_id)
             if cc.node_id == self.id:
                 self._removed = True
+        elif extra.get("update") and cc.node_id in ms.members:   # UpdateRaftAttributes
+            ms.members[cc.node_id].peer_urls = list(info.peer_urls)
         elif extra.get("promote") and cc.node_id in ms.members:
             ms.members[cc.node_id].is_learner = False
         elif cc.type in (ConfChangeAddNode, ConfChangeAddLearnerNode):
