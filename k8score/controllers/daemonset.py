@@ -22,6 +22,7 @@ Events as upstream: ``SuccessfulCreate`` "Created pod: <name>", ``SuccessfulDele
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from ..client.errors import ApiError
@@ -76,7 +77,8 @@ class DaemonSetsController(DaemonSetStatus, Controller):
         self._dirty = DirtyNodes()                   # per DaemonSet: the nodes its next sync examines
         self._tally: dict[str, StatusTally] = {}     # per DaemonSet: status counts by node
         self._tspec: dict | None = None              # this sync's daemon_pod_spec
-        self._tspecs: dict[str, tuple[Any, dict]] = {}   # key -> (resourceVersion, daemon_pod_spec)
+        self._tspecs: dict[str, tuple[Any, dict]] = {}   # key -> (_spec_version, daemon_pod_spec)
+        self._tpatches: dict[str, tuple[Any, dict]] = {}   # key -> (_spec_version, template_patch)
         self._backoff: dict[str, tuple[float, float]] = {}   # "<ds uid>/<node>" -> (delay, last)
         self.ds_informer = self.informer("daemonsets")
         self.pod_informer = self.informer("pods")
@@ -194,6 +196,7 @@ class DaemonSetsController(DaemonSetStatus, Controller):
             self.expectations.delete(key)
             self._tally.pop(key, None)
             self._tspecs.pop(key, None)
+            self._tpatches.pop(key, None)
             return
         if ds["metadata"].get("deletionTimestamp"):
             return
@@ -245,9 +248,18 @@ class DaemonSetsController(DaemonSetStatus, Controller):
         if error is not None:
             raise error
 
+    @staticmethod
+    def _spec_version(ds: dict) -> Any:
+        """What the template's derivatives depend on: the spec's version (uid, generation —
+        the API server bumps metadata.generation on every spec change, not on status
+        writes, which come once per node at boot), else the resourceVersion."""
+        meta = ds["metadata"]
+        gen = meta.get("generation")
+        return (meta.get("uid"), gen) if gen is not None else meta.get("resourceVersion")
+
     def _daemon_spec(self, ds: dict) -> dict:
-        """daemon_pod_spec, copied once per version of the DaemonSet (read-only)."""
-        key, rv = key_func(ds), ds["metadata"].get("resourceVersion")
+        """daemon_pod_spec, copied once per version of the DaemonSet's spec (read-only)."""
+        key, rv = key_func(ds), self._spec_version(ds)
         got = self._tspecs.get(key)
         if got is None or got[0] != rv or rv is None:
             got = self._tspecs[key] = (rv, daemon_pod_spec(ds))
@@ -281,9 +293,18 @@ class DaemonSetsController(DaemonSetStatus, Controller):
                 out.setdefault(node, []).append(pod)
         return out
 
+    def _template_patch(self, ds: dict) -> dict:
+        """template_patch, copied once per version of the spec (read-only: every sync of a
+        DaemonSet with one pod per node asks for it)."""
+        key, rv = key_func(ds), self._spec_version(ds)
+        got = self._tpatches.get(key)
+        if got is None or got[0] != rv or rv is None:
+            got = self._tpatches[key] = (rv, template_patch(ds))
+        return got[1]
+
     def _construct_history(self, ds: dict) -> tuple[dict, list[dict]]:
         revisions = owned_revisions(self.history_informer, ds)
-        data = template_patch(ds)
+        data = self._template_patch(ds)
         current = [r for r in revisions if r.get("data") == data]
         old = [r for r in revisions if r.get("data") != data]
         number = max((r.get("revision", 0) for r in old), default=0) + 1
@@ -293,7 +314,7 @@ class DaemonSetsController(DaemonSetStatus, Controller):
             hash_ = compute_hash(ds["spec"]["template"], (ds.get("status") or {}).get("collisionCount"))
             labels = dict((ds["spec"]["template"].get("metadata") or {}).get("labels") or {})
             labels[CONTROLLER_REVISION_HASH] = hash_
-            cur = create_revision(self.client, new_revision(ds, data, number,
+            cur = create_revision(self.client, new_revision(ds, copy.deepcopy(data), number,
                                                             revision_name(ds["metadata"]["name"], hash_), labels))
         return cur, old
 
