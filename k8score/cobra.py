@@ -2,7 +2,9 @@
 
 spf13/cobra command.go ``SuggestionsFor``: a command is suggested when its name is within
 Levenshtein distance ``SuggestionsMinimumDistance`` (2) of what was typed, or starts with
-it, both compared case-insensitively (``ld(..., ignoreCase=true)``).
+it, both compared case-insensitively (``ld(..., ignoreCase=true)``). Suggestions come out in
+the order the subcommands were added (``c.commands``, unsorted), so callers pass the names in
+that order, not alphabetically.
 
 >>> print(suggestions("gte", ["get", "put", "del"]), end="")
 <BLANKLINE>

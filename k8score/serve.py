@@ -61,17 +61,14 @@ from urllib.parse import parse_qs, urlsplit
 from .api.schema.limits import MAX_BODY_BYTES
 from . import serve_limits, serve_portforward, serve_streams
 from .apiserver import openapi, protobuf, rest
+from .kubeversion import server_info
 from .apiserver.request import user_from_name
 from .apiserver.table import to_table, wants_table
 from .apiserver.discovery_v2 import AGGREGATED_V2, aggregated, wants_aggregated
 
 _END = object()  # queue sentinel: the server ended the watch
-# the /version object (k8s.io/apimachinery/pkg/version/types.go Info) of a v1.35 server
-_VERSION = {"major": "1", "minor": "35", "emulationMajor": "1", "emulationMinor": "35",
-            "minCompatibilityMajor": "1", "minCompatibilityMinor": "34", "gitVersion": "v1.35.0",
-            "gitCommit": "0000000000000000000000000000000000000000", "gitTreeState": "clean",
-            "buildDate": "2025-12-17T00:00:00Z", "goVersion": "go1.25.5", "compiler": "gc",
-            "platform": "linux/amd64"}
+# the /version object (k8s.io/apimachinery/pkg/version/types.go Info) of the simulated release
+_VERSION = server_info()
 
 
 class Server:

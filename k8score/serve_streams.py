@@ -29,6 +29,7 @@ from urllib.parse import parse_qs
 
 from .apiserver import streaming
 from .apiserver.registry.podconnect import validate_container
+from .apiserver.request import APISERVER
 
 _FOLLOW_POLL = 0.2   # wall seconds between reads of a followed log
 _EXEC_LIMIT = 300.0  # wall seconds an exec may take before the session is ended
@@ -114,15 +115,20 @@ def serve_exec(handler: Any, srv: Any, path: str, query: str, headers: dict) -> 
 def serve_attach(handler: Any, srv: Any, path: str, query: str, headers: dict) -> None:
     """``pods/<name>/attach``: the container's output from now on, on the stdout channel, until
     it terminates (then its exit Status) or the client leaves. k8score's containers write
-    their output to the log file the kubelet serves, so this follows that log; authorization
-    is that of ``get pods/log`` (k8score has no ``pods/attach`` subresource)."""
+    their output to the log file the kubelet serves, so this follows that log. Authorized
+    as ``create pods/attach`` first (upstream's AuthorizePodWebsocketUpgradeCreatePermission,
+    as exec is ``create pods/exec``), then as the pod and log reads it makes."""
     q = parse_qs(query, keep_blank_values=True)
     container = (q.get("container") or [""])[-1]
     protocol = streaming.negotiate(headers.get("sec-websocket-protocol"))
-    err = _precheck(srv, path, headers, container)
+    err = _authorize_attach(srv, path, headers)
+    if err is None:
+        err = _precheck(srv, path, headers, container)
     if err is None and protocol is None:
         err = {"code": 400, "body": rest_status(400, "BadRequest", "unable to upgrade connection")}
-    log = {"method": "GET", "path": path.rsplit("/", 1)[0] + "/log", "headers": headers,
+    # once attach is authorized, the server reads the container's output itself (the kubelet
+    # connection upstream), not as the caller: attach needs no ``get pods/log``
+    log = {"method": "GET", "path": path.rsplit("/", 1)[0] + "/log", "headers": {}, "user": APISERVER,
            "query": f"container={container}" if container else ""}
     out = srv.handle(dict(log)) if err is None else err
     if out["code"] != 200:
@@ -143,7 +149,7 @@ def serve_attach(handler: Any, srv: Any, path: str, query: str, headers: dict) -
             if len(text) > len(sent):
                 ws.send(streaming.frame(streaming.STDOUT, text[len(sent):]))
                 sent = text
-            code = _exit_code(srv, path, headers, container)
+            code = _exit_code(srv, path, {}, container, APISERVER)
             if code is not None:
                 ws.send(streaming.status_frame(streaming.exit_status(code)))
                 break
@@ -154,8 +160,18 @@ def serve_attach(handler: Any, srv: Any, path: str, query: str, headers: dict) -
         handler.close_connection = True
 
 
-def _exit_code(srv: Any, path: str, headers: dict, container: str) -> int | None:
-    out = srv.handle({"method": "GET", "path": path.rsplit("/", 1)[0], "headers": headers, "query": ""})
+def _authorize_attach(srv: Any, path: str, headers: dict) -> dict | None:
+    """The 401/403 Status of ``create pods/attach`` for the caller (impersonation included), or
+    None when allowed. The request runs the API server's whole authn/authz pipeline; k8score
+    serves no ``attach`` handler there, so an allowed request ends in its 404, which is ignored."""
+    out = srv.handle({"method": "POST", "path": path, "headers": headers, "query": "",
+                      "body": {"kind": "PodAttachOptions", "apiVersion": "v1"}})
+    return out if out["code"] in (401, 403) else None
+
+
+def _exit_code(srv: Any, path: str, headers: dict, container: str, user: Any = None) -> int | None:
+    out = srv.handle({"method": "GET", "path": path.rsplit("/", 1)[0], "headers": headers, "query": "",
+                      "user": user})
     if out["code"] != 200:
         return 0
     for st in (out["body"].get("status") or {}).get("containerStatuses") or []:

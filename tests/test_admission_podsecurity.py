@@ -386,11 +386,12 @@ def test_versions_where_checks_changed():
         {"name": "net.ipv4.ip_local_reserved_ports", "value": "30000"}]}, "containers": []}}
     assert detail("baseline", reserved, "v1.26") == "forbidden sysctls (net.ipv4.ip_local_reserved_ports)"
     assert detail("baseline", reserved, "latest") == ""
-    # safe only from v1.37: "latest" is the emulated v1.35, and so is any newer pin
+    # safe from v1.37, the emulated release: "latest" and any newer pin evaluate as v1.37
     lowat = {"metadata": {}, "spec": {"securityContext": {"sysctls": [
         {"name": "net.ipv4.tcp_notsent_lowat", "value": "1"}]}, "containers": []}}
-    assert detail("baseline", lowat, "latest") == detail("baseline", lowat, "v1.40") == (
-        "forbidden sysctls (net.ipv4.tcp_notsent_lowat)")
+    assert detail("baseline", lowat, "v1.36") == "forbidden sysctls (net.ipv4.tcp_notsent_lowat)"
+    assert detail("baseline", lowat, "latest") == detail("baseline", lowat, "v1.37") == \
+        detail("baseline", lowat, "v1.40") == ""
     with pytest.raises(ValueError):
         evaluate("restricted", "v2.0", {}, {})
 

@@ -217,7 +217,9 @@ def test_unscheduled_pods_have_empty_logs_and_no_exec(api, loop, node):
     k = kubectl(api, loop)
     assert k.run("logs web") == "" and k.last_exit_code == 0
     assert k.run("exec web -- ls") == "Error from server (BadRequest): pod web does not have a host assigned\n"
-    assert k.run("logs nope") == 'Error from server (NotFound): pods "nope" not found\n'
+    # logs.go Complete wraps the builder's NotFound with the namespace
+    assert k.run("logs nope") == \
+        'error: error from server (NotFound): pods "nope" not found in namespace "default"\n'
 
 
 def test_a_stopped_kubelet_refuses_the_connection(api, loop, node):

@@ -126,7 +126,7 @@ def node(name, ready="True", unschedulable=False, labels=None):
                                    {"type": "Ready", "status": ready}],
                     "addresses": [{"type": "InternalIP", "address": "172.18.0.3"},
                                   {"type": "Hostname", "address": name}],
-                    "nodeInfo": {"kubeletVersion": "v1.35.0", "osImage": "Debian GNU/Linux 12 (bookworm)",
+                    "nodeInfo": {"kubeletVersion": "v1.37.1", "osImage": "Debian GNU/Linux 12 (bookworm)",
                                  "kernelVersion": "6.8.0", "containerRuntimeVersion": "containerd://2.1.4"}}}
     return n
 
@@ -137,10 +137,10 @@ def test_nodes_status_roles_and_wide():
              node("node-3", labels={"kubernetes.io/role": "worker", "node-role.kubernetes.io/infra": ""})]
     assert table("nodes", nodes, NOW) == (
         "NAME            STATUS                     ROLES           AGE    VERSION\n"
-        "control-plane   Ready                      control-plane   3h4m   v1.35.0\n"
-        "node-1          Ready,SchedulingDisabled   <none>          3h4m   v1.35.0\n"
-        "node-2          NotReady                   <none>          3h4m   v1.35.0\n"
-        "node-3          Ready                      infra,worker    3h4m   v1.35.0\n")
+        "control-plane   Ready                      control-plane   3h4m   v1.37.1\n"
+        "node-1          Ready,SchedulingDisabled   <none>          3h4m   v1.37.1\n"
+        "node-2          NotReady                   <none>          3h4m   v1.37.1\n"
+        "node-3          Ready                      infra,worker    3h4m   v1.37.1\n")
     wide = table("nodes", nodes[:1], NOW, wide=True).splitlines()
     assert wide[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION", "INTERNAL-IP", "EXTERNAL-IP",
                                "OS-IMAGE", "KERNEL-VERSION", "CONTAINER-RUNTIME"]

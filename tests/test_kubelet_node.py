@@ -42,7 +42,7 @@ def test_kubelet_registers_its_node():
     assert {a["type"]: a["address"] for a in st["addresses"]} == {"InternalIP": "192.168.0.11",
                                                                   "Hostname": "node-1"}
     assert st["nodeInfo"]["containerRuntimeVersion"] == "containerd://2.1.4"
-    assert st["nodeInfo"]["kubeletVersion"] == "v1.35.0"
+    assert st["nodeInfo"]["kubeletVersion"] == "v1.37.1"
     assert node["spec"]["podCIDR"] == "10.244.0.0/24"
 
 

@@ -249,7 +249,7 @@ def test_http_messages_and_status_code_limits():
     assert sorted(m for _, m in env.messages("ProbeWarning")) == [
         "Readiness probe warning: Probe terminated redirects, Response body: <a>moved</a>",
         "Readiness probe warning: Probe terminated redirects, Response body: <a>moved</a>"]
-    assert ("/200", "kube-probe/1.35", NODE_IP) in seen and ("/here", "kube-probe/1.35", NODE_IP) in seen
+    assert ("/200", "kube-probe/1.37", NODE_IP) in seen and ("/here", "kube-probe/1.37", NODE_IP) in seen
 
 
 def test_redirect_warning_body_is_truncated_at_10_kib():

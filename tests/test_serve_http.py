@@ -129,3 +129,21 @@ def test_protobuf_bodies_decode_or_fail_cleanly():
     spec = bytes([0x20]) + b"\xff" * 9 + b"\x01"
     pod = protobuf.decode(prefix + bytes([0x12, len(spec) + 2, 0x12, len(spec)]) + spec)
     assert pod == {"apiVersion": "v1", "kind": "Pod", "spec": {"terminationGracePeriodSeconds": -1}}
+
+
+def test_protobuf_embedded_structs_are_inline_in_json():
+    """Go structs embedded with ``json:",inline"`` (Volume's VolumeSource, ConfigMapVolumeSource's
+    LocalObjectReference) are nested messages in protobuf (generated.proto: ``volumeSource = 2``,
+    ``localObjectReference = 1``) but their fields sit in the parent in JSON: a typed client's
+    Pod with a configMap volume must arrive as ``{"name": "cfg", "configMap": {"name": "app"}}``."""
+    from k8score.apiserver import protobuf
+
+    def field(num: int, payload: bytes) -> bytes:   # a length-delimited field (wire type 2)
+        return bytes([num << 3 | 2, len(payload)]) + payload
+
+    tm = field(1, b"v1") + field(2, b"Pod")
+    ref = field(1, field(1, b"app"))                 # ConfigMapVolumeSource.localObjectReference.name
+    volume = field(1, b"cfg") + field(2, bytes([0x9a, 0x01, len(ref)]) + ref)   # VolumeSource.configMap = 19 (tag varint 154)
+    body = b"k8s\x00" + field(1, tm) + field(2, field(2, field(1, volume)))   # Unknown.raw = Pod{spec = 2{volumes = 1}}
+    pod = protobuf.decode(body)
+    assert pod["spec"] == {"volumes": [{"name": "cfg", "configMap": {"name": "app"}}]}

@@ -100,12 +100,12 @@ def test_version_and_anonymous_access(served):
     out = kubectl(served, "version", "-o", "json")
     assert out.returncode == 0, out.stderr
     server = json.loads(out.stdout)["serverVersion"]
-    assert (server["major"], server["minor"], server["gitVersion"]) == ("1", "35", "v1.35.0")
+    assert (server["major"], server["minor"], server["gitVersion"]) == ("1", "37", "v1.37.1")
     assert json.loads(out.stdout)["clientVersion"]["gitVersion"] == "v1.37.1"
     ctx = ssl_context(served)
     # no credentials: system:anonymous may read /version (system:public-info-viewer) ...
     with urllib.request.urlopen(https(served, "/version"), context=ctx) as r:
-        assert json.loads(r.read())["gitVersion"] == "v1.35.0"
+        assert json.loads(r.read())["gitVersion"] == "v1.37.1"
     # ... but not pods; the error is a Status with its code
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(https(served, "/api/v1/namespaces/default/pods"), context=ctx)

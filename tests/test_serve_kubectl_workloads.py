@@ -57,6 +57,8 @@ def test_create_subcommands_send_protobuf_the_server_decodes(served):
         (("poddisruptionbudget", "web-pdb", "--selector=app=web", "--min-available=1"),
          "poddisruptionbudget.policy/web-pdb created"),
         (("priorityclass", "high", "--value=1000"), "priorityclass.scheduling.k8s.io/high created"),
+        # IngressRule embeds IngressRuleValue (json:",inline"): protobuf nests it, JSON does not
+        (("ingress", "shop", "--rule=shop.example.com/cart*=cart:8080"), "ingress.networking.k8s.io/shop created"),
     ]
     for args, expected in cases:
         assert ok(kubectl(served, "create", *args)) == expected + "\n"
@@ -71,6 +73,8 @@ def test_create_subcommands_send_protobuf_the_server_decodes(served):
     assert (np["type"], np["ports"][0]["port"], np["ports"][0]["targetPort"]) == ("NodePort", 8080, 80)
     assert 30000 <= np["ports"][0]["nodePort"] <= 32767
     assert get(served, "pdb", "web-pdb")["spec"]["minAvailable"] == 1
+    assert get(served, "ingress", "shop")["spec"]["rules"] == [{"host": "shop.example.com", "http": {"paths": [
+        {"path": "/cart", "pathType": "Prefix", "backend": {"service": {"name": "cart", "port": {"number": 8080}}}}]}}]
     # RBAC objects work: bob may now list pods in default, not elsewhere
     assert kubectl(served, "auth", "can-i", "list", "pods", "--as=bob").stdout == "yes\n"
     assert kubectl(served, "auth", "can-i", "list", "pods", "--as=bob", "-n", "team-a").stdout == "no\n"

@@ -104,6 +104,9 @@ _TABLE = (
                  "authorization.k8s.io", "v1", True, ()),
     ResourceInfo("localsubjectaccessreviews", "localsubjectaccessreview", "LocalSubjectAccessReview",
                  "authorization.k8s.io", "v1", True, ()),
+    # pkg/registry/networking/{ingress,ingressclass} (kubectl short name ing)
+    ResourceInfo("ingresses", "ingress", "Ingress", "networking.k8s.io", "v1", True, ("ing",)),
+    ResourceInfo("ingressclasses", "ingressclass", "IngressClass", "networking.k8s.io", "v1", False, ()),
 )
 
 #: plural -> ResourceInfo of every built-in resource, in a stable order (the order above).
@@ -181,3 +184,33 @@ def resolve(name: str) -> ResourceInfo:
 def by_kind(api_version: str, kind: str) -> ResourceInfo | None:
     """The built-in resource serving objects of ``apiVersion``/``kind`` (None if not served)."""
     return _DEFAULT.by_kind(api_version, kind)
+
+
+#: the verbs discovery lists for a resource whose storage implements every REST interface
+#: (apiserver/pkg/endpoints/installer.go: one verb per interface the storage implements)
+VERBS = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+#: resources whose storage implements fewer (group_resource -> verbs, as discovery lists them)
+_FEWER_VERBS: dict[str, tuple[str, ...]] = {
+    # pkg/registry/core/namespace/storage/storage.go: REST has no DeleteCollection
+    "namespaces": ("create", "delete", "get", "list", "patch", "update", "watch"),
+    # pkg/registry/authentication/{tokenreview,selfsubjectreview}, pkg/registry/authorization/*:
+    # rest.Creater only (answered, never stored)
+    "tokenreviews.authentication.k8s.io": ("create",),
+    "selfsubjectreviews.authentication.k8s.io": ("create",),
+    "subjectaccessreviews.authorization.k8s.io": ("create",),
+    "selfsubjectaccessreviews.authorization.k8s.io": ("create",),
+    "selfsubjectrulesreviews.authorization.k8s.io": ("create",),
+    "localsubjectaccessreviews.authorization.k8s.io": ("create",),
+    # metrics-server pkg/api (NodeMetrics, PodMetrics): Getter + Lister only
+    "nodes.metrics.k8s.io": ("get", "list"),
+    "pods.metrics.k8s.io": ("get", "list"),
+}
+
+
+def verbs(info: ResourceInfo) -> tuple[str, ...]:
+    """The verbs discovery (``/api``, ``/apis``, aggregated v2) lists for ``info``.
+
+    >>> verbs(resolve("tokenreviews")), len(verbs(resolve("pods"))), "deletecollection" in verbs(resolve("ns"))
+    (('create',), 8, False)
+    """
+    return _FEWER_VERBS.get(info.group_resource, VERBS)

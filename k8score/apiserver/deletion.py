@@ -37,6 +37,7 @@ def delete(api: Any, rc: Any) -> dict:
     grace_req = _grace(opts.get("gracePeriodSeconds"))
     obj, rev = api.objects.read(rc, rc.name, rc.namespace)
     strategy.check_delete(obj)
+    check_preconditions(rc, obj, rev)
     # handlers/delete.go: mutating admission's Admit, then the store's deleteValidation
     api.admission.mutate(rc, "DELETE", None, obj)
     api.admission.validate(rc, "DELETE", None, obj)
@@ -78,3 +79,37 @@ def _grace(value: Any) -> int | None:
     if not -(2 ** 63) <= n < 2 ** 63:
         raise ApiError.bad_request(f'invalid gracePeriodSeconds: "{value}"')
     return n
+
+
+# rest/delete.go BeforeDelete: a Conflict on the Kind ("ConfigMap", "Deployment.apps"), checked
+# before admission; the namespace REST's own Delete words it differently, on "namespaces"
+# (pkg/registry/core/namespace/storage/storage.go)
+_PRECONDITION_FAILED = {
+    "uid": "the UID in the precondition ({want}) does not match the UID in record ({have}). "
+           "The object might have been deleted and then recreated",
+    "resourceVersion": "the ResourceVersion in the precondition ({want}) does not match the "
+                       "ResourceVersion in record ({have}). The object might have been modified",
+}
+_NAMESPACE_PRECONDITION_FAILED = "Precondition failed: {field} in precondition: {want}, {field} in object meta: {have}"
+
+
+def check_preconditions(rc: Any, obj: dict, rev: int) -> None:
+    """``DeleteOptions.preconditions`` (``uid``, ``resourceVersion``): each one given must equal
+    the stored object's, else 409 Conflict and nothing is deleted (a client deleting what it
+    read, not a same-named successor or a newer version)."""
+    body = rc.req.body if isinstance(rc.req.body, dict) else {}
+    pre = rc.req.options.get("preconditions", body.get("preconditions"))
+    if not isinstance(pre, dict):
+        return
+    meta = obj["metadata"]
+    have = {"uid": meta.get("uid") or "", "resourceVersion": meta.get("resourceVersion") or str(rev)}
+    for field in ("uid", "resourceVersion"):
+        want = pre.get(field)
+        if want is None or str(want) == have[field]:
+            continue
+        if rc.info.group_resource == "namespaces":
+            why = _NAMESPACE_PRECONDITION_FAILED.format(field="UID" if field == "uid" else "ResourceVersion",
+                                                        want=want, have=have[field])
+            raise ApiError.conflict("namespaces", meta["name"], why)
+        raise ApiError.conflict(rc.info.qualified_kind, meta["name"],
+                                _PRECONDITION_FAILED[field].format(want=want, have=have[field]))

@@ -13,11 +13,12 @@ Pure data: the HTTP transport picks the form by :func:`wants_aggregated` and sen
 from __future__ import annotations
 
 from typing import Any
+from ..api.resources import verbs
 from .registry.strategy import subresource_discovery
 
 # handler.go: the media type clients ask for and the server answers with
 AGGREGATED_V2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
-_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]  # api.resources.VERBS
 # upstream categories (pkg/registry/*/storage: CategoriesProvider): `kubectl get all`
 _ALL = {"pods", "replicationcontrollers", "services", "daemonsets", "deployments", "replicasets",
         "statefulsets", "horizontalpodautoscalers", "cronjobs", "jobs"}
@@ -58,12 +59,12 @@ def _resource(strategy: Any) -> dict:
     kind = {"group": info.group, "version": info.version, "kind": info.kind}
     r: dict = {"resource": info.plural, "responseKind": kind,
                "scope": "Namespaced" if info.namespaced else "Cluster",
-               "singularResource": info.singular, "verbs": list(_VERBS)}
+               "singularResource": info.singular, "verbs": list(verbs(info))}  # review kinds: [create]
     if info.short_names:
         r["shortNames"] = list(info.short_names)
     if info.plural in _ALL and not info.group.endswith(".k8s.io"):
         r["categories"] = ["all"]
     subs = subresource_discovery(strategy)
     if subs:
-        r["subresources"] = [{"subresource": s, "responseKind": rk, "verbs": verbs} for s, rk, verbs in subs]
+        r["subresources"] = [{"subresource": s, "responseKind": rk, "verbs": vs} for s, rk, vs in subs]
     return r

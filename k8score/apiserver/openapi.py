@@ -27,6 +27,7 @@ import weakref
 from typing import Any
 
 from . import openapi_schemas as schemas
+from ..kubeversion import GIT_VERSION
 
 # installer.go: the query parameters of a PATCH (metav1.PatchOptions)
 _PATCH_PARAMS = ("dryRun", "fieldManager", "fieldValidation", "force")
@@ -115,7 +116,7 @@ def _document(api: Any, group: str, version: str, strategies: list[Any]) -> dict
     paths = _paths(strategies, group, version)
     if not paths:
         return None
-    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.35.0"},
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": GIT_VERSION},
             "paths": paths,
             "components": {"schemas": _components(api, strategies, "#/components/schemas/", True)}}
 
@@ -130,7 +131,7 @@ def _swagger(api: Any, strategies: list[Any]) -> dict:
     paths: dict[str, dict] = {}
     for group, version in group_versions(api):
         paths.update(_paths(strategies, group, version))
-    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": "v1.35.0"},
+    return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": GIT_VERSION},
             "paths": dict(sorted(paths.items())),
             "definitions": _components(api, strategies, "#/definitions/", False)}
 

@@ -111,6 +111,9 @@ def _message(name: str, data: bytes, depth: int = 0) -> Any:
             v = _value(kind, value, depth)
             if "L" in flags and isinstance(v, dict):
                 v = v.get("items", [])
+            if "^" in flags and isinstance(v, dict):
+                obj.update(v)   # an inline (embedded) struct: its fields are the parent's in JSON
+                continue
             obj[key] = v
     for key, kind, *rest in table.values():  # drop what encoding/json's omitempty would
         if key in obj and rest and "~" in rest[0] and kind in ("s", "i", "b", "y", "d", "f", "T", "MT") \

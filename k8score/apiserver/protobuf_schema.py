@@ -10,7 +10,8 @@ varint integer, ``b`` bool, ``y`` bytes (base64 in JSON), ``d``/``f`` double/flo
 resource.Quantity, ``IS`` IntOrString, ``T``/``MT`` (Micro)Time, ``D`` Duration, ``R``
 RawExtension/FieldsV1 (raw JSON), or another message name. Flags: ``*`` repeated,
 ``{`` map<string, type>, ``~`` a non-pointer ``omitempty`` field (a zero value is dropped, as
-encoding/json drops it), ``L`` a Go slice alias whose JSON is its ``items`` list.
+encoding/json drops it), ``L`` a Go slice alias whose JSON is its ``items`` list, ``^`` an embedded struct
+(``json:",inline"``: its fields are the parent's in JSON, e.g. Volume's VolumeSource).
 ``KINDS[(apiVersion, kind)]`` names the message of a top-level object.
 """
 
@@ -145,11 +146,11 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'core.v1.ClientIPConfig': {1: ('timeoutSeconds', 'i')},
     'core.v1.ClusterTrustBundleProjection': {1: ('name', 's'), 2: ('signerName', 's'), 3: ('labelSelector', 'meta.LabelSelector'), 4: ('path', 's'), 5: ('optional', 'b'), 6: ('user', 'i')},
     'core.v1.ConfigMap': {1: ('metadata', 'meta.ObjectMeta', '~'), 2: ('data', 's', '{~'), 3: ('binaryData', 'y', '{~'), 4: ('immutable', 'b')},
-    'core.v1.ConfigMapEnvSource': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('optional', 'b')},
-    'core.v1.ConfigMapKeySelector': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('key', 's'), 3: ('optional', 'b')},
+    'core.v1.ConfigMapEnvSource': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('optional', 'b')},
+    'core.v1.ConfigMapKeySelector': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('key', 's'), 3: ('optional', 'b')},
     'core.v1.ConfigMapNodeConfigSource': {1: ('namespace', 's'), 2: ('name', 's'), 3: ('uid', 's', '~'), 4: ('resourceVersion', 's', '~'), 5: ('kubeletConfigKey', 's')},
-    'core.v1.ConfigMapProjection': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('items', 'core.v1.KeyToPath', '*~'), 4: ('optional', 'b')},
-    'core.v1.ConfigMapVolumeSource': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('items', 'core.v1.KeyToPath', '*~'), 3: ('defaultMode', 'i'), 4: ('optional', 'b'), 5: ('defaultUser', 'i')},
+    'core.v1.ConfigMapProjection': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('items', 'core.v1.KeyToPath', '*~'), 4: ('optional', 'b')},
+    'core.v1.ConfigMapVolumeSource': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('items', 'core.v1.KeyToPath', '*~'), 3: ('defaultMode', 'i'), 4: ('optional', 'b'), 5: ('defaultUser', 'i')},
     'core.v1.Container': {1: ('name', 's'), 2: ('image', 's', '~'), 3: ('command', 's', '*~'), 4: ('args', 's', '*~'), 5: ('workingDir', 's', '~'), 6: ('ports', 'core.v1.ContainerPort', '*~'), 7: ('env', 'core.v1.EnvVar', '*~'), 8: ('resources', 'core.v1.ResourceRequirements', '~'), 9: ('volumeMounts', 'core.v1.VolumeMount', '*~'), 10: ('livenessProbe', 'core.v1.Probe'), 11: ('readinessProbe', 'core.v1.Probe'), 12: ('lifecycle', 'core.v1.Lifecycle'), 13: ('terminationMessagePath', 's', '~'), 14: ('imagePullPolicy', 's', '~'), 15: ('securityContext', 'core.v1.SecurityContext'), 16: ('stdin', 'b', '~'), 17: ('stdinOnce', 'b', '~'), 18: ('tty', 'b', '~'), 19: ('envFrom', 'core.v1.EnvFromSource', '*~'), 20: ('terminationMessagePolicy', 's', '~'), 21: ('volumeDevices', 'core.v1.VolumeDevice', '*~'), 22: ('startupProbe', 'core.v1.Probe'), 23: ('resizePolicy', 'core.v1.ContainerResizePolicy', '*~'), 24: ('restartPolicy', 's'), 25: ('restartPolicyRules', 'core.v1.ContainerRestartRule', '*~')},
     'core.v1.ContainerExtendedResourceRequest': {1: ('containerName', 's'), 2: ('resourceName', 's'), 3: ('requestName', 's')},
     'core.v1.ContainerImage': {1: ('names', 's', '*'), 2: ('sizeBytes', 'i', '~')},
@@ -175,7 +176,7 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'core.v1.EnvFromSource': {1: ('prefix', 's', '~'), 2: ('configMapRef', 'core.v1.ConfigMapEnvSource'), 3: ('secretRef', 'core.v1.SecretEnvSource')},
     'core.v1.EnvVar': {1: ('name', 's'), 2: ('value', 's', '~'), 3: ('valueFrom', 'core.v1.EnvVarSource')},
     'core.v1.EnvVarSource': {1: ('fieldRef', 'core.v1.ObjectFieldSelector'), 2: ('resourceFieldRef', 'core.v1.ResourceFieldSelector'), 3: ('configMapKeyRef', 'core.v1.ConfigMapKeySelector'), 4: ('secretKeyRef', 'core.v1.SecretKeySelector'), 5: ('fileKeyRef', 'core.v1.FileKeySelector')},
-    'core.v1.EphemeralContainer': {1: ('ephemeralContainerCommon', 'core.v1.EphemeralContainerCommon', '~'), 2: ('targetContainerName', 's', '~')},
+    'core.v1.EphemeralContainer': {1: ('ephemeralContainerCommon', 'core.v1.EphemeralContainerCommon', '~^'), 2: ('targetContainerName', 's', '~')},
     'core.v1.EphemeralContainerCommon': {1: ('name', 's'), 2: ('image', 's', '~'), 3: ('command', 's', '*~'), 4: ('args', 's', '*~'), 5: ('workingDir', 's', '~'), 6: ('ports', 'core.v1.ContainerPort', '*~'), 7: ('env', 'core.v1.EnvVar', '*~'), 8: ('resources', 'core.v1.ResourceRequirements', '~'), 9: ('volumeMounts', 'core.v1.VolumeMount', '*~'), 10: ('livenessProbe', 'core.v1.Probe'), 11: ('readinessProbe', 'core.v1.Probe'), 12: ('lifecycle', 'core.v1.Lifecycle'), 13: ('terminationMessagePath', 's', '~'), 14: ('imagePullPolicy', 's', '~'), 15: ('securityContext', 'core.v1.SecurityContext'), 16: ('stdin', 'b', '~'), 17: ('stdinOnce', 'b', '~'), 18: ('tty', 'b', '~'), 19: ('envFrom', 'core.v1.EnvFromSource', '*~'), 20: ('terminationMessagePolicy', 's', '~'), 21: ('volumeDevices', 'core.v1.VolumeDevice', '*~'), 22: ('startupProbe', 'core.v1.Probe'), 23: ('resizePolicy', 'core.v1.ContainerResizePolicy', '*~'), 24: ('restartPolicy', 's'), 25: ('restartPolicyRules', 'core.v1.ContainerRestartRule', '*~')},
     'core.v1.EphemeralVolumeSource': {1: ('volumeClaimTemplate', 'core.v1.PersistentVolumeClaimTemplate')},
     'core.v1.Event': {1: ('metadata', 'meta.ObjectMeta', '~'), 2: ('involvedObject', 'core.v1.ObjectReference'), 3: ('reason', 's', '~'), 4: ('message', 's', '~'), 5: ('source', 'core.v1.EventSource', '~'), 6: ('firstTimestamp', 'T', '~'), 7: ('lastTimestamp', 'T', '~'), 8: ('count', 'i', '~'), 9: ('type', 's', '~'), 10: ('eventTime', 'MT', '~'), 11: ('series', 'core.v1.EventSeries'), 12: ('action', 's', '~'), 13: ('related', 'core.v1.ObjectReference'), 14: ('reportingComponent', 's'), 15: ('reportingInstance', 's')},
@@ -250,7 +251,7 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'core.v1.PersistentVolumeClaimTemplate': {1: ('metadata', 'meta.ObjectMeta', '~'), 2: ('spec', 'core.v1.PersistentVolumeClaimSpec')},
     'core.v1.PersistentVolumeClaimVolumeSource': {1: ('claimName', 's'), 2: ('readOnly', 'b', '~')},
     'core.v1.PersistentVolumeSource': {1: ('gcePersistentDisk', 'core.v1.GCEPersistentDiskVolumeSource'), 2: ('awsElasticBlockStore', 'core.v1.AWSElasticBlockStoreVolumeSource'), 3: ('hostPath', 'core.v1.HostPathVolumeSource'), 4: ('glusterfs', 'core.v1.GlusterfsPersistentVolumeSource'), 5: ('nfs', 'core.v1.NFSVolumeSource'), 6: ('rbd', 'core.v1.RBDPersistentVolumeSource'), 7: ('iscsi', 'core.v1.ISCSIPersistentVolumeSource'), 8: ('cinder', 'core.v1.CinderPersistentVolumeSource'), 9: ('cephfs', 'core.v1.CephFSPersistentVolumeSource'), 10: ('fc', 'core.v1.FCVolumeSource'), 11: ('flocker', 'core.v1.FlockerVolumeSource'), 12: ('flexVolume', 'core.v1.FlexPersistentVolumeSource'), 13: ('azureFile', 'core.v1.AzureFilePersistentVolumeSource'), 14: ('vsphereVolume', 'core.v1.VsphereVirtualDiskVolumeSource'), 15: ('quobyte', 'core.v1.QuobyteVolumeSource'), 16: ('azureDisk', 'core.v1.AzureDiskVolumeSource'), 17: ('photonPersistentDisk', 'core.v1.PhotonPersistentDiskVolumeSource'), 18: ('portworxVolume', 'core.v1.PortworxVolumeSource'), 19: ('scaleIO', 'core.v1.ScaleIOPersistentVolumeSource'), 20: ('local', 'core.v1.LocalVolumeSource'), 21: ('storageos', 'core.v1.StorageOSPersistentVolumeSource'), 22: ('csi', 'core.v1.CSIPersistentVolumeSource')},
-    'core.v1.PersistentVolumeSpec': {1: ('capacity', 'Q', '{~'), 2: ('persistentVolumeSource', 'core.v1.PersistentVolumeSource', '~'), 3: ('accessModes', 's', '*~'), 4: ('claimRef', 'core.v1.ObjectReference'), 5: ('persistentVolumeReclaimPolicy', 's', '~'), 6: ('storageClassName', 's', '~'), 7: ('mountOptions', 's', '*~'), 8: ('volumeMode', 's'), 9: ('nodeAffinity', 'core.v1.VolumeNodeAffinity'), 10: ('volumeAttributesClassName', 's')},
+    'core.v1.PersistentVolumeSpec': {1: ('capacity', 'Q', '{~'), 2: ('persistentVolumeSource', 'core.v1.PersistentVolumeSource', '~^'), 3: ('accessModes', 's', '*~'), 4: ('claimRef', 'core.v1.ObjectReference'), 5: ('persistentVolumeReclaimPolicy', 's', '~'), 6: ('storageClassName', 's', '~'), 7: ('mountOptions', 's', '*~'), 8: ('volumeMode', 's'), 9: ('nodeAffinity', 'core.v1.VolumeNodeAffinity'), 10: ('volumeAttributesClassName', 's')},
     'core.v1.PersistentVolumeStatus': {1: ('phase', 's', '~'), 2: ('message', 's', '~'), 3: ('reason', 's', '~'), 4: ('lastPhaseTransitionTime', 'T')},
     'core.v1.PhotonPersistentDiskVolumeSource': {1: ('pdID', 's'), 2: ('fsType', 's', '~')},
     'core.v1.Pod': {1: ('metadata', 'meta.ObjectMeta', '~'), 2: ('spec', 'core.v1.PodSpec', '~'), 3: ('status', 'core.v1.PodStatus', '~')},
@@ -278,7 +279,7 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'core.v1.PortStatus': {1: ('port', 'i'), 2: ('protocol', 's'), 3: ('error', 's')},
     'core.v1.PortworxVolumeSource': {1: ('volumeID', 's'), 2: ('fsType', 's', '~'), 3: ('readOnly', 'b', '~')},
     'core.v1.PreferredSchedulingTerm': {1: ('weight', 'i'), 2: ('preference', 'core.v1.NodeSelectorTerm')},
-    'core.v1.Probe': {1: ('handler', 'core.v1.ProbeHandler', '~'), 2: ('initialDelaySeconds', 'i', '~'), 3: ('timeoutSeconds', 'i', '~'), 4: ('periodSeconds', 'i', '~'), 5: ('successThreshold', 'i', '~'), 6: ('failureThreshold', 'i', '~'), 7: ('terminationGracePeriodSeconds', 'i')},
+    'core.v1.Probe': {1: ('handler', 'core.v1.ProbeHandler', '~^'), 2: ('initialDelaySeconds', 'i', '~'), 3: ('timeoutSeconds', 'i', '~'), 4: ('periodSeconds', 'i', '~'), 5: ('successThreshold', 'i', '~'), 6: ('failureThreshold', 'i', '~'), 7: ('terminationGracePeriodSeconds', 'i')},
     'core.v1.ProbeHandler': {1: ('exec', 'core.v1.ExecAction'), 2: ('httpGet', 'core.v1.HTTPGetAction'), 3: ('tcpSocket', 'core.v1.TCPSocketAction'), 4: ('grpc', 'core.v1.GRPCAction')},
     'core.v1.ProjectedVolumeSource': {1: ('sources', 'core.v1.VolumeProjection', '*'), 2: ('defaultMode', 'i'), 3: ('defaultUser', 'i')},
     'core.v1.QuobyteVolumeSource': {1: ('registry', 's'), 2: ('volume', 's'), 3: ('readOnly', 'b', '~'), 4: ('user', 's', '~'), 5: ('group', 's', '~'), 6: ('tenant', 's', '~')},
@@ -304,9 +305,9 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'core.v1.ScopedResourceSelectorRequirement': {1: ('scopeName', 's'), 2: ('operator', 's'), 3: ('values', 's', '*~')},
     'core.v1.SeccompProfile': {1: ('type', 's'), 2: ('localhostProfile', 's')},
     'core.v1.Secret': {1: ('metadata', 'meta.ObjectMeta', '~'), 2: ('data', 'y', '{~'), 3: ('type', 's', '~'), 4: ('stringData', 's', '{~'), 5: ('immutable', 'b')},
-    'core.v1.SecretEnvSource': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('optional', 'b')},
-    'core.v1.SecretKeySelector': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('key', 's'), 3: ('optional', 'b')},
-    'core.v1.SecretProjection': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~'), 2: ('items', 'core.v1.KeyToPath', '*~'), 4: ('optional', 'b')},
+    'core.v1.SecretEnvSource': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('optional', 'b')},
+    'core.v1.SecretKeySelector': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('key', 's'), 3: ('optional', 'b')},
+    'core.v1.SecretProjection': {1: ('localObjectReference', 'core.v1.LocalObjectReference', '~^'), 2: ('items', 'core.v1.KeyToPath', '*~'), 4: ('optional', 'b')},
     'core.v1.SecretReference': {1: ('name', 's', '~'), 2: ('namespace', 's', '~')},
     'core.v1.SecretVolumeSource': {1: ('secretName', 's', '~'), 2: ('items', 'core.v1.KeyToPath', '*~'), 3: ('defaultMode', 'i'), 4: ('optional', 'b'), 5: ('defaultUser', 'i')},
     'core.v1.SecurityContext': {1: ('capabilities', 'core.v1.Capabilities'), 2: ('privileged', 'b'), 3: ('seLinuxOptions', 'core.v1.SELinuxOptions'), 4: ('runAsUser', 'i'), 5: ('runAsNonRoot', 'b'), 6: ('readOnlyRootFilesystem', 'b'), 7: ('allowPrivilegeEscalation', 'b'), 8: ('runAsGroup', 'i'), 9: ('procMount', 's'), 10: ('windowsOptions', 'core.v1.WindowsSecurityContextOptions'), 11: ('seccompProfile', 'core.v1.SeccompProfile'), 12: ('appArmorProfile', 'core.v1.AppArmorProfile')},
@@ -327,7 +328,7 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'core.v1.TopologySpreadConstraint': {1: ('maxSkew', 'i'), 2: ('topologyKey', 's'), 3: ('whenUnsatisfiable', 's'), 4: ('labelSelector', 'meta.LabelSelector'), 5: ('minDomains', 'i'), 6: ('nodeAffinityPolicy', 's'), 7: ('nodeTaintsPolicy', 's'), 8: ('matchLabelKeys', 's', '*~')},
     'core.v1.TypedLocalObjectReference': {1: ('apiGroup', 's'), 2: ('kind', 's'), 3: ('name', 's')},
     'core.v1.TypedObjectReference': {1: ('apiGroup', 's'), 2: ('kind', 's'), 3: ('name', 's'), 4: ('namespace', 's')},
-    'core.v1.Volume': {1: ('name', 's'), 2: ('volumeSource', 'core.v1.VolumeSource', '~')},
+    'core.v1.Volume': {1: ('name', 's'), 2: ('volumeSource', 'core.v1.VolumeSource', '~^')},
     'core.v1.VolumeDevice': {1: ('name', 's'), 2: ('devicePath', 's')},
     'core.v1.VolumeHealthCondition': {1: ('status', 's'), 2: ('reason', 's'), 3: ('message', 's', '~')},
     'core.v1.VolumeHealthStatus': {1: ('healthConditions', 'core.v1.VolumeHealthCondition', '*~'), 2: ('lastTransitionTime', 'T', '~')},
@@ -391,7 +392,7 @@ MESSAGES: dict[str, dict[int, tuple]] = {
     'networking.v1.IngressLoadBalancerIngress': {1: ('ip', 's', '~'), 2: ('hostname', 's', '~'), 4: ('ports', 'networking.v1.IngressPortStatus', '*~')},
     'networking.v1.IngressLoadBalancerStatus': {1: ('ingress', 'networking.v1.IngressLoadBalancerIngress', '*~')},
     'networking.v1.IngressPortStatus': {1: ('port', 'i'), 2: ('protocol', 's'), 3: ('error', 's')},
-    'networking.v1.IngressRule': {1: ('host', 's', '~'), 2: ('ingressRuleValue', 'networking.v1.IngressRuleValue', '~')},
+    'networking.v1.IngressRule': {1: ('host', 's', '~'), 2: ('ingressRuleValue', 'networking.v1.IngressRuleValue', '~^')},
     'networking.v1.IngressRuleValue': {1: ('http', 'networking.v1.HTTPIngressRuleValue')},
     'networking.v1.IngressServiceBackend': {1: ('name', 's'), 2: ('port', 'networking.v1.ServiceBackendPort', '~')},
     'networking.v1.IngressSpec': {1: ('defaultBackend', 'networking.v1.IngressBackend'), 2: ('tls', 'networking.v1.IngressTLS', '*~'), 3: ('rules', 'networking.v1.IngressRule', '*~'), 4: ('ingressClassName', 's')},

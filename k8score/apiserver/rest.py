@@ -40,6 +40,7 @@ from ..api.schema.limits import check_body
 from .registry.strategy import subresource_discovery
 from .request import Request
 from .table import to_table, wants_table
+from ..kubeversion import server_info
 
 _PATCH_TYPES = {
     "application/merge-patch+json": "merge",
@@ -215,7 +216,9 @@ def _serve(api: Any, request: dict) -> dict:
 
 
 def _verbs(info: ResourceInfo) -> list[str]:
-    return ["create", "delete", "get", "list", "patch", "update", "watch"]
+    # the same verbs as aggregated discovery (review kinds: [create]; namespaces: no deletecollection)
+    from ..api.resources import verbs
+    return list(verbs(info))
 
 
 def resource_list(api: Any, group: str, version: str) -> dict:
@@ -265,5 +268,5 @@ def discovery(api: Any, parts: list[str]) -> dict:
         order = sorted(groups, key=lambda g: (-_GROUP_PRIORITY.get(g, 1000), g))
         return {"kind": "APIGroupList", "apiVersion": "v1", "groups": [groups[g] for g in order]}
     if parts == ["version"]:
-        return {"major": "1", "minor": "35", "gitVersion": "v1.35.0-k8score", "platform": "python"}
+        return server_info()  # k8score/kubeversion.py: the simulated release
     raise ApiError(status(404, "NotFound", "the server could not find the requested resource"))

@@ -16,9 +16,24 @@ from typing import Any
 _NAMES = {"CLUSTER-IP": "Cluster-IP", "EXTERNAL-IP": "External-IP", "PORT(S)": "Port(s)", "IP": "IP",
           "UP-TO-DATE": "Up-to-date", "LAST SEEN": "Last Seen", "NOMINATED NODE": "Nominated Node",
           "READINESS GATES": "Readiness Gates", "FIRST SEEN": "First Seen",
-          "ADDRESSTYPE": "AddressType"}
+          "ADDRESSTYPE": "AddressType", "INTERNAL-IP": "Internal-IP", "OS-IMAGE": "OS-Image",
+          "KERNEL-VERSION": "Kernel-Version", "CONTAINER-RUNTIME": "Container-Runtime", "PV": "PV",
+          "MINPODS": "MinPods", "MAXPODS": "MaxPods", "STORAGECLASS": "StorageClass",
+          "VOLUMEATTRIBUTESCLASS": "VolumeAttributesClass", "VOLUMEMODE": "VolumeMode",
+          "RECLAIMPOLICY": "ReclaimPolicy", "VOLUMEBINDINGMODE": "VolumeBindingMode",
+          "ALLOWVOLUMEEXPANSION": "AllowVolumeExpansion", "ATTACHREQUIRED": "AttachRequired",
+          "PODINFOONMOUNT": "PodInfoOnMount", "STORAGECAPACITY": "StorageCapacity", "TOKENREQUESTS": "TokenRequests",
+          "REQUIRESREPUBLISH": "RequiresRepublish", "SERVICEACCOUNTS": "ServiceAccounts",
+          "GLOBAL-DEFAULT": "Global-Default", "PREEMPTIONPOLICY": "PreemptionPolicy", "POD-SELECTOR": "Pod-Selector",
+          "SIGNERNAME": "SignerName", "REQUESTEDDURATION": "RequestedDuration"}
+#: printers.go column types (kubectl prints every type the same way; clients of the JSON see them)
 _TYPES = {"RESTARTS": "string", "COUNT": "integer", "DATA": "integer", "SECRETS": "integer", "ACTIVE": "integer",
-          "ALLOWED DISRUPTIONS": "integer"}
+          "ALLOWED DISRUPTIONS": "integer", "DESIRED": "integer", "CURRENT": "integer", "AVAILABLE": "integer",
+          "WEBHOOKS": "integer", "DRIVERS": "integer", "VALUE": "integer", "GLOBAL-DEFAULT": "boolean",
+          "SUSPEND": "boolean", "ATTACHED": "boolean", "ATTACHREQUIRED": "boolean", "PODINFOONMOUNT": "boolean",
+          "STORAGECAPACITY": "boolean", "REQUIRESREPUBLISH": "boolean",
+          # rest.DefaultTableConvertor's creation time (an RFC 3339 string cell)
+          "CREATED AT": "date"}
 
 
 def wants_table(accept: Any) -> bool:

@@ -3,9 +3,10 @@
 Modelled on client-go ``tools/record`` (``event.go`` makeEvent + ``events_cache.go``
 EventCorrelator), kept small:
 
-- an Event is named ``<involvedObject.name>.<16 hex digits>``. Upstream the suffix is the
-  hex of the wall-clock nanoseconds; here it comes from an RNG seeded from the loop, so a
-  seed reproduces the names and two events at the same virtual instant never collide;
+- an Event is named like upstream's: ``<involvedObject.name>.<hex of UnixNano>`` of the
+  moment it is first recorded (:func:`event_name`), here the virtual clock's (cluster epoch +
+  ``loop.now``), so a seed reproduces the names. The server lists events by name, so the
+  events of one object come out oldest first, as kubectl shows them;
 - the Event lives in the involved object's namespace (``default`` for cluster-scoped
   objects such as Nodes), with ``source {component, host}`` and
   ``firstTimestamp``/``lastTimestamp`` from the virtual clock;
@@ -22,14 +23,64 @@ EventCorrelator), kept small:
 
 from __future__ import annotations
 
-import random
+import weakref
 from typing import Any
 
-from ..sim.clock import rfc3339
+from ..sim.clock import EPOCH, rfc3339
 from .errors import ApiError
 
 #: client-go tools/record/events_cache.go: maxLruCacheEntries (we keep a plain dict, bounded).
 _CACHE_SIZE = 4096
+_EPOCH_NANOS = int(EPOCH.timestamp()) * 1_000_000_000
+
+
+class _Names:
+    """The names one loop has handed out at its current instant, per (namespace, object name)."""
+
+    def __init__(self) -> None:
+        self.instant = -1
+        self.last: dict[tuple[str, str], int] = {}
+
+
+_NAMES: "weakref.WeakKeyDictionary[Any, _Names]" = weakref.WeakKeyDictionary()
+
+
+def unix_nanos(seconds: float) -> int:
+    """``time.Time.UnixNano()`` of the virtual instant ``seconds`` (clock.EPOCH + seconds)."""
+    return _EPOCH_NANOS + round(seconds * 1_000_000_000)
+
+
+def event_name(loop: Any, namespace: str, name: str) -> str:
+    """client-go tools/record/event.go makeEvent (and tools/events/event_recorder.go):
+    ``fmt.Sprintf("%v.%x", ref.Name, t.UnixNano())`` with ``t`` the loop's virtual now.
+
+    Upstream's wall clock never gives two events the same nanosecond; virtual time does (one
+    sync emits several events at one instant, and a Deployment and a Service may share a name).
+    So a name already handed out at this instant in this namespace is bumped by 1 ns: the
+    names stay unique, increase in the order the events were recorded, and a seed reproduces
+    them. Every recorder of a loop shares the bookkeeping, which only keeps the current instant.
+
+    >>> from k8score.sim.loop import Loop
+    >>> loop = Loop(epoch="2026-01-01T00:00:01Z")
+    >>> event_name(loop, "default", "web"), event_name(loop, "default", "web")
+    ('web.188672522994ca00', 'web.188672522994ca01')
+    >>> event_name(loop, "shop", "web")
+    'web.188672522994ca00'
+    """
+    nanos = unix_nanos(loop.now)
+    names = _NAMES.get(loop)
+    if names is None:
+        names = _NAMES[loop] = _Names()
+    if nanos != names.instant:
+        # a new instant: forget the old one's names, unless bumps ran past this instant
+        names.last = {k: v for k, v in names.last.items() if v >= nanos}
+        names.instant = nanos
+    key = (namespace, name)
+    last = names.last.get(key)
+    if last is not None and last >= nanos:
+        nanos = last + 1
+    names.last[key] = nanos
+    return f"{name}.{nanos:x}"
 
 
 class EventRecorder:
@@ -38,7 +89,9 @@ class EventRecorder:
         self.component = component
         self.host = host
         self.loop = loop if loop is not None else client.api.loop
-        self._rng = random.Random(self.loop.rng.getrandbits(64))
+        # Names no longer come from an RNG (event_name), but the draw stays: it keeps the seeded
+        # sequence every later component draws from (pod-name suffixes, ...) what it was.
+        self.loop.rng.getrandbits(64)
         self._seen: dict[tuple, tuple[str, str, int, str]] = {}  # key -> (namespace, name, count, first)
         #: Events that could not be written (API server unavailable).
         self.dropped = 0
@@ -67,7 +120,7 @@ class EventRecorder:
                 self._seen[key] = (ns, name, count + 1, first)
                 return stored
             self._seen.pop(key, None)  # the old Event is gone (expired): write a fresh one
-        name = f"{ref.get('name')}.{self._rng.getrandbits(64):016x}"
+        name = event_name(self.loop, namespace, ref.get("name") or "")
         body = {
             "apiVersion": "v1",
             "kind": "Event",

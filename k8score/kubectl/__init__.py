@@ -1,4 +1,4 @@
-"""kubectl, emulated: command lines in, the text real kubectl (v1.35) prints out.
+"""kubectl, emulated: command lines in, the text real kubectl (v1.37) prints out.
 
 It talks to the cluster only through a :class:`~k8score.client.Client`, the way the real
 kubectl only talks to the API server::

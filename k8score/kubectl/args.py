@@ -82,6 +82,56 @@ _FLAGS: dict[str, tuple[str | None, bool, bool]] = {
     "api-group": (None, True, False),
     "verbs": (None, True, True),
     "client": (None, False, False),
+    # rollout history / undo (cmd/rollout/rollout_history.go, rollout_undo.go)
+    "revision": (None, True, False),
+    "to-revision": (None, True, False),
+    # create's generators (cmd/create/create_*.go): slices (StringSlice: each use is split at
+    # commas by create_common.slice_flag) and arrays (StringArray) are repeatable
+    "save-config": (None, False, False),
+    "append-hash": (None, False, False),
+    "from-literal": (None, True, True),
+    "from-file": (None, True, True),
+    "from-env-file": (None, True, True),
+    "cert": (None, True, False),
+    "key": (None, True, False),
+    "docker-server": (None, True, False),
+    "docker-username": (None, True, False),
+    "docker-password": (None, True, False),
+    "docker-email": (None, True, False),
+    "verb": (None, True, True),
+    "resource": (None, True, True),
+    "resource-name": (None, True, True),
+    "non-resource-url": (None, True, True),
+    "aggregation-rule": (None, True, True),
+    "role": (None, True, False),
+    "clusterrole": (None, True, False),
+    "user": (None, True, True),
+    "group": (None, True, True),
+    "serviceaccount": (None, True, True),
+    "from": (None, True, False),
+    "schedule": (None, True, False),
+    "restart": (None, True, False),
+    "rule": (None, True, True),
+    "class": (None, True, False),
+    "default-backend": (None, True, False),
+    "annotation": (None, True, True),
+    "min-available": (None, True, False),
+    "max-unavailable": (None, True, False),
+    "value": (None, True, False),
+    "global-default": (None, False, False),
+    "preemption-policy": (None, True, False),
+    "description": (None, True, False),
+    "hard": (None, True, False),
+    "scopes": (None, True, False),
+    "tcp": (None, True, True),
+    "node-port": (None, True, False),
+    "clusterip": (None, True, False),
+    "external-name": (None, True, False),
+    "audience": (None, True, True),
+    "duration": (None, True, False),
+    "bound-object-kind": (None, True, False),
+    "bound-object-name": (None, True, False),
+    "bound-object-uid": (None, True, False),
 }
 _SHORT = {short: name for name, (short, _, _) in _FLAGS.items() if short}
 # bool flags that pflag lets you write bare but that default to true
@@ -125,6 +175,8 @@ def parse_args(tokens: list[str]) -> Args:
         tok = tokens[i]
         i += 1
         if tok == "--":
+            # cobra ArgsLenAtDash (podcmd.DASH): positional args, past the command word, before "--"
+            out.flags["args-len-at-dash"] = max(len(positional) - 1, 0)
             positional.extend(tokens[i:])
             break
         if tok == "-" or not tok.startswith("-") or len(tok) == 1:

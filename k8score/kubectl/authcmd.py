@@ -15,6 +15,7 @@ from ..client import ApiError
 from . import auth as reviews
 from .args import Args, CommandError
 from .options import render
+from .yamlout import to_json
 
 if TYPE_CHECKING:
     from .kubectl import Kubectl
@@ -102,13 +103,27 @@ def _resource_for(k: "Kubectl", typed: str) -> tuple[str, str, bool | None]:
     return info.plural, info.group, info.namespaced
 
 
+def _typed_review(review: dict) -> dict:
+    """whoami.go decodes the review into the typed authenticationv1.SelfSubjectReview and
+    prints that: Go's struct field order (TypeMeta's kind, apiVersion; ObjectMeta; status's
+    UserInfo username, uid, groups, extra), empty fields omitted: kubectl 1.37 prints an unset
+    creationTimestamp not at all (``metadata: {}``), where an unstructured object shows null."""
+    meta = {key: value for key, value in (review.get("metadata") or {}).items() if value is not None}
+    info = (review.get("status") or {}).get("userInfo") or {}
+    user = {key: info[key] for key in ("username", "uid", "groups", "extra") if info.get(key)}
+    return {"kind": review.get("kind", "SelfSubjectReview"),
+            "apiVersion": review.get("apiVersion", "authentication.k8s.io/v1"),
+            "metadata": meta, "status": {"userInfo": user}}
+
+
 def _whoami(k: "Kubectl", args: Args) -> None:
     output = args.get("output") or ""
     try:
         if output in ("json", "yaml"):
             review = k.client.create("selfsubjectreviews", {"apiVersion": "authentication.k8s.io/v1",
                                                             "kind": "SelfSubjectReview"})
-            k.out(render(review, output, args))
+            typed = _typed_review(review)
+            k.out(to_json(typed, sort_keys=False) if output == "json" else render(typed, output, args))
             return
         _emit(k, reviews.whoami(k.client))
     except ApiError as e:

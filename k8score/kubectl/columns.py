@@ -12,6 +12,8 @@ from __future__ import annotations
 from typing import Callable
 
 from .podstatus import pod_row
+from ..api.quantity import canonical
+from ..sim.clock import rfc3339
 from .timefmt import human_duration, seconds_of, since
 
 Column = tuple[str, int]
@@ -153,35 +155,56 @@ def _pdb_row(pdb: dict, now: float, wide: bool) -> list[str]:
             str(st.get("disruptionsAllowed", 0)), _age(pdb, now)]
 
 
-def hpa_metrics(specs: list | None, statuses: list | None, wide: bool) -> str:
+def _q(raw: object) -> str:
+    """(*resource.Quantity).String(): canonical form, ``<nil>`` for a missing pointer."""
+    if raw is None:
+        return "<nil>"
+    try:
+        return canonical(raw)
+    except Exception:  # noqa: BLE001 - a broken quantity prints as stored
+        return str(raw)
+
+
+def hpa_metrics(specs: list | None, statuses: list | None, wide: bool = True) -> str:
     """printers.go formatHPAMetrics: ``cpu: 250%/50%`` per metric (``<unknown>`` before the
-    controller measured it), at most two unless wide (``... + 1 more...``)."""
+    controller measured it), at most two, then ``+ N more...`` (``wide`` changes nothing:
+    formatHPAMetrics has no wide form)."""
     if not specs:
         return "<none>"
     statuses = statuses or []
     out = []
     for i, spec in enumerate(specs):
         typ = spec.get("type")
+        key = {"Resource": "resource", "ContainerResource": "containerResource", "Pods": "pods",
+               "Object": "object", "External": "external"}.get(typ)
+        if key is None:
+            out.append("<unknown type>")
+            continue
         st = statuses[i] if i < len(statuses) and isinstance(statuses[i], dict) else {}
+        measured = st.get(key) is not None   # statuses[i].<Type> != nil
+        cur = (st.get(key) or {}).get("current") or {}
+        src = spec.get(key) or {}
+        target = src.get("target") or {}
         if typ in ("Resource", "ContainerResource"):
-            key = "resource" if typ == "Resource" else "containerResource"
-            src, cur = spec.get(key) or {}, ((st.get(key) or {}).get("current") or {})
-            target = src.get("target") or {}
-            prefix = src.get("name", "") if typ == "Resource" else f"{src.get('name', '')} on {src.get('container', '')}"
+            name = src.get("name", "")
             if target.get("averageValue") is not None:
-                out.append(f"{prefix}: {cur.get('averageValue', '<unknown>')}/{target['averageValue']}")
+                current = _q(cur.get("averageValue")) if measured else "<unknown>"
+                out.append(f"{name}: {current}/{_q(target['averageValue'])}")
             else:
-                current = f"{cur['averageUtilization']}%" if cur.get("averageUtilization") is not None else "<unknown>"
+                util = cur.get("averageUtilization") if measured else None
+                current = f"{util}%" if util is not None else "<unknown>"
                 goal = f"{target['averageUtilization']}%" if target.get("averageUtilization") is not None else "<auto>"
-                out.append(f"{prefix}: {current}/{goal}")
+                out.append(f"{name}: {current}/{goal}")
+        elif typ == "Pods":
+            current = _q(cur.get("averageValue")) if measured else "<unknown>"
+            out.append(f"{current}/{_q(target.get('averageValue'))}")
+        elif target.get("averageValue") is not None:   # Object or External, per-pod average
+            current = _q(cur["averageValue"]) if measured and cur.get("averageValue") is not None else "<unknown>"
+            out.append(f"{current}/{_q(target['averageValue'])} (avg)")
         else:
-            key = {"Pods": "pods", "Object": "object", "External": "external"}.get(typ, "")
-            src, cur = spec.get(key) or {}, ((st.get(key) or {}).get("current") or {})
-            target = src.get("target") or {}
-            goal = target.get("value") or target.get("averageValue") or ""
-            value = cur.get("value") or cur.get("averageValue") or "<unknown>"
-            out.append(f"{value}/{goal}" if typ != "Object" or target.get("value") else f"{value}/{goal} (avg)")
-    if len(out) > 2 and not wide:
+            current = _q(cur.get("value")) if measured else "<unknown>"
+            out.append(f"{current}/{_q(target.get('value'))}")
+    if len(out) > 2:
         return f"{', '.join(out[:2])} + {len(out) - 2} more..."
     return ", ".join(out)
 
@@ -217,9 +240,9 @@ def _external_ip(svc: dict) -> str:
     if kind == "LoadBalancer":
         ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
         lb = sorted({i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")})
+        # loadBalancerStatusStringer clips to loadBalancerWidth (16) only when not wide, and the
+        # API server always renders Tables wide (pkg/printers/storage/storage.go): never clipped
         lb_ips = ",".join(lb)
-        if len(lb_ips) > 16:   # loadBalancerWidth
-            lb_ips = lb_ips[:13] + "..."
         if external:
             return ",".join((lb_ips.split(",") if lb_ips else []) + external)
         return lb_ips or "<pending>"
@@ -450,12 +473,38 @@ from .columns_storage import STORAGE_TABLES as _STORAGE_TABLES  # noqa: E402 - p
 TABLES.update(_STORAGE_TABLES)
 from .columns_csi import CSI_TABLES as _CSI_TABLES  # noqa: E402 - volumeattachments, csinodes, csidrivers
 TABLES.update(_CSI_TABLES)
+from .columns_networking import NETWORKING_TABLES as _NETWORKING_TABLES  # noqa: E402 - ingresses, ingressclasses
+TABLES.update(_NETWORKING_TABLES)
+from .columns_rbac import RBAC_TABLES as _RBAC_TABLES  # noqa: E402 - rolebindings, clusterrolebindings
+TABLES.update(_RBAC_TABLES)
+from .columns_config import CONFIG_TABLES as _CONFIG_TABLES  # noqa: E402 - secrets, resourcequotas, podtemplates
+TABLES.update(_CONFIG_TABLES)
+from .columns_cluster import CLUSTER_TABLES as _CLUSTER_TABLES  # noqa: E402 - priorityclasses, controllerrevisions...
+TABLES.update(_CLUSTER_TABLES)
 
 
 def _default_row(obj: dict, now: float, wide: bool) -> list[str]:
     return [_meta(obj).get("name", ""), _age(obj, now)]
 
 
+def _created_at_row(obj: dict, now: float, wide: bool) -> list[str]:
+    """rest.DefaultTableConvertor (k8s.io/apiserver/pkg/registry/rest/table.go): the name and
+    ``creationTimestamp.UTC().Format(time.RFC3339)``."""
+    t = seconds_of(_meta(obj).get("creationTimestamp"))
+    return [_meta(obj).get("name", ""), "0001-01-01T00:00:00Z" if t is None else rfc3339(t)]
+
+
 def table_for(plural: str) -> tuple[list[Column], RowFn]:
-    """Columns and row function for a resource (``NAME AGE`` for anything without a printer)."""
-    return TABLES.get(plural, ([("NAME", 0), ("AGE", 0)], _default_row))
+    """Columns and row function for a resource.
+
+    A built-in kind without a printer in printers.go (roles, clusterroles, limitranges,
+    customresourcedefinitions...) gets the default table convertor, ``NAME  CREATED AT``; a
+    custom resource without additionalPrinterColumns gets ``NAME  AGE`` (apiextensions-apiserver
+    tableconvertor: Name plus the default ``Age`` column).
+    """
+    from ..api.resources import BUILTIN
+    if plural in TABLES:
+        return TABLES[plural]
+    if plural in BUILTIN:
+        return [("NAME", 0), ("CREATED AT", 0)], _created_at_row
+    return [("NAME", 0), ("AGE", 0)], _default_row

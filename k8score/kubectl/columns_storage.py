@@ -19,7 +19,7 @@ def _m(obj: dict) -> dict:
 
 def _capacity(raw: object) -> str:
     try:
-        return canonical(raw) if raw is not None else ""   # resource.Quantity String()
+        return canonical(raw) if raw is not None else "0"   # resource.Quantity String(); zero is "0"
     except Exception:  # noqa: BLE001 - a broken quantity prints as stored
         return str(raw)
 
@@ -33,7 +33,7 @@ def _pv_row(pv: dict, now: float, wide: bool) -> list[str]:
            access_modes_string(spec.get("accessModes")), spec.get("persistentVolumeReclaimPolicy", ""), phase,
            claim, volume_class(pv), spec.get("volumeAttributesClassName") or "<unset>", st.get("reason", ""),
            since(_m(pv).get("creationTimestamp"), now)]
-    return row + [spec.get("volumeMode") or ""] if wide else row
+    return row + [spec.get("volumeMode") or "<unset>"] if wide else row
 
 
 def _pvc_row(pvc: dict, now: float, wide: bool) -> list[str]:
@@ -45,7 +45,7 @@ def _pvc_row(pvc: dict, now: float, wide: bool) -> list[str]:
         capacity = _capacity((st.get("capacity") or {}).get("storage"))
     row = [_m(pvc).get("name", ""), phase, spec.get("volumeName", ""), capacity, modes, claim_class(pvc),
            spec.get("volumeAttributesClassName") or "<unset>", since(_m(pvc).get("creationTimestamp"), now)]
-    return row + [spec.get("volumeMode") or ""] if wide else row
+    return row + [spec.get("volumeMode") or "<unset>"] if wide else row
 
 
 def _sc_row(sc: dict, now: float, wide: bool) -> list[str]:

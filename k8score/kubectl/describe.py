@@ -60,8 +60,8 @@ def describe_pod(pod: dict, events: list[dict] | None, now: float) -> str:
     if st.get("nominatedNodeName"):
         w.write(0, f"NominatedNodeName:\t{st['nominatedNodeName']}\n")
     if spec.get("initContainers"):
-        write_containers(w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses"), "")
-    write_containers(w, "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "")
+        write_containers(w, "Init Containers", spec["initContainers"], st.get("initContainerStatuses"), "", pod)
+    write_containers(w, "Containers", spec.get("containers") or [], st.get("containerStatuses") or [], "", pod)
     if st.get("conditions"):
         w.write(0, "Conditions:\n  Type\tStatus\n")
         for c in st["conditions"]:

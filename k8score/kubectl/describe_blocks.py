@@ -11,6 +11,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..api.quantity import parse_quantity
+from .gosort import go_sort
 from .tabwriter import DESCRIBE_MINWIDTH, DESCRIBE_PADDING, tabwrite
 from .timefmt import rfc1123z, since
 from ..sim.clock import parse
@@ -119,20 +120,19 @@ def controller_of(obj: dict) -> str:
     return ""
 
 
-def _last_timestamp(e: dict) -> tuple[float, int]:
-    """kubectl/pkg/util/event/sorted_event_list.go SortableEvents: by lastTimestamp alone (whole
-    seconds on the wire; unset sorts first). Go's sort keeps ties of short lists in the server's
-    order, by name, and upstream names end in the event's time in hex (client-go
-    tools/record/event.go): ties in the order the events were written."""
+def _last_timestamp(e: dict) -> float:
+    """lastTimestamp in whole seconds, as it is on the wire (unset: Go's zero time, first)."""
     try:
-        ts = float(int(parse(e["lastTimestamp"]))) if e.get("lastTimestamp") else float("-inf")
+        return float(int(parse(e["lastTimestamp"]))) if e.get("lastTimestamp") else float("-inf")
     except (TypeError, ValueError):
-        ts = float("-inf")
-    try:
-        rv = int(meta_of(e).get("resourceVersion") or 0)
-    except ValueError:
-        rv = 0
-    return ts, rv
+        return float("-inf")
+
+
+def _older(a: dict, b: dict) -> bool:
+    """kubectl/pkg/util/event/sorted_event_list.go SortableEvents.Less: by lastTimestamp alone.
+    Ties stay in the server's order (by name: <object>.<hex UnixNano>, so oldest first) up to 12
+    events; beyond, Go's pdqsort moves them (gosort.py)."""
+    return _last_timestamp(a) < _last_timestamp(b)
 
 
 def write_events(w: Writer, events: list[dict] | None, now: float) -> None:
@@ -142,7 +142,7 @@ def write_events(w: Writer, events: list[dict] | None, now: float) -> None:
     if not events:
         w.write(0, "Events:\t<none>\n")
         return
-    ordered = sorted(events, key=_last_timestamp)
+    ordered = go_sort(events, _older)   # describe.go DescribeEvents: sort.Sort(SortableEvents)
     w.write(0, "Events:\n  Type\tReason\tAge\tFrom\tMessage\n")
     w.write(1, "----\t------\t----\t----\t-------\n")
     for e in ordered:
@@ -207,7 +207,10 @@ def _probe(p: dict) -> str:
     return f"unknown {attrs}"
 
 
-def write_containers(w: Writer, label: str, containers: list, statuses: list | None, space: str) -> None:
+def write_containers(w: Writer, label: str, containers: list, statuses: list | None, space: str,
+                     pod: dict | None = None) -> None:
+    """describe.go describeContainers; ``pod`` resolves ``fieldRef`` env values (EnvValueRetriever),
+    None for a pod template (the value prints empty)."""
     by_name = {s.get("name"): s for s in statuses or ()}
     w.write(0, f"{space}{label}:{'' if containers else ' <none>'}\n")
     for c in containers:
@@ -244,17 +247,78 @@ def write_containers(w: Writer, label: str, containers: list, statuses: list | N
                            ("Startup", "startupProbe")):
             if c.get(key):
                 w.write(2, f"{title}:\t{_probe(c[key])}\n")
-        env = c.get("env") or []
-        w.write(2, f"Environment:{'' if env else chr(9) + '<none>'}\n")
-        for e in env:
-            if "valueFrom" in e:
-                w.write(3, f"{e.get('name')}:\t<set from valueFrom>\n")
-            else:
-                w.write(3, f"{e.get('name')}:\t{e.get('value', '')}\n")
+        _write_env(w, c, pod)
         mounts = c.get("volumeMounts") or []
         w.write(2, f"Mounts:{'' if mounts else chr(9) + '<none>'}\n")
         for m in sorted(mounts, key=lambda m: m.get("mountPath", "")):
             w.write(3, f"{m.get('mountPath')} from {m.get('name')} ({'ro' if m.get('readOnly') else 'rw'})\n")
+
+
+def _field_ref_value(pod: dict | None, field_path: str) -> str:
+    """describe.go EnvValueRetriever: kubectl's scheme has no field-label conversions for pods, so
+    only DefaultMetaV1FieldSelectorConversion's ``metadata.name``/``metadata.namespace`` resolve
+    (``spec.nodeName`` prints empty, as real kubectl shows it)."""
+    if pod is None or field_path not in ("metadata.name", "metadata.namespace"):
+        return ""
+    return str(meta_of(pod).get(field_path.split(".")[1], ""))
+
+
+def _resource_ref_value(ref: dict, container: dict) -> str:
+    """kubectl/pkg/util/resource ExtractContainerResourceValue: ceil(value / divisor); cpu in millis."""
+    kind, _, name = (ref.get("resource") or "").partition(".")
+    if kind not in ("limits", "requests") or name not in ("cpu", "memory", "ephemeral-storage") \
+            and not name.startswith("hugepages-"):
+        return ""
+    try:
+        divisor = parse_quantity(ref.get("divisor") or "1").value or Fraction(1)
+        value = parse_quantity(((container.get("resources") or {}).get(kind) or {}).get(name, "0")).value
+    except ValueError:
+        return ""
+    if name == "cpu":   # MilliValue()s: both rounded up to whole millicores first
+        value, divisor = -(-value * 1000 // 1), -(-divisor * 1000 // 1)
+    else:
+        value, divisor = -(-value // 1), -(-divisor // 1)
+    return str(-(-value // divisor))
+
+
+def _write_env(w: Writer, c: dict, pod: dict | None) -> None:
+    """describe.go describeContainerEnvFrom (only when set) and describeContainerEnvVars."""
+    env_from = c.get("envFrom") or []
+    if env_from:
+        w.write(2, "Environment Variables from:\n")
+        for e in env_from:
+            source, ref = ("ConfigMap", e["configMapRef"]) if e.get("configMapRef") else \
+                ("Secret", e.get("secretRef") or {}) if e.get("secretRef") else ("", {})
+            optional = _go_bool(ref.get("optional"))
+            if e.get("prefix"):
+                w.write(3, f"{ref.get('name', '')}\t{source} with prefix '{e['prefix']}'\tOptional: {optional}\n")
+            else:
+                w.write(3, f"{ref.get('name', '')}\t{source}\tOptional: {optional}\n")
+    env = c.get("env") or []
+    w.write(2, f"Environment:{'' if env else chr(9) + '<none>'}\n")
+    for e in env:
+        name, source = e.get("name"), e.get("valueFrom")
+        if source is None:
+            for i, line in enumerate(str(e.get("value", "")).split("\n")):
+                w.write(3, f"{name}:\t{line}\n" if i == 0 else f"\t{line}\n")
+        elif source.get("fieldRef"):
+            ref = source["fieldRef"]
+            value = _field_ref_value(pod, ref.get("fieldPath", ""))
+            w.write(3, f"{name}:\t{value} ({ref.get('apiVersion', '')}:{ref.get('fieldPath', '')})\n")
+        elif source.get("resourceFieldRef"):
+            ref = source["resourceFieldRef"]
+            value = _resource_ref_value(ref, c)
+            if value == "0" and ref.get("resource") in ("limits.cpu", "limits.memory"):
+                value = "node allocatable"
+            w.write(3, f"{name}:\t{value} ({ref.get('resource', '')})\n")
+        elif source.get("secretKeyRef"):
+            ref = source["secretKeyRef"]
+            w.write(3, f"{name}:\t<set to the key '{ref.get('key', '')}' in secret '{ref.get('name', '')}'>\t"
+                       f"Optional: {_go_bool(ref.get('optional'))}\n")
+        elif source.get("configMapKeyRef"):
+            ref = source["configMapKeyRef"]
+            w.write(3, f"{name}:\t<set to the key '{ref.get('key', '')}' of config map '{ref.get('name', '')}'>\t"
+                       f"Optional: {_go_bool(ref.get('optional'))}\n")
 
 
 def write_volumes(w: Writer, volumes: list | None, space: str) -> None:

@@ -1,144 +1,201 @@
-"""``-o jsonpath=...`` and ``-o custom-columns=...``: client-go's JSONPath, the commonly used part.
+"""``-o jsonpath=...`` and ``-o custom-columns=...``: client-go's JSONPath.
 
-Supported (k8s.io/client-go/util/jsonpath): text with ``{...}`` actions; ``.field``,
-``['field']``, ``..field`` (recursive), ``[n]``, ``[*]``, ``[a:b]``, filters
-``[?(@.path == "x")]`` (``==  !=  <  >  <=  >=`` or bare existence), ``{range ...}...{end}``
-and string literals such as ``{"\\n"}``. Missing keys print nothing (kubectl's default
-``--allow-missing-template-keys=true``). Several results of one action are separated by a
-space; maps and lists print as compact JSON.
+Upstream: k8s.io/client-go/util/jsonpath — parser.go (:mod:`.jsonpath_parse`: the grammar
+and its error texts) and jsonpath.go (``FindResults``:
+``{range}``/``{end}`` blocks, fields, ``[i]`` ``[a:b:c]`` ``[*]`` ``[a,b]`` unions, ``..``
+recursive descent, ``[?(@.x == "y")]`` filters). kubectl runs it with missing keys allowed
+(``--allow-missing-template-keys=true``): a missing field selects nothing. Several results of
+one action are separated by a space; maps and lists print as compact JSON.
+
+Errors: :class:`JSONPathError` (kubectl: ``error parsing jsonpath <template>, <err>``) while
+parsing; while executing, cli-runtime printers/jsonpath.go's ``error executing jsonpath``
+report with Go's ``%#v`` of the object (:class:`JSONPathExecError`, a :class:`CommandError`).
 
 >>> render("{.items[*].metadata.name}", {"items": [{"metadata": {"name": "a"}}, {"metadata": {"name": "b"}}]})
 'a b'
 >>> render('{range .items[*]}{.metadata.name}{"\\\\n"}{end}', {"items": [{"metadata": {"name": "a"}}]})
 'a\\n'
+>>> parse("{.items[0.metadata}")
+Traceback (most recent call last):
+...
+k8score.kubectl.jsonpath_parse.JSONPathError: unterminated array
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from .args import CommandError
+from .jsonpath_go import go_sharp_v, go_v, template_compare
+from .jsonpath_parse import JSONPathError, Node, parse
 from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
+from .yamlout import _normalize
 
 
-class JSONPathError(ValueError):
-    pass
+class JSONPathExecError(CommandError):
+    """A template that failed while executing: kubectl's whole error report."""
 
 
-_ACTION = re.compile(r"\{((?:[^{}\"']|\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*')*)\}")
-_SEGMENT = re.compile(
-    r"""\.\.(?P<rec>[^.\[\]]+)"""
-    r"""|\.(?P<field>[^.\[\]]*)"""
-    r"""|\[\?\((?P<filter>.*?)\)\]"""
-    r"""|\[(?P<quoted>'[^']*'|"[^"]*")\]"""
-    r"""|\[(?P<index>[^\]]*)\]""")
-_FILTER = re.compile(r"^@((?:\.[^.\s=!<>]+)*)\s*(?:(==|!=|<=|>=|<|>)\s*(.+))?$")
+# -- executing -------------------------------------------------------------------------------
+class _Exec:
+    """jsonpath.go JSONPath.FindResults with AllowMissingKeys(true).
+
+    ``{range X}`` runs the nodes after it once per value of X (once on nothing when X is
+    empty, to find its ``{end}``); ``{end}`` stops that run; the nodes after the ``{end}`` then
+    run on the value the range started from. A ``{range}`` without ``{end}`` runs to the end."""
+
+    def __init__(self):
+        self.begin_range = self.in_range = self.end_range = 0
+        self.last_end: Node | None = None
+
+    def find(self, nodes: list, data: Any) -> list[list]:
+        cur = [data]
+        full: list[list] = []
+        i = 0
+        while i < len(nodes):
+            results = self.walk(cur, nodes[i])
+            if self.end_range > 0 and self.end_range <= self.in_range:   # an {end}: this run is over
+                self.end_range -= 1
+                self.last_end = nodes[i]
+                break
+            if self.begin_range > 0:                                       # a {range}
+                self.begin_range -= 1
+                self.in_range += 1
+                for value in results or [None]:
+                    found = self.find(nodes[i + 1:], value)
+                    if results:
+                        full.extend(found)
+                self.in_range -= 1
+                # resume after the {end} the body stopped at (none: the body ran to the end)
+                i = next((k for k in range(i + 1, len(nodes)) if nodes[k] is self.last_end), len(nodes))
+                i += 1
+                continue
+            full.append(results)
+            i += 1
+        return full
+
+    def walk(self, values: list, node: Node) -> list:
+        kind = node[0]
+        if kind == "list":
+            for child in node[1]:
+                values = self.walk(values, child)
+            return values
+        if kind == "text":
+            return [node[1]]
+        if kind in ("int", "float", "bool"):
+            return [node[1] for _ in values]
+        if kind == "field":
+            return [v[node[1]] for v in values if isinstance(v, dict) and node[1] in v]
+        if kind == "array":
+            return self._array(values, node[1])
+        if kind == "filter":
+            return self._filter(values, node)
+        if kind == "wildcard":
+            return [child for v in values for child in _children(v)]
+        if kind == "recursive":
+            return _recursive(values)
+        if kind == "union":
+            return [r for lst in node[1] for r in self.walk(values, ("list", lst))]
+        if kind == "identifier":
+            return self._identifier(values, node[1])
+        raise JSONPathError(f"unexpected Node {node}")
+
+    def _identifier(self, values: list, name: str) -> list:
+        if name == "range":
+            self.begin_range += 1
+            return values
+        if name == "end":
+            if self.end_range >= self.in_range:
+                raise _Failure("not in range, nothing to end")
+            self.end_range += 1
+            return []
+        raise _Failure(f"unrecognized identifier {name}")
+
+    def _array(self, values: list, params: tuple) -> list:
+        out: list = []
+        for v in values:
+            if v is None:
+                continue
+            if not isinstance(v, list):
+                raise _Failure(f"{_go_type(v)} is not array or slice")
+            n = len(v)
+            start = params[0][1] if params[0][0] else 0
+            start += n if start < 0 else 0
+            stop = params[1][1] if params[1][0] else n
+            stop += n if stop < 0 else 0
+            if params[1][2]:      # [i]: the slice [i:i+1] of the index as adjusted
+                stop = start + 1
+            if stop != start:
+                if start >= n:
+                    raise _Failure(f"array index out of bounds: index {start}, length {n}")
+                if stop > n:
+                    raise _Failure(f"array index out of bounds: index {stop - 1}, length {n}")
+            if stop < start:
+                raise _Failure(f"starting index {start} is greater than ending index {stop}")
+            step = params[2][1] if params[2][0] else 1
+            if start < 0 or step <= 0:
+                raise _Failure(f"invalid slice [{start}:{stop}:{step}]")
+            out.extend(v[start:stop:step])
+        return out
+
+    def _filter(self, values: list, node: Node) -> list:
+        _, left, right, op = node
+        out: list = []
+        for v in values:
+            if not isinstance(v, list):
+                raise _Failure(f"{go_sharp_v(v)} is not array or slice and cannot be filtered")
+            for item in v:
+                lefts = self.walk([item], ("list", left))
+                if op == "exists":
+                    if lefts:
+                        out.append(item)
+                    continue
+                if not lefts:      # the field is missing (missing keys allowed): not selected
+                    continue
+                rights = self.walk([item], ("list", right))
+                if len(lefts) != 1 or len(rights) != 1:
+                    raise _Failure("can only compare one element at a time")
+                try:
+                    passed = template_compare(op, lefts[0], rights[0])
+                except ValueError as e:
+                    raise _Failure(str(e)) from None
+                if passed:
+                    out.append(item)
+        return out
 
 
-def _segments(path: str) -> list[tuple[str, str]]:
-    path = path.strip()
-    if path in ("", "@", "$"):
-        return []
-    if path.startswith(("@", "$")):
-        path = path[1:]
-    out, pos = [], 0
-    while pos < len(path):
-        m = _SEGMENT.match(path, pos)
-        if not m:
-            raise JSONPathError(f"unrecognized character in action: {path[pos:]!r}")
-        kind = m.lastgroup
-        out.append((kind, m.group(kind)))
-        pos = m.end()
-    return out
+class _Failure(Exception):
+    """An execution error (jsonpath.go), before kubectl wraps it."""
+
+
+def _go_type(v: Any) -> str:
+    return {dict: "map[string]interface {}", str: "string", bool: "bool", int: "int64",
+            float: "float64"}.get(type(v), "interface {}")
 
 
 def _children(v: Any) -> list:
+    # a map's values (Go: MapKeys, in no set order; here by key), a list's items, a
+    # string's bytes (uint8 values, which have no children)
     if isinstance(v, dict):
-        return list(v.values())
+        return [v[k] for k in sorted(v)]
     if isinstance(v, list):
         return list(v)
+    if isinstance(v, str):
+        return list(v.encode())
     return []
 
 
-def _recursive(v: Any, name: str) -> list:
-    found = []
-    if isinstance(v, dict):
-        if name in v:
-            found.append(v[name])
-        for child in v.values():
-            found.extend(_recursive(child, name))
-    elif isinstance(v, list):
-        for child in v:
-            found.extend(_recursive(child, name))
-    return found
-
-
-def _literal(text: str) -> Any:
-    text = text.strip()
-    if text[:1] in "\"'":
-        return text[1:-1]
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
-def _matches(item: Any, expr: str) -> bool:
-    m = _FILTER.match(expr.strip())
-    if not m:
-        raise JSONPathError(f"unrecognized filter: {expr}")
-    path, op, raw = m.groups()
-    got = evaluate(path or "", [item])
-    if op is None:
-        return bool(got)
-    want = _literal(raw)
-    for g in got:
-        try:
-            ok = {"==": g == want, "!=": g != want, "<": g < want, ">": g > want,
-                  "<=": g <= want, ">=": g >= want}[op]
-        except TypeError:
-            ok = False
-        if ok:
-            return True
-    return False
-
-
-def evaluate(path: str, values: list) -> list:
-    """All values ``path`` selects, starting from each of ``values``."""
-    cur = list(values)
-    for kind, arg in _segments(path):
-        nxt: list = []
-        for v in cur:
-            if kind == "field":
-                if arg == "" or arg == "*":
-                    nxt.extend(_children(v) if arg == "*" else [v])
-                elif isinstance(v, dict) and arg in v:
-                    nxt.append(v[arg])
-            elif kind == "quoted":
-                if isinstance(v, dict) and arg[1:-1] in v:
-                    nxt.append(v[arg[1:-1]])
-            elif kind == "rec":
-                nxt.extend(_recursive(v, arg))
-            elif kind == "filter":
-                nxt.extend(item for item in _children(v) if _matches(item, arg))
-            elif kind == "index":
-                if not isinstance(v, list):
-                    continue
-                if arg.strip() == "*":
-                    nxt.extend(v)
-                elif ":" in arg:
-                    parts = [int(p) if p.strip() else None for p in arg.split(":")[:2]]
-                    nxt.extend(v[parts[0]:parts[1]])
-                else:
-                    try:
-                        i = int(arg)
-                    except ValueError:
-                        raise JSONPathError(f"invalid array index {arg}") from None
-                    if -len(v) <= i < len(v):
-                        nxt.append(v[i])
-        cur = nxt
-    return cur
+def _recursive(values: list) -> list:
+    out: list = []
+    for v in values:
+        if v is None:
+            continue
+        children = _children(v)
+        if children:
+            out.append(v)
+            out.extend(_recursive(children))
+    return out
 
 
 def _text(v: Any) -> str:
@@ -149,56 +206,28 @@ def _text(v: Any) -> str:
     if v is None:
         return "null"
     if isinstance(v, (dict, list)):
-        return json.dumps(v, separators=(",", ":"), sort_keys=True)
+        return json.dumps(v, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
     return str(v)
-
-
-def _parse(template: str) -> list[tuple[str, str]]:
-    nodes, pos = [], 0
-    for m in _ACTION.finditer(template):
-        if m.start() > pos:
-            nodes.append(("text", template[pos:m.start()]))
-        nodes.append(("action", m.group(1).strip()))
-        pos = m.end()
-    if pos < len(template):
-        nodes.append(("text", template[pos:]))
-    return nodes
-
-
-def _run(nodes: list[tuple[str, str]], data: Any, out: list[str]) -> None:
-    i = 0
-    while i < len(nodes):
-        kind, body = nodes[i]
-        if kind == "text":
-            out.append(body)
-        elif body.startswith("range "):
-            depth, j = 1, i + 1
-            while j < len(nodes) and depth:
-                if nodes[j][0] == "action" and nodes[j][1].startswith("range "):
-                    depth += 1
-                elif nodes[j] == ("action", "end"):
-                    depth -= 1
-                j += 1
-            if depth:
-                raise JSONPathError("not in range, nothing to end")
-            for item in evaluate(body[len("range "):], [data]):
-                _run(nodes[i + 1:j - 1], item, out)
-            i = j
-            continue
-        elif body == "end":
-            raise JSONPathError("not in range, nothing to end")
-        elif body[:1] in "\"'":
-            out.append(json.loads(body, strict=False) if body[0] == "\"" else body[1:-1])
-        else:
-            out.append(" ".join(_text(v) for v in evaluate(body, [data])))
-        i += 1
 
 
 def render(template: str, data: Any) -> str:
     """Execute a kubectl JSONPath template against ``data`` (an object or a List)."""
-    out: list[str] = []
-    _run(_parse(template), data, out)
-    return "".join(out)
+    nodes = parse(template)
+    data = _normalize(data)     # unstructured decoding: whole-number floats are int64
+    try:
+        results = _Exec().find(nodes, data)
+    except _Failure as e:
+        raise JSONPathExecError(
+            f'error: error executing jsonpath "{template}": Error executing template: {e}. Printing more '
+            f"information for debugging the template:\n\ttemplate was:\n\t\t{template}\n"
+            f"\tobject given to jsonpath engine was:\n\t\t{go_sharp_v(data)}\n\n\n") from None
+    return "".join(" ".join(_text(v) for v in result) for result in results)
+
+
+def evaluate(path: str, values: list) -> list:
+    """All values the action ``path`` (``.a.b``, no braces) selects from each of ``values``."""
+    nodes = parse("{" + path + "}")
+    return [r for v in values for result in _Exec().find(nodes, v) for r in result]
 
 
 def relaxed(path: str) -> str:
@@ -216,12 +245,19 @@ def custom_columns(spec: str, objs: list[dict], no_headers: bool = False) -> str
         header, sep, path = part.partition(":")
         if not sep:
             raise JSONPathError(f"unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>")
-        columns.append((header, relaxed(path)))
+        columns.append((header, parse("{" + relaxed(path) + "}")))
     lines = [] if no_headers else ["\t".join(h for h, _ in columns)]
     for obj in objs:
         cells = []
-        for _, path in columns:
-            values = evaluate(path, [obj])
-            cells.append(",".join(_text(v) for v in values) if values else "<none>")
+        for _, nodes in columns:
+            try:
+                values = [v for result in _Exec().find(nodes, obj) for v in result]
+            except _Failure:
+                values = []
+            # custom_column.go printOneObject: fmt's %v of each value
+            cells.append(",".join(go_v(v) for v in values) if values else "<none>")
         lines.append("\t".join(cells))
     return tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING) if lines else ""
+
+
+__all__ = ["JSONPathError", "JSONPathExecError", "parse", "render", "evaluate", "relaxed", "custom_columns"]

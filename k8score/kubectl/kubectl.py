@@ -2,7 +2,7 @@
 
 It talks only through a :class:`~k8score.client.Client`, like the real kubectl talks
 only to the API server's REST API. What it prints — tables, describe reports, messages,
-errors — follows kubectl v1.35; stdout and stderr come back as one string (stdout first),
+errors — follows kubectl v1.37; stdout and stderr come back as one string (stdout first),
 and the exit code is kept in :attr:`Kubectl.last_exit_code`. It never raises.
 
 >>> k = Kubectl(client, now_fn=lambda: loop.now)            # doctest: +SKIP
@@ -18,16 +18,16 @@ from typing import Any, Callable
 
 from ..api.resources import RESOURCES, ResourceInfo
 from ..client import ApiError
-from . import authcmd, labels, podcmd, reads, rollout, session, writes
+from . import authcmd, clusterinfo, labels, podcmd, reads, rollout, session, writes
 from . import exec as exec_cmd, logs as logs_cmd, run as run_cmd
 from . import autoscale as autoscale_cmd, top as top_cmd
 from .args import Args, CommandError, parse_args, split_command
 from ..cobra import suggestions
+from ..kubeversion import GIT_VERSION, KUSTOMIZE_VERSION  # noqa: F401 (reads.version imports it here)
 
-#: The version this emulation follows (what ``kubectl version`` prints).
-VERSION = "v1.35.0"
-#: kubectl 1.35 vendors kustomize v5.7.1
-KUSTOMIZE_VERSION = "v5.7.1"
+#: The version this emulation follows (what ``kubectl version`` prints): the cluster's release,
+#: so client and server match (k8score/kubeversion.py)
+VERSION = GIT_VERSION
 
 # kubectl get all: the "all" category of the resources this server serves, in kubectl's order
 # (the resources whose storage lists the "all" category, pkg/registry/*/storage Categories(),
@@ -40,10 +40,13 @@ class Kubectl:
     """kubectl for one cluster. ``namespace`` is the kubeconfig context's default namespace."""
 
     def __init__(self, client: Any, now_fn: Callable[[], float], namespace: str = "default",
-                 wait: Callable[[Callable[[], bool], float], bool] | None = None):
+                 wait: Callable[[Callable[[], bool], float], bool] | None = None, server: str | None = None):
         self.client = client
         self.now_fn = now_fn
         self.namespace = namespace
+        #: The kubeconfig cluster's ``server`` URL (rest.Config Host), which ``cluster-info`` and
+        #: connection errors name. None: kubeadm's admin.conf, ``https://<advertise address>:6443``.
+        self.server = server
         #: ``wait(predicate, timeout)``: advance the simulation until ``predicate()`` holds or
         #: ``timeout`` virtual seconds pass (True if it held). Commands that block in a real
         #: kubectl (``exec``, ``logs -f``, ``run -i``) use it; None: they look once.
@@ -95,6 +98,13 @@ class Kubectl:
     def now(self) -> float:
         return self.now_fn()
 
+    def server_url(self) -> str:
+        """:attr:`server`, or the API server's address as kubeadm's admin.conf names it
+        (phases/kubeconfig: ``https://<advertise address>:<bind port 6443>``)."""
+        if self.server:
+            return self.server
+        return f"https://{getattr(self.client.api, 'advertise_address', '127.0.0.1')}:6443"
+
     def out(self, text: str) -> None:
         if text:
             self._out.append(text if text.endswith("\n") else text + "\n")
@@ -123,8 +133,8 @@ class Kubectl:
     def api_error_text(self, e: ApiError, context: str = "") -> str:
         """How kubectl prints an API error (cmd/util/helpers.go StandardErrorMessage)."""
         if e.code == 503 and getattr(self.client.api, "running", True) is False:
-            host = getattr(self.client.api, "advertise_address", "127.0.0.1")
-            return f"The connection to the server {host}:6443 was refused - did you specify the right host or port?"
+            host = self.server_url().split("://", 1)[-1]
+            return f"The connection to the server {host} was refused - did you specify the right host or port?"
         if context and e.reason != "Invalid":
             prefix = f"Error from server ({e.reason}): " if e.reason else "Error from server: "
             return f"{prefix}{context}{e.message}"
@@ -157,7 +167,7 @@ class Kubectl:
     def _dispatch(self, args: Args, stdin: str | None) -> None:
         commands: dict[str, Callable[[Kubectl, Args, str | None], None]] = {
             "get": reads.get, "describe": reads.describe, "api-resources": reads.api_resources,
-            "version": reads.version, "rollout": rollout.rollout, "cluster-info": reads.cluster_info,
+            "version": reads.version, "rollout": rollout.rollout, "cluster-info": clusterinfo.cluster_info,
             "events": reads.events, "set": rollout.set_image, "patch": writes.patch,
             "apply": writes.apply, "create": writes.create, "run": run_cmd.run,
             "scale": writes.scale, "delete": writes.delete, "label": labels.label,
@@ -178,13 +188,15 @@ class Kubectl:
         fn(self, args, stdin)
 
 
-# every top-level kubectl command, for cobra-style "Did you mean this?" suggestions
+# every top-level kubectl command in the order kubectl adds them (cobra suggests in that order,
+# "gett" -> set, get): kubectl/pkg/cmd/cmd.go NewKubectlCommand's CommandGroups, then config,
+# plugin, version, api-versions, api-resources, options and kuberc ("alpha" is hidden)
 _UPSTREAM_COMMANDS = (
-    "annotate", "api-resources", "api-versions", "apply", "attach", "auth", "autoscale", "certificate",
-    "cluster-info", "completion", "config", "cordon", "cp", "create", "debug", "delete", "describe", "diff",
-    "drain", "edit", "events", "exec", "explain", "expose", "get", "kustomize", "label", "logs", "patch",
-    "plugin", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set", "taint", "top",
-    "uncordon", "version", "wait")
+    "create", "expose", "run", "set", "explain", "get", "edit", "delete", "rollout", "scale", "autoscale",
+    "certificate", "cluster-info", "top", "cordon", "uncordon", "drain", "taint", "describe", "logs",
+    "attach", "exec", "port-forward", "proxy", "cp", "auth", "debug", "events", "diff", "apply", "patch",
+    "replace", "wait", "kustomize", "label", "annotate", "completion", "config", "plugin", "version",
+    "api-versions", "api-resources", "options", "kuberc")
 
 
 def _suggest(typed: str) -> str:

@@ -64,7 +64,13 @@ def logs(k: "Kubectl", args: Args, stdin: str | None) -> None:
             return
         pods.sort(key=lambda p: p["metadata"]["name"])
     else:
-        pods = [first_pod(k, names[0], ns)]
+        try:
+            pods = [first_pod(k, names[0], ns)]
+        except ApiError as e:
+            # logs.go Complete: the builder's NotFound is wrapped with the namespace it looked in
+            if e.code != 404:
+                raise
+            raise CommandError(f'error: error from server (NotFound): {e.message} in namespace "{ns}"') from None
     for pod in pods:
         for name in _containers(k, pod, container, bool(args.get("all-containers")), bool(selector)):
             _print_log(k, args, pod, name, options)

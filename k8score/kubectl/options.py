@@ -102,7 +102,7 @@ def without_managed_fields(obj: Any) -> Any:
 
 
 def render(obj: Any, fmt: str, args: Args) -> str:
-    """``-o json|yaml``, hiding managedFields unless ``--show-managed-fields``."""
+    """``-o json|yaml|kyaml``, hiding managedFields unless ``--show-managed-fields``."""
     return serialize(obj if args.get("show-managed-fields") else without_managed_fields(obj), fmt)
 
 

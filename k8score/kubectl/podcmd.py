@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..client import ApiError
 from .args import Args, CommandError
+from .timefmt import seconds_of
 
 if TYPE_CHECKING:
     from .kubectl import Kubectl
@@ -197,13 +198,25 @@ def default_container(k: "Kubectl", pod: dict, quiet: bool = False) -> str:
 
 # -- which pod (polymorphichelpers, podutils.ByLogging) -------------------------------------
 def _by_logging(pod: dict) -> tuple:
+    """kubectl/pkg/util/podutils ByLogging.Less as a sort key: assigned first; Running < Unknown
+    < Pending; ready first; ready the longest first (an unset time last); most restarts first
+    (regular containers, then restartable init containers); oldest first. Ties keep the list's
+    order (GetFirstPod's sort.Sort is an insertion sort for so few pods)."""
     spec, st = pod.get("spec") or {}, pod.get("status") or {}
     # Running < Unknown < Pending; other phases are absent from upstream's map, so rank 0
     rank = {"Running": 0, "Unknown": 1, "Pending": 2}.get(st.get("phase", ""), 0)
-    ready = any(c.get("type") == "Ready" and c.get("status") == "True" for c in st.get("conditions") or ())
+    ready_at = next((c.get("lastTransitionTime") for c in st.get("conditions") or ()
+                     if c.get("type") == "Ready" and c.get("status") == "True"), None)
+    ready = ready_at is not None
+    inf = float("inf")
+    since_ready = (seconds_of(ready_at) if ready_at else None) if ready else 0.0
     restarts = max([s.get("restartCount", 0) for s in st.get("containerStatuses") or ()] or [0])
-    created = (pod.get("metadata") or {}).get("creationTimestamp") or "~"
-    return (not spec.get("nodeName"), rank, not ready, -restarts, created)
+    sidecars = {c.get("name") for c in spec.get("initContainers") or () if c.get("restartPolicy") == "Always"}
+    sidecar_restarts = max([s.get("restartCount", 0) for s in st.get("initContainerStatuses") or ()
+                            if s.get("name") in sidecars] or [0])
+    created = seconds_of((pod.get("metadata") or {}).get("creationTimestamp"))
+    return (not spec.get("nodeName"), rank, not ready, inf if since_ready is None else since_ready,
+            -restarts, -sidecar_restarts, inf if created is None else created)
 
 
 def pods_for(k: "Kubectl", ref: str, namespace: str) -> list[dict]:

@@ -1,4 +1,4 @@
-"""Turning objects into kubectl's output: tables, ``-o name``, ``-o json``, ``-o yaml``.
+"""Turning objects into kubectl's output: tables, ``-o name``, ``-o json|yaml|kyaml``.
 
 Pure functions over Kubernetes JSON dicts and ``now`` (virtual seconds).
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .columns import format_labels, table_for
 from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
+from .kyaml import to_kyaml
 from .yamlout import to_json, to_yaml
 
 
@@ -56,7 +57,9 @@ def as_list(items: list[dict]) -> dict:
 
 
 def serialize(obj: dict, fmt: str) -> str:
-    """``json`` or ``yaml``."""
+    """``json``, ``yaml`` or ``kyaml``."""
+    if fmt == "kyaml":
+        return to_kyaml(obj)
     return to_json(obj) if fmt == "json" else to_yaml(obj)
 
 

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..api.resources import ResourceInfo
 from ..client import ApiError
 from . import describe as desc
 from . import jsonpath
 from .args import Args, CommandError
-from .columns import event_order
+from .gosort import go_sort
 from .options import render
 from .printers import as_list, kind_name, names, no_resources, table
 
 if TYPE_CHECKING:
     from .kubectl import Kubectl
 
-_OUTPUTS = ("", "wide", "name", "json", "yaml")
+_OUTPUTS = ("", "wide", "name", "json", "yaml", "kyaml")
 _PRINTER_ERROR = ('error: unable to match a printer suitable for the output format "{0}", allowed formats are: '
                   "custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,"
-                  "jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml")
+                  "jsonpath-as-json,jsonpath-file,kyaml,name,template,templatefile,wide,yaml")
 _NO_TYPE = ('You must specify the type of resource to {0}. Use "kubectl api-resources" for a complete '
             "list of supported resources.\n\nerror: Required resource not specified.\n"
             'Use "kubectl explain <resource>" for a detailed description of that resource '
@@ -82,22 +82,12 @@ def _typed(obj: dict, info: ResourceInfo) -> dict:
 
 
 def _sort(objs: list[dict], sort_by: str | None, plural: str, table: bool) -> list[dict]:
+    # get.go: without --sort-by, the server's order (events too: by name, which upstream's
+    # recorders make <object>.<hex UnixNano>); with it, sorter.go's sort.Sort (sortby.py)
     if not sort_by:
-        if plural == "events" and table:   # event tables oldest first, like `kubectl events`
-            return sorted(objs, key=event_order)
         return objs
-    path = sort_by.strip("{}").lstrip(".").split(".")
-
-    def key(o: dict) -> tuple:
-        cur: Any = o
-        for p in path:
-            cur = cur.get(p) if isinstance(cur, dict) else None
-        if cur is None:
-            return (0, 0, "")
-        if isinstance(cur, (int, float)) and not isinstance(cur, bool):
-            return (1, cur, "")
-        return (2, 0, str(cur))
-    return sorted(objs, key=key)
+    from .sortby import sort_by as go_sort_by
+    return go_sort_by(objs, sort_by)
 
 
 def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
@@ -119,8 +109,8 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
     items = [o for _, objs in groups for o in objs]
     # get.go multipleGVKsRequested: kinds are shown when the objects found are of several kinds
     with_kind = len({(info.group, info.kind) for info, objs in groups if objs}) > 1
-    if output in ("json", "yaml"):
-        # cli-runtime JSONYamlPrintFlags: managedFields hidden unless --show-managed-fields
+    if output in ("json", "yaml", "kyaml"):
+        # cli-runtime JSONYamlPrintFlags (kyaml since 1.34): managedFields hidden unless --show-managed-fields
         if single and len(items) == 1:
             k.out(render(items[0], output, args))
         elif items or not single:
@@ -137,7 +127,9 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
         return
     if total == 0:
         if k.last_exit_code == 0 and not any(wanted for _, wanted in requested):
-            ns = None if args.get("all-namespaces") else (args.get("namespace") or k.namespace)
+            # get.go allResourcesNamespaced: the Table of a cluster-scoped kind is not namespaced
+            namespaced = not args.get("all-namespaces") and all(info.namespaced for info, _ in requested)
+            ns = (args.get("namespace") or k.namespace) if namespaced else None
             k.fail(no_resources(ns), exit_code=0)
         return
     now = k.now()
@@ -259,6 +251,11 @@ def _describe_one(k: "Kubectl", info: ResourceInfo, obj: dict, show_events: bool
         return more.describe_binding(obj)
     if info.plural == "storageclasses":
         return more.describe_storageclass(obj, events, now)
+    from . import describe_rbac, describe_workloads
+    if info.plural in describe_workloads.DESCRIBED:
+        return describe_workloads.describe_workload(k.client, info.plural, obj, events, now)
+    if info.plural in ("roles", "clusterroles"):
+        return describe_rbac.describe_role(obj)
     return desc.describe_unstructured(obj, events, now)
 
 
@@ -328,24 +325,20 @@ def events(k: "Kubectl", args: Args, stdin: str | None) -> None:
         k.fail("No events found." if all_ns else
                f"No events found in {args.get('namespace') or k.namespace} namespace.", exit_code=0)
         return
+    # events.go Run: sort.Sort(SortableEvents) (unstable: Go's pdqsort) on the server's order
+    objs = go_sort(objs, _event_before)
     if args.get("output"):
-        k.out(table("events", sorted(objs, key=event_order), k.now(), wide=args.get("output") == "wide",
+        k.out(table("events", objs, k.now(), wide=args.get("output") == "wide",
                     with_namespace=all_ns, no_headers=bool(args.get("no-headers"))))
         return
-    # events.go SortableEvents (series.lastObservedTime, lastTimestamp or eventTime; ties keep
-    # the server's order) and event_printer.go printOneEvent: OBJECT is Kind/Name
+    # event_printer.go printOneEvent: OBJECT is Kind/Name
     from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
-    from ..sim.clock import parse as parse_time
     from .timefmt import since
-
-    def when(e: dict) -> float:
-        stamp = (e.get("series") or {}).get("lastObservedTime") or e.get("lastTimestamp") or e.get("eventTime")
-        return parse_time(stamp) if stamp else float("-inf")
 
     now = k.now()
     lines = [] if args.get("no-headers") else \
         [("NAMESPACE\t" if all_ns else "") + "LAST SEEN\tTYPE\tREASON\tOBJECT\tMESSAGE"]
-    for e in sorted(objs, key=when):
+    for e in objs:
         first = since(e.get("eventTime") or e.get("firstTimestamp"), now)
         if e.get("series"):
             interval = f"{since(e['series'].get('lastObservedTime'), now)} (x{e['series'].get('count', 0)} over {first})"
@@ -360,18 +353,25 @@ def events(k: "Kubectl", args: Args, stdin: str | None) -> None:
     k.out(tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING))
 
 
-def cluster_info(k: "Kubectl", args: Args, stdin: str | None) -> None:
-    k.client.list("namespaces")     # the connection check kubectl makes
-    host = getattr(k.client.api, "advertise_address", "127.0.0.1")
-    k.out(f"Kubernetes control plane is running at https://{host}:6443\n\n"
-          "To further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.")
+def _event_before(a: dict, b: dict) -> bool:
+    """events.go SortableEvents.Less: eventTime(a).Before(eventTime(b)), where eventTime is
+    series.lastObservedTime, else lastTimestamp when set, else eventTime (zero when unset)."""
+    return _event_time(a) < _event_time(b)
+
+
+def _event_time(e: dict) -> float:
+    from ..sim.clock import parse as parse_time
+    series = e.get("series")
+    stamp = series.get("lastObservedTime") if series is not None else e.get("lastTimestamp") or e.get("eventTime")
+    return parse_time(stamp) if stamp else float("-inf")    # Go's zero time: before any other
 
 
 def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
     """cmd/apiresources/apiresources.go: the discovery table; ``--namespaced``, ``--api-group``,
     ``--verbs`` filter it, ``-o name`` prints ``plural.group``, ``-o wide`` adds VERBS and
     CATEGORIES (as discovery lists them: apiserver/discovery_v2.py)."""
-    from ..apiserver.discovery_v2 import _ALL as all_category, _VERBS
+    from ..api.resources import verbs
+    from ..apiserver.discovery_v2 import _ALL as all_category
     from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
     fmt = args.get("output") or ""
     if fmt not in ("", "wide", "name"):
@@ -382,8 +382,8 @@ def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if args.get("api-group") is not None:
         infos = [i for i in infos if i.group == args.get("api-group")]
     wanted = [v for value in args.get("verbs") or [] for v in value.split(",") if v]
-    if any(v not in _VERBS for v in wanted):
-        infos = []
+    if wanted:   # apiresources.go: only resources whose discovery verbs include every one asked for
+        infos = [i for i in infos if all(v in verbs(i) for v in wanted)]
     if fmt == "name":
         k.out("".join(f"{i.plural}.{i.group}\n" if i.group else f"{i.plural}\n" for i in infos))
         return
@@ -394,7 +394,7 @@ def api_resources(k: "Kubectl", args: Args, stdin: str | None) -> None:
                f"{'true' if i.namespaced else 'false'}\t{i.kind}")
         if fmt == "wide":
             category = "all" if i.plural in all_category and not i.group.endswith(".k8s.io") else ""
-            row += f"\t{','.join(_VERBS)}\t{category}"
+            row += f"\t{','.join(verbs(i))}\t{category}"
         lines.append(row)
     if lines:
         k.out(tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING))

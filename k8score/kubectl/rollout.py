@@ -9,9 +9,10 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING
 
+from . import helptext
 from .args import Args, CommandError
+from .history import HISTORY_KINDS, view_history
 from .reads import fetch, targets
-from .tabwriter import tabwrite
 
 if TYPE_CHECKING:
     from .kubectl import Kubectl
@@ -24,17 +25,29 @@ _TEMPLATE_HASH = "pod-template-hash"
 
 def rollout(k: "Kubectl", args: Args, stdin: str | None) -> None:
     sub = args.args[0] if args.args else ""
-    handlers = {"status": _status, "history": _history, "undo": _undo}
+    if not sub:  # rollout.go: DefaultSubCommandRun prints the help, exit 1
+        k.out(helptext.ROLLOUT)
+        k.last_exit_code = 1
+        return
+    handlers = {"status": _status, "history": None, "undo": _undo}   # history: per kind, below
     if sub not in handlers:
         raise CommandError(f'error: "kubectl rollout {sub}" is not available in this simulated cluster '
                            "(supported: rollout status, history, undo)")
     if len(args.args) < 2:
         raise CommandError(f"error: required resource not specified\nSee 'kubectl rollout {sub} -h' "
                            "for help and examples")
+    revision = _revision_flag(args) if sub == "history" else 0
     for info, wanted in targets(k, args.args[1:]):
         if sub == "status" and info.plural in _STATUS_VIEWERS:
             for obj in fetch(k, info, wanted, args):
                 k.out(_STATUS_VIEWERS[info.plural](obj))
+            continue
+        if sub == "history":
+            if info.plural not in HISTORY_KINDS:   # history.go HistoryViewerFor: GroupKind.String()
+                raise CommandError(f'error: no history viewer has been implemented for "{info.kind}'
+                                   f'{"." + info.group if info.group else ""}"')
+            for obj in fetch(k, info, wanted, args):
+                _history(k, info, obj, revision)
             continue
         if info.plural != "deployments":
             raise CommandError(f"error: no {'status viewer' if sub == 'status' else 'history viewer'} "
@@ -75,10 +88,11 @@ def statefulset_status(sts: dict) -> str:
     replicas = spec.get("replicas", 1)
     if st.get("readyReplicas", 0) < replicas:
         return f"Waiting for {replicas - st.get('readyReplicas', 0)} pods to be ready..."
-    rolling = ((spec.get("updateStrategy") or {}).get("rollingUpdate") or {})
-    partition = rolling.get("partition") or 0
-    if partition:
-        if st.get("updatedReplicas", 0) < replicas - partition:
+    rolling = (spec.get("updateStrategy") or {}).get("rollingUpdate")
+    if rolling is not None:
+        # any rollingUpdate (the API server defaults one, partition 0) takes this branch upstream
+        partition = rolling.get("partition")
+        if partition is not None and st.get("updatedReplicas", 0) < replicas - partition:
             return (f"Waiting for partitioned roll out to finish: {st.get('updatedReplicas', 0)} out of "
                     f"{replicas - partition} new pods have been updated...")
         return f"partitioned roll out complete: {st.get('updatedReplicas', 0)} new pods have been updated..."
@@ -132,18 +146,24 @@ def _revision(rs: dict) -> int:
         return 0
 
 
-def _history(k: "Kubectl", d: dict, args: Args) -> None:
-    """polymorphichelpers/history.go DeploymentHistoryViewer."""
-    by_rev = {}
-    for rs in _owned(k, d):
-        if _revision(rs):
-            by_rev[_revision(rs)] = rs
-    lines = ["REVISION\tCHANGE-CAUSE"]
-    for rev in sorted(by_rev):
-        cause = ((by_rev[rev].get("metadata") or {}).get("annotations") or {}).get(CHANGE_CAUSE) or "<none>"
-        lines.append(f"{rev}\t{cause}")
-    # rollout_history.go prints "<kind>/<name> " + "\n" + the table, through a name printer (+ "\n")
-    k.out_raw(f"deployment.apps/{d['metadata']['name']} \n" + tabwrite("\n".join(lines) + "\n", 0, 2) + "\n")
+def _revision_flag(args: Args) -> int:
+    """rollout_history.go --revision (int64; 0: the whole table)."""
+    value = args.get("revision", 0)
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise CommandError(f'error: invalid argument "{value}" for "--revision" flag: strconv.ParseInt: '
+                           f'parsing "{value}": invalid syntax\nSee \'kubectl rollout history --help\' '
+                           "for usage.") from None
+
+
+def _history(k: "Kubectl", info, obj: dict, revision: int) -> None:
+    """rollout_history.go Run: the viewer's text through a name printer whose operation is
+    ``with revision #N`` (or empty) + newline + the text: ``<kind>.<group>/<name> <op>\n<text>\n``."""
+    text = view_history(k.client, info.plural, obj, revision)
+    operation = f"with revision #{revision}" if revision > 0 else ""
+    kind = info.kind.lower() + (f".{info.group}" if info.group else "")
+    k.out_raw(f"{kind}/{obj['metadata']['name']} {operation}\n{text}\n")
 
 
 def _undo(k: "Kubectl", d: dict, args: Args) -> None:

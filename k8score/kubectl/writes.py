@@ -18,6 +18,7 @@ from ..api.schema import schema_for
 from ..apiserver.patch import apply_patch
 from ..client import ApiError
 from .apply import apply, apply_one, create_from_file, load_manifests, locate
+from .create_common import emit
 from .args import Args, CommandError
 from .options import CLIENT, SERVER, dry_run, print_result, write_options
 from .printers import kind_name, no_resources
@@ -69,10 +70,12 @@ def create(k: "Kubectl", args: Args, stdin: str | None) -> None:
         if len(rest) != 1:
             raise CommandError("error: exactly one NAME is required, got %d\nSee 'kubectl create namespace -h' "
                                "for help and examples" % len(rest))
-        body = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": rest[0]}, "spec": {}, "status": {}}
-        _create(k, args, k.resource("namespaces"), body, None)
+        body = {"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": rest[0]}, "spec": {}, "status": {}}
+        emit(k, args, k.resource("namespaces"), body, None, None)
     else:
-        raise CommandError(f'error: unknown command "{sub}" for "kubectl create"')
+        from . import create_generators   # the other generators (create_*.py)
+        if not create_generators.run(k, args):
+            raise create_generators.unexpected(args)
 
 
 def _container_name(image: str) -> str:
@@ -89,17 +92,23 @@ def _create_deployment(k: "Kubectl", args: Args, rest: list[str]) -> None:
     name = rest[0]
     replicas = _int_flag(args, "replicas", 1)
     port = _int_flag(args, "port", -1)
-    containers = [{"name": _container_name(img), "image": img, "resources": {}} for img in images]
+    # Go struct order (printed by -o json): name, image, ports, resources
+    containers = [{"name": _container_name(img), "image": img} for img in images]
     if port is not None and port >= 0:
         containers[0]["ports"] = [{"containerPort": port}]
+    for c in containers:
+        c["resources"] = {}
     labels = {"app": name}
-    body = {"apiVersion": "apps/v1", "kind": "Deployment",
+    body = {"kind": "Deployment", "apiVersion": "apps/v1",
             "metadata": {"name": name, "labels": dict(labels)},
             "spec": {"replicas": replicas, "selector": {"matchLabels": dict(labels)},
                      "template": {"metadata": {"labels": dict(labels)}, "spec": {"containers": containers}},
                      "strategy": {}},
             "status": {}}
-    _create(k, args, k.resource("deployments"), body, args.get("namespace") or k.namespace)
+    if args.get("namespace"):   # EnforceNamespace: -n is written into the object
+        body["metadata"] = {"name": name, "namespace": args.get("namespace"), "labels": dict(labels)}
+    emit(k, args, k.resource("deployments"), body, args.get("namespace") or k.namespace,
+         "failed to create deployment: ")
 
 
 def _create(k: "Kubectl", args: Args, info: ResourceInfo, body: dict, ns: str | None,

@@ -49,9 +49,12 @@ _ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v
 
 
 # -- JSON ------------------------------------------------------------------------
-def to_json(obj: Any) -> str:
-    """``kubectl get -o json``: 4-space indent, sorted keys, Go's HTML-safe escaping."""
-    text = json.dumps(_normalize(obj), indent=4, sort_keys=True, ensure_ascii=False)
+def to_json(obj: Any, sort_keys: bool = True) -> str:
+    """``kubectl get -o json``: 4-space indent, sorted keys, Go's HTML-safe escaping.
+
+    ``sort_keys=False`` prints the keys in ``obj``'s order: what Go prints for a typed object
+    (a struct's fields in declaration order), e.g. ``kubectl auth whoami -o json``."""
+    text = json.dumps(_normalize(obj), indent=4, sort_keys=sort_keys, ensure_ascii=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") + "\n"
 

@@ -12,9 +12,11 @@ import hashlib
 from typing import Any
 
 from ..node.host import KERNEL_RELEASE
+from ..kubeversion import GIT_VERSION
 from ..sim.clock import rfc3339
 
-KUBELET_VERSION = "v1.35.0"
+# the kubelet of the simulated release (k8score/kubeversion.py): status.nodeInfo.kubeletVersion
+KUBELET_VERSION = GIT_VERSION
 # pkg/kubelet/kubelet.go: nodeStatusMaxImages
 NODE_STATUS_MAX_IMAGES = 50
 # pkg/cluster/ports/ports.go: KubeletPort

@@ -16,7 +16,7 @@ IP through :class:`k8score.container.net.Network`; its ``NetError`` texts become
   ``Get "http://10.244.1.5:8080/healthz": dial tcp 10.244.1.5:8080: connect: connection refused``.
   Redirects are followed (at most 10) only while they stay on the same host
   (``RedirectChecker(followNonLocalRedirects=false)``). Requests carry
-  ``User-Agent: kube-probe/1.35`` and ``Accept: */*`` unless the probe sets them
+  ``User-Agent: kube-probe/1.37`` and ``Accept: */*`` unless the probe sets them
   (``pkg/probe/http/request.go``); a ``Host`` header sets the request's host.
 - ``pkg/probe/tcp/tcp.go`` ``DoTCPProbe``: connect and close; output empty on success, else
   ``dial tcp 10.244.1.5:8080: connect: connection refused`` or ``... i/o timeout``.

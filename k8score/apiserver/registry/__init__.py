@@ -19,6 +19,7 @@ from ...api.resources import ResourceInfo, ResourceTable
 from . import apps, apps_ds_sts, batch, core, discovery, policy, reviews
 from . import replication
 from . import autoscaling
+from . import ingress
 from . import storage as _storage
 from .crd import CustomResourceDefinitionStrategy
 from .store import Store
@@ -28,7 +29,7 @@ from .strategy import Strategy
 def builtin_strategies() -> list[Strategy]:
     classes = (core.STRATEGIES + apps.STRATEGIES + apps_ds_sts.STRATEGIES + discovery.STRATEGIES + policy.STRATEGIES
                + reviews.STRATEGIES + batch.STRATEGIES + _storage.STRATEGIES
-               + replication.STRATEGIES + autoscaling.STRATEGIES)
+               + replication.STRATEGIES + autoscaling.STRATEGIES + ingress.STRATEGIES)
     return [cls() for cls in classes] + [CustomResourceDefinitionStrategy()]
 
 

@@ -146,6 +146,8 @@ class SecretStrategy(Strategy):
     field_labels = ("type",)
 
     def default(self, obj: dict) -> Any:
+        from .secret import merge_string_data
+        merge_string_data(obj)  # core/v1 conversion.go: stringData is merged into data, never stored
         obj.setdefault("type", "Opaque")  # core/v1 defaults.go SetDefaults_Secret
 
 

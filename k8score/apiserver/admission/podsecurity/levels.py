@@ -46,10 +46,11 @@ EXEMPTION_REASON_ANNOTATION_KEY = "exempt"
 AUDIT_VIOLATIONS_ANNOTATION_KEY = "audit-violations"
 ENFORCED_POLICY_ANNOTATION_KEY = "enforce-policy"
 
-#: The Kubernetes minor version this simulation emulates (kubectl/kube-apiserver v1.35):
+#: The Kubernetes minor version this simulation emulates (kubectl/kube-apiserver v1.37,
+#: k8score/kubeversion.py):
 #: "latest" evaluates the checks as of this version. Upstream: policy/registry.go
 #: NewEvaluator caps its max version at the API server's emulation version.
-EMULATED_VERSION = (1, 35)
+EMULATED_VERSION = (1, 37)
 
 _GO_MAX_INT = 2**63 - 1  # strconv.Atoi range on 64-bit
 

@@ -65,7 +65,7 @@ class PodSecurity:
     (PodSecurityConfiguration ``exemptions``). ``defaults``: the policy of a namespace without
     labels, either ``(level, version)`` for all three modes or PodSecurityConfiguration
     ``defaults`` (``{"enforce": "baseline", "enforce-version": "latest", "warn": ...}``).
-    ``emulation_version``: what ``latest`` means (default v1.35).
+    ``emulation_version``: what ``latest`` means (default v1.37).
     """
 
     name = "PodSecurity"

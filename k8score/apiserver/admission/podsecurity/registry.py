@@ -65,7 +65,7 @@ def aggregate(results: list[CheckResult]) -> AggregateCheckResult:
 class Evaluator:
     """checkRegistry: ``evaluate_pod(lv, meta, spec)`` runs the checks of ``lv``.
 
-    ``emulation_version`` (major, minor) caps "latest" (default: the simulated v1.35).
+    ``emulation_version`` (major, minor) caps "latest" (default: the simulated v1.37).
     """
 
     def __init__(self, checks: tuple[Check, ...] = BASELINE_CHECKS + RESTRICTED_CHECKS,
