@@ -496,7 +496,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if info is not None and ev.get("type") in ("ADDED", "MODIFIED", "DELETED"):
                     with srv.lock:
                         obj = to_table(info, ev["object"], srv.cluster.loop.now,
-                                       str(rq.get("includeObject") or "Metadata"))
+                                       str(rq.get("includeObject") or "Metadata"), api=srv.api)
                     if not first:  # handlers/get.go: "on watch, we only want to print table headers on
                         obj["columnDefinitions"] = None  # the first object" (TableOptions.NoHeaders)
                     first = False

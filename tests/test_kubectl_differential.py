@@ -302,6 +302,60 @@ spec:
     served: true
     storage: true
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+---
+# kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/
+# (Additional printer columns), unchanged
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: crontabs.stable.example.com
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names:
+    plural: crontabs
+    singular: crontab
+    kind: CronTab
+    shortNames:
+    - ct
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              cronSpec:
+                type: string
+              image:
+                type: string
+              replicas:
+                type: integer
+    additionalPrinterColumns:
+    - name: Spec
+      type: string
+      description: The cron spec defining the interval a CronJob is run
+      jsonPath: .spec.cronSpec
+    - name: Replicas
+      type: integer
+      description: The number of jobs launched by the CronJob
+      jsonPath: .spec.replicas
+    - name: Age
+      type: date
+      jsonPath: .metadata.creationTimestamp
+---
+apiVersion: "stable.example.com/v1"
+kind: CronTab
+metadata:
+  name: my-new-cron-object
+spec:
+  cronSpec: "* * * * */5"
+  image: my-awesome-cron-image
+  replicas: 1
 """
 
 
@@ -532,6 +586,13 @@ LINES: list[str] = [
     "create secret generic app-secret --from-literal=a=b --dry-run=client -o wide",
     "create configmap app-config --from-literal=greeting=hello --dry-run=client -o jsonpath='{.data.greeting}'",
     "create deployment web --image=nginx", "create deployment web2 --image=nginx --port=80 -n shop --dry-run=client -o json",
+    # a CRD's additionalPrinterColumns (apiextensions-apiserver tableconvertor.go); get's generic printers'
+    # errors (printGeneric: after the fetch; custom columns' JSONPath after the header, exec errors after rows)
+    "get crontabs", "get ct -o wide", "get ct -A --show-labels", "get ct,cm", "get ct my-new-cron-object -o wide",
+    "get pods -o jsonpath=''", "get pods -o custom-columns=''", "get pods nope1 nope2 -o jsonpath=",
+    "get pods -o custom-columns=NAME:.metadata.name,X:.spec.containers[0].image[",
+    "get pods -o custom-columns=NAME:.metadata.name,C:.spec.containers[1].name",
+    "get deploy,ct -o custom-columns=KIND:.kind,NAME:{.metadata.name}",
 ]
 
 _NO_DESCRIBER = "no describer for this kind in the emulation (the generic one is used; describe.go has one)"

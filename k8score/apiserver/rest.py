@@ -211,7 +211,7 @@ def _serve(api: Any, request: dict) -> dict:
     if req.verb in ("get", "list") and wants_table(req.headers.get("accept")):
         info = api.registry.resolve(req.resource)
         out = to_table(info, out, api.loop.now, str(_query(request.get("query")).get("includeObject")
-                                                      or "Metadata"))
+                                                      or "Metadata"), api=api)
     return {"code": 201 if req.verb == "create" and not req.dry_run else 200, "body": out}
 
 

@@ -6,6 +6,10 @@ The columns are the same printers the kubectl emulation uses (k8score/kubectl/co
 implementation), named as printers.go names them ("Name", "Ready", "Cluster-IP"...); kubectl
 upper-cases them. Each row carries the object's metadata as a PartialObjectMetadata
 (``includeObject=Metadata``, kubectl's default), or the whole object with ``includeObject=Object``.
+
+A custom resource's Table is its CRD's additionalPrinterColumns (apiextensions-apiserver
+tableconvertor.go; k8score/kubectl/columns_crd.py): the CRD is looked up by resource, so
+callers pass ``api``; without it a custom resource gets the default ``Name``/``Age``.
 """
 
 from __future__ import annotations
@@ -43,17 +47,36 @@ def wants_table(accept: Any) -> bool:
     return params.get("as") == "Table" and params.get("g", "meta.k8s.io") == "meta.k8s.io"
 
 
-def to_table(info: Any, result: dict, now: float, include: str = "Metadata") -> dict:
-    """A list (or one object) of ``info``'s resource as a Table."""
+def crd_for(api: Any, info: Any) -> dict | None:
+    """The CustomResourceDefinition that serves ``info`` (None for a built-in resource):
+    what customresource_handler.go builds a resource's table convertor from."""
+    try:
+        name = getattr(api.registry.strategy_for(info), "crd_name", None)
+    except (AttributeError, KeyError):
+        return None
+    return api.lister.get("customresourcedefinitions", name) if name else None
+
+
+def to_table(info: Any, result: dict, now: float, include: str = "Metadata", api: Any = None) -> dict:
+    """A list (or one object) of ``info``'s resource as a Table; ``api`` (the APIServer) finds
+    a custom resource's CRD."""
+    from ..kubectl import columns_crd
     from ..kubectl.columns import table_for  # the one set of printers
-    columns, row = table_for(info.plural)
     items = result.get("items") if result.get("kind", "").endswith("List") else [result]
-    defs = [{"name": _NAMES.get(h, h.title()), "type": _TYPES.get(h, "string"), "format": "name" if h == "NAME" else "",
-             "description": "", "priority": prio} for h, prio in columns]
+    crd = crd_for(api, info) if api is not None else None
+    if crd is not None:
+        crd_columns = columns_crd.printer_columns(crd, info.version)
+        defs = columns_crd.definitions(crd_columns)
+        row = lambda obj, now, wide: columns_crd.cells(obj, crd_columns, now)  # noqa: E731
+    else:
+        columns, row = table_for(info.plural)
+        defs = [{"name": _NAMES.get(h, h.title()), "type": _TYPES.get(h, "string"),
+                 "format": "name" if h == "NAME" else "", "description": "", "priority": prio}
+                for h, prio in columns]
     rows = []
     for obj in items or ():
         cells = row(obj, now, True)
-        out: dict = {"cells": [_cell(defs[i]["type"], c) for i, c in enumerate(cells)]}
+        out: dict = {"cells": cells if crd is not None else [_cell(defs[i]["type"], c) for i, c in enumerate(cells)]}
         if include == "Object":
             out["object"] = obj
         elif include != "None":

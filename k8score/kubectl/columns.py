@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Callable
 
 from .podstatus import pod_row
-from ..api.quantity import canonical
 from ..sim.clock import rfc3339
 from .timefmt import human_duration, seconds_of, since
 
@@ -153,71 +152,6 @@ def _pdb_row(pdb: dict, now: float, wide: bool) -> list[str]:
     unset = lambda v: "N/A" if v is None else str(v)  # noqa: E731
     return [_meta(pdb).get("name", ""), unset(spec.get("minAvailable")), unset(spec.get("maxUnavailable")),
             str(st.get("disruptionsAllowed", 0)), _age(pdb, now)]
-
-
-def _q(raw: object) -> str:
-    """(*resource.Quantity).String(): canonical form, ``<nil>`` for a missing pointer."""
-    if raw is None:
-        return "<nil>"
-    try:
-        return canonical(raw)
-    except Exception:  # noqa: BLE001 - a broken quantity prints as stored
-        return str(raw)
-
-
-def hpa_metrics(specs: list | None, statuses: list | None, wide: bool = True) -> str:
-    """printers.go formatHPAMetrics: ``cpu: 250%/50%`` per metric (``<unknown>`` before the
-    controller measured it), at most two, then ``+ N more...`` (``wide`` changes nothing:
-    formatHPAMetrics has no wide form)."""
-    if not specs:
-        return "<none>"
-    statuses = statuses or []
-    out = []
-    for i, spec in enumerate(specs):
-        typ = spec.get("type")
-        key = {"Resource": "resource", "ContainerResource": "containerResource", "Pods": "pods",
-               "Object": "object", "External": "external"}.get(typ)
-        if key is None:
-            out.append("<unknown type>")
-            continue
-        st = statuses[i] if i < len(statuses) and isinstance(statuses[i], dict) else {}
-        measured = st.get(key) is not None   # statuses[i].<Type> != nil
-        cur = (st.get(key) or {}).get("current") or {}
-        src = spec.get(key) or {}
-        target = src.get("target") or {}
-        if typ in ("Resource", "ContainerResource"):
-            name = src.get("name", "")
-            if target.get("averageValue") is not None:
-                current = _q(cur.get("averageValue")) if measured else "<unknown>"
-                out.append(f"{name}: {current}/{_q(target['averageValue'])}")
-            else:
-                util = cur.get("averageUtilization") if measured else None
-                current = f"{util}%" if util is not None else "<unknown>"
-                goal = f"{target['averageUtilization']}%" if target.get("averageUtilization") is not None else "<auto>"
-                out.append(f"{name}: {current}/{goal}")
-        elif typ == "Pods":
-            current = _q(cur.get("averageValue")) if measured else "<unknown>"
-            out.append(f"{current}/{_q(target.get('averageValue'))}")
-        elif target.get("averageValue") is not None:   # Object or External, per-pod average
-            current = _q(cur["averageValue"]) if measured and cur.get("averageValue") is not None else "<unknown>"
-            out.append(f"{current}/{_q(target['averageValue'])} (avg)")
-        else:
-            current = _q(cur.get("value")) if measured else "<unknown>"
-            out.append(f"{current}/{_q(target.get('value'))}")
-    if len(out) > 2:
-        return f"{', '.join(out[:2])} + {len(out) - 2} more..."
-    return ", ".join(out)
-
-
-def _hpa_row(hpa: dict, now: float, wide: bool) -> list[str]:
-    """printers.go printHorizontalPodAutoscaler."""
-    spec, st = hpa.get("spec") or {}, hpa.get("status") or {}
-    ref = spec.get("scaleTargetRef") or {}
-    lo = spec.get("minReplicas")
-    return [_meta(hpa).get("name", ""), f"{ref.get('kind', '')}/{ref.get('name', '')}",
-            hpa_metrics(spec.get("metrics"), st.get("currentMetrics"), wide),
-            "<unset>" if lo is None else str(lo), str(spec.get("maxReplicas", 0)),
-            str(st.get("currentReplicas", 0)), _age(hpa, now)]
 
 
 def _statefulset_row(sts: dict, now: float, wide: bool) -> list[str]:
@@ -449,8 +383,6 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
                      _statefulset_row),
     "poddisruptionbudgets": ([("NAME", 0), ("MIN AVAILABLE", 0), ("MAX UNAVAILABLE", 0),
                               ("ALLOWED DISRUPTIONS", 0), ("AGE", 0)], _pdb_row),
-    "horizontalpodautoscalers": ([("NAME", 0), ("REFERENCE", 0), ("TARGETS", 0), ("MINPODS", 0), ("MAXPODS", 0),
-                                  ("REPLICAS", 0), ("AGE", 0)], _hpa_row),
     "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
                   ("AGE", 0), ("SELECTOR", 1)], _service_row),
     "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),
@@ -481,6 +413,9 @@ from .columns_config import CONFIG_TABLES as _CONFIG_TABLES  # noqa: E402 - secr
 TABLES.update(_CONFIG_TABLES)
 from .columns_cluster import CLUSTER_TABLES as _CLUSTER_TABLES  # noqa: E402 - priorityclasses, controllerrevisions...
 TABLES.update(_CLUSTER_TABLES)
+from .columns_autoscaling import AUTOSCALING_TABLES as _AUTOSCALING_TABLES  # noqa: E402 - hpa
+TABLES.update(_AUTOSCALING_TABLES)
+from .columns_autoscaling import hpa_metrics  # noqa: E402,F401 - re-exported (tests, describers)
 
 
 def _default_row(obj: dict, now: float, wide: bool) -> list[str]:
@@ -494,15 +429,18 @@ def _created_at_row(obj: dict, now: float, wide: bool) -> list[str]:
     return [_meta(obj).get("name", ""), "0001-01-01T00:00:00Z" if t is None else rfc3339(t)]
 
 
-def table_for(plural: str) -> tuple[list[Column], RowFn]:
+def table_for(plural: str, crd: dict | None = None, version: str = "") -> tuple[list[Column], RowFn]:
     """Columns and row function for a resource.
 
     A built-in kind without a printer in printers.go (roles, clusterroles, limitranges,
     customresourcedefinitions...) gets the default table convertor, ``NAME  CREATED AT``; a
-    custom resource without additionalPrinterColumns gets ``NAME  AGE`` (apiextensions-apiserver
-    tableconvertor: Name plus the default ``Age`` column).
+    custom resource gets its CRD's additionalPrinterColumns for ``version``
+    (:mod:`.columns_crd`), ``NAME  AGE`` when it declares none or ``crd`` is not given.
     """
     from ..api.resources import BUILTIN
+    if crd is not None:
+        from .columns_crd import crd_table
+        return crd_table(crd, version)
     if plural in TABLES:
         return TABLES[plural]
     if plural in BUILTIN:

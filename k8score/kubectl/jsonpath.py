@@ -27,9 +27,8 @@ import json
 from typing import Any
 
 from .args import CommandError
-from .jsonpath_go import go_sharp_v, go_v, template_compare
+from .jsonpath_go import go_sharp_v, template_compare
 from .jsonpath_parse import JSONPathError, Node, parse
-from .tabwriter import TABLE_MINWIDTH, TABLE_PADDING, tabwrite
 from .yamlout import _normalize
 
 
@@ -238,26 +237,4 @@ def relaxed(path: str) -> str:
     return path if path.startswith((".", "[")) else "." + path
 
 
-def custom_columns(spec: str, objs: list[dict], no_headers: bool = False) -> str:
-    """``-o custom-columns=NAME:.metadata.name,NODE:.spec.nodeName``."""
-    columns = []
-    for part in spec.split(","):
-        header, sep, path = part.partition(":")
-        if not sep:
-            raise JSONPathError(f"unexpected custom-columns spec: {part}, expected <header>:<json-path-expr>")
-        columns.append((header, parse("{" + relaxed(path) + "}")))
-    lines = [] if no_headers else ["\t".join(h for h, _ in columns)]
-    for obj in objs:
-        cells = []
-        for _, nodes in columns:
-            try:
-                values = [v for result in _Exec().find(nodes, obj) for v in result]
-            except _Failure:
-                values = []
-            # custom_column.go printOneObject: fmt's %v of each value
-            cells.append(",".join(go_v(v) for v in values) if values else "<none>")
-        lines.append("\t".join(cells))
-    return tabwrite("\n".join(lines) + "\n", TABLE_MINWIDTH, TABLE_PADDING) if lines else ""
-
-
-__all__ = ["JSONPathError", "JSONPathExecError", "parse", "render", "evaluate", "relaxed", "custom_columns"]
+__all__ = ["JSONPathError", "JSONPathExecError", "parse", "render", "evaluate", "relaxed"]

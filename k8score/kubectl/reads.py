@@ -97,10 +97,11 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
     output, _, template = output.partition("=")
     if output not in _OUTPUTS + ("jsonpath", "custom-columns"):
         raise CommandError(_PRINTER_ERROR.format(output))
-    if output in ("jsonpath", "custom-columns") and not template:
-        raise CommandError(f"error: {output} template format specified but no template given")
     requested = targets(k, args.args)
     single = len(requested) == 1 and len(requested[0][1]) == 1
+    generic = _generic_printer(output, template) if output in ("jsonpath", "custom-columns") else None
+    if generic is not None and not single:
+        generic()   # printGeneric: a printer error replaces the errors of fetching several names
     groups = []
     for info, wanted in requested:
         objs = _sort(fetch(k, info, wanted, args), args.get("sort-by"), info.plural, output in ("", "wide"))
@@ -116,10 +117,21 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
         elif items or not single:
             k.out(render(as_list(items), output, args))
         return
-    if output == "jsonpath":
-        data = items[0] if single and len(items) == 1 else as_list(items)
+    if generic is not None:
+        # get.go printGeneric: a single named object that was not found ends it; otherwise the
+        # printer is built now (template errors) and prints the one List of everything found
         if single and not items:
             return
+        columns = generic()
+        if output == "custom-columns":
+            from . import columns_custom
+            text, error = columns_custom.render(columns, items, bool(args.get("no-headers")))
+            k.out_raw(text)
+            if error:
+                raise CommandError(error)
+            return
+    if output == "jsonpath":
+        data = items[0] if single and len(items) == 1 else as_list(items)
         try:
             k.out_raw(jsonpath.render(template, data))
         except (jsonpath.JSONPathError, ValueError) as e:
@@ -140,19 +152,31 @@ def get(k: "Kubectl", args: Args, stdin: str | None) -> None:
         if output == "name":
             k.out(names(objs, info.kind, info.group))
             continue
-        if output == "custom-columns":
-            try:
-                k.out(jsonpath.custom_columns(template, objs, bool(args.get("no-headers"))))
-            except (jsonpath.JSONPathError, ValueError) as e:
-                raise CommandError(f"error: {e}") from None
-            continue
         if printed:
             k.out("\n")
-        k.out(table(info.plural, objs, now, wide=output == "wide",
-                    with_namespace=bool(args.get("all-namespaces")) and info.namespaced,
-                    show_labels=bool(args.get("show-labels")), no_headers=bool(args.get("no-headers")),
-                    kind_prefix=kind_name(info.kind, info.group) if with_kind else None))
+        options = dict(wide=output == "wide", with_namespace=bool(args.get("all-namespaces")) and info.namespaced,
+                       show_labels=bool(args.get("show-labels")), no_headers=bool(args.get("no-headers")),
+                       kind_prefix=kind_name(info.kind, info.group) if with_kind else None)
+        from .columns_crd import crd_of, crd_table, table_text
+        crd = crd_of(getattr(k.client, "api", None), info)
+        if crd is not None:   # the Table the server builds from the CRD's printer columns
+            k.out(table_text(crd_table(crd, info.version), objs, now, **options))
+        else:
+            k.out(table(info.plural, objs, now, **options))
         printed = True
+
+
+def _generic_printer(output: str, template: str):
+    """Building ``-o jsonpath|custom-columns``' printer (get.go ToPrinter), deferred: the
+    check raises what kubectl prints for a bad template; custom columns' parsed spec."""
+    def build():
+        if output == "custom-columns":
+            from .columns_custom import parse_spec
+            return parse_spec(template)
+        if not template:   # cli-runtime pkg/genericclioptions/jsonpath_flags.go ToPrinter
+            raise CommandError("error: template format specified but no template given")
+        return None
+    return build
 
 
 # -- describe ------------------------------------------------------------------------
