@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import re
 from pathlib import Path
+from k8score.lang import tr
 
 # Fonts: Noto Sans CJK draws both the Chinese and the Latin text (Debian fonts-noto-cjk).
 FONT = "Noto Sans CJK SC"
@@ -51,9 +52,9 @@ def edge_style(implemented: bool, color: str = IMPLEMENTED_COLOR) -> dict:
 
 
 def node_label(spec, short: str | None = None) -> str:
-    """A component's label: its name (plus a short Chinese role) and a marker if not implemented."""
+    """A component's label: its name (plus a short role) and a marker if not implemented."""
     label = spec.name if not short else f"{spec.name}\n{short}"
-    return label if spec.implemented else label + "\n(尚未实现)"
+    return label if spec.implemented else label + "\n" + tr("(尚未实现)", "(not implemented yet)")
 
 
 def resources_label(verb: str, resources: tuple[str, ...], per_line: int = 3) -> str:

@@ -20,9 +20,11 @@ Run by the site build: ``render(outdir)`` writes ``apiserver_pipeline.svg`` and 
 from __future__ import annotations
 
 from pathlib import Path
+from k8score.lang import tr
 
 NAME = "apiserver_pipeline"
-TITLE = "kube-apiserver 的请求处理链（插件列表读自 k8score 的代码）"
+TITLE = tr("kube-apiserver 的请求处理链（插件列表读自 k8score 的代码）",
+           "kube-apiserver's request chain (the plugin lists are read from k8score's code)")
 
 DENY_COLOR = "#c62828"
 WEBHOOK_COLOR = "#7b1fa2"
@@ -77,28 +79,39 @@ def render(outdir: Path) -> list[Path]:
     graph = dict(sh.GRAPH_ATTR, ranksep="0.55", nodesep="0.6")
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
                  direction="TB", graph_attr=graph, node_attr=sh.NODE_ATTR, edge_attr=sh.EDGE_ATTR):
-        client = User("kubectl / 控制器 / 调度器 / kubelet\n（HTTPS 请求）")
+        client = User(tr("kubectl / 控制器 / 调度器 / kubelet\n（HTTPS 请求）",
+                         "kubectl / controllers / scheduler / kubelet\n(HTTPS requests)"))
         with Cluster("kube-apiserver", graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
-            authn = box("① 认证 Authentication\nx509 客户端证书 · Bearer token\n"
-                        "ServiceAccount token · 匿名 system:anonymous\n（--as：模拟 Impersonation）")
-            authz = box("② 鉴权 Authorization（第一个 ALLOW/DENY 生效）\n"
+            authn = box(tr("① 认证 Authentication\nx509 客户端证书 · Bearer token\n"
+                           "ServiceAccount token · 匿名 system:anonymous\n（--as：模拟 Impersonation）",
+                           "① Authentication\nx509 client certificates · Bearer token\n"
+                           "ServiceAccount token · anonymous system:anonymous\n(--as: Impersonation)"))
+            authz = box(tr("② 鉴权 Authorization（第一个 ALLOW/DENY 生效）\n",
+                           "② Authorization (the first ALLOW/DENY decides)\n")
                         + " → ".join(chain["authorizers"]))
-            decode = box("③ 解码 + 默认值\n按 OpenAPI schema 严格检查类型")
-            mutating = box("④ 变更准入 Mutating admission（按顺序）\n" + _numbered(chain["mutating"]),
+            decode = box(tr("③ 解码 + 默认值\n按 OpenAPI schema 严格检查类型",
+                            "③ Decoding + defaults\nstrict type checks against the OpenAPI schema"))
+            mutating = box(tr("④ 变更准入 Mutating admission（按顺序）\n", "④ Mutating admission (in order)\n")
+                           + _numbered(chain["mutating"]),
                            fill="#f4f9f1")
-            validation = box("⑤ 校验 Validation\n资源的 strategy：字段、必填、不可变")
-            validating = box("⑥ 验证准入 Validating admission（按顺序）\n" + _numbered(chain["validating"]),
+            validation = box(tr("⑤ 校验 Validation\n资源的 strategy：字段、必填、不可变",
+                                "⑤ Validation\nthe resource's strategy: fields, required, immutable"))
+            validating = box(tr("⑥ 验证准入 Validating admission（按顺序）\n", "⑥ Validating admission (in order)\n")
+                             + _numbered(chain["validating"]),
                              fill="#f4f9f1")
-        etcd = ETCD("⑦ 写入 etcd\n/registry/<资源>/<命名空间>/<名字>\n（dryRun=All 时跳过）")
-        refused = box("Status（请求被拒绝，什么都不写）", color=DENY_COLOR, fill="#fdecea")
-        hooks = box("Webhook 服务\nAdmissionReview 请求 / 应答", color=WEBHOOK_COLOR, fill="#f6edf8")
+        etcd = ETCD(tr("⑦ 写入 etcd\n/registry/<资源>/<命名空间>/<名字>\n（dryRun=All 时跳过）",
+                       "⑦ Write to etcd\n/registry/<resource>/<namespace>/<name>\n(skipped with dryRun=All)"))
+        refused = box(tr("Status（请求被拒绝，什么都不写）", "Status (request refused, nothing written)"),
+                      color=DENY_COLOR, fill="#fdecea")
+        hooks = box(tr("Webhook 服务\nAdmissionReview 请求 / 应答", "Webhook service\nAdmissionReview request / response"),
+                    color=WEBHOOK_COLOR, fill="#f6edf8")
 
         step = sh.edge_style(True)
         client >> Edge(**sh.edge_style(True, sh.USER_COLOR)) >> authn
         authn >> Edge(label="UserInfo{name, groups}", **step) >> authz
         authz >> Edge(**step) >> decode >> Edge(**step) >> mutating
         mutating >> Edge(**step) >> validation >> Edge(**step) >> validating
-        validating >> Edge(label="txn（resourceVersion 比较）", **sh.edge_style(True, sh.STORAGE_COLOR)) >> etcd
+        validating >> Edge(label=tr("txn（resourceVersion 比较）", "txn (resourceVersion compare)"), **sh.edge_style(True, sh.STORAGE_COLOR)) >> etcd
 
         deny = {"color": DENY_COLOR, "fontcolor": DENY_COLOR, "style": "dashed", "constraint": "false"}
         for stage, code in ((authn, "401"), (authz, "403"), (decode, "400"), (mutating, "403/400"),

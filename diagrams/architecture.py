@@ -15,9 +15,11 @@ Run by the site build: ``render(outdir)`` writes ``architecture.svg`` and
 from __future__ import annotations
 
 from pathlib import Path
+from k8score.lang import tr
 
 NAME = "architecture"
-TITLE = "Kubernetes 架构：控制平面与工作节点（箭头 = 谁发起连接；标签 = list+watch / 写入的资源）"
+TITLE = tr("Kubernetes 架构：控制平面与工作节点（箭头 = 谁发起连接；标签 = list+watch / 写入的资源）",
+           "Kubernetes architecture (arrow = who connects; label = resources list+watched / written)")
 # One worker node stands for all (every node runs the same agents): with two side by side the
 # picture was 2,356 px wide and its labels about 5 px on a 1280 px screen.
 WORKER_NODES = ("node-1 … node-N",)
@@ -48,15 +50,17 @@ def _icon(name: str):
     }.get(name, Blank)
 
 
-# Short Chinese roles under the names (the spec's summary is a full sentence; it goes in the page text).
+# Short roles under the names (the spec's summary is a full sentence; it goes in the page text).
+# A diagram module is loaded afresh for each render (k8score.diagramgen.load), so module-level
+# texts are read in that render's language (k8score.lang).
 _ROLE = {
-    "kube-apiserver": "集群唯一入口",
-    "etcd": "集群状态存储",
-    "kube-scheduler": "为 Pod 选节点",
-    "kube-controller-manager": "控制循环",
-    "cloud-controller-manager": "对接云平台（可选）",
-    "kubelet": "节点代理",
-    "kube-proxy": "Service 转发规则",
+    "kube-apiserver": tr("集群唯一入口", "the cluster's only entry point"),
+    "etcd": tr("集群状态存储", "cluster state store"),
+    "kube-scheduler": tr("为 Pod 选节点", "picks nodes for Pods"),
+    "kube-controller-manager": tr("控制循环", "control loops"),
+    "cloud-controller-manager": tr("对接云平台（可选）", "cloud integration (optional)"),
+    "kubelet": tr("节点代理", "node agent"),
+    "kube-proxy": tr("Service 转发规则", "Service forwarding rules"),
     "container-runtime": "containerd (CRI)",
 }
 
@@ -70,8 +74,9 @@ MAX_NAMED = 12
 def _api_edge_label(spec) -> str:
     sh = _shared()
     if len(spec.watches) + len(spec.writes) > MAX_NAMED:
-        return sh.resources_label("list+watch", spec.watches, per_line=2) + f"\n写: {len(spec.writes)} 种资源（见其页面）"
-    parts = [sh.resources_label("list+watch", spec.watches), sh.resources_label("写", spec.writes)]
+        return sh.resources_label("list+watch", spec.watches, per_line=2) + tr(
+            f"\n写: {len(spec.writes)} 种资源（见其页面）", f"\nwrites: {len(spec.writes)} resources (see its page)")
+    parts = [sh.resources_label("list+watch", spec.watches), sh.resources_label(tr("写", "writes"), spec.writes)]
     return "\n".join(p for p in parts if p)
 
 
@@ -93,11 +98,11 @@ def render(outdir: Path) -> list[Path]:
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
                  direction="TB", graph_attr=sh.GRAPH_ATTR, node_attr=dict(sh.NODE_ATTR, fontsize="14"),
                  edge_attr=dict(sh.EDGE_ATTR, fontsize="14")):
-        user = User("用户 / CI\nkubectl")
+        user = User(tr("用户 / CI\nkubectl", "user / CI\nkubectl"))
 
         boxes: dict[str, object] = {}
         # cluster titles 15 (graphviz's default 12 would be 10.4 px at a 1280 px viewport)
-        with Cluster("控制平面 (control plane)",
+        with Cluster(tr("控制平面 (control plane)", "control plane"),
                      graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT, "fontsize": "15"}):
             for spec in specs.values():
                 if spec.plane == "control-plane":
@@ -105,14 +110,14 @@ def render(outdir: Path) -> list[Path]:
 
         node_boxes: list[dict[str, object]] = []
         for node_name in WORKER_NODES:
-            with Cluster(f"工作节点 (worker node) {node_name}",
+            with Cluster(tr(f"工作节点 (worker node) {node_name}", f"worker node {node_name}"),
                          graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT, "fontsize": "15"}):
                 here = {s.name: make(s) for s in specs.values() if s.plane == "node"}
                 here["_pods"] = Pod("Pods")
                 node_boxes.append(here)
 
         api = boxes[api_name]
-        user >> Edge(label="HTTPS REST\n(认证→鉴权→准入)", **sh.edge_style(True, sh.USER_COLOR)) >> api
+        user >> Edge(label=tr("HTTPS REST\n(认证→鉴权→准入)", "HTTPS REST\n(authn→authz→admission)"), **sh.edge_style(True, sh.USER_COLOR)) >> api
 
         for spec in specs.values():
             if spec.plane != "control-plane" or spec.name == api_name:
@@ -121,7 +126,8 @@ def render(outdir: Path) -> list[Path]:
                 boxes[spec.name] >> Edge(label=_api_edge_label(spec), **sh.edge_style(spec.implemented)) >> api
         # Only the API server holds the store (etcd's spec talks to no one; it is talked to).
         if "etcd" in boxes:
-            api >> Edge(label="gRPC: Range / Txn / Watch\n(只有 API Server 访问 etcd)",
+            api >> Edge(label=tr("gRPC: Range / Txn / Watch\n(只有 API Server 访问 etcd)",
+                                  "gRPC: Range / Txn / Watch\n(only the API server talks to etcd)"),
                         **sh.edge_style(True, sh.STORAGE_COLOR)) >> boxes["etcd"]
 
         for i, here in enumerate(node_boxes):
@@ -145,11 +151,12 @@ def render(outdir: Path) -> list[Path]:
             proxy = specs.get("kube-proxy")
             if proxy is not None and proxy.plane == "node":
                 # kube-proxy's output is not an API object but the node's packet rules.
-                here["kube-proxy"] >> Edge(label="iptables 规则:\nClusterIP → DNAT 到 Pod" if first else "",
+                here["kube-proxy"] >> Edge(label=tr("iptables 规则:\nClusterIP → DNAT 到 Pod",
+                                                 "iptables rules:\nClusterIP → DNAT to a Pod") if first else "",
                                            **dict(sh.edge_style(proxy.implemented), style="dotted")) >> here["_pods"]
             runtime = next((s for s in specs.values() if s.talks_to == "kubelet"), None)
             if runtime is not None:
-                here[runtime.name] >> Edge(label="创建/启动容器" if first else "",
+                here[runtime.name] >> Edge(label=tr("创建/启动容器", "create/start containers") if first else "",
                                            **sh.edge_style(runtime.implemented)) >> here["_pods"]
 
     return sh.outputs(outdir, NAME)

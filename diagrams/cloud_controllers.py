@@ -12,12 +12,15 @@ Run by the site build: ``render(outdir)`` writes ``cloud_controllers.svg`` and `
 from __future__ import annotations
 
 from pathlib import Path
+from k8score.lang import tr
 
 NAME = "cloud_controllers"
-TITLE = "cloud-controller-manager 内部：每个控制循环 watch 什么、写什么、调用云的哪些接口"
+TITLE = tr("cloud-controller-manager 内部：每个控制循环 watch 什么、写什么、调用云的哪些接口",
+           "Inside cloud-controller-manager: what each loop watches, writes and calls")
 
 #: cloud-provider interface -> the simulated cloud's resource it manages
-_CLOUD_RESOURCE = {"InstancesV2": "虚拟机 (machines)", "LoadBalancer": "负载均衡器", "Routes": "VPC 路由表"}
+_CLOUD_RESOURCE = {"InstancesV2": tr("虚拟机 (machines)", "machines"), "LoadBalancer": tr("负载均衡器", "load balancers"),
+                   "Routes": tr("VPC 路由表", "VPC route table")}
 
 
 def _shared():
@@ -61,13 +64,13 @@ def render(outdir: Path) -> list[Path]:
                  direction="LR", graph_attr=graph, node_attr=node_attr, edge_attr=edge_attr):
         watched = list(dict.fromkeys(r for _, ws, _, _ in table for r in ws))
         written = list(dict.fromkeys(_base(r) for _, _, wr, _ in table for r in wr if _base(r) != "events"))
-        with Cluster("list+watch（经 API Server）",
+        with Cluster(tr("list+watch（经 API Server）", "list+watch (through the API server)"),
                      graph_attr={"bgcolor": "#f7f7f7", "fontname": sh.FONT, "fontsize": "16"}):
             left = {r: icons[r](r) for r in watched}
         with Cluster("cloud-controller-manager",
                      graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT, "fontsize": "16"}):
             mid = {kind: CCM(kind.replace("-controller", "")) for kind, _, _, _ in table}
-        with Cluster("写入（经 API Server）",
+        with Cluster(tr("写入（经 API Server）", "writes (through the API server)"),
                      graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT, "fontsize": "16"}):
             right = {}
             for r in written:
@@ -75,7 +78,7 @@ def render(outdir: Path) -> list[Path]:
                                if "/" in w and _base(w) == r})
                 right[r] = icons[r](r + "".join(f"\n(+{s})" for s in subs))
         interfaces = list(dict.fromkeys(api.split(".")[0] for _, _, _, apis in table for api in apis))
-        with Cluster("模拟云 k8score.cloud（cloud-provider 接口）",
+        with Cluster(tr("模拟云 k8score.cloud（cloud-provider 接口）", "simulated cloud k8score.cloud (cloud-provider interface)"),
                      graph_attr={"bgcolor": "#fdf6e8", "fontname": sh.FONT, "fontsize": "16"}):
             cloud = {i: cloud_icons[i](f"{i}\n{_CLOUD_RESOURCE[i]}") for i in interfaces}
 

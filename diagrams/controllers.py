@@ -22,27 +22,29 @@ from __future__ import annotations
 import subprocess
 from html import escape
 from pathlib import Path
+from k8score.lang import tr
 
 NAME = "controllers"
-TITLE = "kube-controller-manager：每个控制器 watch 什么、写什么 / what each controller watches and writes"
+TITLE = tr("kube-controller-manager：每个控制器 watch 什么、写什么 / what each controller watches and writes",
+           "kube-controller-manager: what each controller watches and writes")
 
 #: family -> (heading, header colour, controller kinds). Grouped as the upstream code is
 #: (kubernetes/kubernetes cmd/kube-controller-manager/app/: apps.go, batch.go, core.go,
 #: discovery.go, autoscaling.go, policy.go, rbac.go, certificates.go).
 FAMILIES = {
-    "workloads": ("工作负载 workloads（apps / batch / autoscaling / policy）", "#dfe9fb", (
+    "workloads": (tr("工作负载 workloads（apps / batch / autoscaling / policy）", "workloads (apps / batch / autoscaling / policy)"), "#dfe9fb", (
         "deployment-controller", "replicaset-controller", "replication-controller",
         "statefulset-controller", "daemonset-controller", "job-controller", "cronjob-controller",
         "ttl-after-finished-controller", "disruption-controller", "horizontal-pod-autoscaler")),
-    "networking": ("网络 networking（Service 的后端 / Service backends）", "#efe3fb", (
+    "networking": (tr("网络 networking（Service 的后端 / Service backends）", "networking (Service backends)"), "#efe3fb", (
         "endpoints-controller", "endpointslice-controller", "endpointslicemirroring-controller")),
-    "nodes": ("节点 nodes", "#fdebd3", (
+    "nodes": (tr("节点 nodes", "nodes"), "#fdebd3", (
         "node-ipam-controller", "node-lifecycle-controller", "taint-eviction-controller",
         "pod-garbage-collector-controller")),
-    "storage": ("存储 storage", "#dff3e4", (
+    "storage": (tr("存储 storage", "storage"), "#dff3e4", (
         "persistentvolume-controller", "pvc-protection-controller", "pv-protection-controller",
         "attachdetach-controller")),
-    "others": ("集群杂务 housekeeping（namespaces, accounts, quota, RBAC, GC）", "#ececec", (
+    "others": (tr("集群杂务 housekeeping（namespaces, accounts, quota, RBAC, GC）", "housekeeping (namespaces, accounts, quota, RBAC, GC)"), "#ececec", (
         "namespace-controller", "garbage-collector", "serviceaccount-controller",
         "root-ca-cert-publisher", "resourcequota-controller", "clusterrole-aggregation-controller")),
 }

@@ -15,10 +15,12 @@ Run by the site build: ``render(outdir)`` writes ``deployment_flow.svg`` and
 from __future__ import annotations
 
 from pathlib import Path
+from k8score.lang import tr
 from typing import NamedTuple
 
 NAME = "deployment_flow"
-TITLE = "创建 Deployment 的 7 个步骤（每一步都经过 kube-apiserver；组件之间从不直接通信）"
+TITLE = tr("创建 Deployment 的 7 个步骤（每一步都经过 kube-apiserver；组件之间从不直接通信）",
+           "The 7 steps of creating a Deployment (each one through kube-apiserver)")
 
 CIRCLED = "①②③④⑤⑥⑦⑧⑨"
 
@@ -28,24 +30,30 @@ class Step(NamedTuple):
     actor: str            # component name in the registry ("user" for the person with kubectl)
     reacts_to: str | None  # resource the actor list+watches that triggers the step
     writes: str | None    # resource the actor writes through the API server in this step
-    text: str             # Chinese edge label
+    text: str             # edge label (k8score.lang: read when the module is loaded)
 
 
 # Labels are kept to short lines (about 24 columns): the diagram must fit a 1280 px screen's text
 # column at its own size, so its 11 pt labels stay 11 px or more (tests/browser/test_reader.py).
 STEPS: tuple[Step, ...] = (
     Step(1, "user", None, "deployments", "kubectl apply\nPOST …/deployments"),
-    Step(2, "kube-apiserver", None, None, "认证 → 鉴权 → 准入 → 校验\n写入 etcd\nresourceVersion+1"),
+    Step(2, "kube-apiserver", None, None, tr("认证 → 鉴权 → 准入 → 校验\n写入 etcd\nresourceVersion+1",
+                                            "authn → authz → admission\n→ validation\nwrite to etcd\nresourceVersion+1")),
     Step(3, "kube-controller-manager", "deployments", "replicasets",
-         "deployment 控制器\nwatch 到 Deployment\n→ 创建 ReplicaSet"),
+         tr("deployment 控制器\nwatch 到 Deployment\n→ 创建 ReplicaSet",
+            "deployment controller\nsees the Deployment\n→ creates a ReplicaSet")),
     Step(4, "kube-controller-manager", "replicasets", "pods",
-         "replicaset 控制器\nwatch 到 ReplicaSet\n→ 创建 Pod（nodeName 为空）"),
+         tr("replicaset 控制器\nwatch 到 ReplicaSet\n→ 创建 Pod（nodeName 为空）",
+            "replicaset controller\nsees the ReplicaSet\n→ creates Pods\n(nodeName empty)")),
     Step(5, "kube-scheduler", "pods", "pods/binding",
-         "scheduler watch 到未调度 Pod\n→ 过滤、打分\n→ 写 pods/binding"),
+         tr("scheduler watch 到未调度 Pod\n→ 过滤、打分\n→ 写 pods/binding",
+            "scheduler sees\nan unscheduled Pod\n→ filters, scores\n→ writes pods/binding")),
     Step(6, "kubelet", "pods", "pods/status",
-         "kubelet watch 到本节点的 Pod\n→ 经 CRI 拉镜像、启动容器\n→ 上报 pods/status"),
+         tr("kubelet watch 到本节点的 Pod\n→ 经 CRI 拉镜像、启动容器\n→ 上报 pods/status",
+            "kubelet sees\nits node's Pod\n→ pulls, starts via CRI\n→ writes pods/status")),
     Step(7, "kube-proxy", "endpointslices", None,
-         "kube-proxy watch\nService / EndpointSlice\n→ 重写本节点 iptables 规则"),
+         tr("kube-proxy watch\nService / EndpointSlice\n→ 重写本节点 iptables 规则",
+            "kube-proxy watches\nService / EndpointSlice\n→ rewrites the node's\niptables rules")),
 )
 
 
@@ -104,23 +112,23 @@ def render(outdir: Path) -> list[Path]:
     graph = dict(sh.GRAPH_ATTR, ranksep="0.9", nodesep="0.5")
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
                  direction="LR", graph_attr=graph, node_attr=sh.NODE_ATTR, edge_attr=sh.EDGE_ATTR):
-        user = User("用户\nkubectl")
-        with Cluster("控制平面", graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
+        user = User(tr("用户\nkubectl", "user\nkubectl"))
+        with Cluster(tr("控制平面", "control plane"), graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
             # ordering=out: etcd, then the objects in creation order, top to bottom in one column
             api = APIServer("kube-apiserver", ordering="out")
             etcd = ETCD("etcd")
             # Its controllers are named on the ③ ④ arrows (a second label line was cut at the left).
             kcm = ControllerManager("kube-controller-manager")
             sched = Scheduler("kube-scheduler")
-        with Cluster("etcd 中的对象 (/registry/...)", graph_attr={"bgcolor": "#f7f7f7", "fontname": sh.FONT,
+        with Cluster(tr("etcd 中的对象 (/registry/...)", "objects in etcd (/registry/...)"), graph_attr={"bgcolor": "#f7f7f7", "fontname": sh.FONT,
                                                               "style": "dashed"}):
             d = Deployment("Deployment\nnginx-deployment")
             rs = ReplicaSet("ReplicaSet")
             pod = Pod("Pod ×3")
-        with Cluster("工作节点 node-N", graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT}):
+        with Cluster(tr("工作节点 node-N", "worker node node-N"), graph_attr={"bgcolor": "#f4f9f1", "fontname": sh.FONT}):
             kubelet = Kubelet("kubelet")
             runtime = Containerd("containerd")
-            proxy = KubeProxy("kube-proxy" + ("" if implemented("kube-proxy") else "\n(尚未实现)"))
+            proxy = KubeProxy("kube-proxy" + ("" if implemented("kube-proxy") else tr("\n(尚未实现)", "\n(not implemented yet)")))
 
         user >> Edge(label=_label(step[1]), **sh.edge_style(True, sh.USER_COLOR)) >> api
         api >> Edge(label=_label(step[2]), **sh.edge_style(True, sh.STORAGE_COLOR)) >> etcd

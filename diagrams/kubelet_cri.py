@@ -20,9 +20,11 @@ from __future__ import annotations
 import inspect
 import re
 from pathlib import Path
+from k8score.lang import tr
 
 NAME = "kubelet_cri"
-TITLE = "kubelet ↔ CRI ↔ 容器运行时（RPC 列表读自 k8score 的代码）"
+TITLE = tr("kubelet ↔ CRI ↔ 容器运行时（RPC 列表读自 k8score 的代码）",
+           "kubelet ↔ CRI ↔ container runtime (the RPC list is read from k8score's code)")
 
 #: k8s.io/cri-api pkg/apis/runtime/v1/api.proto ``service ImageService`` (all of its RPCs but
 #: the newer streaming ``StreamImages``); every other RPC belongs to ``service RuntimeService``.
@@ -40,12 +42,12 @@ RUNTIME_SERVICE = (
 #: (Kubelet attribute, the class it holds, label). The PLEG is not an attribute: the kubelet
 #: subscribes to the runtime's container events (``get_container_events``), checked apart.
 KUBELET_PARTS = (
-    ("workers", "PodWorkers", "pod workers：每个 Pod 一个 SyncPod"),
-    (None, "GetContainerEvents", "PLEG：订阅运行时的容器事件"),
-    ("prober", "ProbeManager", "prober：liveness / readiness / startup"),
-    ("static_pods", "StaticPodSource", "静态 Pod：/etc/kubernetes/manifests"),
-    ("eviction", "EvictionManager", "驱逐：memory.available < 100Mi"),
-    ("server", "KubeletServer", ":{port} 服务：logs / exec"),
+    ("workers", "PodWorkers", tr("pod workers：每个 Pod 一个 SyncPod", "pod workers: one SyncPod per Pod")),
+    (None, "GetContainerEvents", tr("PLEG：订阅运行时的容器事件", "PLEG: subscribes to the runtime's container events")),
+    ("prober", "ProbeManager", tr("prober：liveness / readiness / startup", "prober: liveness / readiness / startup")),
+    ("static_pods", "StaticPodSource", tr("静态 Pod：/etc/kubernetes/manifests", "static Pods: /etc/kubernetes/manifests")),
+    ("eviction", "EvictionManager", tr("驱逐：memory.available < 100Mi", "eviction: memory.available < 100Mi")),
+    ("server", "KubeletServer", tr(":{port} 服务：logs / exec", ":{port} server: logs / exec")),
 )
 
 BOX_COLOR = "#326ce5"
@@ -143,29 +145,36 @@ def render(outdir: Path) -> list[Path]:
     logs_style = {"color": LOG_COLOR, "fontcolor": LOG_COLOR}
     with Diagram(TITLE, filename=str(outdir / NAME), outformat=list(sh.FORMATS), show=False,
                  direction="TB", graph_attr=graph, node_attr=node, edge_attr=edge):
-        with Cluster("kubelet（每个节点一个）", graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
+        with Cluster(tr("kubelet（每个节点一个）", "kubelet (one per node)"), graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT}):
             Kubelet("kubelet")
             kubelet = box(parts, width="3.4")
-        with Cluster(f"高层运行时：containerd {containerd.NODE_VERSION}（CRI 插件）/ CRI-O {crio.NODE_VERSION}",
+        with Cluster(tr(f"高层运行时：containerd {containerd.NODE_VERSION}（CRI 插件）/ CRI-O {crio.NODE_VERSION}",
+                        f"high-level runtime: containerd {containerd.NODE_VERSION} (CRI plugin) / "
+                        f"CRI-O {crio.NODE_VERSION}"),
                      graph_attr={"bgcolor": RUNTIME_FILL, "fontname": sh.FONT}):
             rsvc = box("RuntimeService\n" + _wrap(rpcs["RuntimeService"], 3), width="4.2")
             isvc = box("ImageService\n" + _wrap(rpcs["ImageService"], 1), width="1.6")
-        oci = box("OCI 运行时：runc（containerd）/ crun（CRI-O）\n"
-                  "建 namespace、cgroup，exec 容器的 PID 1 → Linux 内核", width="4.2")
-        with Cluster("Pod 沙箱：一个网络命名空间 + CNI 分配的 IP",
+        oci = box(tr("OCI 运行时：runc（containerd）/ crun（CRI-O）\n"
+                     "建 namespace、cgroup，exec 容器的 PID 1 → Linux 内核",
+                     "OCI runtime: runc (containerd) / crun (CRI-O)\n"
+                     "makes namespaces, cgroups, execs the container's PID 1 → Linux kernel"), width="4.2")
+        with Cluster(tr("Pod 沙箱：一个网络命名空间 + CNI 分配的 IP",
+                        "Pod sandbox: one network namespace + the IP CNI allocated"),
                      graph_attr={"bgcolor": "#fff8e1", "fontname": sh.FONT}):
-            pause = Pod(f"pause 容器\n{PAUSE_IMAGE.rsplit('/', 1)[-1]}")
-            ctrs = box("业务容器 = 进程\n（共享沙箱的 IP）", width="2.0")
-        logs = box(f"{POD_LOGS_ROOT}/<ns>_<pod>_<uid>/<容器>/0.log\n"
+            pause = Pod(tr("pause 容器", "pause container") + f"\n{PAUSE_IMAGE.rsplit('/', 1)[-1]}")
+            ctrs = box(tr("业务容器 = 进程\n（共享沙箱的 IP）", "app containers = processes\n(sharing the sandbox's IP)"),
+                       width="2.0")
+        logs = box(f"{POD_LOGS_ROOT}/<ns>_<pod>_<uid>/<{tr('容器', 'container')}>/0.log\n"
                    "2026-01-01T00:00:07Z stdout F hello", color=LOG_COLOR, width="3.4")
 
-        kubelet >> Edge(label="CRI：gRPC（unix socket）", **cri) >> rsvc
+        kubelet >> Edge(label=tr("CRI：gRPC（unix socket）", "CRI: gRPC (unix socket)"), **cri) >> rsvc
         kubelet >> Edge(label="PullImage", **cri) >> isvc
         rsvc >> Edge(label="RunPodSandbox\nCreate/StartContainer", **cri) >> oci
         oci >> Edge(**cri) >> pause
         oci >> Edge(**cri) >> ctrs
-        ctrs >> Edge(label="stdout/stderr（运行时写）", **logs_style) >> logs
-        logs >> Edge(label=f"kubectl logs：\nAPI server →\nkubelet :{KUBELET_PORT}\n读这个文件", style="dotted",
+        ctrs >> Edge(label=tr("stdout/stderr（运行时写）", "stdout/stderr (written by the runtime)"), **logs_style) >> logs
+        logs >> Edge(label=tr(f"kubectl logs：\nAPI server →\nkubelet :{KUBELET_PORT}\n读这个文件",
+                              f"kubectl logs:\nAPI server →\nkubelet :{KUBELET_PORT}\nreads this file"), style="dotted",
                      constraint="false", **logs_style) >> kubelet
 
     return sh.outputs(outdir, NAME)

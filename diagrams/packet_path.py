@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from k8score.lang import tr
 
 NAME = "packet_path"
-TITLE = "一个包的路径（iptables 模式，链名读自 k8score 集群的真实规则）"
+TITLE = tr("一个包的路径（iptables 模式，链名读自 k8score 集群的真实规则）",
+           "A packet's path (iptables mode; chains read from a k8score cluster)")
 
 #: The fixed ClusterIP and ports the example uses (the page's source example: :80 → :8080).
 CLUSTER_IP = "10.96.0.20"
@@ -125,10 +127,13 @@ def labels(path: dict) -> list[tuple[str, str]]:
         if chain.startswith("KUBE-SVC-"):
             lines = []
             for prob, sep in path["svc_rules"]:
-                lines.append(f"概率 {prob} → {sep}" if prob else f"其余 → {sep}")
-            text = f"{chain}\n每个后端一条规则，按顺序抽签：\n" + "\n".join(lines)
+                lines.append(tr(f"概率 {prob} → {sep}", f"probability {prob} → {sep}") if prob
+                             else tr(f"其余 → {sep}", f"the rest → {sep}"))
+            text = f"{chain}\n" + tr("每个后端一条规则，按顺序抽签：\n", "one rule per backend, drawn in order:\n") + "\n".join(lines)
         elif chain.startswith("KUBE-SEP-"):
-            text = f"{chain}\nDNAT --to-destination {path['dnat']}\n（目的地址改写，conntrack 记住这条连接）"
+            text = (f"{chain}\nDNAT --to-destination {path['dnat']}\n"
+                    + tr("（目的地址改写，conntrack 记住这条连接）",
+                         "(destination rewritten; conntrack remembers the connection)"))
         else:
             body = "\n".join(_wrap_rule(_rule_text(r)) for r in rules)
             text = f"{chain}\n{body}"
@@ -173,16 +178,18 @@ def render(outdir: Path) -> list[Path]:
                  direction="TB", graph_attr=graph, node_attr=node, edge_attr=edge):
         client = Pod(f"{client_name}\n{client_ip}")
         boxes = []
-        with Cluster(f"{path['node']} 的内核 netfilter：nat 表（kube-proxy 写的规则）",
+        with Cluster(tr(f"{path['node']} 的内核 netfilter：nat 表（kube-proxy 写的规则）",
+                        f"{path['node']}'s kernel netfilter: nat table (rules written by kube-proxy)"),
                      graph_attr={"bgcolor": "#eef3fc", "fontname": sh.FONT, "fontsize": "14"}):
             for chain, text in labels(path):
                 boxes.append(box(text, DNAT_COLOR if chain.startswith("KUBE-SEP-") else NAT_COLOR))
-        with Cluster("端点 Pod", graph_attr={"bgcolor": POD_FILL, "fontname": sh.FONT, "fontsize": "14"}):
+        with Cluster(tr("端点 Pod", "endpoint Pod"), graph_attr={"bgcolor": POD_FILL, "fontname": sh.FONT, "fontsize": "14"}):
             endpoint = Pod(f"{path['endpoint']}\n{path['dnat']}")
-        client >> Edge(label=f"  TCP → {path['cluster_ip']}:{path['port']}（ClusterIP）", **blue) >> boxes[0]
+        client >> Edge(label=f"  TCP → {path['cluster_ip']}:{path['port']}" + tr("（ClusterIP）", " (ClusterIP)"), **blue) >> boxes[0]
         for a, b in zip(boxes, boxes[1:]):
             a >> Edge(**blue) >> b
-        boxes[-1] >> Edge(label=f"  目的地址已是 {path['dnat']}：\n  路由到 Pod（cni0 网桥）", **red) >> endpoint
+        boxes[-1] >> Edge(label=tr(f"  目的地址已是 {path['dnat']}：\n  路由到 Pod（cni0 网桥）",
+                                    f"  destination is now {path['dnat']}:\n  routed to the Pod (cni0 bridge)"), **red) >> endpoint
 
     return sh.outputs(outdir, NAME)
 

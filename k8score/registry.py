@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 
+from .lang import tr
+
 
 @dataclass(frozen=True)
 class ComponentSpec:
@@ -22,7 +24,7 @@ class ComponentSpec:
     plane: str                 # "control-plane" or "node"
     watches: tuple[str, ...]   # resources it list+watches through the API server
     writes: tuple[str, ...]    # what it writes through the API server
-    summary: str               # one line, Chinese
+    summary: str               # one line, in the current language (k8score.lang)
     implemented: bool = True
     talks_to: str = "kube-apiserver"
 
@@ -38,13 +40,20 @@ _CLASSES = [
 ]
 
 # Not classes of their own (yet): the store is a library the API server owns, the
-# runtime is driven by the kubelet over the CRI.
-_STATIC = [
-    ComponentSpec("etcd", "control-plane", (), (), "分布式键值存储：保存集群全部对象；只有 kube-apiserver 直接读写它",
-                  implemented=True, talks_to=""),
-    ComponentSpec("container-runtime", "node", (), (), "容器运行时（containerd），kubelet 通过 CRI 调用它",
-                  implemented=True, talks_to="kubelet"),
-]
+# runtime is driven by the kubelet over the CRI. A function: the summaries are read in the
+# language current when specs() is called.
+def _static() -> list[ComponentSpec]:
+    return [
+        ComponentSpec("etcd", "control-plane", (), (),
+                      tr("分布式键值存储：保存集群全部对象；只有 kube-apiserver 直接读写它",
+                         "Distributed key-value store: holds every object of the cluster; "
+                         "only kube-apiserver reads and writes it directly"),
+                      implemented=True, talks_to=""),
+        ComponentSpec("container-runtime", "node", (), (),
+                      tr("容器运行时（containerd），kubelet 通过 CRI 调用它",
+                         "The container runtime (containerd), which the kubelet calls through the CRI"),
+                      implemented=True, talks_to="kubelet"),
+    ]
 
 
 def _from_class(module: str, cls: str) -> ComponentSpec:
@@ -63,5 +72,5 @@ def specs() -> list[ComponentSpec]:
     found = [_from_class(m, c) for m, c in _CLASSES]
     order = ["kube-apiserver", "etcd", "kube-scheduler", "kube-controller-manager",
              "cloud-controller-manager", "kubelet", "kube-proxy", "container-runtime"]
-    allspecs = {s.name: s for s in found + _STATIC}
+    allspecs = {s.name: s for s in found + _static()}
     return [allspecs[n] for n in order if n in allspecs] + [s for n, s in allspecs.items() if n not in order]

@@ -19,7 +19,7 @@ class Page:
 
     def __init__(self, rel: str):
         found = blocks.find_blocks((DOCS / rel).read_text("utf-8"))
-        results = native.run_page(found)
+        results = native.run_page(found, native.page_language(rel))  # x.en.md runs in English
         self.blocks = [(b.code, "".join(s.get("text", "") for s in r["segments"] if s["kind"] == "text"))
                        for b, r in zip(found, results)]
         self.diagrams = sum(1 for r in results for s in r["segments"] if s["kind"] == "dot")

@@ -10,6 +10,7 @@ which case it must raise.
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -32,13 +33,47 @@ PAGES = sorted(
 def test_page_blocks_run(page: Path):
     found = blocks.find_blocks(page.read_text("utf-8"))
     try:
-        results = native.run_page(found)
+        results = native.run_page(found, native.page_language(page))
     except native.BlockFailed as exc:
         pytest.fail(f"{page.relative_to(DOCS)}: {exc}", pytrace=False)
     for block, result in zip(found, results):
         for seg in result["segments"]:
             if seg["kind"] == "dot":  # every diagram must render with Graphviz
                 assert native.render_dot(seg["dot"]).startswith("<svg"), (page, block.index)
+    if native.page_language(page) == "en":
+        assert not _chinese_output(found, results), f"{page.relative_to(DOCS)}: Chinese in English output"
+
+
+# CJK ideographs, kana, CJK and fullwidth punctuation: none belongs in an English page's output.
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]+")
+
+
+def _strings(value):
+    """Every string inside a segment (text, DOT, a timeline's nested frames)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _strings(v)
+
+
+def _chinese_output(found, results) -> list[tuple[int, str, str]]:
+    """``(block number, CJK run, its line)`` for each CJK run an English page's blocks printed
+    (or drew) that the page's own code does not contain (a Chinese name the reader chose is
+    the reader's text, not k8score's)."""
+    code = "\n".join(b.code for b in found)
+    hits = []
+    for block, result in zip(found, results):
+        for seg in result["segments"]:
+            for text in _strings(seg):
+                for m in _CJK.finditer(text):
+                    if m.group() not in code:
+                        line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+                        hits.append((block.index + 1, m.group(), line[:160]))
+    return hits
 
 
 def test_site_has_runnable_blocks():

@@ -65,19 +65,20 @@ def test_prerun_gives_the_page_its_results_and_failures(tmp_path):
     good = "```python run\nx = 20\n```\n\n```python run\nprint(x + 1)\n```\n"
     bad = "```python run\nraise ValueError('nope')\n```\n"
     (tmp_path / "good.md").write_text(good)
-    (tmp_path / "good.en.md").write_text(good)  # same blocks: one run serves both
+    (tmp_path / "good.en.md").write_text(good)  # same blocks, but run again: in English (k8score.lang)
     (tmp_path / "bad.md").write_text(bad)
     (tmp_path / "_hooks").mkdir()
     (tmp_path / "_hooks" / "skip.md").write_text("```python run\nwhile True: pass\n```\n")
     pool = prerun.Prerun(tmp_path, workers=1)
     try:
-        assert len(pool.futures) == 2
+        assert len(pool.futures) == 3
         status, results = pool.result(blocks.find_blocks(good))
         assert status == "ok"
         assert results[1]["segments"] == [{"kind": "text", "text": "21\n"}]
-        assert pool.result(blocks.find_blocks(good))[0] == "ok"  # the English page too
+        assert pool.result(blocks.find_blocks(good), "en")[0] == "ok"  # the English page too
         status, message = pool.result(blocks.find_blocks(bad))
-        assert status == "failed" and "ValueError: nope" in message
+        assert status == "failed" and "ValueError: nope" in message and '"<代码块 1>"' in message
+        assert pool.result(blocks.find_blocks(bad), "en") is None  # no bad.en.md was started
         assert pool.result(blocks.find_blocks("```python run\nprint('edited since')\n```\n")) is None
     finally:
         pool.close()

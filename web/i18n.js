@@ -25,6 +25,10 @@ export function tr(zh, en) {
   return english() ? en : zh;
 }
 
+// The page's language as k8score.lang names it: the worker runs each block in it (k8score's own
+// output -- explain tables, summaries -- and traceback names `<block n>` / `<代码块 n>`).
+export const pageLanguage = () => (english() ? "en" : "zh");
+
 // What the worker reports while Python boots (a worker has no document to ask).
 const WORKER_TEXTS = {
   "正在下载 Python 运行时…": "downloading the Python runtime…",

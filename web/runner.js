@@ -6,7 +6,7 @@
 // terminates the worker, starts a fresh one and silently re-runs the blocks that had finished,
 // restoring the page's session.
 
-import { tr, trWorker } from "./i18n.js";
+import { pageLanguage, tr, trWorker } from "./i18n.js";
 
 // Resolves to assets/k8s-run/worker.js whether esbuild leaves this code in main.js or a chunk.
 const WORKER_URL = new URL("../k8s-run/worker.js", import.meta.url);
@@ -89,7 +89,7 @@ export class Runner {
       await this.booted;
       if (generation !== this.generation) return null;
       onStart();
-      const result = await this.post({ type: "run", index, code }, onText);
+      const result = await this.post({ type: "run", index, code, lang: pageLanguage() }, onText);
       if (generation !== this.generation) return null;
       this.history.push({ index, code });
       return result;
@@ -139,7 +139,7 @@ export class Runner {
     this.queue = this.booted.then(async () => {
       for (const { index, code } of replay) {
         if (generation !== this.generation) return;
-        await this.post({ type: "run", index, code });
+        await this.post({ type: "run", index, code, lang: pageLanguage() });
         if (generation === this.generation) this.history.push({ index, code });
       }
     }).catch(() => null);

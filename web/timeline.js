@@ -8,6 +8,7 @@
 // (set once the SVG is in place): the browser tests wait on it.
 
 import { renderDot } from "./graphviz.js";
+import { tr } from "./i18n.js";
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -93,7 +94,7 @@ export function timelineElement(seg) {
     widget.append(title);
   }
   if (!seg.frames.length) {
-    widget.append(el("pre", "k8s-run__text", "（没有记录到任何帧）"));
+    widget.append(el("pre", "k8s-run__text", tr("（没有记录到任何帧）", "(no frames recorded)")));
     return widget;
   }
   const last = seg.frames.length - 1;
@@ -102,7 +103,7 @@ export function timelineElement(seg) {
   const slider = el("input", "k8s-timeline__slider");
   Object.assign(slider, { type: "range", min: "0", max: String(last), step: "1", value: String(last) });
   slider.style.flex = "1 1 16em";
-  slider.setAttribute("aria-label", "时间轴：第几帧");
+  slider.setAttribute("aria-label", tr("时间轴：第几帧", "timeline: frame"));
   bar.append(slider, el("output", "k8s-timeline__caption"));
   const figure = el("figure", "k8s-timeline__frame");
   figure.style.margin = "0.4em 0";

@@ -8,7 +8,8 @@
 // snapshot) so the first Run only pays for the reader's code. Blocks run through docs/_hooks/blockrun.py -- the same
 // file the build uses -- so live output equals build output.
 //
-// Messages in:  {type: "run", id, index, code}   run a block in the page's session
+// Messages in:  {type: "run", id, index, code, lang}  run a block in the page's session, in the
+//                                                    page's language ("zh" | "en": k8score.lang)
 //               {type: "reset"}                   fresh namespace (new page)
 // Messages out: {type: "progress", text}          boot stage, for the indicator
 //               {type: "ready", ms}               boot finished
@@ -107,6 +108,9 @@ onmessage = async (event) => {
     session = pyodide.runPython("_k8s_blockrun.Session()");
   } else if (msg.type === "run") {
     const start = performance.now();
+    // blockrun's Session sets k8score.lang for each block (and names tracebacks `<block n>`)
+    const lang = msg.lang === "en" ? "en" : "zh";
+    if (session.lang !== lang) session.lang = lang;
     const proxy = session.run(msg.code, msg.index, streamer(msg.id));
     stream.flush();
     const result = proxy.toJs({ dict_converter: Object.fromEntries });

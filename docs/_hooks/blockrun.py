@@ -14,13 +14,18 @@ A run returns a list of *segments* in the order the block produced them:
 shortened to the reader's own code (frames of the page's blocks only, no runner or library
 frames) and ends with ``Type: message`` -- the same on CPython 3.11 and Pyodide's 3.14, because
 it is formatted here rather than by the interpreter's version-dependent traceback printer.
+
+A session has the language of its page (``"zh"`` or ``"en"``): each block runs with
+``k8score.lang`` set to it (k8score's own words: explain tables, summaries), and tracebacks name
+blocks ``<代码块 n>`` on Chinese pages, ``<block n>`` on English ones.
 """
 
 from __future__ import annotations
 
 import sys
 
-BLOCK_FILENAME = "<代码块 {n}>"  # shown in tracebacks; n counts from 1 on each page
+# shown in tracebacks; n counts from 1 on each page
+BLOCK_FILENAMES = {"zh": "<代码块 {n}>", "en": "<block {n}>"}
 
 
 class _Capture:
@@ -52,9 +57,13 @@ class _Capture:
 
 
 class Session:
-    """One page's Python session: a fresh ``__main__``-like namespace shared by its blocks."""
+    """One page's Python session: a fresh ``__main__``-like namespace shared by its blocks.
 
-    def __init__(self) -> None:
+    ``lang``: the page's language, ``"zh"`` (default) or ``"en"`` (see the module docstring).
+    """
+
+    def __init__(self, lang: str = "zh") -> None:
+        self.lang = "en" if str(lang).startswith("en") else "zh"
         self.namespace: dict = {"__name__": "__main__", "__builtins__": __builtins__}
         self._sources: dict[str, list[str]] = {}
         self._segments: list | None = None
@@ -63,13 +72,16 @@ class Session:
         """Run block ``index`` (0-based) of the page; return ``{"segments": [...], "error": bool}``.
 
         ``on_text(text)``, if given, is called with everything the block prints, as it prints it.
+        The block runs in the session's language; the previous language is restored after it.
         """
-        filename = BLOCK_FILENAME.format(n=index + 1)
+        filename = BLOCK_FILENAMES[self.lang].format(n=index + 1)
         self._sources[filename] = code.splitlines()
         segments: list = []
         self._segments = segments
         capture = _Capture(segments, on_text)
         display = _display_module()
+        lang = _lang_module()
+        old_lang = lang.set_language(self.lang) if lang else None
         old_out, old_err = sys.stdout, sys.stderr
         old_handler = display._handler if display else None
         sys.stdout = sys.stderr = capture
@@ -86,6 +98,8 @@ class Session:
             sys.stdout, sys.stderr = old_out, old_err
             if display:
                 display.set_handler(old_handler)
+            if lang:
+                lang.set_language(old_lang)
             self._segments = None
         return {"segments": segments, "error": error}
 
@@ -125,6 +139,14 @@ class Session:
     def _line(self, filename: str, lineno: int) -> str:
         source = self._sources.get(filename, [])
         return source[lineno - 1].strip() if 0 < lineno <= len(source) else ""
+
+
+def _lang_module():
+    try:
+        from k8score import lang
+    except ImportError:  # k8score not installed (or older): blocks still run, in Chinese
+        return None
+    return lang
 
 
 def _display_module():

@@ -36,12 +36,19 @@ class BlockFailed(Exception):
         self.block = block
 
 
-def run_page(blocks: list[Block]) -> list[dict]:
+def page_language(path: str | Path) -> str:
+    """``"en"`` for an English page (``page.en.md``, mkdocs-static-i18n's suffix), else ``"zh"``."""
+    return "en" if str(path).endswith(".en.md") else "zh"
+
+
+def run_page(blocks: list[Block], lang: str = "zh") -> list[dict]:
     """Run ``blocks`` in order in one fresh session; return each block's result.
 
-    Raises :class:`BlockFailed` on the first block whose outcome is not the expected one.
+    ``lang``: the page's language (:func:`page_language`): k8score's own output and the traceback
+    names follow it, as in the browser. Raises :class:`BlockFailed` on the first block whose
+    outcome is not the expected one.
     """
-    session = Session()
+    session = Session(lang)
     results = []
     for block in blocks:
         with _time_limit(BLOCK_TIMEOUT_S):

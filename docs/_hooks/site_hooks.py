@@ -79,10 +79,11 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
         raise PluginError(f"{src}: {exc}") from None
     if not found:
         return markdown
-    ahead = _prerun.result(found) if _prerun is not None else None
+    lang = _native.page_language(page.file.src_uri)  # the page's own file: x.en.md is English
+    ahead = _prerun.result(found, lang) if _prerun is not None else None
     if ahead is None:  # not started ahead (the page changed since): run it here
         try:
-            results = _native.run_page(found)
+            results = _native.run_page(found, lang)
         except _native.BlockFailed as exc:
             raise PluginError(f"{src}: {exc}") from None
     elif ahead[0] == "failed":

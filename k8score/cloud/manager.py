@@ -30,6 +30,7 @@ from typing import Any, Iterable
 
 from ..client import Client, SharedInformerFactory
 from ..client.worker import ErrorLog
+from ..lang import Text
 from ..sim import Component
 from .node import CloudNodeController, CloudNodeLifecycleController
 from .route import RouteController
@@ -50,7 +51,8 @@ class CloudControllerManager(Component):
     plane = "control-plane"
     watches = ("nodes", "services")
     writes = ("nodes", "nodes/status", "services", "services/status", "events")
-    summary = "对接云平台：初始化节点（providerID、可用区标签）、删除云上已不存在的节点、为 LoadBalancer Service 创建负载均衡器、为每个节点的 podCIDR 建路由"
+    summary = Text("对接云平台：初始化节点（providerID、可用区标签）、删除云上已不存在的节点、为 LoadBalancer Service 创建负载均衡器、为每个节点的 podCIDR 建路由",
+                   "Connects to the cloud platform: initializes nodes (providerID, zone labels), deletes nodes gone from the cloud, creates load balancers for LoadBalancer Services, routes each node's podCIDR")
 
     def __init__(self, loop: Any, api: Any, cloud: Any, controllers: Iterable[str] | None = None,
                  name: str = "cloud-controller-manager", seed: int = 0, cluster_cidr: str | None = None):

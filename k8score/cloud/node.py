@@ -30,6 +30,7 @@ from typing import Any
 from ..client import Requeue
 from ..client.errors import ApiError
 from ..controllers.base import Controller
+from ..lang import Text
 from ..sim.clock import parse
 from .provider import InstanceNotFound
 
@@ -85,7 +86,8 @@ class CloudNodeController(Controller):
     writes = ("nodes", "nodes/status", "events")
     #: the cloud-provider interface methods it calls (drawn by diagrams/cloud_controllers.py)
     cloud_api = ("InstancesV2.InstanceMetadata",)
-    summary = "初始化新节点：从云平台查出 providerID、实例类型、可用区/地域和地址写进 Node，再去掉 uninitialized 污点"
+    summary = Text("初始化新节点：从云平台查出 providerID、实例类型、可用区/地域和地址写进 Node，再去掉 uninitialized 污点",
+                   "Initializes new nodes: looks up the providerID, instance type, zone/region and addresses in the cloud, writes them into the Node, then removes the uninitialized taint")
     event_component = "cloud-node-controller"
 
     def setup(self) -> None:
@@ -168,7 +170,8 @@ class CloudNodeLifecycleController(Controller):
     writes = ("nodes", "events")
     #: the cloud-provider interface methods it calls (drawn by diagrams/cloud_controllers.py)
     cloud_api = ("InstancesV2.InstanceExists", "InstancesV2.InstanceShutdown")
-    summary = "每 5 秒检查未就绪的节点：云上虚拟机已删除就删掉 Node 对象，已关机就打上 shutdown 污点"
+    summary = Text("每 5 秒检查未就绪的节点：云上虚拟机已删除就删掉 Node 对象，已关机就打上 shutdown 污点",
+                   "Every 5 s checks the nodes that are not Ready: deletes the Node object when its VM is gone from the cloud, adds the shutdown taint when the VM is shut down")
     event_component = "cloud-node-lifecycle-controller"
 
     def setup(self) -> None:

@@ -19,6 +19,7 @@ from typing import Any
 from ..client.errors import ApiError
 from ..controllers.base import Controller
 from ..controllers.nodeipam import CLUSTER_CIDR
+from ..lang import Text
 from ..sim.clock import rfc3339
 from .provider import Route
 
@@ -43,7 +44,8 @@ class RouteController(Controller):
     writes = ("nodes/status", "events")
     #: the cloud-provider interface methods it calls (drawn by diagrams/cloud_controllers.py)
     cloud_api = ("Routes.ListRoutes", "Routes.CreateRoute", "Routes.DeleteRoute")
-    summary = "每 10 秒对照节点的 podCIDR 在云上创建/删除路由，并把节点的 NetworkUnavailable 条件设为 False"
+    summary = Text("每 10 秒对照节点的 podCIDR 在云上创建/删除路由，并把节点的 NetworkUnavailable 条件设为 False",
+                   "Every 10 s creates/deletes cloud routes to match the nodes' podCIDRs and sets each node's NetworkUnavailable condition to False")
     event_component = "route_controller"
 
     def setup(self) -> None:

@@ -38,6 +38,7 @@ from ..client.errors import ApiError, is_not_found
 from ..client.ratelimit import ItemExponentialFailureRateLimiter
 from ..client.workqueue import WorkQueue
 from ..controllers.base import Controller
+from ..lang import Text
 
 # k8s.io/cloud-provider/service/helpers: LoadBalancerCleanupFinalizer
 LB_CLEANUP_FINALIZER = "service.kubernetes.io/load-balancer-cleanup"
@@ -118,7 +119,8 @@ class ServiceController(Controller):
     writes = ("services", "services/status", "events")
     #: the cloud-provider interface methods it calls (drawn by diagrams/cloud_controllers.py)
     cloud_api = ("LoadBalancer.EnsureLoadBalancer", "LoadBalancer.UpdateLoadBalancer", "LoadBalancer.EnsureLoadBalancerDeleted")
-    summary = "为 type=LoadBalancer 的 Service 在云上创建负载均衡器，把外部 IP 写进 status.loadBalancer，后端节点随节点增删更新"
+    summary = Text("为 type=LoadBalancer 的 Service 在云上创建负载均衡器，把外部 IP 写进 status.loadBalancer，后端节点随节点增删更新",
+                   "Creates a cloud load balancer for each Service of type=LoadBalancer, writes its external IP into status.loadBalancer, and updates the backend nodes as nodes come and go")
     event_component = "service-controller"
 
     def setup(self) -> None:

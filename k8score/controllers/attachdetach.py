@@ -31,6 +31,7 @@ from typing import Any
 
 from ..client.errors import ApiError, is_not_found
 from ..client.meta import key_func
+from ..lang import Text
 from .attachdetach_state import (ANN_CONTROLLER_MANAGED, TAINT_OUT_OF_SERVICE, Attached, DesiredState,
                                  ToAttach, VolumeSpec, attachment_name, is_pod_terminated, pod_volumes,
                                  unique_volume_name)
@@ -61,7 +62,8 @@ class AttachDetachController(Controller):
     kind = "attachdetach-controller"
     watches = ("pods", "nodes", "persistentvolumeclaims", "persistentvolumes", "volumeattachments", "csidrivers")
     writes = ("volumeattachments", "nodes/status", "events")
-    summary = "按调度到节点的 Pod 所用的卷创建/删除 VolumeAttachment，让云盘挂到该节点或从旧节点卸下"
+    summary = Text("按调度到节点的 Pod 所用的卷创建/删除 VolumeAttachment，让云盘挂到该节点或从旧节点卸下",
+                   "Creates/deletes VolumeAttachments for the volumes of the Pods scheduled to a node, so cloud disks attach to that node or detach from the old one")
     event_component = "attachdetach-controller"
 
     def setup(self) -> None:

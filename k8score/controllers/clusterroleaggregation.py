@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..client.meta import selector_matches
+from ..lang import Text
 from .base import Controller
 
 
@@ -39,7 +40,8 @@ class ClusterRoleAggregationController(Controller):
     kind = "clusterrole-aggregation-controller"
     watches = ("clusterroles",)
     writes = ("clusterroles",)
-    summary = "把带 aggregationRule 的 ClusterRole（admin、edit、view）的规则汇总为所选角色规则的并集"
+    summary = Text("把带 aggregationRule 的 ClusterRole（admin、edit、view）的规则汇总为所选角色规则的并集",
+                   "Fills each ClusterRole with an aggregationRule (admin, edit, view) with the union of the rules of the roles it selects")
     event_component = "clusterrole-aggregation-controller"
 
     def setup(self) -> None:

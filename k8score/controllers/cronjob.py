@@ -30,6 +30,7 @@ from typing import Any
 from ..api.errors import status
 from ..client.errors import ApiError, is_already_exists, is_not_found
 from ..client.meta import controller_ref, key_func, owner_reference
+from ..lang import Text
 from ..sim.clock import EPOCH, parse, rfc3339
 from .base import Controller
 from .cronjob_schedule import CronError, load_location, parse_standard
@@ -100,7 +101,8 @@ class CronJobController(Controller):
     kind = "cronjob-controller"
     watches = ("cronjobs", "jobs")
     writes = ("jobs", "cronjobs/status", "events")
-    summary = "按 Cron 时间表为每个 CronJob 创建 Job，处理并发策略、错过的调度与历史记录清理"
+    summary = Text("按 Cron 时间表为每个 CronJob 创建 Job，处理并发策略、错过的调度与历史记录清理",
+                   "Creates a Job for each CronJob on its cron schedule, handling the concurrency policy, missed schedules and history cleanup")
     event_component = "cronjob-controller"
 
     def setup(self) -> None:

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..client.errors import ApiError
 from ..client.meta import controller_ref, is_pod_ready, key_func, owner_reference
+from ..lang import Text
 from .base import Controller
 from .daemonset_dirty import OLD, DirtyNodes, StatusTally
 from .daemonset_status import DaemonSetStatus
@@ -66,7 +67,8 @@ class DaemonSetsController(DaemonSetStatus, Controller):
     kind = "daemonset-controller"
     watches = ("daemonsets", "pods", "nodes", "controllerrevisions")
     writes = ("pods", "daemonsets/status", "controllerrevisions", "events")
-    summary = "让每个符合条件的节点（包括后来加入的节点）都运行一个 DaemonSet 的 Pod，并按策略滚动更新"
+    summary = Text("让每个符合条件的节点（包括后来加入的节点）都运行一个 DaemonSet 的 Pod，并按策略滚动更新",
+                   "Runs one Pod of each DaemonSet on every eligible node (nodes that join later too) and rolls out updates by its strategy")
     event_component = "daemonset-controller"
 
     def setup(self) -> None:

@@ -30,6 +30,7 @@ from typing import Any
 from ..client import Requeue
 from ..client.errors import ApiError, is_already_exists
 from ..client.meta import controller_ref, owner_reference
+from ..lang import Text
 from .base import Controller
 from .deployment_progress import ProgressMixin, _created, _replicas
 from .deployment_rollout import RolloutMixin
@@ -50,7 +51,8 @@ class DeploymentController(RolloutMixin, ProgressMixin, Controller):
     kind = "deployment-controller"
     watches = ("deployments", "replicasets", "pods")
     writes = ("replicasets", "deployments/status", "events")
-    summary = "为 Deployment 的每个 Pod 模板维护一个 ReplicaSet，按滚动更新或重建策略在新旧 ReplicaSet 之间调整副本数"
+    summary = Text("为 Deployment 的每个 Pod 模板维护一个 ReplicaSet，按滚动更新或重建策略在新旧 ReplicaSet 之间调整副本数",
+                   "Keeps one ReplicaSet per Pod template of each Deployment and moves replicas between the new and old ReplicaSets by the RollingUpdate or Recreate strategy")
     event_component = "deployment-controller"
 
     def setup(self) -> None:

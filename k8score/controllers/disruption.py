@@ -29,6 +29,7 @@ from typing import Any
 from ..api.pdbhelper import conditions_up_to_date, set_allowed_condition
 from ..client.errors import ApiError, is_not_found
 from ..client.meta import controller_ref, is_pod_ready, key_func, selector_matches, split_key
+from ..lang import Text
 from ..sim.clock import parse, rfc3339
 from .base import Controller
 
@@ -56,7 +57,8 @@ class DisruptionController(Controller):
     kind = "disruption-controller"
     watches = ("poddisruptionbudgets", "pods", "replicasets", "deployments", "statefulsets")
     writes = ("poddisruptionbudgets",)
-    summary = "计算每个 PodDisruptionBudget 还允许几次自愿中断（驱逐），写入它的 status"
+    summary = Text("计算每个 PodDisruptionBudget 还允许几次自愿中断（驱逐），写入它的 status",
+                   "Computes how many voluntary disruptions (evictions) each PodDisruptionBudget still allows and writes it into its status")
     event_component = "controllermanager"
 
     def setup(self) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..client.errors import ApiError
 from ..client.meta import is_pod_ready, key_func, labels_match, split_key
+from ..lang import Text
 from .base import Controller
 
 # k8s.io/api/discovery/v1 well_known_labels.go: LabelSkipMirror — the endpoints controller
@@ -113,7 +114,8 @@ class EndpointsController(Controller):
     kind = "endpoints-controller"
     watches = ("services", "pods", "endpoints")
     writes = ("endpoints",)
-    summary = "为每个带选择器的 Service 维护同名的 Endpoints：记录匹配 Pod 的 IP 和端口，区分就绪与未就绪"
+    summary = Text("为每个带选择器的 Service 维护同名的 Endpoints：记录匹配 Pod 的 IP 和端口，区分就绪与未就绪",
+                   "Keeps an Endpoints of the same name for each Service with a selector: the IPs and ports of the matching Pods, ready and not ready apart")
     event_component = "endpoint-controller"
 
     def setup(self) -> None:

@@ -27,6 +27,7 @@ from ..client import Requeue, WorkQueue
 from ..client.errors import ApiError
 from ..client.meta import is_pod_ready, key_func, labels_match, split_key
 from ..client.ratelimit import BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter
+from ..lang import Text
 from . import endpointslice_util as u
 from .base import Controller
 from .endpointslice_reconciler import Reconciler, ReconcileError
@@ -51,7 +52,8 @@ class EndpointSliceController(Controller):
     kind = "endpointslice-controller"
     watches = ("services", "pods", "nodes", "endpointslices")
     writes = ("endpointslices",)
-    summary = "为每个带选择器的 Service 维护 EndpointSlice：每片最多 100 个端点，记录 ready/serving/terminating 条件"
+    summary = Text("为每个带选择器的 Service 维护 EndpointSlice：每片最多 100 个端点，记录 ready/serving/terminating 条件",
+                   "Keeps the EndpointSlices of each Service with a selector: at most 100 endpoints per slice, with ready/serving/terminating conditions")
     event_component = "endpoint-slice-controller"
 
     def setup(self) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..client import Requeue
 from ..client.meta import split_key
+from ..lang import Text
 from . import endpointslice_util as u
 from .base import Controller
 from .endpointslice import SLICE_CHANGE_DELAY, service_queue
@@ -113,7 +114,8 @@ class EndpointSliceMirroringController(Controller):
     kind = "endpointslicemirroring-controller"
     watches = ("services", "endpoints", "endpointslices")
     writes = ("endpointslices",)
-    summary = "把无选择器 Service 的 Endpoints 镜像成 EndpointSlice，供 kube-proxy 与 CoreDNS 读取"
+    summary = Text("把无选择器 Service 的 Endpoints 镜像成 EndpointSlice，供 kube-proxy 与 CoreDNS 读取",
+                   "Mirrors the Endpoints of Services without a selector into EndpointSlices, for kube-proxy and CoreDNS to read")
     event_component = "endpoint-slice-mirroring-controller"
 
     def setup(self) -> None:

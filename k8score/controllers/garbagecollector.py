@@ -26,6 +26,7 @@ from typing import Any
 from ..apiserver import RESOURCES, resolve
 from ..client.errors import ApiError
 from ..client.meta import key_func, split_key
+from ..lang import Text
 from .base import Controller
 
 #: Resources whose objects can be owners or dependents here.
@@ -42,7 +43,8 @@ class GarbageCollector(Controller):
     kind = "garbage-collector"
     watches = WATCHED
     writes = WATCHED
-    summary = "属主对象（如 Deployment）被删除后，按 ownerReferences 找到并删除它的从属对象（ReplicaSet、Pod）"
+    summary = Text("属主对象（如 Deployment）被删除后，按 ownerReferences 找到并删除它的从属对象（ReplicaSet、Pod）",
+                   "When an owner (e.g. a Deployment) is deleted, finds its dependents (ReplicaSets, Pods) by their ownerReferences and deletes them")
     event_component = "garbage-collector-controller"
 
     def setup(self) -> None:

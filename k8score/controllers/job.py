@@ -32,6 +32,7 @@ from typing import Any
 
 from ..client.errors import ApiError, is_not_found
 from ..client.meta import controller_ref, key_func
+from ..lang import Text
 from ..sim.clock import rfc3339
 from .base import Controller
 from .expectations import Expectations
@@ -56,7 +57,8 @@ class JobController(Controller):
     kind = "job-controller"
     watches = ("jobs", "pods")
     writes = ("pods", "jobs/status", "events")
-    summary = "为每个 Job 创建 Pod 直到足够多的 Pod 成功完成；失败时按退避重试，超过 backoffLimit 或期限则标记失败"
+    summary = Text("为每个 Job 创建 Pod 直到足够多的 Pod 成功完成；失败时按退避重试，超过 backoffLimit 或期限则标记失败",
+                   "Creates Pods for each Job until enough of them have succeeded; retries failures with backoff and marks the Job failed past backoffLimit or its deadline")
     event_component = "job-controller"
 
     def setup(self) -> None:

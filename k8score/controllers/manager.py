@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 from ..client import Client, SharedInformerFactory
 from ..client.worker import ErrorLog
+from ..lang import Text
 from ..sim import Component
 from .base import Controller
 from .clusterroleaggregation import ClusterRoleAggregationController
@@ -90,7 +91,8 @@ class KubeControllerManager(Component):
     plane = "control-plane"
     watches = tuple(dict.fromkeys(r for c in CONTROLLERS.values() for r in c.watches))
     writes = tuple(dict.fromkeys(r for c in CONTROLLERS.values() for r in c.writes))
-    summary = "运行各类控制器（Deployment、ReplicaSet、Endpoints、垃圾回收等），不断把集群的实际状态推向期望状态"
+    summary = Text("运行各类控制器（Deployment、ReplicaSet、Endpoints、垃圾回收等），不断把集群的实际状态推向期望状态",
+                   "Runs the controllers (Deployment, ReplicaSet, Endpoints, garbage collection, ...), continually driving the cluster's actual state toward the desired state")
 
     def __init__(self, loop: Any, api: Any, controllers: Iterable[str] | None = None,
                  watch_latency: float | None = None, name: str = "kube-controller-manager",

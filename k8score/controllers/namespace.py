@@ -23,6 +23,7 @@ from ..client import Requeue
 from ..client.meta import key_func
 from ..client.ratelimit import BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter
 from ..client.workqueue import WorkQueue
+from ..lang import Text
 from .base import Controller
 from .namespace_deleter import NamespaceDeleter, ResourcesRemaining
 
@@ -35,7 +36,8 @@ class NamespaceController(Controller):
     kind = "namespace-controller"
     watches = ("namespaces",)
     writes = ("namespaces", "*")
-    summary = "删除命名空间时先清空其中的所有对象（Pod 优雅终止），再移除 kubernetes 终结器，命名空间随之消失"
+    summary = Text("删除命名空间时先清空其中的所有对象（Pod 优雅终止），再移除 kubernetes 终结器，命名空间随之消失",
+                   "When a namespace is deleted, first empties it of every object (Pods terminate gracefully), then removes the kubernetes finalizer and the namespace goes away")
     event_component = "namespace-controller"
 
     def setup(self) -> None:

@@ -15,6 +15,7 @@ import ipaddress
 from typing import Any
 
 from ..client.meta import key_func
+from ..lang import Text
 from ..sim.clock import parse
 from .base import Controller
 
@@ -51,7 +52,8 @@ class NodeIpamController(Controller):
     kind = "node-ipam-controller"
     watches = ("nodes",)
     writes = ("nodes",)
-    summary = "从集群 Pod 网段（10.244.0.0/16）为每个节点分配一个 /24 的 podCIDR"
+    summary = Text("从集群 Pod 网段（10.244.0.0/16）为每个节点分配一个 /24 的 podCIDR",
+                   "Allocates each node a /24 podCIDR from the cluster's Pod network (10.244.0.0/16)")
     event_component = "cidrAllocator"
 
     def setup(self) -> None:

@@ -32,6 +32,7 @@ import copy
 from typing import Any
 
 from ..client.errors import ApiError
+from ..lang import Text
 from ..sim.clock import rfc3339
 from . import nodelifecycle_zones as zones
 from .base import Controller
@@ -54,7 +55,8 @@ class NodeLifecycleController(Controller):
     kind = "node-lifecycle-controller"
     watches = ("nodes", "leases", "pods")
     writes = ("nodes", "nodes/status", "pods/status", "events")
-    summary = "监视节点心跳（Lease）：超过 50 秒没有续约就把节点标记为 Unknown/NotReady 并打上 unreachable 污点"
+    summary = Text("监视节点心跳（Lease）：超过 50 秒没有续约就把节点标记为 Unknown/NotReady 并打上 unreachable 污点",
+                   "Watches node heartbeats (Leases): a node that has not renewed for 50 s is marked Unknown/NotReady and gets the unreachable taint")
     event_component = "node-controller"
 
     #: --node-eviction-rate, --secondary-node-eviction-rate, --unhealthy-zone-threshold,

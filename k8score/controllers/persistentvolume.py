@@ -35,6 +35,7 @@ from typing import Any
 from ..api import storagehelpers as h
 from ..client.errors import ApiError, is_not_found
 from ..client.meta import key_func
+from ..lang import Text
 from ..sim.clock import rfc3339
 from .base import Controller
 from .persistentvolume_ops import Ops
@@ -50,7 +51,8 @@ class PersistentVolumeController(Controller, Ops):
     watches = ("persistentvolumes", "persistentvolumeclaims", "storageclasses", "pods")
     writes = ("persistentvolumes", "persistentvolumes/status", "persistentvolumeclaims",
               "persistentvolumeclaims/status", "events")
-    summary = "把 PersistentVolumeClaim 绑定到合适的 PersistentVolume，交给外部 provisioner 动态创建卷，按回收策略处理释放的卷"
+    summary = Text("把 PersistentVolumeClaim 绑定到合适的 PersistentVolume，交给外部 provisioner 动态创建卷，按回收策略处理释放的卷",
+                   "Binds PersistentVolumeClaims to suitable PersistentVolumes, leaves dynamic provisioning to the external provisioner and handles released volumes by their reclaim policy")
     event_component = "persistentvolume-controller"
 
     def setup(self) -> None:

@@ -36,6 +36,7 @@ from ..api.errors import ApiError
 from ..api.quantity import DECIMAL_SI, Quantity, parse_quantity
 from ..api.selectors import parse_label_selector
 from ..client.meta import split_key
+from ..lang import Text
 from ..sim.clock import rfc3339
 from .base import Controller
 from . import podautoscaler_replicas as rc
@@ -55,7 +56,8 @@ class HorizontalPodAutoscalerController(Normalizer, Controller):
     kind = "horizontal-pod-autoscaler"
     watches = ("horizontalpodautoscalers", "pods")
     writes = ("horizontalpodautoscalers", "deployments")
-    summary = "每 15 秒按 metrics.k8s.io 的 CPU 使用率调整目标的副本数（HPA：容差 0.1，缩容稳定窗口 5 分钟）"
+    summary = Text("每 15 秒按 metrics.k8s.io 的 CPU 使用率调整目标的副本数（HPA：容差 0.1，缩容稳定窗口 5 分钟）",
+                   "Every 15 s adjusts the target's replica count from the CPU usage in metrics.k8s.io (HPA: tolerance 0.1, 5-minute scale-down stabilization window)")
     event_component = "horizontal-pod-autoscaler"
 
     def setup(self) -> None:

@@ -26,6 +26,7 @@ import copy
 from typing import Any
 
 from ..client.errors import ApiError, is_not_found
+from ..lang import Text
 from ..sim.clock import rfc3339
 from .base import Controller
 
@@ -70,7 +71,8 @@ class PodGCController(Controller):
     kind = "pod-garbage-collector-controller"
     watches = ("pods", "nodes")
     writes = ("pods", "pods/status")
-    summary = "回收 Pod：节点已删除（隔离 40 秒后）的 Pod、超过阈值的已结束 Pod、无节点的终止中 Pod"
+    summary = Text("回收 Pod：节点已删除（隔离 40 秒后）的 Pod、超过阈值的已结束 Pod、无节点的终止中 Pod",
+                   "Garbage-collects Pods: Pods whose node was deleted (after a 40 s quarantine), finished Pods beyond the threshold, terminating Pods on no node")
     event_component = "pod-garbage-collector"
 
     #: ``--terminated-pod-gc-threshold`` (set on the instance to change it; <= 0 disables).

@@ -21,6 +21,7 @@ from typing import Any
 from ..client.errors import ApiError
 from ..client.meta import (controller_ref, is_pod_active, is_pod_ready, key_func, owner_reference,
                            selector_matches)
+from ..lang import Text
 from ..sim.clock import parse
 from .base import Controller
 from .deployment_util import check_int32_fields
@@ -63,7 +64,8 @@ class ReplicaSetController(Controller):
     kind = "replicaset-controller"
     watches = ("replicasets", "pods")
     writes = ("pods", "replicasets/status", "events")
-    summary = "让每个 ReplicaSet 的 Pod 数量等于 spec.replicas：少了就按模板创建，多了就删除"
+    summary = Text("让每个 ReplicaSet 的 Pod 数量等于 spec.replicas：少了就按模板创建，多了就删除",
+                   "Keeps each ReplicaSet's number of Pods equal to spec.replicas: creates Pods from the template when short, deletes them when over")
     event_component = "replicaset-controller"
     #: the resource and owner kind it manages (the replication controller reuses this class
     #: on ReplicationControllers through adapters, as upstream's pkg/controller/replication)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from ..lang import Text
 from .replicaset import ReplicaSetController
 
 _RESOURCE = "replicationcontrollers"
@@ -105,7 +106,8 @@ class ReplicationManager(ReplicaSetController):
     kind = "replication-controller"
     watches = (_RESOURCE, "pods")
     writes = ("pods", "replicationcontrollers/status", "events")
-    summary = "ReplicaSet 的前身：让每个 ReplicationController 的 Pod 数量等于 spec.replicas（复用 ReplicaSet 控制器的代码）"
+    summary = Text("ReplicaSet 的前身：让每个 ReplicationController 的 Pod 数量等于 spec.replicas（复用 ReplicaSet 控制器的代码）",
+                   "The ReplicaSet's predecessor: keeps each ReplicationController's number of Pods equal to spec.replicas (reusing the ReplicaSet controller's code)")
     event_component = "replication-controller"
     resource = _RESOURCE
     owner_kind = "ReplicationController"

@@ -26,6 +26,7 @@ from ..api.quantity import Quantity
 from ..apiserver.admission.quota_eval import (Evaluator, add, equals, hard_of, mask, parse_list,
                                               quota_v1_pod, registry, scope_selectors, to_wire, used_of)
 from ..client import Requeue, split_key
+from ..lang import Text
 from .base import Controller
 
 # cmd/kube-controller-manager/app/options: ResourceQuotaSyncPeriod 5m
@@ -39,7 +40,8 @@ class ResourceQuotaController(Controller):
     kind = "resourcequota-controller"
     watches = ("resourcequotas", "pods", "services", "persistentvolumeclaims", "configmaps", "secrets")
     writes = ("resourcequotas",)
-    summary = "重新计算每个 ResourceQuota 的 status.used（对象删除、Pod 结束时归还配额，每 5 分钟全量校正）"
+    summary = Text("重新计算每个 ResourceQuota 的 status.used（对象删除、Pod 结束时归还配额，每 5 分钟全量校正）",
+                   "Recomputes each ResourceQuota's status.used (quota comes back when objects are deleted or Pods finish; a full recount every 5 minutes)")
     event_component = "resourcequota-controller"
 
     def setup(self) -> None:

@@ -23,6 +23,7 @@ import hashlib
 from typing import Any
 
 from ..client.errors import ApiError
+from ..lang import Text
 from .base import Controller
 
 # publisher.go constants
@@ -52,7 +53,8 @@ class RootCACertPublisher(Controller):
     kind = "root-ca-cert-publisher"
     watches = ("namespaces", "configmaps")
     writes = ("configmaps",)
-    summary = "在每个命名空间发布 kube-root-ca.crt ConfigMap（集群 CA，供 Pod 校验 API 服务器）"
+    summary = Text("在每个命名空间发布 kube-root-ca.crt ConfigMap（集群 CA，供 Pod 校验 API 服务器）",
+                   "Publishes the kube-root-ca.crt ConfigMap in every namespace (the cluster CA, for Pods to verify the API server)")
     event_component = "root-ca-cert-publisher"
 
     def setup(self) -> None:

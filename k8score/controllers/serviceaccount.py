@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..client.errors import ApiError
+from ..lang import Text
 from .base import Controller
 
 # serviceaccounts_controller.go: DefaultServiceAccountsControllerOptions -> {Name: "default"}
@@ -20,7 +21,8 @@ class ServiceAccountsController(Controller):
     kind = "serviceaccount-controller"
     watches = ("namespaces", "serviceaccounts")
     writes = ("serviceaccounts",)
-    summary = "确保每个命名空间都有名为 default 的 ServiceAccount"
+    summary = Text("确保每个命名空间都有名为 default 的 ServiceAccount",
+                   "Makes sure every namespace has a ServiceAccount named default")
     event_component = "serviceaccount-controller"
 
     def setup(self) -> None:

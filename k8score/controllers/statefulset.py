@@ -26,6 +26,7 @@ from typing import Any
 
 from ..client.errors import ApiError
 from ..client.meta import controller_ref, key_func, selector_matches
+from ..lang import Text
 from .base import Controller
 from .history import bump_revision, create_revision, owned_revisions, truncate_history
 from .statefulset_control import update_stateful_set
@@ -46,7 +47,8 @@ class StatefulSetController(Controller):
     kind = "statefulset-controller"
     watches = ("statefulsets", "pods", "controllerrevisions", "persistentvolumeclaims")
     writes = ("pods", "persistentvolumeclaims", "statefulsets/status", "controllerrevisions", "events")
-    summary = "按序号创建有稳定名字、稳定主机名和各自存储的 Pod（web-0、web-1…），按序扩缩容与滚动更新"
+    summary = Text("按序号创建有稳定名字、稳定主机名和各自存储的 Pod（web-0、web-1…），按序扩缩容与滚动更新",
+                   "Creates Pods by ordinal with stable names, stable hostnames and storage of their own (web-0, web-1, ...); scales and rolls out updates in order")
     event_component = "statefulset-controller"
 
     def setup(self) -> None:

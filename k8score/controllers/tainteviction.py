@@ -17,6 +17,7 @@ from typing import Any
 from ..api.taints import tolerates
 from ..client.errors import ApiError
 from ..client.meta import key_func, split_key
+from ..lang import Text
 from ..sim.clock import parse
 from .base import Controller
 
@@ -53,7 +54,8 @@ class TaintEvictionController(Controller):
     kind = "taint-eviction-controller"
     watches = ("nodes", "pods")
     writes = ("pods", "events")
-    summary = "节点带 NoExecute 污点时，驱逐（删除）不容忍该污点的 Pod；容忍有时限的，到时再驱逐"
+    summary = Text("节点带 NoExecute 污点时，驱逐（删除）不容忍该污点的 Pod；容忍有时限的，到时再驱逐",
+                   "Evicts (deletes) the Pods that do not tolerate a node's NoExecute taint; Pods tolerating it for a limited time are evicted when that time is up")
     event_component = "taint-eviction-controller"
 
     def setup(self) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..client.errors import ApiError, is_not_found
 from ..client.meta import split_key
+from ..lang import Text
 from ..sim.clock import parse
 from .base import Controller
 
@@ -35,7 +36,8 @@ class TTLAfterFinishedController(Controller):
     kind = "ttl-after-finished-controller"
     watches = ("jobs",)
     writes = ("jobs",)
-    summary = "在 Job 结束 ttlSecondsAfterFinished 秒后删除它（连同它的 Pod）"
+    summary = Text("在 Job 结束 ttlSecondsAfterFinished 秒后删除它（连同它的 Pod）",
+                   "Deletes a Job (with its Pods) ttlSecondsAfterFinished seconds after it finished")
     event_component = "ttl-after-finished-controller"
 
     def setup(self) -> None:

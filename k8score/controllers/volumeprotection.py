@@ -21,6 +21,7 @@ from typing import Any
 from ..api import storagehelpers as h
 from ..client.errors import ApiError, is_not_found
 from ..client.meta import key_func, split_key
+from ..lang import Text
 from .base import Controller
 
 PVC_FINALIZER = "kubernetes.io/pvc-protection"
@@ -56,7 +57,8 @@ class PVCProtectionController(_Protection):
     kind = "pvc-protection-controller"
     watches = ("persistentvolumeclaims", "pods")
     writes = ("persistentvolumeclaims",)
-    summary = "PVC 仍被已调度的 Pod 使用时保留 kubernetes.io/pvc-protection finalizer，不再使用后移除，让删除完成"
+    summary = Text("PVC 仍被已调度的 Pod 使用时保留 kubernetes.io/pvc-protection finalizer，不再使用后移除，让删除完成",
+                   "Keeps the kubernetes.io/pvc-protection finalizer while a scheduled Pod still uses the PVC and removes it afterwards, so the deletion can complete")
     event_component = "pvc-protection-controller"
     resource = "persistentvolumeclaims"
     finalizer = PVC_FINALIZER
@@ -110,7 +112,8 @@ class PVProtectionController(_Protection):
     kind = "pv-protection-controller"
     watches = ("persistentvolumes",)
     writes = ("persistentvolumes",)
-    summary = "PV 仍处于 Bound 时保留 kubernetes.io/pv-protection finalizer，释放后移除，让删除完成"
+    summary = Text("PV 仍处于 Bound 时保留 kubernetes.io/pv-protection finalizer，释放后移除，让删除完成",
+                   "Keeps the kubernetes.io/pv-protection finalizer while the PV is Bound and removes it once released, so the deletion can complete")
     event_component = "pv-protection-controller"
     resource = "persistentvolumes"
     finalizer = PV_FINALIZER

@@ -22,6 +22,7 @@ from typing import Any, Hashable
 from ..client.errors import ApiError, is_not_found
 from ..client.worker import Requeue
 from ..controllers.base import Controller
+from ..lang import Text
 from ..sim.clock import rfc3339
 from .driver import DRIVER_NAME, CSIError
 
@@ -45,7 +46,8 @@ class AttachController(Controller):
     kind = "csi-attacher"
     watches = ("volumeattachments", "persistentvolumes", "csinodes")
     writes = ("volumeattachments", "volumeattachments/status")
-    summary = "按 VolumeAttachment 调用驱动把云盘挂到节点上（ControllerPublishVolume），删除时卸下"
+    summary = Text("按 VolumeAttachment 调用驱动把云盘挂到节点上（ControllerPublishVolume），删除时卸下",
+                   "Calls the driver to attach a cloud disk to a node for each VolumeAttachment (ControllerPublishVolume), and detaches it on deletion")
     event_component = f"csi-attacher {DRIVER_NAME}"
 
     def setup(self) -> None:

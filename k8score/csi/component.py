@@ -21,6 +21,7 @@ from typing import Any
 from ..client import Client, SharedInformerFactory
 from ..client.errors import ApiError
 from ..client.worker import ErrorLog
+from ..lang import Text
 from ..sim import Component
 from .attacher import AttachController
 from .disks import DiskBackend
@@ -97,7 +98,8 @@ class CSIController(Component):
     plane = "addon"
     watches = tuple(dict.fromkeys(ProvisionController.watches + AttachController.watches))
     writes = tuple(dict.fromkeys(ProvisionController.writes + AttachController.writes))
-    summary = "CSI 云盘驱动的控制器插件：external-provisioner 按 PVC 建盘建 PV，external-attacher 按 VolumeAttachment 挂盘"
+    summary = Text("CSI 云盘驱动的控制器插件：external-provisioner 按 PVC 建盘建 PV，external-attacher 按 VolumeAttachment 挂盘",
+                   "The CSI cloud-disk driver's controller plugin: external-provisioner creates disks and PVs for PVCs, external-attacher attaches disks for VolumeAttachments")
 
     def __init__(self, loop: Any, api: Any, backend: DiskBackend, name: str = "csi-controller"):
         super().__init__(name, loop)

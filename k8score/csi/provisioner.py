@@ -24,6 +24,7 @@ from ..api.quantity import BINARY_SI, Quantity, parse_quantity
 from ..client.errors import ApiError, is_not_found
 from ..client.worker import Requeue
 from ..controllers.base import Controller
+from ..lang import Text
 from .driver import DRIVER_NAME, TOPOLOGY_KEY, CSIError
 
 ANN_STORAGE_PROVISIONER = "volume.kubernetes.io/storage-provisioner"
@@ -86,7 +87,8 @@ class ProvisionController(Controller):
     kind = "csi-provisioner"
     watches = ("persistentvolumeclaims", "persistentvolumes", "storageclasses", "nodes")
     writes = ("persistentvolumes", "events")
-    summary = "为指向本驱动的 PVC 创建云盘和 PV，并在 PV 被释放后删除云盘"
+    summary = Text("为指向本驱动的 PVC 创建云盘和 PV，并在 PV 被释放后删除云盘",
+                   "Creates a cloud disk and a PV for each PVC that names this driver, and deletes the disk once the PV is released")
     event_component = f"{DRIVER_NAME}_csi-controller"
 
     def setup(self) -> None:

@@ -43,6 +43,7 @@ from ..client.meta import key_func
 from ..client.worker import ErrorLog
 from ..cri import Containerd
 from ..cri.runtime import RuntimeBase
+from ..lang import Text
 from ..node.host import Host
 from ..node.journal import klog
 from ..sim import Component
@@ -87,7 +88,8 @@ class Kubelet(Component):
     plane = "node"
     watches = ("pods", "nodes", "services")
     writes = ("nodes", "nodes/status", "pods/status", "pods", "leases", "events", "csinodes")
-    summary = "每个节点上的代理：注册节点、定期续约心跳，只关注调度到本节点的 Pod，通过 CRI 让容器运行时拉镜像、启动容器并上报状态"
+    summary = Text("每个节点上的代理：注册节点、定期续约心跳，只关注调度到本节点的 Pod，通过 CRI 让容器运行时拉镜像、启动容器并上报状态",
+                   "The agent on every node: registers the node, renews its heartbeat, watches only the Pods scheduled to this node, has the container runtime pull images and start containers through the CRI, and reports their status")
 
     def __init__(self, loop: Any, api: Any, node_name: str, capacity: dict | None = None,
                  runtime: RuntimeBase | None = None, labels: dict | None = None,

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..client import Client, SharedInformer
+from ..lang import Text
 from ..sim import Component
 from .api import NodeMetricsStrategy, PodMetricsStrategy
 from .scrape import Batch, Storage, decode
@@ -37,7 +38,8 @@ class MetricsServer(Component):
     plane = "addon"
     watches = ("nodes", "pods")
     writes = ()
-    summary = "每 15 秒抓取各节点 kubelet 的 /metrics/resource，经 API Server 提供 metrics.k8s.io（kubectl top、HPA 用）"
+    summary = Text("每 15 秒抓取各节点 kubelet 的 /metrics/resource，经 API Server 提供 metrics.k8s.io（kubectl top、HPA 用）",
+                   "Scrapes every node's kubelet /metrics/resource every 15 s and serves metrics.k8s.io through the API server (for kubectl top and the HPA)")
 
     def __init__(self, loop: Any, api: Any, metric_resolution: float = METRIC_RESOLUTION,
                  name: str = "metrics-server"):

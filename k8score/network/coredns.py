@@ -46,6 +46,7 @@ from typing import Any
 from ..client import Client, SharedInformerFactory
 from ..client.worker import ErrorLog
 from ..container.net import DnsQuery, DnsRecord, DnsReply
+from ..lang import Text
 from ..sim import Component
 from .records import KUBEADM_TTL, KubernetesZone
 
@@ -60,7 +61,8 @@ class CoreDNS(Component):
     plane = "addon"
     watches = ("services", "endpoints", "namespaces")
     writes = ()
-    summary = "集群 DNS：监听 Service、Endpoints 和 Namespace，回答 <svc>.<ns>.svc.cluster.local 等名字的查询"
+    summary = Text("集群 DNS：监听 Service、Endpoints 和 Namespace，回答 <svc>.<ns>.svc.cluster.local 等名字的查询",
+                   "Cluster DNS: watches Services, Endpoints and Namespaces and answers queries for names such as <svc>.<ns>.svc.cluster.local")
 
     def __init__(self, loop: Any, api: Any, name: str = "coredns", *, zone: str = "cluster.local",
                  pod_mode: str = "insecure", ttl: int = KUBEADM_TTL, user: str = COREDNS_USER,

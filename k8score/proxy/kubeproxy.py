@@ -60,6 +60,7 @@ from typing import Any
 from ..client import Client, SharedInformerFactory
 from ..client.meta import key_func
 from ..client.worker import ErrorLog
+from ..lang import Text
 from ..sim import Component
 from .endpointslices import endpoint_slices_map, service_of
 from .iptables import DEFAULT_CLUSTER_CIDR, MASQUERADE_BIT, generate, install_jumps, is_service_chain
@@ -145,7 +146,8 @@ class KubeProxy(Component):
     plane = "node"
     watches = ("services", "endpointslices", "nodes")
     writes = ()
-    summary = "每个节点上的网络代理：监听 Service 和 EndpointSlice，把它们翻译成本节点的 iptables / IPVS / nftables 规则，让发往 ClusterIP/NodePort 的流量被 DNAT 到某个就绪的 Pod"
+    summary = Text("每个节点上的网络代理：监听 Service 和 EndpointSlice，把它们翻译成本节点的 iptables / IPVS / nftables 规则，让发往 ClusterIP/NodePort 的流量被 DNAT 到某个就绪的 Pod",
+                   "The network proxy on every node: watches Services and EndpointSlices and turns them into this node's iptables / IPVS / nftables rules, so traffic to a ClusterIP/NodePort is DNATed to a ready Pod")
 
     def __init__(self, loop: Any, api: Any, node_name: str, mode: str = "iptables", *,
                  ipvs_scheduler: str = DEFAULT_SCHEDULER,

@@ -4,7 +4,9 @@ The scheduler keeps the diagnosis of every attempt (which nodes each Filter
 plugin rejected and why, every Score plugin's raw and normalized score, the
 weights, the totals, the tie-break). :class:`AttemptRecord` turns it into plain
 data; :func:`format_explanation` prints it. Plugin names and reasons stay in
-upstream English so they match ``kubectl describe`` and the Kubernetes docs.
+upstream English so they match ``kubectl describe`` and the Kubernetes docs; the
+table's own labels follow :mod:`k8score.lang` (Chinese by default, below; English
+with ``set_language("en")``: ``scheduling attempt 1``, ``result:``, ``node  filter ... total``).
 
 >>> print(scheduler.explain_text("web-1"))            # doctest: +SKIP
 Pod default/web-1  第 1 次调度尝试  t=2026-01-01T00:00:05Z
@@ -26,6 +28,7 @@ from typing import Any
 
 from ..sim.clock import rfc3339
 from .algorithm import FitError, NoNodesAvailable, ScheduleResult, SchedulingError
+from ..lang import tr
 from ..textwidth import ljust, width as text_width
 
 SCHEDULED, UNSCHEDULABLE, ERROR = "Scheduled", "Unschedulable", "Error"
@@ -201,23 +204,30 @@ def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
     reason instead of scores. The chosen node is marked ``*``.
     """
     d = record.to_dict() if isinstance(record, AttemptRecord) else record
-    lines = [f"Pod {d['pod']}  第 {d['attempt']} 次调度尝试  t={rfc3339(d['time'])}"]
+    attempt = tr(f"第 {d['attempt']} 次调度尝试", f"scheduling attempt {d['attempt']}")
+    lines = [f"Pod {d['pod']}  {attempt}  t={rfc3339(d['time'])}"]
+    result = tr("结果", "result")
     if d["outcome"] == SCHEDULED:
-        lines.append(f"结果: Scheduled -> {d['node']}")
-        lines.append(f"原因: {d['why']}")
+        lines.append(f"{result}: Scheduled -> {d['node']}")
+        lines.append(f"{tr('原因', 'why')}: {d['why']}")
     else:
-        lines.append(f"结果: {d['outcome']}")
-        lines.append(f"消息: {d['message']}")
+        lines.append(f"{result}: {d['outcome']}")
+        lines.append(f"{tr('消息', 'message')}: {d['message']}")
         if d.get("nominatedNode"):
-            lines.append(f"抢占: 已驱逐低优先级 Pod，提名节点 (nominatedNodeName) {d['nominatedNode']}")
-    lines.append(f"检查的节点: {d['evaluatedNodes']}/{d['numAllNodes']} "
-                 f"(起始下标 {d['startIndex']}, 找到 {d['numFeasibleNodesToFind']} 个可行节点即停止), "
-                 f"可行节点 {d['feasibleNodes']}")
+            lines.append(tr(f"抢占: 已驱逐低优先级 Pod，提名节点 (nominatedNodeName) {d['nominatedNode']}",
+                            f"preemption: lower-priority Pods evicted, nominated node (nominatedNodeName) "
+                            f"{d['nominatedNode']}"))
+    evaluated, find = f"{d['evaluatedNodes']}/{d['numAllNodes']}", d["numFeasibleNodesToFind"]
+    lines.append(tr(f"检查的节点: {evaluated} (起始下标 {d['startIndex']}, 找到 {find} 个可行节点即停止), "
+                    f"可行节点 {d['feasibleNodes']}",
+                    f"nodes checked: {evaluated} (start index {d['startIndex']}, stop at {find} feasible nodes), "
+                    f"feasible nodes {d['feasibleNodes']}"))
     rows = d["nodes"]
     if not rows:
         return "\n".join(lines)
     plugins = list(d["weights"])
-    header = ["节点", "过滤"] + [f"{abbreviate(p)}×{d['weights'][p]}" for p in plugins] + (["总分"] if plugins else [])
+    header = ([tr("节点", "node"), tr("过滤", "filter")] + [f"{abbreviate(p)}×{d['weights'][p]}" for p in plugins]
+              + ([tr("总分", "total")] if plugins else []))
     table = [header]
     rejected: list[bool] = [False]
     for row in rows[:max_rows]:
@@ -243,14 +253,18 @@ def format_explanation(record: AttemptRecord | dict, max_rows: int = 50) -> str:
     if len(rows) > max_rows:
         lines.append(f"... {len(rows) - max_rows} more nodes")
     if plugins:
-        # the legend, wrapped at ~80 columns like the table
+        # the legend, wrapped at ~80 columns like the table; continuation lines and the
+        # cells line start under the first entry (the label's width in columns, not in len)
         entries = [f"{abbreviate(p)} = {p} ×{d['weights'][p]}" for p in plugins]
-        line = "列:"
+        label = tr("列:", "columns:")
+        indent = " " * text_width(label)
+        line = label
         for e in entries:
             if text_width(line) + 1 + text_width(e) > 80:
                 lines.append(line.rstrip(","))
-                line = "   "
+                line = indent
             line += f" {e},"
         lines.append(line.rstrip(","))
-        lines.append("    单元格: 原始分→归一化分; 总分 = Σ 归一化分 × 权重")
+        lines.append(indent + " " + tr("单元格: 原始分→归一化分; 总分 = Σ 归一化分 × 权重",
+                                       "cells: raw→normalized; total = Σ normalized × weight"))
     return "\n".join(lines)

@@ -45,6 +45,7 @@ from typing import Any
 
 from ..client import ApiError, Client, EventRecorder, SharedInformerFactory
 from ..client.worker import ErrorLog, describe_exception
+from ..lang import Text
 from ..sim import Component
 from ..sim.clock import rfc3339
 from .algorithm import Algorithm, FitError, NoNodesAvailable, SchedulingError
@@ -77,8 +78,11 @@ class Scheduler(Component):
     plane = "control-plane"
     watches = ("pods", "nodes")
     writes = ("pods/binding", "pods/status", "events")
-    summary = ("为尚未分配节点的 Pod 选择节点：先用 Filter 插件排除放不下的节点，再用 Score 插件打分，"
-               "选出总分最高者，通过 pods/binding 子资源写回 API Server")
+    summary = Text("为尚未分配节点的 Pod 选择节点：先用 Filter 插件排除放不下的节点，再用 Score 插件打分，"
+                   "选出总分最高者，通过 pods/binding 子资源写回 API Server",
+                   "Picks a node for each Pod that has none: Filter plugins rule out the nodes it does not fit, "
+                   "Score plugins score the rest, and the highest total wins, written back to the API server "
+                   "through the pods/binding subresource")
 
     def __init__(self, loop: Any, api: Any, profile: Profile | list[Profile] | None = None,
                  seed: int | None = None, name: str = "kube-scheduler", client: Any = None,
