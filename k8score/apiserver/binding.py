@@ -11,7 +11,6 @@ from typing import Any
 
 from ..api.errors import ApiError
 from ..api.field import invalid, required
-from .jsonutil import copy_json
 
 
 def bind(api: Any, rc: Any) -> dict:
@@ -35,7 +34,20 @@ def bind(api: Any, rc: Any) -> dict:
     if errs:
         raise ApiError.invalid("Binding", name if isinstance(name, str) else "", errs)
     rc.name = name
-    pod, rev = api.objects.read(rc, name, ns)
+    # cacher.go GuaranteedUpdate: the pod as the watch cache holds it; etcd3/store.go
+    # GuaranteedUpdate reads etcd and tries again when that copy was stale (the update
+    # failed on it or the write's revision check did)
+    cached = api.objects.read_cached(rc, name, ns)
+    if cached is not None:
+        try:
+            return _bind(api, rc, name, target, meta, *cached)
+        except ApiError:
+            pass
+    return _bind(api, rc, name, target, meta, *api.objects.read(rc, name, ns))
+
+
+def _bind(api: Any, rc: Any, name: str, target: dict, meta: dict, pod: dict, rev: int) -> dict:
+    """setPodNodeNameAndMetadata on ``pod`` at ``rev`` (read-only: it may be the cache's)."""
     node = pod["spec"].get("nodeName")
     if node:
         raise ApiError.conflict("pods/binding", name, f'pod {name} is already assigned to node "{node}"')
@@ -44,13 +56,18 @@ def bind(api: Any, rc: Any) -> dict:
                                 f"pod {name} is being deleted, cannot be assigned to a host")
     if rc.req.dry_run:
         return _SUCCESS
-    new = copy_json(pod)
+    # the new pod copies only the maps and the list it changes; the rest (containers,
+    # volumes...) is shared with ``pod``, read-only in both (the watch cache's contract)
+    new = dict(pod)
+    new["metadata"] = dict(pod["metadata"])
+    new["spec"] = dict(pod["spec"])
     new["spec"]["nodeName"] = target["name"]
     annotations = meta.get("annotations")
     if isinstance(annotations, dict) and annotations:
-        new["metadata"].setdefault("annotations", {}).update(annotations)
+        new["metadata"]["annotations"] = {**new["metadata"].get("annotations", {}), **annotations}
     # podutil.UpdatePodCondition(PodScheduled=True)
-    conds = new.setdefault("status", {}).setdefault("conditions", [])
+    new["status"] = status = dict(new.get("status", {}))
+    status["conditions"] = conds = list(status.get("conditions", []))
     scheduled = {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
                  "lastTransitionTime": api.timestamp()}
     for i, c in enumerate(conds):
@@ -59,7 +76,10 @@ def bind(api: Any, rc: Any) -> dict:
             break
     else:
         conds.append(scheduled)
-    api.objects.write_update(rc, new, pod, rev)
+    # spec.nodeName went from unset to a name: the object changed, no need to compare encodings.
+    # ``new`` holds plain JSON data nobody else writes: the watch cache may keep it
+    plain = type(target["name"]) is str and not annotations
+    api.objects.write_update(rc, new, pod, rev, changed=True, handoff=plain)
     return _SUCCESS
 
 

@@ -45,6 +45,7 @@ Contracts:
 from __future__ import annotations
 
 from bisect import bisect_left, insort
+from itertools import count
 from typing import Any, Callable
 
 from ..api.errors import ApiError
@@ -55,6 +56,7 @@ from .cacher_watch import (ADDED, DELETED, MODIFIED, CacheEvent, CacheWatch, His
 from .jsonutil import copy_json
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"  # storage.AnnotateInitialEventsEndBookmark
+_SERIALS = count(1)  # Cacher serial numbers: a new cache never repeats an old one's version()
 
 
 def pod_node_name(pod: dict) -> str | None:
@@ -102,6 +104,8 @@ class Cacher:
         self.watchers = Watchers(loop, owner, self._bookmark, self.current_rv)
         self.events = 0           # etcd events applied
         self.list_scanned = 0     # objects examined by list()
+        self._serial = next(_SERIALS)
+        self._lists = 0           # initial lists (start() relists after a stop())
 
     # -- lifecycle ------------------------------------------------------------------
     def start(self) -> None:
@@ -122,6 +126,7 @@ class Cacher:
                     self._index_add(name, kv.key, index_value(fn, obj))
         self._rv = self._list_rv = r.header.revision
         self._history.reset()
+        self._lists += 1
         self._etcd_watch = self.store.watch(self.prefix, prefix_end(self.prefix),
                                             start_revision=self._rv + 1, callback=self._on_etcd)
         self._started = True
@@ -134,6 +139,11 @@ class Cacher:
             self._etcd_watch = None
         self._started = False
         self.watchers.end_all(status or ApiError.service_unavailable("apiserver is shutting down").status)
+
+    def version(self) -> tuple[int, int, int]:
+        """Changes whenever the cached contents may have changed (a relist, an etcd event);
+        equal versions of one Cacher mean equal contents. Memos over the cache key on it."""
+        return (self._serial, self._lists, self.events)
 
     @property
     def open_watches(self) -> int:
@@ -153,6 +163,13 @@ class Cacher:
         self._check_ready()
         obj = self._objs.get(key)
         return copy_json(obj) if copy and obj is not None else obj
+
+    def current(self, key: str) -> dict | None:
+        """The cached object at ``key`` (shared: read-only) when the cache is as fresh as
+        etcd (started, not behind an etcd write being delivered); None otherwise."""
+        if not self._started or self.current_rv() != self.store.revision:
+            return None
+        return self._objs.get(key)
 
     def list(self, namespace: str | None = None, index: tuple[str, str] | None = None,
              rv: int = 0, rv_match: str | None = None, label_selector: Any = None,

@@ -33,6 +33,8 @@ from collections import deque
 from typing import Any, Callable
 
 from ..api.errors import ApiError
+from ..lang import Text
+from ..api.resources import BUILTIN
 from ..sim import Component, Loop
 from ..sim.clock import rfc3339
 from .admission import default_admission_plugins
@@ -71,7 +73,9 @@ class APIServer(Component):
     plane = "control-plane"
     watches: tuple[str, ...] = ()      # it watches etcd itself, not the API
     writes: tuple[str, ...] = ()       # it writes etcd directly
-    summary = "集群的唯一入口：认证、授权、准入、校验并持久化所有对象，也是唯一读写 etcd 的组件"
+    summary = Text("集群的唯一入口：认证、授权、准入、校验并持久化所有对象，也是唯一读写 etcd 的组件",
+                   "The cluster's only entry point: authenticates, authorizes, admits, validates and persists "
+                   "every object; the only component that reads and writes etcd")
 
     def __init__(self, loop: Loop, store: Any, seed: int | None = None,
                  name: str = "kube-apiserver", watch_latency: float = DEFAULT_WATCH_LATENCY,
@@ -151,14 +155,16 @@ class APIServer(Component):
         if c is not None:
             c.stop(ApiError.gone(f"the resource {info.group_resource} is no longer served").status)
 
-    @staticmethod
-    def _decoder(strategy: Any) -> Callable[[str, int], Any]:
+    def _decoder(self, strategy: Any) -> Callable[[str, int], Any]:
         fix = getattr(strategy, "decode_stored", None)
-        if fix is None:
-            return try_decode
+        take = self.storage.take
         def decode(value: str, rev: int) -> Any:
-            obj = try_decode(value, rev)
-            return fix(obj) if obj is not None else None
+            obj = take(value)   # what this server just wrote, handed over (Storage.update)
+            if obj is not None:
+                obj["metadata"]["resourceVersion"] = str(rev)
+            else:
+                obj = try_decode(value, rev)
+            return fix(obj) if obj is not None and fix is not None else obj
         return decode
 
     def _ensure(self, resource: str, body: dict) -> None:
@@ -331,19 +337,35 @@ class StorageLister:
 
     def __init__(self, api: APIServer):
         self._api = api
+        self._builtin: dict[str, Any] = {}   # built-in resource name -> its strategy
+
+    def _strategy(self, resource: str) -> Any:
+        # plugins and authorizers read through here on every request: a built-in name is
+        # resolved once (a custom resource never takes a built-in's bare name, resources.py)
+        strategy = self._builtin.get(resource)
+        if strategy is None:
+            strategy = self._api.registry.strategy_for(resource)
+            if BUILTIN.get(resource) is strategy.info:
+                self._builtin[resource] = strategy
+        return strategy
 
     @property
     def revision(self) -> int:
         """etcd's revision: anything read through the lister is at least this fresh."""
         return self._api.store.revision
 
+    def cache_token(self, resources: tuple[str, ...]) -> tuple:
+        """Changes whenever an object of one of ``resources`` changes (their watch caches'
+        versions): authorizers memoise their answers on it."""
+        cacher = self._api.cacher
+        return tuple(cacher(self._strategy(r)).version() for r in resources)
+
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
-        strategy = self._api.registry.strategy_for(resource)
+        strategy = self._strategy(resource)
         return self._api.cacher(strategy).get(strategy.key(name, namespace), copy=False)
 
     def list(self, resource: str, namespace: str | None = None) -> list[dict]:
-        strategy = self._api.registry.strategy_for(resource)
-        return self._api.cacher(strategy).list(namespace=namespace, copy=False)[0]
+        return self._api.cacher(self._strategy(resource)).list(namespace=namespace, copy=False)[0]
 
 
 class PrivilegedGroups:

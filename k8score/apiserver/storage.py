@@ -120,6 +120,7 @@ class Storage:
         self.store = store
         self._now = now
         self._events = EventLeases(store)
+        self._handoff: tuple[str, dict] | None = None   # (value, object) of the write under way
         #: ``(key, message)`` of stored values that failed to decode (most recent last)
         self.decode_errors: list[tuple[str, str]] = []
 
@@ -216,10 +217,30 @@ class Storage:
         """Put ``value`` if ``key`` does not exist; the new revision, or None if it exists."""
         return self._txn(key, "create", 0, value, lease)
 
-    def update(self, key: str, value: str, mod_revision: int, lease: int = 0) -> int | None:
+    def update(self, key: str, value: str, mod_revision: int, lease: int = 0,
+               handoff: dict | None = None) -> int | None:
         """Put ``value`` if ``key`` is still at ``mod_revision``; new revision or None.
-        (An etcd put without a lease detaches the key from its lease.)"""
-        return self._txn(key, "mod", mod_revision, value, lease)
+        (An etcd put without a lease detaches the key from its lease.)
+
+        ``handoff``: an object of plain JSON types (exact dict, list, str, int, float, bool,
+        None) whose encoding ``value`` is, which the caller gives up: the watch cache takes
+        it (:meth:`take`) instead of decoding ``value`` again."""
+        if handoff is None:
+            return self._txn(key, "mod", mod_revision, value, lease)
+        self._handoff = (value, handoff)
+        try:
+            return self._txn(key, "mod", mod_revision, value, lease)
+        finally:
+            self._handoff = None
+
+    def take(self, value: Any) -> dict | None:
+        """The object handed over with the write of this very ``value`` (the same str
+        object, so it is exactly what decoding it gives), once; else None."""
+        h = self._handoff
+        if h is None or h[0] is not value:
+            return None
+        self._handoff = None
+        return h[1]
 
     def delete(self, key: str, mod_revision: int) -> int | None:
         """Delete ``key`` if still at ``mod_revision``; the deletion's revision or None."""

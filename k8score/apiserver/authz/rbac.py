@@ -28,6 +28,8 @@ from ..request import ALLOW, NO_OPINION, AuthzAttributes, UserInfo
 ALL = "*"
 RBAC_GROUP = "rbac.authorization.k8s.io"
 SA_PREFIX = "system:serviceaccount:"  # apiserver/pkg/authentication/serviceaccount/util.go
+_RBAC_RESOURCES = ("clusterroles", "clusterrolebindings", "roles", "rolebindings")
+_MAX_DECISIONS = 4096  # memoised decisions; the table is cleared when full (deterministic)
 
 
 def _strs(value: Any) -> list:
@@ -176,10 +178,15 @@ class _BindingIndex:
 class RBACAuthorizer:
     """authorizer.Authorizer over Role/ClusterRole/RoleBinding/ClusterRoleBinding.
 
-    Reads the four resources through ``ctx.lister``. When the lister exposes an integer
-    ``revision`` (the store's resourceVersion) the subject indexes are rebuilt only when it
-    changes; otherwise each request indexes the cluster bindings plus the bindings of the
-    request's namespace — O(bindings in scope), never all namespaces.
+    Reads the four resources through ``ctx.lister``. The answer is a pure function of the
+    request's attributes and of those four resources, so it is memoised while they stay
+    unchanged: the lister's ``cache_token(resources)`` changes whenever one of them changes
+    (else its integer ``revision``, etcd's, which changes on every write). Decisions are
+    keyed by user, groups, verb, resource, subresource, namespace and path — and by the
+    name only when a rule that matches all of these lists ``resourceNames``. Without a
+    token, each request indexes the cluster bindings plus the bindings of the request's
+    namespace — O(bindings in scope), never all namespaces. (Upstream walks the bindings
+    on every request, plugin/pkg/auth/authorizer/rbac/rbac.go; the answers are the same.)
     """
 
     name = "RBAC"
@@ -188,13 +195,28 @@ class RBACAuthorizer:
         self.lister = ctx.lister
         self._cache_rev: Any = None
         self._cache: dict = {}
+        #: attributes but the name -> (decision, reason), or name -> (decision, reason)
+        self._decisions: dict = {}
 
     # -- rule resolution ------------------------------------------------------------
-    def _index(self, namespace: str) -> _BindingIndex:
+    def _token(self) -> Any:
+        """What identifies the current state of the RBAC objects (None: unknown)."""
+        token = getattr(self.lister, "cache_token", None)
+        if token is not None:
+            return token(_RBAC_RESOURCES)
         rev = getattr(self.lister, "revision", None)
-        rev = rev() if callable(rev) else rev
+        return rev() if callable(rev) else rev
+
+    def _fresh(self) -> Any:
+        """Drop the memoised indexes and decisions if the RBAC objects changed."""
+        rev = self._token()
         if rev is None or rev != self._cache_rev:
             self._cache, self._cache_rev = {}, rev
+            self._decisions = {}
+        return rev
+
+    def _index(self, namespace: str) -> _BindingIndex:
+        rev = self._fresh()
         idx = self._cache.get(namespace)
         if idx is None:
             if namespace:
@@ -236,6 +258,39 @@ class RBACAuthorizer:
 
     # -- authorizer.Authorizer ------------------------------------------------------------
     def authorize(self, attrs: AuthzAttributes) -> tuple[str, str]:
+        if self._fresh() is None:
+            return self._authorize(attrs)
+        user = attrs.user
+        key = (user.name, tuple(user.groups), attrs.namespace, attrs.verb, attrs.is_resource_request,
+               attrs.api_group, attrs.resource, attrs.subresource, attrs.path)
+        hit = self._decisions.get(key)
+        if hit is None:
+            if len(self._decisions) >= _MAX_DECISIONS:
+                self._decisions.clear()
+            # a rule in reach that names resourceNames makes the answer depend on the name
+            hit = self._decisions[key] = {} if self._names_matter(attrs) else self._authorize(attrs)
+        if type(hit) is not dict:
+            return hit
+        by_name = hit.get(attrs.name)
+        if by_name is None:
+            if len(hit) >= _MAX_DECISIONS:
+                hit.clear()
+            by_name = hit[attrs.name] = self._authorize(attrs)
+        return by_name
+
+    def _names_matter(self, attrs: AuthzAttributes) -> bool:
+        """Whether a rule with ``resourceNames`` matches ``attrs`` but for the name."""
+        if not attrs.is_resource_request:
+            return False
+        sub = attrs.subresource or ""
+        combined = f"{attrs.resource}/{sub}" if sub else attrs.resource
+        for _source, rule, _err in self.visit(attrs.user, attrs.namespace):
+            if rule is not None and _strs(rule.get("resourceNames")) and verb_matches(rule, attrs.verb) \
+                    and api_group_matches(rule, attrs.api_group or "") and resource_matches(rule, combined, sub):
+                return True
+        return False
+
+    def _authorize(self, attrs: AuthzAttributes) -> tuple[str, str]:
         errors: list[str] = []
         for source, rule, err in self.visit(attrs.user, attrs.namespace):
             if rule is not None and rule_allows(attrs, rule):

@@ -127,6 +127,45 @@ def update_managed_fields(old: dict | None, new: dict, manager: str, schema: Any
     return encode(managed)
 
 
+def create_shape(obj: Any) -> Any:
+    """An object that :func:`update_managed_fields` answers exactly as for ``obj`` when it is
+    a create (``old`` None): ``obj`` with every string and number it reaches through maps
+    alone (not through a list) replaced by ``""`` / ``0``, and ``metadata.managedFields``
+    kept as is. Memoising creates on it makes objects that differ only in such values
+    (names, uids, timestamps, an Event's message) one computation.
+
+    Why the answer cannot differ: compared with the typed empty object (:func:`_empty_like`,
+    which keeps only maps, lists and nulls), such a leaf is added whatever its value — a
+    value is never equal to the empty object's ``{}``/``null`` nor to the missing field;
+    its type (map, list, null or scalar) is kept, and list items, whose values name them
+    (``k:{"name":"x"}``, ``v:"x"``), are not touched. Field sets record paths, never values.
+
+    >>> create_shape({"metadata": {"name": "a", "labels": {"app": "web"}}, "n": 3, "l": ["x"]})
+    {'metadata': {'name': '', 'labels': {'app': ''}}, 'n': 0, 'l': ['x']}
+    """
+    if not isinstance(obj, dict):
+        return obj
+    out = _shape(obj)
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and "managedFields" in meta:
+        out["metadata"]["managedFields"] = meta["managedFields"]
+    return out
+
+
+def _shape(d: dict) -> dict:
+    out = {}
+    for k, v in d.items():
+        t = type(v)
+        if t is str:
+            v = ""
+        elif t is dict:
+            v = _shape(v)
+        elif t is int or t is float:
+            v = 0
+        out[k] = v
+    return out
+
+
 # -- internals -------------------------------------------------------------------------------
 
 def _update(managed: Managed, old: dict, new: dict, manager: str, schema: Any, now_text: str,

@@ -197,8 +197,18 @@ class Set:
             return
         node = self
         for pe in path[:-1]:
-            node = node.children.setdefault(pe, Set())
+            child = node.children.get(pe)
+            if child is None:
+                child = node.children[pe] = Set()
+            node = child
         node.members.add(path[-1])
+
+    def child(self, pe: PE) -> "Set":
+        """The sub-Set under ``pe``, created empty if missing (for a set being built)."""
+        c = self.children.get(pe)
+        if c is None:
+            c = self.children[pe] = Set()
+        return c
 
     def has(self, path: Path) -> bool:
         node = self
@@ -275,12 +285,15 @@ def to_fields_v1(s: Set) -> dict:
 
 def _emit(s: Set, include_self: bool) -> dict:
     out: dict = {}
-    live_children = {pe: c for pe, c in s.children.items() if not c.empty()}
-    for pe in sorted(s.members | set(live_children), key=sort_key):
-        if pe in live_children:
-            out[serialize_pe(pe)] = _emit(live_children[pe], include_self=pe in s.members)
-        else:
-            out[serialize_pe(pe)] = {}
+    members = s.members
+    # a child emits {} exactly when it is empty (no member anywhere below it)
+    live = {}
+    for pe, c in s.children.items():
+        sub = _emit(c, pe in members)
+        if sub:
+            live[pe] = sub
+    for pe in sorted(members | live.keys(), key=sort_key):
+        out[serialize_pe(pe)] = live.get(pe, {})
     if include_self and out:
         out["."] = {}
     return out

@@ -198,6 +198,9 @@ def compare(lhs: Any, rhs: Any, sch: Any) -> tuple[Set, Set, Set]:
 def _cmp(l: Any, r: Any, sch: Any, path: tuple, a: Set, m: Set, rm: Set) -> None:
     if l is r or (type(l) is type(r) and type(l) in (dict, list) and l == r):
         return  # an unchanged subtree (C-speed equality) adds, modifies and removes nothing
+    if l is MISSING:
+        _added(r, sch, path, a)  # all of a new subtree is added (most of a create)
+        return
     lmap, rmap = isinstance(l, dict), isinstance(r, dict)
     llist, rlist = isinstance(l, list), isinstance(r, list)
     leaf = True
@@ -228,6 +231,47 @@ def _cmp(l: Any, r: Any, sch: Any, path: tuple, a: Set, m: Set, rm: Set) -> None
         a.insert(path)
     elif r is MISSING:
         rm.insert(path)
+
+
+def _added(r: Any, sch: Any, path: tuple, a: Set) -> None:
+    """``_cmp(MISSING, r, ...)`` without the comparisons: ``path`` and everything a granular
+    ``r`` holds are added; items duplicated in a list are added as a whole (same walk
+    order, same TypedErrors). The members go straight into their trie nodes."""
+    if not path:  # the root itself is never a member (Set.insert ignores the empty path)
+        _added_children(r, sch, path, a)
+        return
+    node = a
+    for pe in path[:-1]:
+        node = node.child(pe)
+    _added_at(r, sch, path, node)
+
+
+def _added_at(r: Any, sch: Any, path: tuple, parent: Set) -> None:
+    # ``parent`` is the node of path[:-1]; every call adds at least path[-1] to it, so the
+    # nodes created below are never left empty
+    if (isinstance(r, dict) and r and not map_is_atomic(sch)) or \
+            (isinstance(r, list) and r and list_kind(sch)[0] != "atomic"):
+        _added_children(r, sch, path, parent.child(path[-1]))
+    parent.members.add(path[-1])
+
+
+def _added_children(r: Any, sch: Any, path: tuple, node: Set) -> None:
+    """Everything under a granular ``r`` (at ``path``, whose node is ``node``) is added."""
+    if isinstance(r, dict):
+        if r and not map_is_atomic(sch):
+            for k, x in r.items():
+                _added_at(x, child_schema(sch, k)[0], path + (("f", k),), node)
+    elif isinstance(r, list):
+        if r and list_kind(sch)[0] != "atomic":
+            groups: dict = {}
+            for pe, x in zip(_list_pes(sch, r, path, True), r):
+                groups.setdefault(pe, []).append(x)
+            isch = items_schema(sch)
+            for pe, xs in groups.items():
+                if len(xs) == 1:
+                    _added_at(xs[0], isch, path + (pe,), node)
+                else:
+                    node.members.add(pe)
 
 
 def _cmp_list(l: list, r: list, sch: Any, path: tuple, a: Set, m: Set, rm: Set) -> None:

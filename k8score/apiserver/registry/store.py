@@ -28,6 +28,7 @@ from ...api.schema import schema_for
 from ...api.schema.decode import decode as decode_schema
 from ...api.schema.limits import JSONSyntaxError, check_value
 from ..fieldmanager import DEFAULT_MANAGER, update_managed_fields
+from ..fieldmanager.apply import create_shape
 from ..jsonutil import copy_json, ordered_meta
 from ..memo import CopyMemo
 from ..storage import encode
@@ -93,11 +94,26 @@ def decode_body(rc: Any, body: Any, shared: str | None = None) -> dict:
     if hook is not None:  # a custom resource: its CRD's structural schema
         rc.warnings += hook(obj, mode)
         return obj
+    _drop_declared_nulls(obj, info)
     decoded, warnings = _DECODE.call(info.api_version, info.kind, mode, obj)
     if warnings:
         rc.warnings += [f"unknown field \"{w}\"" if not w.startswith("unknown field") else w
                         for w in warnings]
     return decoded
+
+
+def _drop_declared_nulls(obj: dict, info: Any) -> None:
+    """Remove top-level fields of ``obj`` (check_type's own dict) that the schema declares
+    and that hold null: the decoder drops them anyway (a declared null decodes as absent,
+    with no warning), and without them its fast path applies — client-go's event recorder
+    sends ``"eventTime": null`` with every Event."""
+    nulls = [k for k, v in obj.items() if v is None]
+    if nulls:
+        schema = schema_for(info.api_version, info.kind)
+        props = getattr(schema, "properties", None) or {}
+        for k in nulls:
+            if k in props:
+                del obj[k]
 
 
 def _decode(api_version: str, kind: str, mode: str, obj: dict) -> tuple[dict, list]:
@@ -146,8 +162,10 @@ def track_fields(rc: Any, old: dict | None, new: dict) -> None:
     if rc.req.patch_type == "apply":
         return
     info = rc.info
-    fields = _FIELDS.call(old, new, manager_for(rc), rc.api_timestamp, info.api_version,
-                          rc.req.subresource, info.kind)
+    # a create's field sets do not depend on its values (create_shape): pods of one template
+    # and the scheduler's Events share one computation
+    fields = _FIELDS.call(old, new if old is not None else create_shape(new), manager_for(rc),
+                          rc.api_timestamp, info.api_version, rc.req.subresource, info.kind)
     if fields is None:
         return
     if fields:
@@ -241,6 +259,20 @@ class Store:
             raise ApiError.not_found(rc.info.group_resource, name)
         return found
 
+    def read_cached(self, rc: Any, name: str, ns: str | None) -> tuple[dict, int] | None:
+        """``(object, mod revision)`` from the resource's watch cache while it is as fresh as
+        etcd, else None. The object is the cache's own: read-only. A caller that writes
+        based on it must read etcd (:meth:`read`) and retry when the write's revision check
+        fails (as upstream's GuaranteedUpdate does with the cacher's suggestion)."""
+        cacher = self.api.cachers.get(rc.info.group_resource)
+        obj = cacher.current(rc.strategy.key(name, ns)) if cacher is not None else None
+        if obj is None:
+            return None
+        try:
+            return obj, int(obj["metadata"]["resourceVersion"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
     def get(self, rc: Any) -> dict:
         return self.read(rc, rc.name, rc.namespace)[0]
 
@@ -287,14 +319,18 @@ class Store:
         self.api.admission.validate(rc, "UPDATE", new, old)
         return self.write_update(rc, new, old, old_rev)
 
-    def write_update(self, rc: Any, new: dict, old: dict, old_rev: int) -> dict:
-        """Store ``new`` over ``old`` if etcd still holds ``old_rev`` (else 409)."""
+    def write_update(self, rc: Any, new: dict, old: dict, old_rev: int, changed: bool = False,
+                     handoff: bool = False) -> dict:
+        """Store ``new`` over ``old`` if etcd still holds ``old_rev`` (else 409). ``changed``:
+        the caller knows ``new`` differs from ``old`` (no comparison of their encodings);
+        ``handoff``: ``new`` holds plain JSON types only and the caller gives it up — the
+        watch cache keeps it instead of decoding what was written (Storage.update)."""
         strategy = rc.strategy
         meta = new["metadata"]
         if should_delete_on_update(new) and not strategy.keeps_on_update(new):
             return self.remove(rc, new, old_rev)
         value = encode(new)
-        if value == encode(old):
+        if not changed and value == encode(old):
             rc.trace.step("storage", "unchanged", "no change: nothing written")
             return old  # nothing changed: no write, no new resourceVersion (GuaranteedUpdate)
         if rc.req.dry_run:
@@ -304,7 +340,7 @@ class Store:
         undo = _malformed(rc.info, strategy.on_update, self.api, new, old)
         lease = self.api.storage.lease_for(strategy) if strategy.ttl else 0
         key = strategy.key(meta["name"], meta.get("namespace"))
-        rev = self.api.storage.update(key, value, old_rev, lease)
+        rev = self.api.storage.update(key, value, old_rev, lease, handoff=new if handoff else None)
         if rev is None:
             if undo is not None:
                 undo()
