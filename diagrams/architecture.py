@@ -19,7 +19,7 @@ from k8score.lang import tr
 
 NAME = "architecture"
 TITLE = tr("Kubernetes 架构：控制平面与工作节点（箭头 = 谁发起连接；标签 = list+watch / 写入的资源）",
-           "Kubernetes architecture (arrow = who connects; label = resources list+watched / written)")
+           "Kubernetes architecture\n(arrow = who connects; label = resources list+watched / written)")
 # One worker node stands for all (every node runs the same agents): with two side by side the
 # picture was 2,356 px wide and its labels about 5 px on a 1280 px screen.
 WORKER_NODES = ("node-1 … node-N",)
@@ -54,13 +54,13 @@ def _icon(name: str):
 # A diagram module is loaded afresh for each render (k8score.diagramgen.load), so module-level
 # texts are read in that render's language (k8score.lang).
 _ROLE = {
-    "kube-apiserver": tr("集群唯一入口", "the cluster's only entry point"),
+    "kube-apiserver": tr("集群唯一入口", "the only entry\npoint"),
     "etcd": tr("集群状态存储", "cluster state store"),
-    "kube-scheduler": tr("为 Pod 选节点", "picks nodes for Pods"),
+    "kube-scheduler": tr("为 Pod 选节点", "picks nodes\nfor Pods"),
     "kube-controller-manager": tr("控制循环", "control loops"),
-    "cloud-controller-manager": tr("对接云平台（可选）", "cloud integration (optional)"),
+    "cloud-controller-manager": tr("对接云平台（可选）", "cloud integration\n(optional)"),
     "kubelet": tr("节点代理", "node agent"),
-    "kube-proxy": tr("Service 转发规则", "Service forwarding rules"),
+    "kube-proxy": tr("Service 转发规则", "Service rules"),
     "container-runtime": "containerd (CRI)",
 }
 
@@ -75,8 +75,10 @@ def _api_edge_label(spec) -> str:
     sh = _shared()
     if len(spec.watches) + len(spec.writes) > MAX_NAMED:
         return sh.resources_label("list+watch", spec.watches, per_line=2) + tr(
-            f"\n写: {len(spec.writes)} 种资源（见其页面）", f"\nwrites: {len(spec.writes)} resources (see its page)")
-    parts = [sh.resources_label("list+watch", spec.watches), sh.resources_label(tr("写", "writes"), spec.writes)]
+            f"\n写: {len(spec.writes)} 种资源（见其页面）", f"\nwrites: {len(spec.writes)} resources\n(see its page)")
+    # English "writes: " is wider than "写: ": its list starts on the next line (a narrower picture)
+    writes = sh.resources_label(tr("写", "writes"), spec.writes).replace("writes: ", "writes:\n", 1)
+    parts = [sh.resources_label("list+watch", spec.watches), writes]
     return "\n".join(p for p in parts if p)
 
 
@@ -117,7 +119,7 @@ def render(outdir: Path) -> list[Path]:
                 node_boxes.append(here)
 
         api = boxes[api_name]
-        user >> Edge(label=tr("HTTPS REST\n(认证→鉴权→准入)", "HTTPS REST\n(authn→authz→admission)"), **sh.edge_style(True, sh.USER_COLOR)) >> api
+        user >> Edge(label=tr("HTTPS REST\n(认证→鉴权→准入)", "HTTPS REST\n(authn→authz\n→admission)"), **sh.edge_style(True, sh.USER_COLOR)) >> api
 
         for spec in specs.values():
             if spec.plane != "control-plane" or spec.name == api_name:
@@ -127,7 +129,7 @@ def render(outdir: Path) -> list[Path]:
         # Only the API server holds the store (etcd's spec talks to no one; it is talked to).
         if "etcd" in boxes:
             api >> Edge(label=tr("gRPC: Range / Txn / Watch\n(只有 API Server 访问 etcd)",
-                                  "gRPC: Range / Txn / Watch\n(only the API server talks to etcd)"),
+                                  "gRPC: Range / Txn / Watch\n(only the API server\ntalks to etcd)"),
                         **sh.edge_style(True, sh.STORAGE_COLOR)) >> boxes["etcd"]
 
         for i, here in enumerate(node_boxes):

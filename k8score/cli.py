@@ -52,7 +52,7 @@ def _diagrams(args: argparse.Namespace) -> int:
     from .diagramgen import render_all
 
     out = Path(args.out)
-    for path in render_all(out):
+    for path in render_all(out, lang=args.lang):
         print(path)
     return 0
 
@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=_demo)
     diag = sub.add_parser("diagrams", help="render the architecture diagrams in diagrams/ (needs Graphviz)")
     diag.add_argument("--out", required=True, help="output directory")
+    diag.add_argument("--lang", choices=("zh", "en"), default="zh", help="labels' language (default zh)")
     diag.set_defaults(func=_diagrams)
     serve = sub.add_parser("serve", help="serve the Kubernetes HTTP API of a simulated cluster on 127.0.0.1 "
                                          "(for real kubectl and client libraries)")

@@ -31,8 +31,14 @@ def load(path: Path):
     return module
 
 
-def render_all(outdir: Path, source: Path = DEFAULT_SOURCE) -> list[Path]:
-    """Render every diagram into ``outdir``; returns the files written."""
+def render_all(outdir: Path, source: Path = DEFAULT_SOURCE, lang: str | None = None) -> list[Path]:
+    """Render every diagram into ``outdir``; returns the files written. ``lang`` ("zh", "en";
+    default: the current :func:`k8score.lang.language`) is the labels' language — each module is
+    loaded afresh, so its labels are read in that language."""
+    if lang is not None:
+        from .lang import using
+        with using(lang):
+            return render_all(outdir, source)
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []

@@ -45,12 +45,15 @@ def self_contained(svg: str, base: Path) -> str:
     return _HREF.sub(embed, svg)
 
 
-with tempfile.TemporaryDirectory() as tmp:
-    out = Path(tmp).resolve()
-    for path in render_all(out, ROOT / "diagrams"):
-        path = path if path.is_absolute() else out / path
-        data = path.read_bytes()
-        if path.suffix == ".svg":
-            data = self_contained(data.decode("utf-8"), path.parent).encode("utf-8")
-        with mkdocs_gen_files.open(f"assets/diagrams/{path.relative_to(out).as_posix()}", "wb") as f:
-            f.write(data)
+# Chinese labels at assets/diagrams/F (the Chinese pages), English at assets/diagrams/en/F
+# (the English pages link ../assets/diagrams/en/F)
+for lang, prefix in (("zh", "assets/diagrams/"), ("en", "assets/diagrams/en/")):
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp).resolve()
+        for path in render_all(out, ROOT / "diagrams", lang=lang):
+            path = path if path.is_absolute() else out / path
+            data = path.read_bytes()
+            if path.suffix == ".svg":
+                data = self_contained(data.decode("utf-8"), path.parent).encode("utf-8")
+            with mkdocs_gen_files.open(prefix + path.relative_to(out).as_posix(), "wb") as f:
+                f.write(data)

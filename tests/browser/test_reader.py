@@ -32,10 +32,14 @@ METRICS = "\n".join(line for line in (Path(__file__).with_name("reader_metrics.j
 
 
 def site_pages(page, base_url) -> list[str]:
-    page.goto(base_url)
-    links = page.eval_on_selector_all(
-        "nav.md-nav--primary a.md-nav__link[href]", "as => [...new Set(as.map(a => a.href.split('#')[0]))]")
-    return sorted(set(links) | {base_url})
+    """Every page of both editions (the English one under /en/, with its own diagrams)."""
+    links = set()
+    for home in (base_url, base_url + "en/"):
+        page.goto(home)
+        links |= set(page.eval_on_selector_all(
+            "nav.md-nav--primary a.md-nav__link[href]", "as => [...new Set(as.map(a => a.href.split('#')[0]))]"))
+        links.add(home)
+    return sorted(links)
 
 
 def test_diagrams_are_legible_and_outputs_fit_at_1280px(browser, base_url):
@@ -51,7 +55,7 @@ def test_diagrams_are_legible_and_outputs_fit_at_1280px(browser, base_url):
         outputs += m["outputs"]
         wide += [f"{url}: {w['first']!r} ({w['over']} px over)" for w in m["wide"]]
     context.close()
-    assert diagrams >= 8 and outputs >= 50, "the pages lost their diagrams or examples?"
+    assert diagrams >= 16 and outputs >= 100, "the pages lost their diagrams or examples?"
     assert small == [], "diagram text under 11 px at 1280 px"
     share = len(wide) / outputs
     print(f"wide outputs: {len(wide)}/{outputs} = {share:.1%}")
