@@ -24,6 +24,8 @@ printed too). Run::
     .venv/bin/python bench/bench_scheduler_perf.py --all           # + the other workloads
     .venv/bin/python bench/bench_scheduler_perf.py --profile       # + cProfile top 15 (tottime)
     .venv/bin/python bench/bench_scheduler_perf.py --case TopologySpreading --scale 0.2
+    .venv/bin/python bench/bench_scheduler_perf.py --bindings-out /tmp/before.txt    # every pod's node
+    .venv/bin/python bench/bench_scheduler_perf.py --bindings-check /tmp/before.txt  # same after a change?
 
 Wall-clock time is measured here on purpose (a benchmark, not simulation code); the
 placements are deterministic (seeded).
@@ -254,6 +256,25 @@ def run_case(name: str, scale: float = 1.0, profile: bool = False, quiet: bool =
     return out
 
 
+def case_bindings(name: str, nodes: int, pods: int) -> list[str]:
+    """Every pod's placement after running workload ``name`` on ``nodes`` nodes with ``pods``
+    measured pods (initial pods scaled alike): ``"<namespace>/<pod> <node>"`` lines, sorted.
+    The same seed must give the same lines before and after a change to the scheduler
+    (``--bindings-out`` / ``--bindings-check``)."""
+    total_nodes, zones, inits, measured, _, _ = CASES[name]
+    b = Bench()
+    b.create_nodes(nodes, zones)
+    b.start_scheduler()
+    expected = 0
+    for template, ns, count in inits + [measured]:
+        count = max(1, count * pods // measured[2])
+        b.create_pods(template, ns, count)
+        expected += count
+        b.wait_scheduled(expected)
+    return sorted(f"{p['metadata']['namespace']}/{p['metadata']['name']} {p['spec'].get('nodeName', '')}"
+                  for p in b.api.lister.list("pods"))
+
+
 def main(argv: list[str] | None = None) -> list[dict]:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--case", action="append", choices=sorted(CASES), help="workload(s) to run")
@@ -261,8 +282,29 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply nodes and pods (e.g. 0.1)")
     ap.add_argument("--profile", action="store_true", help="cProfile the measured phase (top 15 by tottime)")
     ap.add_argument("--top", type=int, default=15, help="functions shown with --profile")
+    ap.add_argument("--bindings-out", metavar="FILE",
+                    help="write every pod's node (500 nodes, 2,000 measured pods) to FILE and stop")
+    ap.add_argument("--bindings-check", metavar="FILE",
+                    help="compare every pod's node (500 nodes, 2,000 measured pods) with FILE and stop")
     args = ap.parse_args(argv)
     names = sorted(CASES) if args.all else (args.case or ["SchedulingBasic"])
+    if args.bindings_out or args.bindings_check:
+        lines = [f"# {n}\n" + "\n".join(case_bindings(n, 500, 2000)) for n in names]
+        text = "\n".join(lines) + "\n"
+        if args.bindings_out:
+            with open(args.bindings_out, "w") as f:
+                f.write(text)
+            print(f"wrote {text.count(chr(10))} lines to {args.bindings_out}")
+            return []
+        with open(args.bindings_check) as f:
+            before = f.read()
+        diff = [(a, b) for a, b in zip(before.splitlines(), text.splitlines()) if a != b]
+        same = before == text
+        print(f"bindings {'identical' if same else 'DIFFER'}: {len(text.splitlines())} lines, "
+              f"{len(diff)} differ" + "".join(f"\n  {a}  ->  {b}" for a, b in diff[:10]))
+        if not same:
+            raise SystemExit(1)
+        return []
     print(f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}")
     return [run_case(n, args.scale, args.profile, top=args.top) for n in names]
 

@@ -8,12 +8,19 @@ As ``pkg/scheduler/schedule_one.go`` (``schedulePod``, ``findNodesThatFitPod``,
 
 Why big clusters stay fast: the scheduler stops filtering once it has found
 :func:`num_feasible_nodes_to_find` feasible nodes, and the next pod starts where
-this one stopped (``next_start_node_index``), so every node gets its turn.
+this one stopped (``next_start_node_index``), so every node gets its turn. And the
+nodes one cycle looks at are a run of the snapshot's node list, so when the
+algorithm hands plugins such a run it says where it lies (``CycleState.node_range``):
+the default plugins then read their verdicts and scores for this pod shape from
+columns the snapshot keeps across cycles (:meth:`~.nodeinfo.Snapshot.column`),
+recomputed only for the nodes that changed since the last pod.
 """
 
 from __future__ import annotations
 
 import random
+from itertools import compress, islice, repeat
+from operator import attrgetter, eq
 
 from .framework import Framework, filter_verdict
 from .interface import CycleState
@@ -69,6 +76,7 @@ class Diagnosis:
         self.used_nominated_node = False                # decided on status.nominatedNodeName alone
         self.start_index = 0
         self.num_to_find = 0
+        self.whole_list = False                         # Filter saw the snapshot's whole node list
 
     def add_plugin_status(self, s: Status) -> None:
         if s.plugin and s.is_rejected():
@@ -137,6 +145,9 @@ class Algorithm:
         self.rng = rng
         self.percentage_of_nodes_to_score = percentage_of_nodes_to_score
         self.next_start_node_index = 0
+        #: let plugins read the snapshot's per-node columns (``CycleState.node_range``); False
+        #: runs the plain per-node path, the reference the columns are tested against
+        self.use_columns = True
 
     # -- schedulePod -------------------------------------------------------------
     def schedule(self, fw: Framework, state: CycleState, pod: dict, snapshot: Snapshot) -> ScheduleResult:
@@ -151,7 +162,14 @@ class Algorithm:
         if len(feasible) == 1:
             # schedule_one.go: "When only one node after predicate, just use it."
             return ScheduleResult(feasible[0].name, evaluated, 1, None, diagnosis, [feasible[0].name])
-        scores = self._prioritize(fw, state, pod, feasible)
+        if (self.use_columns and len(diagnosis.evaluated) == len(feasible)
+                and not diagnosis.used_nominated_node and diagnosis.whole_list):
+            # no node was rejected: the feasible nodes are node_infos[start:start + n], wrapping
+            state.node_range = (snapshot, diagnosis.start_index, len(feasible))
+        try:
+            scores = self._prioritize(fw, state, pod, feasible)
+        finally:
+            state.node_range = None
         host, tie = self.select_host(scores)
         return ScheduleResult(host, evaluated, len(feasible), scores, diagnosis, tie)
 
@@ -184,14 +202,19 @@ class Algorithm:
             diagnosis.absent_status = Status(
                 Code.UNSCHEDULABLE_AND_UNRESOLVABLE,
                 f"node(s) didn't satisfy plugin(s) [{' '.join(sorted(rejected))}]")
-        feasible = self._find_nodes_that_pass_filters(fw, state, pod, diagnosis, nodes)
+        diagnosis.whole_list = nodes is all_nodes
+        feasible = self._find_nodes_that_pass_filters(fw, state, pod, diagnosis, nodes,
+                                                      snapshot if nodes is all_nodes and self.use_columns
+                                                      else None)
         # always advance the start index, even on failure, so every node gets examined over time
         processed = len(feasible) + len(diagnosis.node_to_status)
         self.next_start_node_index = (self.next_start_node_index + processed) % len(all_nodes)
         return feasible, diagnosis
 
     def _find_nodes_that_pass_filters(self, fw: Framework, state: CycleState, pod: dict,
-                                      diagnosis: Diagnosis, nodes: list[NodeInfo]) -> list[NodeInfo]:
+                                      diagnosis: Diagnosis, nodes: list[NodeInfo],
+                                      snapshot: Snapshot | None = None) -> list[NodeInfo]:
+        """``snapshot``: given when ``nodes`` is its ``node_infos`` (plugins may read columns)."""
         n = len(nodes)
         if n == 0:
             return []
@@ -207,14 +230,18 @@ class Algorithm:
         feasible: list[NodeInfo] = []
         if not fw.has_filter_plugins():
             feasible = [nodes[(start + i) % n] for i in range(min(to_find, n))]
-            diagnosis.feasible = [ni.name for ni in feasible]
+            diagnosis.feasible = list(map(_name, feasible))
             diagnosis.evaluated = list(diagnosis.feasible)
             return feasible
         plugins = state.filter_plugins
         if plugins is None:
             plugins = [pl for pl in fw.filter_plugins if pl.name not in state.skip_filter_plugins]
-        feasible = self._filter_in_chunks(fw, state, pod, diagnosis, _Rotated(nodes, start), to_find, plugins)
-        diagnosis.feasible = [ni.name for ni in feasible]
+        feasible = self._filter_in_chunks(fw, state, pod, diagnosis, _Rotated(nodes, start), to_find, plugins,
+                                          snapshot)
+        # nothing rejected: the feasible nodes are the evaluated ones
+        ev = diagnosis.evaluated
+        # (one list for both: a diagnosis is read-only once the cycle is over)
+        diagnosis.feasible = ev if len(ev) == len(feasible) else list(map(_name, feasible))
         return feasible
 
     def _filter_one_by_one(self, fw: Framework, state: CycleState, pod: dict, diagnosis: Diagnosis,
@@ -240,7 +267,8 @@ class Algorithm:
         return feasible
 
     def _filter_in_chunks(self, fw: Framework, state: CycleState, pod: dict, diagnosis: Diagnosis,
-                          order: "list[NodeInfo] | _Rotated", to_find: int, plugins: list) -> list[NodeInfo]:
+                          order: "list[NodeInfo] | _Rotated", to_find: int, plugins: list,
+                          snapshot: Snapshot | None = None) -> list[NodeInfo]:
         """The same result as :meth:`_filter_one_by_one`, plugin by plugin over chunks of nodes.
 
         Each Filter plugin sees a chunk at once (``filter_nodes``: no call per node for the
@@ -250,15 +278,20 @@ class Algorithm:
         are read in scan order and reading stops at the ``to_find``-th feasible node, exactly
         where the node-by-node loop stops (Filter is pure, so verdicts computed past that
         point change nothing). A node with pods nominated to it by preemption is filtered on
-        its own (``RunFilterPluginsWithNominatedPods``)."""
+        its own (``RunFilterPluginsWithNominatedPods``).
+
+        With ``snapshot`` (``order`` is its rotated ``node_infos``), each plugin given a whole
+        chunk sees ``state.node_range`` set to where the chunk lies in the snapshot."""
         feasible: list[NodeInfo] = []
         statuses = diagnosis.node_to_status
         evaluated = diagnosis.evaluated
         nominator = fw.nominator if fw.nominator else None      # None: nobody is nominated
         n, pos = len(order), 0
+        base = order.start if snapshot is not None else 0
         while pos < n and len(feasible) < to_find:
             need = to_find - len(feasible)
             chunk = order[pos:pos + max(need, _MIN_FILTER_CHUNK)]
+            chunk_start = (base + pos) % n
             pos += len(chunk)
             verdicts: dict[int, Status] = {}
             alive = chunk
@@ -273,25 +306,34 @@ class Algorithm:
                     else:
                         alive.append(ni)
                         index.append(i)
-            for pl in plugins:
-                res = pl.filter_nodes(state, pod, alive)
-                if res.count(None) == len(res):
-                    continue
-                keep, keep_index = [], []
-                for j, s in enumerate(res):
-                    i = j if index is None else index[j]
-                    if s is None or not s.code:          # Code.SUCCESS is 0
-                        keep.append(alive[j])
-                        keep_index.append(i)
-                    else:
-                        verdicts[i] = filter_verdict(pl, s)
-                alive, index = keep, keep_index
-                if not alive:
-                    break
+            try:
+                for pl in plugins:
+                    if snapshot is not None and len(alive) == len(chunk):
+                        state.node_range = (snapshot, chunk_start, len(chunk))
+                    res = pl.filter_nodes(state, pod, alive)
+                    state.node_range = None
+                    if res.count(None) == len(res):
+                        continue
+                    keep, keep_index = [], []
+                    for j, s in enumerate(res):
+                        i = j if index is None else index[j]
+                        if s is None or not s.code:          # Code.SUCCESS is 0
+                            keep.append(alive[j])
+                            keep_index.append(i)
+                        else:
+                            verdicts[i] = filter_verdict(pl, s)
+                    alive, index = keep, keep_index
+                    if not alive:
+                        break
+            finally:
+                state.node_range = None
             if not verdicts:
                 taken = chunk[:need]
                 feasible.extend(taken)
-                evaluated.extend([ni.name for ni in taken])
+                if snapshot is not None:
+                    evaluated.extend(snapshot.column_range("name", _name, chunk_start, len(taken)))
+                else:
+                    evaluated.extend(map(_name, taken))
                 continue
             for i, ni in enumerate(chunk):
                 evaluated.append(ni.name)
@@ -326,25 +368,55 @@ class Algorithm:
         (upstream ``selectHost``: each of k tied nodes is chosen with probability 1/k).
         Returns the host and every node with the top total, in scan order."""
         if isinstance(scores, ScoreTable):
-            names, totals = scores.names, scores.totals
+            names, totals = scores.names, scores.ranking()
         else:
             names, totals = [ns.name for ns in scores], [ns.total for ns in scores]
-        # randrange(k) for k > 0 is exactly _randbelow(k) (Lib/random.py), without the argument
-        # checks: one call per node tied at the top, hundreds per pod on a uniform cluster
-        randrange = self.rng._randbelow
-        max_score = totals[0]
-        selected = 0
-        count = 1
-        for i in range(1, len(totals)):
+        # The scan upstream does, in two parts with the same draws. Before the first node
+        # with the top total M, the running maximum is below M: scanned node by node (ties
+        # there draw too). From that node on only the nodes totalling M change anything (each
+        # tie draws randbelow(count); 0 picks it), so they are found in C and the loop runs
+        # over them alone.
+        rng = self.rng
+        randbelow = rng._randbelow
+        n = len(totals)
+        top = max(totals)
+        first = totals.index(top)
+        max_score, selected, count = totals[0], 0, 1
+        for i in range(1, first):
             t = totals[i]
             if t > max_score:
                 max_score, selected, count = t, i, 1
             elif t == max_score:
                 count += 1
-                if randrange(count) == 0:
+                if randbelow(count) == 0:
                     selected = i
-        tie = [n for n, t in zip(names, totals) if t == max_score]
+        selected, count = first, 1
+        ties = list(compress(range(first + 1, n), map(eq, islice(totals, first + 1, None), repeat(top))))
+        if getattr(type(rng), "_randbelow", None) is _RANDBELOW_WITH_GETRANDBITS:
+            # _randbelow_with_getrandbits inlined (the same getrandbits calls, so the same
+            # stream): k = bit_length(n) bits, drawn again while >= n
+            getrandbits = rng.getrandbits
+            for i in ties:
+                count += 1
+                k = count.bit_length()
+                r = getrandbits(k)
+                while r >= count:
+                    r = getrandbits(k)
+                if r == 0:
+                    selected = i
+        else:
+            for i in ties:
+                count += 1
+                if randbelow(count) == 0:
+                    selected = i
+        tie = [names[first]]
+        tie.extend(map(names.__getitem__, ties))
         return names[selected], tie
+
+
+_name = attrgetter("name")
+#: Lib/random.py: what Random._randbelow is when getrandbits is the generator's own
+_RANDBELOW_WITH_GETRANDBITS = getattr(random.Random, "_randbelow_with_getrandbits", None)
 
 
 class _Rotated:

@@ -161,10 +161,11 @@ class SchedulerCache:
                 snap.node_info_map[name] = ni.clone()
             else:
                 existing.copy_from(ni)   # in place: the ordered list keeps pointing at it
+                snap.changed(name)
         self._dirty.clear()
         if self._list_changed:
-            snap.node_infos = [snap.node_info_map[n] for n in self._tree.list()
-                               if n in snap.node_info_map]
+            snap.set_node_infos([snap.node_info_map[n] for n in self._tree.list()
+                                 if n in snap.node_info_map])
             self._list_changed = False
             self._lists_dirty = self._images_dirty = True
         if self._lists_dirty or self._images_dirty:

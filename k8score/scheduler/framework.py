@@ -23,6 +23,7 @@ skips itself in PreScore when the pod states no preferred node affinity).
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, Iterable
 
 from .handle import Handle, PluginSpec, instantiate
@@ -71,6 +72,9 @@ def filter_verdict(pl: Plugin, s: Status) -> Status:
     if not s.is_rejected() and s.code != Code.ERROR:
         return Status(Code.ERROR, f"plugin {pl.name} returned {s.code} in Filter", plugin=pl.name)
     return s
+
+
+_node_name = attrgetter("name")
 
 
 class Framework(Handle):
@@ -290,7 +294,12 @@ class Framework(Handle):
         Each plugin scores all the nodes in one call (``score_nodes``: the per-node Score
         unless the plugin inlines its formula), and the table keeps flat lists, so the cost
         per node is a few list slots, not objects."""
-        names = [ni.name for ni in nodes]
+        rng = state.node_range
+        if rng is not None:
+            snap, start, count = rng
+            names = snap.column_range("name", _node_name, start, count)
+        else:
+            names = list(map(_node_name, nodes))
         table = ScoreTable(names)
         skip = state.skip_score_plugins
         for pl in self._points["Score"]:
@@ -302,7 +311,11 @@ class Framework(Handle):
                 return table, Status(Code.ERROR, f"plugin {pl.name!r} failed with: {e}", plugin=pl.name)
             normalized = raw
             norm = pl.normalize_score  # type: ignore[attr-defined]
-            if norm is not None:
+            norm_list = getattr(pl, "normalize_score_list", None)
+            if norm_list is not None:
+                # the same numbers, on the list in node order (no dict per plugin per cycle)
+                normalized = norm_list(state, pod, raw)
+            elif norm is not None:
                 by_name = dict(zip(names, raw))
                 s = norm(state, pod, by_name)
                 if s is not None and not s.is_success():

@@ -49,7 +49,7 @@ class CycleState:
     []
     """
 
-    __slots__ = ("_data", "get", "skip_filter_plugins", "skip_score_plugins", "filter_plugins")
+    __slots__ = ("_data", "get", "skip_filter_plugins", "skip_score_plugins", "filter_plugins", "node_range")
 
     def __init__(self) -> None:
         self._data: dict[str, Any] = {}
@@ -62,6 +62,11 @@ class CycleState:
         self.skip_score_plugins: set[str] = set()
         #: the Filter plugins to run per node, fixed once PreFilter is done (None: not yet)
         self.filter_plugins: list | None = None
+        #: ``(snapshot, start, count)`` while the algorithm hands ``filter_nodes`` /
+        #: ``score_nodes`` exactly ``snapshot.node_infos[start:start + count]`` (wrapping
+        #: round): a plugin may then read per-node values from ``snapshot.column_range``.
+        #: None otherwise (what-ifs on copies, narrowed node lists): plugins use the nodes.
+        self.node_range: tuple | None = None
 
     def write(self, key: str, value: Any) -> None:
         self._data[key] = value

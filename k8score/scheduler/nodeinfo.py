@@ -271,16 +271,34 @@ class NodeTree:
         return out
 
 
+#: per-node columns a snapshot keeps at most (one per plugin and pod shape, oldest dropped first)
+MAX_COLUMNS = 32
+
+
 class Snapshot:
     """An immutable-for-one-cycle view of the cache (``backend/cache/snapshot.go``).
 
     ``node_infos`` is in :class:`NodeTree` order; the scheduler examines nodes in
     that order starting from a rotating index.
+
+    Columns (:meth:`column`): a value per node in ``node_infos`` order, computed by a pure
+    function of the NodeInfo (a plugin's verdict or score for one pod shape) and kept
+    across cycles. Between two cycles a few nodes change (the last pod's node), so a
+    column is brought up to date by recomputing just those (:meth:`changed` logs them),
+    and a plugin reads the ~500 nodes a cycle looks at as one list slice instead of 500
+    attribute walks through scattered objects. Contract: snapshot NodeInfos change only
+    through :meth:`set_node_infos` (a new order) or with :meth:`changed` called for them
+    (the cache's ``update_snapshot`` does both).
     """
 
     def __init__(self) -> None:
         self.node_info_map: dict[str, NodeInfo] = {}
         self.node_infos: list[NodeInfo] = []
+        #: key -> [position in _changes it is up to date with, values]; see :meth:`column`
+        self._columns: dict = {}
+        self._changes: list[int] = []        # positions of nodes changed, in order
+        self._pos: dict[str, int] = {}       # node name -> position in node_infos
+        self._columns_for: list | None = None  # the node_infos list the columns describe
         self.generation = 0
         #: nodes hosting pods with pod (anti-)affinity / required anti-affinity
         #: (``HavePodsWithAffinityList``, ``HavePodsWithRequiredAntiAffinityList``)
@@ -301,6 +319,59 @@ class Snapshot:
             for name in ni.images:
                 counts[name] = counts.get(name, 0) + 1
         self.image_num_nodes = counts
+
+    def set_node_infos(self, infos: list[NodeInfo]) -> None:
+        """A new node order: every column is dropped (rebuilt when next asked for)."""
+        self.node_infos = infos
+        self._drop_columns()
+
+    def _drop_columns(self) -> None:
+        self._columns = {}
+        self._changes = []
+        self._pos = {ni.name: i for i, ni in enumerate(self.node_infos)}
+        self._columns_for = self.node_infos
+
+    def changed(self, name: str) -> None:
+        """Node ``name`` (already in ``node_infos``) was updated in place."""
+        if self._columns:
+            i = self._pos.get(name)
+            if i is None:
+                self._drop_columns()
+            else:
+                self._changes.append(i)
+
+    def column(self, key, fn) -> list:
+        """``[fn(ni) for ni in node_infos]``, recomputed only for the nodes changed since the
+        last call with ``key``. ``key`` must name everything ``fn`` depends on besides the
+        NodeInfo (the plugin instance, the pod's requests)."""
+        infos = self.node_infos
+        if self._columns_for is not infos or len(self._pos) != len(infos) \
+                or len(self._changes) > 4 * len(infos) + 64:
+            self._drop_columns()          # a list set from outside, or a long log: start over
+        columns = self._columns
+        col = columns.get(key)
+        changes = self._changes
+        if col is None:
+            if len(columns) >= MAX_COLUMNS:
+                del columns[next(iter(columns))]
+            values = list(map(fn, infos))
+            columns[key] = [len(changes), values]
+            return values
+        done, values = col
+        if done < len(changes):
+            for i in changes[done:]:
+                values[i] = fn(infos[i])
+            col[0] = len(changes)
+        return values
+
+    def column_range(self, key, fn, start: int, count: int) -> list:
+        """``count`` values of :meth:`column` from position ``start``, wrapping round."""
+        values = self.column(key, fn)
+        end = start + count
+        n = len(values)
+        if end <= n:
+            return values[start:end]
+        return values[start:] + values[:end - n]
 
     def num_nodes(self) -> int:
         return len(self.node_infos)
@@ -323,5 +394,6 @@ class Snapshot:
             ni = snap.node_info_map.get((pod.get("spec") or {}).get("nodeName") or "")
             if ni is not None:
                 ni.add_pod(PodInfo(pod))
+        snap.set_node_infos(snap.node_infos)
         snap.refresh_lists()
         return snap

@@ -13,6 +13,10 @@ only when someone reads it — the explain table, a test — never on the hot pa
 >>> t.add("NodeResourcesFit", 1, [37, 62], [37, 62])
 >>> t.totals, t.top()
 ([337, 62], 337)
+>>> u = ScoreTable(["node-1", "node-2"])
+>>> u.add("TaintToleration", 3, [0, 0], [100, 100]); u.add("NodeResourcesFit", 1, [37, 62], [37, 62])
+>>> u.ranking(), u.totals       # the same order and ties; TaintToleration adds 300 to both
+([37, 62], [337, 362])
 >>> [(ns.name, ns.total, [(ps.plugin, ps.weighted) for ps in ns.scores]) for ns in t][1]
 ('node-2', 62, [('TaintToleration', 0), ('NodeResourcesFit', 62)])
 """
@@ -67,22 +71,52 @@ class ScoreTable:
     :attr:`totals`.
     """
 
-    __slots__ = ("names", "totals", "columns", "_rows")
+    __slots__ = ("names", "_totals", "columns", "_rows")
 
     def __init__(self, names: list[str]):
         self.names = names
-        #: sum over plugins of normalized * weight, per node
-        self.totals: list[int] = [0] * len(names)
+        self._totals: list[int] | None = None
         #: (plugin, weight, raw scores, normalized scores) in plugin order
         self.columns: list[tuple[str, int, list[int], list[int]]] = []
         self._rows: list[NodeScores] | None = None
 
+    @property
+    def totals(self) -> list[int]:
+        """Sum over plugins of normalized * weight, per node (summed once, when first read)."""
+        t = self._totals
+        if t is None:
+            t = self._totals = self._sum(self.columns)
+        return t
+
+    def ranking(self) -> list[int]:
+        """What ``selectHost`` compares: :attr:`totals` less the columns that give every node
+        the same score (TaintToleration's 300 on a cluster without taints). Adding the same
+        number to every node changes no comparison, so the highest nodes and their ties are
+        those of the totals; the totals themselves are summed only if someone reads them."""
+        if self._totals is not None:
+            return self._totals
+        n = len(self.names)
+        varying = [c for c in self.columns if c[3].count(c[3][0]) != n] if n else []
+        if len(varying) == 1 and varying[0][1] == 1:
+            return varying[0][3]
+        return self._sum(varying)
+
+    def _sum(self, columns) -> list[int]:
+        # one pass over the columns; map() over operator functions keeps the arithmetic in C
+        t = None
+        for _, weight, _, normalized in columns:
+            weighted = normalized if weight == 1 else map(mul, normalized, repeat(weight))
+            t = weighted if t is None else map(add, t, weighted)
+        return [0] * len(self.names) if t is None else list(t)
+
+    @totals.setter
+    def totals(self, value: list[int]) -> None:
+        self._totals = value
+
     def add(self, plugin: str, weight: int, raw: list[int], normalized: list[int]) -> None:
         """One plugin's column; ``normalized`` may be ``raw`` itself (no NormalizeScore)."""
         self.columns.append((plugin, weight, raw, normalized))
-        # map() over operator functions: the per-node arithmetic stays in C
-        weighted = normalized if weight == 1 else map(mul, normalized, repeat(weight))
-        self.totals = list(map(add, self.totals, weighted))
+        self._totals = None
         self._rows = None
 
     def top(self) -> int:

@@ -18,6 +18,18 @@ from .resource_allocation import DEFAULT_RESOURCES, balanced_resource_scorer
 _PRE_SCORE_KEY = "PreScoreNodeResourcesBalancedAllocation"
 
 
+def _balanced_fn(pc: int, pm: int):
+    """The default score (cpu and memory) of a pod requesting ``pc``/``pm`` on one node."""
+    def score(ni) -> int:
+        ac, am = ni.allocatable_cpu, ni.allocatable_memory
+        if not ac or not am:
+            return MAX_NODE_SCORE
+        fc = (ni.requested_cpu + pc) / ac
+        fm = (ni.requested_memory + pm) / am
+        return int((1 - abs(((fc if fc < 1.0 else 1.0) - (fm if fm < 1.0 else 1.0)) / 2)) * MAX_NODE_SCORE)
+    return score
+
+
 class BalancedAllocation(PreScorePlugin, ScorePlugin):
     name = "NodeResourcesBalancedAllocation"
 
@@ -61,6 +73,11 @@ class BalancedAllocation(PreScorePlugin, ScorePlugin):
         if not self._default or reqs is None:
             return super().score_nodes(state, pod, nodes)
         pc, pm = reqs[0], reqs[1]
+        rng = state.node_range
+        if rng is not None:
+            # kept per node in the snapshot across cycles for this pod shape
+            snap, start, count = rng
+            return snap.column_range((self, "score", pc, pm), _balanced_fn(pc, pm), start, count)
         return [int((1 - abs(((fc if (fc := (ni.requested_cpu + pc) / ac) < 1.0 else 1.0)
                               - (fm if (fm := (ni.requested_memory + pm) / am) < 1.0 else 1.0)) / 2))
                      * MAX_NODE_SCORE)

@@ -73,6 +73,27 @@ def _empty_like(ni: NodeInfo) -> NodeInfo:
     return ni
 
 
+def _fits_fn(cpu: int, mem: int, eph: int):
+    """Does a pod requesting ``cpu``/``mem``/``eph`` fit a node (the Filter's "fits" test)?"""
+    def fits(ni: NodeInfo) -> bool:
+        return (len(ni.pods) < ni.allowed_pods
+                and (cpu <= 0 or cpu <= ni.allocatable_cpu - ni.requested_cpu)
+                and (mem <= 0 or mem <= ni.allocatable_memory - ni.requested_memory)
+                and (eph <= 0 or eph <= ni.allocatable_ephemeral - ni.requested_ephemeral))
+    return fits
+
+
+def _least_allocated_fn(pc: int, pm: int):
+    """The default score (LeastAllocated, cpu and memory weight 1) of a pod with non-zero
+    requests ``pc``/``pm`` on one node."""
+    def score(ni: NodeInfo) -> int:
+        ac, am = ni.allocatable_cpu, ni.allocatable_memory
+        rc, rm = ni.non_zero_cpu + pc, ni.non_zero_memory + pm
+        return ((((ac - rc) * 100 // ac) if ac and rc <= ac else 0)
+                + (((am - rm) * 100 // am) if am and rm <= am else 0)) // 2
+    return score
+
+
 class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     name = "NodeResourcesFit"
 
@@ -126,6 +147,14 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
             req = pod_requests(pod)
         cpu, mem, eph = req
         filt = self.filter
+        rng = state.node_range
+        if rng is not None:
+            # the "fits" verdicts of this pod shape, kept per node in the snapshot across cycles
+            snap, start, count = rng
+            fits = snap.column_range((self, "fits", cpu, mem, eph), _fits_fn(cpu, mem, eph), start, count)
+            if all(fits):
+                return [None] * count
+            return [None if ok else filt(state, pod, ni) for ok, ni in zip(fits, nodes)]
         return [None if (len(ni.pods) < ni.allowed_pods
                          and (cpu <= 0 or cpu <= ni.allocatable_cpu - ni.requested_cpu)
                          and (mem <= 0 or mem <= ni.allocatable_memory - ni.requested_memory)
@@ -162,6 +191,10 @@ class NodeResourcesFit(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugi
         if not self._default or pod_req is None:
             return super().score_nodes(state, pod, nodes)
         pc, pm = pod_req[0], pod_req[1]
+        rng = state.node_range
+        if rng is not None:
+            snap, start, count = rng
+            return snap.column_range((self, "score", pc, pm), _least_allocated_fn(pc, pm), start, count)
         return [((((ac - rc) * 100 // ac) if (ac := ni.allocatable_cpu) and (rc := ni.non_zero_cpu + pc) <= ac
                   else 0)
                  + (((am - rm) * 100 // am) if (am := ni.allocatable_memory)

@@ -26,6 +26,20 @@ def default_normalize_score(max_priority: int, reverse: bool, scores: dict[str, 
     return None
 
 
+def default_normalize_list(max_priority: int, reverse: bool, scores: list[int]) -> list[int]:
+    """:func:`default_normalize_score` of scores in a list, as a new list.
+
+    >>> default_normalize_list(100, False, [0, 1, 3]), default_normalize_list(100, True, [0, 0])
+    ([0, 33, 100], [100, 100])
+    """
+    max_count = max(scores, default=0)
+    if max_count == 0:
+        return [max_priority] * len(scores) if reverse else list(scores)
+    if reverse:
+        return [max_priority - max_priority * v // max_count for v in scores]
+    return [max_priority * v // max_count for v in scores]
+
+
 def as_selector(sel: dict | None):
     """``metav1.LabelSelectorAsSelector``: None (matches nothing) for a nil selector, a
     :class:`~k8score.api.selectors.LabelSelector` otherwise (``{}`` matches everything)."""

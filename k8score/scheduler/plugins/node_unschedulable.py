@@ -17,6 +17,10 @@ ERR_REASON_UNSCHEDULABLE = "node(s) were unschedulable"
 _UNSCHEDULABLE_TAINT = {"key": TAINT_NODE_UNSCHEDULABLE, "effect": NO_SCHEDULE}
 
 
+def _cordoned(ni) -> bool:
+    return ni.unschedulable
+
+
 class NodeUnschedulable(FilterPlugin):
     name = "NodeUnschedulable"
 
@@ -30,6 +34,13 @@ class NodeUnschedulable(FilterPlugin):
 
     def filter_nodes(self, state, pod, nodes):
         filt = self.filter   # only a cordoned node can say no
+        rng = state.node_range
+        if rng is not None:
+            snap, start, count = rng
+            cordoned = snap.column_range("unschedulable", _cordoned, start, count)
+            if not any(cordoned):
+                return [None] * count
+            return [filt(state, pod, ni) if c else None for c, ni in zip(cordoned, nodes)]
         return [filt(state, pod, ni) if ni.unschedulable else None for ni in nodes]
 
     def events_to_register(self):

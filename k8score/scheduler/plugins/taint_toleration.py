@@ -14,9 +14,23 @@ from ..events import ActionType, ClusterEvent
 from ..interface import MAX_NODE_SCORE, FilterPlugin, PreScorePlugin, ScorePlugin
 from ..status import Status
 from ...api.taints import PREFER_NO_SCHEDULE, do_not_schedule, find_untolerated, tolerations_tolerate
-from .helper import default_normalize_score
+from .helper import default_normalize_list, default_normalize_score
 
 _PRE_SCORE_KEY = "PreScoreTaintToleration"
+
+
+def _has_taints(ni) -> bool:
+    return bool(ni.taints)
+
+
+def _tainted(state, nodes) -> list:
+    """Whether each node has taints: from the snapshot's column when the algorithm says
+    where ``nodes`` lie in it (``state.node_range``), else from the nodes."""
+    rng = state.node_range
+    if rng is not None:
+        snap, start, count = rng
+        return snap.column_range("tainted", _has_taints, start, count)
+    return list(map(_has_taints, nodes))
 
 
 class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
@@ -35,7 +49,10 @@ class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
 
     def filter_nodes(self, state, pod, nodes):
         filt = self.filter   # only a tainted node can say no
-        return [filt(state, pod, ni) if ni.taints else None for ni in nodes]
+        tainted = _tainted(state, nodes)
+        if not any(tainted):
+            return [None] * len(nodes)
+        return [filt(state, pod, ni) if t else None for t, ni in zip(tainted, nodes)]
 
     def pre_score(self, state, pod, nodes):
         tolerations = (pod.get("spec") or {}).get("tolerations") or ()
@@ -54,12 +71,16 @@ class TaintToleration(FilterPlugin, PreScorePlugin, ScorePlugin):
 
     def score_nodes(self, state, pod, nodes):
         """:meth:`score` of every node: 0 for all when none has a taint (the usual case)."""
-        if not any(ni.taints for ni in nodes):
+        if not any(_tainted(state, nodes)):
             return [0] * len(nodes)
         return super().score_nodes(state, pod, nodes)
 
     def normalize_score(self, state, pod, scores):
         return default_normalize_score(MAX_NODE_SCORE, True, scores)
+
+    def normalize_score_list(self, state, pod, scores):
+        """:meth:`normalize_score` on a list in node order (no dict per cycle)."""
+        return default_normalize_list(MAX_NODE_SCORE, True, scores)
 
     def events_to_register(self):
         return (ClusterEvent("Node", ActionType.ADD | ActionType.UPDATE_NODE_TAINT, hint=self._after_node_change),)
