@@ -23,6 +23,8 @@ CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 
 
 def _explain_block(page) -> int:
+    # every block's editor, not only the first (they are set up one after another)
+    page.wait_for_function("[...document.querySelectorAll('.k8s-run')].every(b => b.querySelector('.cm-content'))")
     codes = page.eval_on_selector_all(".k8s-run", "bs => bs.map(b => b.querySelector('.cm-content').innerText)")
     return next(i for i, code in enumerate(codes) if "explain_text" in code)
 
