@@ -13,7 +13,11 @@ buffer in watch_cache.go, ``cacheWatcher`` in cache_watcher.go.
   ``closed``. Each event it is offered is filtered at once (selector transitions
   become ADDED / DELETED, as ``convertToWatchEvent``), then travels through a
   :class:`k8score.sim.Channel` (FIFO, ``latency`` virtual seconds) and is deep-copied
-  on arrival, so each callback owns — and may mutate — the object it receives.
+  on arrival, so each callback owns — and may mutate — the object it receives. A
+  callback whose ``read_only`` attribute is True promises never to mutate what it
+  receives (client-go's contract for informer handlers, which share one decoded object
+  per event, shared_informer.go); read-only watchers offered one live event share one
+  copy of it — still never the cache's own object.
 """
 
 from __future__ import annotations
@@ -162,6 +166,7 @@ class CacheWatch:
         self._watchers = watchers
         self.id = wid
         self._callback = callback
+        self._read_only = getattr(callback, "read_only", False) is True
         self._channel = Channel(watchers.loop, self._deliver, latency=latency, owner=watchers.owner)
         self._prefix = key_prefix     # namespace scope: keys under prefix + ns + "/"
         self._index = index           # (indexer fn, value) asked for explicitly, or None
@@ -206,10 +211,11 @@ class CacheWatch:
                 return False
         return self._fields is None or self._fields.matches(obj)
 
-    def _offer(self, ev: CacheEvent) -> None:
+    def _offer(self, ev: CacheEvent, copies: dict | None = None) -> None:
         """The cacher's dispatch: translate ``ev`` for this watcher and queue it, or drop it
         (cache_watcher.go ``convertToWatchEvent``: an object that starts matching is
-        ADDED, one that stops matching is DELETED with its old state at the new RV)."""
+        ADDED, one that stops matching is DELETED with its old state at the new RV).
+        ``copies``: shared by the watchers offered this one event (see :meth:`_deliver`)."""
         self.offered += 1
         if ev.rv <= self.min_rv or self.closed:
             return
@@ -220,9 +226,9 @@ class CacheWatch:
             now = ev.type != DELETED and self.passes(ev.key, ev.obj)
             before = ev.prev is not None and self.passes(ev.key, ev.prev)
         if now:
-            self._send((MODIFIED if before else ADDED, ev.obj))
+            self._send((MODIFIED if before else ADDED, ev.obj, copies))
         elif before:
-            self._send((DELETED, ev.prev_at_rv()))
+            self._send((DELETED, ev.prev_at_rv(), copies))
 
     # -- server side --------------------------------------------------------------
     def _send(self, message: Any) -> None:
@@ -235,10 +241,20 @@ class CacheWatch:
                 fn()
             return
         if type(message) is tuple:
-            etype, obj = message
+            etype, obj = message[0], message[1]
             self.events_delivered += 1
-            # the cache's objects are shared and read-only: each receiver gets its own copy
-            message = {"type": etype, "object": copy_json(obj)}
+            # the cache's objects are shared and read-only: each receiver gets its own copy,
+            # but read-only receivers of one event share theirs. (Keyed by id: ``obj`` stays
+            # alive while this message holds it; one event can offer two objects, its new
+            # state and, to a watch it leaves, its old one.)
+            copies = message[2] if len(message) == 3 and self._read_only else None
+            if copies is None:
+                mine = copy_json(obj)
+            else:
+                mine = copies.get(id(obj))
+                if mine is None:
+                    mine = copies[id(obj)] = copy_json(obj)
+            message = {"type": etype, "object": mine}
         self._callback(message)
 
     def _end(self, status: dict) -> None:
@@ -356,8 +372,9 @@ class Watchers:
                 targets.extend(b.values())
             targets.sort(key=_watch_id)
         self.offers += len(targets)
+        copies: dict = {}   # the read-only watchers' one copy per object of this event
         for w in targets:
-            w._offer(ev)
+            w._offer(ev, copies)
 
     def _queue_bookmark(self, w: CacheWatch) -> None:
         # watcherBookmarkTimeBuckets: bucket = whole seconds since the cacher began

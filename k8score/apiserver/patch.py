@@ -29,6 +29,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .jsonutil import copy_json
+
 
 class PatchError(ValueError):
     """A patch that cannot be applied. ``bad_request`` marks a malformed patch document (400);
@@ -43,7 +45,7 @@ class PatchError(ValueError):
 
 def merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return _copy(patch)
     out = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -51,6 +53,18 @@ def merge_patch(target: Any, patch: Any) -> Any:
         else:
             out[key] = merge_patch(out.get(key), value)
     return out
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a patch value: marshal's C speed for JSON data (a kubelet's status
+    patch carries lists of conditions and container statuses), deepcopy for anything else
+    or too deep (which then fails as before)."""
+    if not isinstance(value, (dict, list)):
+        return copy.deepcopy(value)
+    try:
+        return copy_json(value)
+    except ValueError:
+        return copy.deepcopy(value)
 
 
 # -- RFC 6902 -------------------------------------------------------------------
@@ -178,16 +192,19 @@ def _json_equal(a: Any, b: Any) -> bool:
     return a == b
 
 
-def strategic_merge_patch(original: Any, patch: Any, schema: Any = None) -> Any:
+def strategic_merge_patch(original: Any, patch: Any, schema: Any = None, share: bool = False) -> Any:
     """application/strategic-merge-patch+json, with the merge keys and strategies of
-    ``schema`` (a :mod:`k8score.api.schema` Schema; see smp.py)."""
+    ``schema`` (a :mod:`k8score.api.schema` Schema; see smp.py). ``share``: see smp.py."""
     from .smp import strategic_merge_patch as smp
-    return smp(original, patch, schema)
+    return smp(original, patch, schema, share)
 
 
-def apply_patch(original: dict, patch: Any, patch_type: str, schema: Any = None) -> Any:
+def apply_patch(original: dict, patch: Any, patch_type: str, schema: Any = None,
+                share: bool = False) -> Any:
     """``original`` with ``patch`` of ``patch_type`` (merge | json | strategic) applied;
-    a bad patch is a 400/422/500 ``ApiError`` as upstream answers it."""
+    a bad patch is a 400/422/500 ``ApiError`` as upstream answers it. ``share``: the result
+    may keep top-level values of ``original`` the patch does not touch (read-only) —
+    a merge patch always does."""
     from ..api.errors import ApiError, status
     try:
         if patch_type == "merge":
@@ -195,7 +212,7 @@ def apply_patch(original: dict, patch: Any, patch_type: str, schema: Any = None)
                 raise PatchError("merge patch must be a JSON object", bad_request=True)
             return merge_patch(original, patch)
         if patch_type == "strategic":
-            return strategic_merge_patch(original, patch, schema)
+            return strategic_merge_patch(original, patch, schema, share)
         if patch_type != "json":
             raise ApiError(status(415, "UnsupportedMediaType",
                                   "the body of the request was in an unknown format - accepted media "

@@ -34,6 +34,7 @@ import copy
 from decimal import Decimal
 from typing import Any
 
+from .jsonutil import copy_json
 from .patch import PatchError
 
 # patch.go constants
@@ -57,14 +58,30 @@ class SMPError(PatchError):
         self.code = code
 
 
-def strategic_merge_patch(original: dict, patch: dict, schema: Any) -> dict:
+def strategic_merge_patch(original: dict, patch: dict, schema: Any, share: bool = False) -> dict:
     """Apply ``patch`` to ``original`` (neither is modified) using ``schema`` for merge keys
-    and strategies (None: maps merge, lists replace)."""
+    and strategies (None: maps merge, lists replace).
+
+    ``share``: the result keeps, by identity, every top-level value of ``original`` that the
+    patch does not name (a status patch leaves ``spec`` alone): the caller must treat those
+    as read-only. Otherwise the result is a deep copy."""
     if not isinstance(patch, dict):
         raise SMPError("invalid JSON document", 400)  # mergepatch.ErrBadJSONDoc
-    out = _merge_map(copy.deepcopy(original) if isinstance(original, dict) else {},
-                     copy.deepcopy(patch), schema)
-    return out
+    if not isinstance(original, dict):
+        base: dict = {}
+    elif share:
+        # the merge mutates only what the patch reaches: the top-level fields it names
+        # (directly or through a $directive/<field> key); $retainKeys and $patch at the top
+        # only drop or replace top-level keys of the copy
+        base = dict(original)
+        for k in patch:
+            field = k.partition("/")[2] if k.startswith("$") and "/" in k else k
+            v = base.get(field)
+            if isinstance(v, (dict, list)):
+                base[field] = copy_json(v)
+    else:
+        base = copy.deepcopy(original)
+    return _merge_map(base, copy.deepcopy(patch), schema)
 
 
 # -- Go formatting for messages -------------------------------------------------------------

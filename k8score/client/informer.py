@@ -252,7 +252,7 @@ class SharedInformer:
         self._watch_gen += 1
         gen = self._watch_gen
         try:
-            self._watch = self.client.watch(self.resource, lambda ev: self._on_event(gen, ev),
+            self._watch = self.client.watch(self.resource, _EventSink(self, gen),
                                             namespace=self.namespace, resource_version=self._rv,
                                             label_selector=self.label_selector,
                                             field_selector=self.field_selector, latency=self.latency)
@@ -382,6 +382,23 @@ class SharedInformer:
     def __repr__(self) -> str:
         sel = ",".join(s for s in (self.label_selector, self.field_selector) if s)
         return f"<SharedInformer {self.resource}{' ' + sel if sel else ''} items={len(self._cache)}>"
+
+
+class _EventSink:
+    """The watch callback of one watch of an informer. ``read_only``: the informer and its
+    handlers never mutate the objects they get (client-go: objects from an informer are
+    shared by its handlers and must not be modified), so the watch cache may give one
+    copy of an event to every informer watching it (cacher_watch.py)."""
+
+    __slots__ = ("informer", "gen")
+    read_only = True
+
+    def __init__(self, informer: "SharedInformer", gen: int):
+        self.informer = informer
+        self.gen = gen
+
+    def __call__(self, event: dict) -> None:
+        self.informer._on_event(self.gen, event)
 
 
 def _namespace_index(obj: dict) -> list[str]:

@@ -32,6 +32,7 @@ from ..fieldmanager.apply import create_shape
 from ..jsonutil import copy_json, ordered_meta
 from ..memo import CopyMemo
 from ..storage import encode
+from .fastpath import differs, drop_struct_nulls, fast_decodes
 
 _GENERATE_NAME_RETRIES = 8  # registry store.go: retries on a generated-name collision
 # names.SimpleNameGenerator: 5 chars from this alphabet (no vowels: no accidental words)
@@ -73,10 +74,22 @@ def check_type(info: Any, body: Any, shared: str | None = None) -> dict:
     return obj
 
 
-def decode_body(rc: Any, body: Any, shared: str | None = None) -> dict:
+def decode_body(rc: Any, body: Any, shared: str | None = None, base: dict | None = None) -> dict:
     """The request body as a private, type-checked object of the resource: nesting and
     NaN/Infinity limits, apiVersion/kind, then the schema (Go's decoding errors, 400) with
-    ``fieldValidation`` Strict / Warn / Ignore — Warn's findings become warnings."""
+    ``fieldValidation`` Strict / Warn / Ignore — Warn's findings become warnings.
+
+    ``base``: the stored object a patch was applied to. A top-level map or list of ``body``
+    that *is* ``base``'s (the patch left it alone) is what a decode accepted when it was
+    stored, so decoding it again finds nothing: it is not decoded, and the result holds it
+    by identity (read-only) — an untouched ``metadata`` as a shallow copy (the update
+    path sets its name and namespace); ``status`` is always decoded. Only for the status
+    subresource, whose update keeps nothing of the body but status and resourceVersion."""
+    if base is not None and type(body) is dict:
+        skip = [k for k, v in body.items()
+                if k not in _ALWAYS_DECODED and type(v) in (dict, list) and base.get(k) is v]
+        if skip:
+            return _decode_rest(rc, body, shared, skip)
     info = rc.info
     try:
         check_value(body)
@@ -95,11 +108,41 @@ def decode_body(rc: Any, body: Any, shared: str | None = None) -> dict:
         rc.warnings += hook(obj, mode)
         return obj
     _drop_declared_nulls(obj, info)
+    schema = schema_for(info.api_version, info.kind)
+    if schema is not None:
+        # decode's own fast path (the object as it would store it), without the memo's keys
+        if fast_decodes(schema, obj):
+            return obj
+        if shared is None or shared not in obj:   # (never edit what the caller still holds)
+            drop_struct_nulls(schema, obj)   # what decoding drops anyway (a null lastProbeTime)
+            if fast_decodes(schema, obj):
+                return obj
     decoded, warnings = _DECODE.call(info.api_version, info.kind, mode, obj)
     if warnings:
         rc.warnings += [f"unknown field \"{w}\"" if not w.startswith("unknown field") else w
                         for w in warnings]
     return decoded
+
+
+_ALWAYS_DECODED = ("apiVersion", "kind", "status")
+
+
+def _decode_rest(rc: Any, body: dict, shared: str | None, skip: list) -> dict:
+    """decode_body of ``body`` but for the top-level ``skip`` keys, kept as they are: the
+    same object, keys in the order check_type writes them (the decoder keeps input order)."""
+    decoded = decode_body(rc, {k: v for k, v in body.items() if k not in skip}, shared)
+    out = {k: decoded[k] for k in ("apiVersion", "kind", "metadata") if k in decoded}
+    if "metadata" in skip:
+        out["metadata"] = dict(body["metadata"])
+    for k, v in body.items():
+        if k in skip:
+            if k != "metadata":
+                out[k] = v
+        elif k in decoded and k not in out and k != "status":
+            out[k] = decoded[k]
+    if "status" in decoded:
+        out["status"] = decoded["status"]
+    return out
 
 
 def _drop_declared_nulls(obj: dict, info: Any) -> None:
@@ -162,10 +205,16 @@ def track_fields(rc: Any, old: dict | None, new: dict) -> None:
     if rc.req.patch_type == "apply":
         return
     info = rc.info
-    # a create's field sets do not depend on its values (create_shape): pods of one template
-    # and the scheduler's Events share one computation
-    fields = _FIELDS.call(old, new if old is not None else create_shape(new), manager_for(rc),
-                          rc.api_timestamp, info.api_version, rc.req.subresource, info.kind)
+    if old is None:
+        # a create's field sets do not depend on its values (create_shape): pods of one
+        # template and the scheduler's Events share one computation
+        fields = _FIELDS.call(None, create_shape(new), manager_for(rc), rc.api_timestamp,
+                              info.api_version, rc.req.subresource, info.kind)
+    else:
+        # an update's old and new almost never repeat (resourceVersion, timestamps): keying
+        # a memo on both would cost more than it saves
+        fields = _update_fields(old, new, manager_for(rc), rc.api_timestamp, info.api_version,
+                                rc.req.subresource, info.kind)
     if fields is None:
         return
     if fields:
@@ -277,12 +326,18 @@ class Store:
         return self.read(rc, rc.name, rc.namespace)[0]
 
     # -- update ---------------------------------------------------------------------
-    def update(self, rc: Any, body: Any = None) -> dict:
+    def update(self, rc: Any, body: Any = None, current: tuple[dict, int] | None = None) -> dict:
+        """PUT (and the end of PATCH). ``current``: ``(object, mod revision)`` the caller
+        already read (a patch's base; read-only) instead of reading it again."""
         info, strategy, req = rc.info, rc.strategy, rc.req
         sub = req.subresource
         if sub is not None and not (sub == "status" and strategy.status_subresource):
             raise ApiError.method_not_allowed(f"{info.group_resource}/{sub}", "update")
-        new = decode_body(rc, req.body if body is None else body)
+        # a status update keeps only status from the body (prepare_for_status_update): the
+        # other top-level values a patch left as they are stored need no second decode
+        base = current[0] if current is not None and sub == "status" and \
+            getattr(strategy, "decode_body", None) is None else None
+        new = decode_body(rc, req.body if body is None else body, base=base)
         meta = new["metadata"]
         name = meta.get("name") or rc.name
         if not name or not isinstance(name, str):
@@ -297,7 +352,7 @@ class Store:
         else:
             meta["namespace"] = ns
         try:
-            old, old_rev = self.read(rc, name, ns)
+            old, old_rev = current if current is not None else self.read(rc, name, ns)
         except ApiError as e:
             if e.code == 404 and strategy.allow_create_on_update and sub is None:
                 return self.create(rc, new)
@@ -330,7 +385,7 @@ class Store:
         if should_delete_on_update(new) and not strategy.keeps_on_update(new):
             return self.remove(rc, new, old_rev)
         value = encode(new)
-        if not changed and value == encode(old):
+        if not changed and not differs(new, old) and value == encode(old):
             rc.trace.step("storage", "unchanged", "no change: nothing written")
             return old  # nothing changed: no write, no new resourceVersion (GuaranteedUpdate)
         if rc.req.dry_run:
