@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+
 from k8score.apiserver.authz import authorize_chain, forbidden_error
 from k8score.apiserver.authz.node import NodeAuthorizer, pod_pvc_names
 from k8score.apiserver.authz.review import self_subject_rules_review
@@ -144,3 +146,27 @@ def test_graph_lookups_survive_malformed_pods():
                 "spec": {"nodeName": "node-1", "volumes": [5, {"secret": "x"}], "containers": "no"}}, "pods")
     assert node.authorize(A(N1, "get", "secrets", namespace="default", name="web-tls")) == (ALLOW, "")
     assert pod_pvc_names({"metadata": {"name": "p"}, "spec": {"volumes": [{"name": "v", "ephemeral": {}}]}}) == {"p-v"}
+
+
+def test_the_servers_lister_finds_a_nodes_pods_through_the_nodename_index():
+    """The node authorizer walks only the pods bound to the asking node (graph.go's pod -> node
+    edges): StorageLister.pods_on_node reads the pods watch cache's spec.nodeName index, and a
+    kubelet may read a ConfigMap only a pod on its own node mounts."""
+    from k8score import Cluster
+    from k8score.client import Client
+
+    c = Cluster(nodes=2, seed=3)
+    for node in ("node-1", "node-2"):
+        c.apply({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": f"cfg-{node}"}, "data": {"k": "v"}})
+        c.apply({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": f"p-{node}"},
+                 "spec": {"nodeName": node, "containers": [{"name": "c", "image": "nginx"}],
+                          "volumes": [{"name": "v", "configMap": {"name": f"cfg-{node}"}}]}})
+    c.run(2)
+    lister = c.apiserver.lister
+    on_1 = {p["metadata"]["name"] for p in lister.pods_on_node("node-1", "default")}
+    assert on_1 == {p["metadata"]["name"] for p in lister.list("pods", "default") if p["spec"].get("nodeName") == "node-1"}
+    assert "p-node-1" in on_1 and "p-node-2" not in on_1
+    kubelet = Client(c.apiserver, user=UserInfo("system:node:node-1", ("system:nodes", "system:authenticated")))
+    assert kubelet.get("configmaps", "cfg-node-1", namespace="default")["data"] == {"k": "v"}
+    with pytest.raises(Exception, match="no relationship found between node 'node-1' and this object"):
+        kubelet.get("configmaps", "cfg-node-2", namespace="default")

@@ -118,7 +118,7 @@ def _serve(api: Any, req: Request, trace: Trace) -> Any:
     decision, reason, by = authorize_chain(api.authorizers, attrs)
     if decision != ALLOW:
         trace.step("authorization", "denied", reason or "no authorizer allowed it")
-        raise forbidden_error(attrs, reason if decision == "deny" else "")
+        raise forbidden_error(attrs, reason)   # filters/authorization.go: the reason of any refusal
     trace.step("authorization", "allowed", reason if reason.startswith(by) else
                (f"{by}: {reason}" if reason else by))
     if getattr(strategy, "create_only", False):

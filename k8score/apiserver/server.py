@@ -231,7 +231,7 @@ class APIServer(Component):
         attrs = AuthzAttributes(who, verb, path=path, is_resource_request=False)
         decision, reason, _ = authorize_chain(self.authorizers, attrs)
         if decision != ALLOW:
-            raise forbidden_error(attrs, reason if decision == "deny" else "")
+            raise forbidden_error(attrs, reason)
         return who
 
     def _loopback(self, req: Request) -> Any:
@@ -366,6 +366,12 @@ class StorageLister:
 
     def list(self, resource: str, namespace: str | None = None) -> list[dict]:
         return self._api.cacher(self._strategy(resource)).list(namespace=namespace, copy=False)[0]
+
+    def pods_on_node(self, node: str, namespace: str | None = None) -> list[dict]:
+        """The pods bound to ``node`` (optionally one namespace's), from the pods watch cache's
+        ``spec.nodeName`` index: what the node authorizer walks for each kubelet request."""
+        return self._api.cacher(self._strategy("pods")).list(namespace=namespace, index=("spec.nodeName", node),
+                                                             copy=False)[0]
 
 
 class PrivilegedGroups:
