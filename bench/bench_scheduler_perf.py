@@ -201,7 +201,8 @@ class Bench:
         return self.loop.run(until=self.loop.now + timeout, predicate=lambda: sched.scheduled >= target)
 
 
-def run_case(name: str, scale: float = 1.0, profile: bool = False, quiet: bool = False, top: int = 15) -> dict:
+def run_case(name: str, scale: float = 1.0, profile: bool = False, quiet: bool = False, top: int = 15,
+             sort: str = "tottime") -> dict:
     nodes, zones, inits, measured, threshold, where = CASES[name]
     nodes = max(5, int(nodes * scale))
     b = Bench()
@@ -251,7 +252,7 @@ def run_case(name: str, scale: float = 1.0, profile: bool = False, quiet: bool =
               f"{gc.get_freeze_count()} objects frozen)")
     if prof:
         s = io.StringIO()
-        pstats.Stats(prof, stream=s).sort_stats("tottime").print_stats(top)
+        pstats.Stats(prof, stream=s).sort_stats(sort).print_stats(top)
         print(s.getvalue())
     return out
 
@@ -282,6 +283,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
     ap.add_argument("--scale", type=float, default=1.0, help="multiply nodes and pods (e.g. 0.1)")
     ap.add_argument("--profile", action="store_true", help="cProfile the measured phase (top 15 by tottime)")
     ap.add_argument("--top", type=int, default=15, help="functions shown with --profile")
+    ap.add_argument("--sort", default="tottime", choices=("tottime", "cumulative"), help="--profile's order")
     ap.add_argument("--bindings-out", metavar="FILE",
                     help="write every pod's node (500 nodes, 2,000 measured pods) to FILE and stop")
     ap.add_argument("--bindings-check", metavar="FILE",
@@ -306,7 +308,7 @@ def main(argv: list[str] | None = None) -> list[dict]:
             raise SystemExit(1)
         return []
     print(f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}")
-    return [run_case(n, args.scale, args.profile, top=args.top) for n in names]
+    return [run_case(n, args.scale, args.profile, top=args.top, sort=args.sort) for n in names]
 
 
 if __name__ == "__main__":

@@ -13,14 +13,15 @@ nodes one cycle looks at are a run of the snapshot's node list, so when the
 algorithm hands plugins such a run it says where it lies (``CycleState.node_range``):
 the default plugins then read their verdicts and scores for this pod shape from
 columns the snapshot keeps across cycles (:meth:`~.nodeinfo.Snapshot.column`),
-recomputed only for the nodes that changed since the last pod.
+recomputed only for the nodes that changed since the last pod. When Filter rejected
+some nodes of the run, the rest are handed with their positions in the list instead.
 """
 
 from __future__ import annotations
 
 import random
 from itertools import compress, islice, repeat
-from operator import attrgetter, eq
+from operator import attrgetter, eq, is_
 
 from .framework import Framework, filter_verdict
 from .interface import CycleState
@@ -162,10 +163,13 @@ class Algorithm:
         if len(feasible) == 1:
             # schedule_one.go: "When only one node after predicate, just use it."
             return ScheduleResult(feasible[0].name, evaluated, 1, None, diagnosis, [feasible[0].name])
-        if (self.use_columns and len(diagnosis.evaluated) == len(feasible)
-                and not diagnosis.used_nominated_node and diagnosis.whole_list):
-            # no node was rejected: the feasible nodes are node_infos[start:start + n], wrapping
-            state.node_range = (snapshot, diagnosis.start_index, len(feasible))
+        if self.use_columns and not diagnosis.used_nominated_node and diagnosis.whole_list:
+            if len(diagnosis.evaluated) == len(feasible):
+                # no node was rejected: the feasible nodes are node_infos[start:start + n], wrapping
+                state.node_range = (snapshot, diagnosis.start_index, len(feasible))
+            else:
+                # some were: Score plugins read their columns at the feasible nodes' positions
+                state.node_range = (snapshot, snapshot.positions(feasible), len(feasible))
         try:
             scores = self._prioritize(fw, state, pod, feasible)
         finally:
@@ -177,7 +181,8 @@ class Algorithm:
                              snapshot: Snapshot) -> tuple[list[NodeInfo], Diagnosis]:
         diagnosis = Diagnosis()
         all_nodes = snapshot.node_infos
-        pre_res, s, rejected = fw.run_pre_filter(state, pod, all_nodes)
+        # (a copy for the reference path: PreFilter plugins keep no sums in the snapshot then)
+        pre_res, s, rejected = fw.run_pre_filter(state, pod, all_nodes if self.use_columns else list(all_nodes))
         diagnosis.unschedulable_plugins |= rejected
         if not s.is_success():
             if not s.is_rejected():
@@ -308,20 +313,24 @@ class Algorithm:
                         index.append(i)
             try:
                 for pl in plugins:
-                    if snapshot is not None and len(alive) == len(chunk):
-                        state.node_range = (snapshot, chunk_start, len(chunk))
+                    if snapshot is not None:
+                        state.node_range = (snapshot, chunk_start, len(chunk)) if index is None \
+                            else (snapshot, [(chunk_start + i) % n for i in index], len(index))
                     res = pl.filter_nodes(state, pod, alive)
                     state.node_range = None
                     if res.count(None) == len(res):
                         continue
                     keep, keep_index = [], []
+                    last = stamped = None     # a plugin may give many nodes one Status object
                     for j, s in enumerate(res):
                         i = j if index is None else index[j]
                         if s is None or not s.code:          # Code.SUCCESS is 0
                             keep.append(alive[j])
                             keep_index.append(i)
                         else:
-                            verdicts[i] = filter_verdict(pl, s)
+                            if s is not last:
+                                last, stamped = s, filter_verdict(pl, s)
+                            verdicts[i] = stamped
                     alive, index = keep, keep_index
                     if not alive:
                         break
@@ -335,18 +344,27 @@ class Algorithm:
                 else:
                     evaluated.extend(map(_name, taken))
                 continue
-            for i, ni in enumerate(chunk):
-                evaluated.append(ni.name)
-                s = verdicts.get(i)
-                if s is None:
-                    feasible.append(ni)
-                    if len(feasible) >= to_find:
-                        break
-                elif s.code == Code.ERROR:
-                    raise SchedulingError(s)
-                else:
-                    statuses[ni.name] = s
+            # the scan: nodes up to the need-th that passed are evaluated, those are feasible,
+            # the rejected ones among them get their statuses (in scan order)
+            m = len(chunk)
+            passed = list(compress(range(m), map(is_, map(verdicts.get, range(m)), repeat(None))))
+            cut = passed[need - 1] + 1 if len(passed) >= need else m
+            if snapshot is not None:
+                evaluated.extend(snapshot.column_range("name", _name, chunk_start, cut))
+            else:
+                evaluated.extend(map(_name, islice(chunk, cut)))
+            last = None
+            for i in sorted(verdicts):
+                if i >= cut:
+                    break
+                s = verdicts[i]
+                if s is not last:
+                    if s.code == Code.ERROR:
+                        raise SchedulingError(s)
                     diagnosis.add_plugin_status(s)
+                    last = s
+                statuses[chunk[i].name] = s
+            feasible.extend(map(chunk.__getitem__, passed[:need]))
         return feasible
 
     def _prioritize(self, fw: Framework, state: CycleState, pod: dict,

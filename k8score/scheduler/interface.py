@@ -64,7 +64,8 @@ class CycleState:
         self.filter_plugins: list | None = None
         #: ``(snapshot, start, count)`` while the algorithm hands ``filter_nodes`` /
         #: ``score_nodes`` exactly ``snapshot.node_infos[start:start + count]`` (wrapping
-        #: round): a plugin may then read per-node values from ``snapshot.column_range``.
+        #: round), or ``start`` a list: exactly the nodes at those positions (some were
+        #: rejected): a plugin may then read per-node values from ``snapshot.column_range``.
         #: None otherwise (what-ifs on copies, narrowed node lists): plugins use the nodes.
         self.node_range: tuple | None = None
 

@@ -364,14 +364,81 @@ class Snapshot:
             col[0] = len(changes)
         return values
 
-    def column_range(self, key, fn, start: int, count: int) -> list:
-        """``count`` values of :meth:`column` from position ``start``, wrapping round."""
+    def column_totals(self, key, fn) -> dict:
+        """Per group, ``[nodes, total]`` over the nodes for which ``fn(ni)`` gives
+        ``(group, count)`` (None leaves a node out), kept up to date like :meth:`column`:
+        a changed node's old pair is taken off its group and the new one added, so a cycle
+        pays for the nodes changed since the last, not for every node and pod. A group
+        goes when its last node does. The dict is the snapshot's: read it, never change it.
+
+        >>> snap = Snapshot.from_objects([{"metadata": {"name": n, "labels": {"zone": z}}}
+        ...                               for n, z in (("a", "z1"), ("b", "z2"), ("c", "z1"))])
+        >>> snap.column_totals("k", lambda ni: (ni.labels["zone"], len(ni.name)))
+        {'z1': [2, 2], 'z2': [1, 1]}
+        """
+        infos = self.node_infos
+        if self._columns_for is not infos or len(self._pos) != len(infos) \
+                or len(self._changes) > 4 * len(infos) + 64:
+            self._drop_columns()
+        columns = self._columns
+        col = columns.get(key)
+        changes = self._changes
+        if col is None:
+            if len(columns) >= MAX_COLUMNS:
+                del columns[next(iter(columns))]
+            values = list(map(fn, infos))
+            totals: dict = {}
+            for v in values:
+                if v is not None:
+                    t = totals.get(v[0])
+                    if t is None:
+                        totals[v[0]] = [1, v[1]]
+                    else:
+                        t[0] += 1
+                        t[1] += v[1]
+            columns[key] = [len(changes), values, totals]
+            return totals
+        done, values, totals = col
+        if done < len(changes):
+            for i in changes[done:]:
+                new, old = fn(infos[i]), values[i]
+                if new == old:
+                    continue
+                values[i] = new
+                if old is not None:
+                    t = totals[old[0]]
+                    t[0] -= 1
+                    t[1] -= old[1]
+                    if not t[0]:
+                        del totals[old[0]]
+                if new is not None:
+                    t = totals.get(new[0])
+                    if t is None:
+                        totals[new[0]] = [1, new[1]]
+                    else:
+                        t[0] += 1
+                        t[1] += new[1]
+            col[0] = len(changes)
+        return totals
+
+    def column_range(self, key, fn, start: "int | list[int]", count: int) -> list:
+        """``count`` values of :meth:`column` from position ``start``, wrapping round; or,
+        ``start`` a list of positions (:meth:`positions`), the values at those."""
         values = self.column(key, fn)
+        if start.__class__ is list:
+            return list(map(values.__getitem__, start))
         end = start + count
         n = len(values)
         if end <= n:
             return values[start:end]
         return values[start:] + values[:end - n]
+
+    def positions(self, infos) -> list[int]:
+        """Where each of ``infos`` (NodeInfos of :attr:`node_infos`) lies in it."""
+        if self._columns_for is not self.node_infos or len(self._pos) != len(self.node_infos):
+            self._drop_columns()
+        pos = self._pos
+        return [pos[ni.name] for ni in infos]
 
     def num_nodes(self) -> int:
         return len(self.node_infos)

@@ -14,6 +14,10 @@ by default, ``nodeTaintsPolicy`` Ignore by default). A node passes when, for eve
 constraint, ``count(domain) + selfMatch - globalMin <= maxSkew``; ``globalMin`` is 0
 while fewer than ``minDomains`` domains exist. Worked example: maxSkew 1 over zones
 a (2 pods) and b (0 pods): a node in a gives 2 + 1 - 0 = 3 > 1 and is rejected; b gives 1.
+When every node passes the inclusion policies (the usual case), the per-domain counts are
+sums the snapshot keeps across cycles (:meth:`~..nodeinfo.Snapshot.column_totals`, keyed by
+selector, namespace and keys): a cycle recounts only the nodes changed since the last one,
+where upstream rebuilds ``TpPairToMatchNum`` from every node each cycle.
 
 Score (``ScheduleAnyway`` and the defaults): per node
 ``sum(count(domain) * log(domains + 2) + maxSkew - 1)`` (the hostname constraint counts
@@ -102,6 +106,28 @@ def count_matching(ni, selector, namespace: str) -> int:
     return n
 
 
+def _selector_key(selector):
+    """A hashable stand-in for ``selector`` (its sorted requirements; None matches nothing)."""
+    return None if selector is None else tuple(selector.requirements)
+
+
+def _domain_count_fn(keys: tuple, key: str, selector, namespace: str):
+    """Per node: ``(its value of key, pods matching)``, or None for a node PreFilter leaves
+    out (no Node object, or a topology key of the pod's constraints missing)."""
+    def domain_count(ni):
+        labels = ni.labels
+        if ni.node is None or not all(k in labels for k in keys):
+            return None
+        return labels[key], (count_matching(ni, selector, namespace) if ni.pods else 0)
+    return domain_count
+
+
+def _label_fn(key: str):
+    def label(ni):
+        return ni.labels.get(key)
+    return label
+
+
 def _inclusion_trivial(pod: dict, constraints: list[Constraint]) -> bool:
     """Every node passes every constraint's inclusion policies: no taint policy to honor,
     and no required node affinity / nodeSelector for the affinity policy to check."""
@@ -180,8 +206,20 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         if not constraints:
             return None, Status.skip()
         ns = (pod.get("metadata") or {}).get("namespace") or "default"
-        counts: list[dict[str, int]] = [{} for _ in constraints]
         trivial = _inclusion_trivial(pod, constraints)
+        snap = self.handle.snapshot if self.handle is not None else None
+        if trivial and snap is not None and nodes is snap.node_infos:
+            # every node counts for every constraint: the per-domain sums depend on the
+            # selector, namespace and keys alone, and the snapshot keeps them across cycles
+            # (upstream rebuilds TpPairToMatchNum each cycle; here only changed nodes cost)
+            keys = tuple(c.key for c in constraints)
+            counts = [{v: t[1] for v, t in snap.column_totals(
+                          (PodTopologySpread, "matching", keys, c.key, _selector_key(c.selector), ns),
+                          _domain_count_fn(keys, c.key, c.selector, ns)).items()}
+                      for c in constraints]
+            state.write(_PRE_FILTER_KEY, _FilterState(constraints, counts))
+            return None, None
+        counts: list[dict[str, int]] = [{} for _ in constraints]
         for ni in nodes:
             labels = ni.labels
             if ni.node is None or not _keys_present(labels, constraints):
@@ -252,23 +290,37 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
         if data is None:
             return super().filter_nodes(state, pod, nodes)
         pod_labels = (pod.get("metadata") or {}).get("labels") or {}
-        checks = [(c.key, data.counts[i],
-                   c.max_skew + (data.minimums[i] if len(data.counts[i]) >= c.min_domains else 0)
-                   - (1 if selector_matches(c.selector, pod_labels) else 0))
-                  for i, c in enumerate(data.constraints)]
-        out = []
-        for ni in nodes:
-            labels, verdict = ni.labels, None
-            for key, counts, limit in checks:
-                value = labels.get(key)
-                if value is None:
-                    verdict = Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH)
-                    break
-                if counts.get(value, 0) > limit:
-                    verdict = Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH)
-                    break
-            out.append(verdict)
-        return out
+        # one status of each kind for the whole call: every rejected node gets the same
+        # (immutable) verdict, as it would get an equal one from filter()
+        unresolvable = Status.unresolvable(ERR_REASON_NODE_LABEL_NOT_MATCH)
+        unschedulable = Status.unschedulable(ERR_REASON_CONSTRAINTS_NOT_MATCH)
+        rng = state.node_range
+        out = None
+        for i, c in enumerate(data.constraints):
+            counts = data.counts[i]
+            # a node fails when count[value] > maxSkew + globalMin - selfMatch
+            limit = (c.max_skew + (data.minimums[i] if len(counts) >= c.min_domains else 0)
+                     - (1 if selector_matches(c.selector, pod_labels) else 0))
+            by_value = {v: None if n <= limit else unschedulable for v, n in counts.items()}
+            by_value[None] = unresolvable                 # the node lacks the key
+            absent = None if 0 <= limit else unschedulable
+            if rng is not None:
+                # the nodes' topology values, kept per node in the snapshot across cycles
+                snap, start, count = rng
+                values = snap.column_range(("node-label", c.key), _label_fn(c.key), start, count)
+            else:
+                key = c.key
+                values = [ni.labels.get(key) for ni in nodes]
+            if absent is None:      # always so (limit >= 0): a missing value passes, as get gives
+                verdicts = list(map(by_value.get, values))
+            else:
+                get = by_value.get
+                verdicts = [get(v, absent) for v in values]
+            if out is None:
+                out = verdicts
+            else:      # the first constraint a node fails gives its verdict
+                out = [a if a is not None else b for a, b in zip(out, verdicts)]
+        return out if out is not None else [None] * len(nodes)
 
     # -- score -------------------------------------------------------------------
     def pre_score(self, state, pod, nodes):
