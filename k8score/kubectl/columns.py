@@ -280,26 +280,6 @@ def _lease_row(lease: dict, now: float, wide: bool) -> list[str]:
             _age(lease, now)]
 
 
-def event_time(ev: dict) -> float:
-    """kubectl/pkg/util/event SortableEvents: series last-observed, else lastTimestamp, else eventTime."""
-    series = ev.get("series") or {}
-    for stamp in (series.get("lastObservedTime"), ev.get("lastTimestamp"), ev.get("eventTime"),
-                  ev.get("firstTimestamp"), _meta(ev).get("creationTimestamp")):
-        t = seconds_of(stamp)
-        if t is not None:
-            return t
-    return 0.0
-
-
-def event_order(ev: dict) -> tuple[float, int]:
-    """Sort key for events, oldest first; same-second events in the order they were written."""
-    try:
-        rv = int(_meta(ev).get("resourceVersion") or 0)
-    except ValueError:
-        rv = 0
-    return event_time(ev), rv
-
-
 def _event_row(ev: dict, now: float, wide: bool) -> list[str]:
     first = since(ev.get("firstTimestamp"), now) if ev.get("firstTimestamp") else since(ev.get("eventTime"), now)
     last = since(ev.get("lastTimestamp"), now) if ev.get("lastTimestamp") else first
