@@ -183,28 +183,26 @@ def member_add(c: Ctx, args):
     _emit_members(c, ec, via, members, lines, {"member": _member_obj(info)})
 
 
-def member_remove(c: Ctx, args):
-    from .cluster import admin
+def _member_by_id(c: Ctx, args, change, done: str):
+    """``member remove|promote ID``: ``change(ec, via, id)`` through an answering member, then
+    ``Member <id> <done> cluster <cluster id>`` (member_command.go)."""
     if len(args) != 1:
         raise Exit("member ID is not provided")
     id_ = _hex_id(args[0])
     ec = _cluster(c)
     via = _answering(ec, _endpoints(c))
-    members = _call(admin.member_remove, ec, via, id_)
-    _emit_members(c, ec, via, members,
-                  [f"Member {id_:16x} removed from cluster {via.membership.cluster_id:16x}"])
+    members = _call(change, ec, via, id_)
+    _emit_members(c, ec, via, members, [f"Member {id_:16x} {done} cluster {via.membership.cluster_id:16x}"])
+
+
+def member_remove(c: Ctx, args):
+    from .cluster import admin
+    _member_by_id(c, args, admin.member_remove, "removed from")
 
 
 def member_promote(c: Ctx, args):
     from .cluster import admin
-    if len(args) != 1:
-        raise Exit("member ID is not provided")
-    id_ = _hex_id(args[0])
-    ec = _cluster(c)
-    via = _answering(ec, _endpoints(c))
-    members = _call(admin.member_promote, ec, via, id_)
-    _emit_members(c, ec, via, members,
-                  [f"Member {id_:16x} promoted in cluster {via.membership.cluster_id:16x}"])
+    _member_by_id(c, args, admin.member_promote, "promoted in")
 
 
 def member_update(c: Ctx, args):
