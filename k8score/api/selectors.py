@@ -229,6 +229,15 @@ class FieldSelector:
     def empty(self) -> bool:
         return not self.requirements
 
+    def requires_exact_match(self, field: str) -> str | None:
+        """The value ``field`` must equal for any object to match (``metadata.name=x``), or None
+        (fields/selector.go ``RequiresExactMatch``: a ``=``/``==`` requirement on that field)."""
+        path = tuple(field.split("."))
+        for p, equal, want in self.requirements:
+            if equal and p == path:
+                return want
+        return None
+
     def matches(self, obj: dict) -> bool:
         for path, equal, want in self.requirements:
             cur: object = obj

@@ -149,6 +149,10 @@ class Cacher:
     def open_watches(self) -> int:
         return len(self.watchers.all)
 
+    def index_names(self) -> tuple[str, ...]:
+        """The fields this cache indexes (``spec.nodeName`` for pods)."""
+        return tuple(self._indexers)
+
     def current_rv(self) -> int:
         """The resourceVersion the cache is fresh at: etcd's revision, except while etcd is
         still delivering a write (then the last change the cache has applied)."""
@@ -173,11 +177,13 @@ class Cacher:
 
     def list(self, namespace: str | None = None, index: tuple[str, str] | None = None,
              rv: int = 0, rv_match: str | None = None, label_selector: Any = None,
-             field_selector: Any = None, copy: bool = True) -> tuple[list[dict], int]:
+             field_selector: Any = None, copy: bool = True,
+             key: str | None = None) -> tuple[list[dict], int]:
         """``(objects in key order, resourceVersion)``.
 
         ``namespace`` reads the key range ``prefix + namespace + "/"``; ``index`` =
-        (indexer name, value) reads that index (both may be given). rv 0 (unset or "0")
+        (indexer name, value) reads that index (both may be given); ``key`` reads that one
+        key only (a selector that pins ``metadata.name``). rv 0 (unset or "0")
         and NotOlderThan give the current state; ``rv_match="Exact"`` the state at ``rv``.
         Options are assumed validated (ListOptions validation is the caller's).
         """
@@ -190,7 +196,8 @@ class Cacher:
             if rv < self._rv:
                 return self._list_from_etcd(namespace, index, rv, label_selector, field_selector)
             at = rv  # nothing under the prefix changed since rv: the cache holds that state
-        keys = self._candidates(namespace, index)
+        keys = self._candidates(namespace, index) if key is None else \
+            ([key] if key in self._objs else [])
         self.list_scanned += len(keys)
         objs = self._objs
         labels = None if label_selector is None or label_selector.empty() else label_selector

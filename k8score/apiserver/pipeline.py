@@ -191,9 +191,11 @@ def list_objects(api: Any, rc: RequestContext) -> dict:
         match = "Exact"  # the rest of a paginated list is read at the first page's revision
     if not token and opts.get("resourceVersion") in (None, ""):
         api.storage.consistent_read()   # cacher.go ConsistentListFromCache: a quorum read first
+    cacher = api.cacher(rc.strategy)
+    single, index = _pinned(rc, cacher, fields, token)
     try:
-        objs, at = api.cacher(rc.strategy).list(namespace=rc.namespace, rv=rev, rv_match=match or None,
-                                                label_selector=labels, field_selector=fields)
+        objs, at = cacher.list(namespace=rc.namespace, rv=rev, rv_match=match or None, index=index,
+                               label_selector=labels, field_selector=fields, key=single)
     except ApiError as e:
         if e.code == 410 and token:  # etcd3/store.go: the continue token's revision was compacted
             raise ApiError.expired(_CONTINUE_EXPIRED) from None
@@ -211,6 +213,25 @@ def list_objects(api: Any, rc: RequestContext) -> dict:
             objs = objs[:limit]
     rc.trace.step("watch cache", "read", f"{len(objs)} {rc.info.plural} at resourceVersion {at}")
     return {"kind": f"{rc.info.kind}List", "apiVersion": rc.info.api_version, "metadata": meta, "items": objs}
+
+
+def _pinned(rc: RequestContext, cacher: Any, fields: Any, token: Any) -> tuple[str | None, Any]:
+    """What a field selector lets the list read instead of every object: one key when it pins
+    ``metadata.name`` (registry/store.go ListPredicate: ``p.MatchesSingle()`` -> a non-recursive
+    GetList of that key; all-namespaces lists of a namespaced resource cannot form the key and
+    read everything; never with a continue token), else an index it pins (cacher.go listItems:
+    ``pred.MatcherIndex`` -> ``store.ByIndex``, pods by ``spec.nodeName``). The selector still
+    filters what is read."""
+    if fields is None or fields.empty():
+        return None, None
+    name = fields.requires_exact_match("metadata.name")
+    if name is not None and not token and (rc.namespace or not rc.info.namespaced):
+        return rc.strategy.key(name, rc.namespace), None
+    for indexed in cacher.index_names():
+        value = fields.requires_exact_match(indexed)
+        if value is not None:
+            return None, (indexed, value)
+    return None, None
 
 
 _CONTINUE_EXPIRED = ("The provided continue parameter is too old to display a consistent list result. "
