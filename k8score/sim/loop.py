@@ -23,6 +23,7 @@ import heapq
 import random
 from typing import Any, Callable
 
+from . import gcpolicy
 from .clock import epoch_offset as _epoch_offset
 
 
@@ -126,6 +127,14 @@ class Loop:
         """
         if predicate is not None and predicate():
             return True
+        gcpolicy.enter()
+        try:
+            return self._run(until, predicate, max_events)
+        finally:
+            gcpolicy.leave()
+
+    def _run(self, until: float | None, predicate: Callable[[], bool] | None,
+             max_events: int | None) -> bool:
         fired = 0
         while True:
             nxt = self.peek()
