@@ -21,22 +21,19 @@ without ``--once``) print what they would print before waiting, and return.
 Supported: put, get, del, txn, compaction, watch, lease grant/revoke/timetolive/
 list/keep-alive, version; against a cluster's Client also endpoint status|health|hashkv
 [--cluster], member list|add|remove|promote|update, move-leader, alarm list, snapshot save
-(etcdctl_cluster.py); global flags -w/--write-out simple|json|fields|table, --hex,
---endpoints.
+(etcdctl_cluster.py, etcdctl_endpoint.py); global flags -w/--write-out simple|json|fields|table,
+--hex, --endpoints.
 """
 
 from __future__ import annotations
 
-import shlex
-
-from . import etcdctl_cluster as cluster
 from . import etcdctl_cluster as cluster_cmds
+from . import etcdctl_endpoint as endpoint_cmds
 from . import etcdctl_kv as kv
 from . import etcdctl_lease as lease
 from . import etcdctl_txn as txn
-from .etcdctl_args import GLOBAL, SHORT, Ctx, Exit, FlagError, find_command, parse, suggest
+from .etcdctl_args import GLOBAL, SHORT, Ctx, Exit, FlagError, find_command, parse, run_command_line, suggest
 from .etcdctl_help import flag_error_lines, help_lines
-from .types import EtcdError
 
 # The etcd 3.5 patch release this package follows: from 3.5.16 on, a delete AT the
 # compaction revision stays visible to watchers (etcd PR #18474, backport of #18274).
@@ -58,7 +55,8 @@ _COMMANDS = {
     ("version",): ({}, lambda c, args: c.out.extend(
         [f"etcdctl version: {ETCDCTL_VERSION}", "API version: 3.5"])),
 }
-_COMMANDS.update(cluster.COMMANDS)
+_COMMANDS.update(cluster_cmds.COMMANDS)
+_COMMANDS.update(endpoint_cmds.COMMANDS)
 _SHORT_CMD = {"watch": {"i": "interactive"}, "txn": {"i": "interactive"}}
 # etcdctl 3.5's root commands and the lease subcommands; cobra matches unique prefixes
 # (etcdctl sets cobra.EnablePrefixMatching), so `etcdctl compact 5` runs `compaction`.
@@ -66,7 +64,7 @@ _ROOT = ("alarm", "auth", "check", "compaction", "defrag", "del", "elect", "endp
          "help", "lease", "lock", "make-mirror", "member", "move-leader", "put", "role",
          "snapshot", "txn", "user", "version", "watch")
 _SUBS = {"lease": ("grant", "keep-alive", "list", "revoke", "timetolive")}
-_SUBS.update(cluster.SUBS)
+_SUBS.update(cluster_cmds.SUBS)
 
 
 def etcdctl(store, command_line: str, stdin: str = "", cluster=None) -> str:
@@ -77,20 +75,7 @@ def etcdctl(store, command_line: str, stdin: str = "", cluster=None) -> str:
 
     Never raises for a bad command: the result is then etcdctl's ``Error: ...`` line.
     """
-    out: list[str] = []
-    try:
-        args = shlex.split(command_line)
-    except ValueError as e:
-        return f"Error: {e}"
-    if args and args[0] == "etcdctl":
-        args = args[1:]
-    try:
-        _main(store, args, out, stdin, cluster)
-    except Exit as e:
-        out += e.before + [f"Error: {e}"]
-    except EtcdError as e:
-        out.append(f"Error: {e}")
-    return "\n".join(out)
+    return run_command_line("etcdctl", command_line, lambda args, out: _main(store, args, out, stdin, cluster))
 
 
 def _resolve(word: str, names) -> str | None:

@@ -6,8 +6,12 @@ gets the same ``Error: ...`` line a real etcdctl shows.
 
 from __future__ import annotations
 
+import shlex
+from typing import Callable
+
 from . import etcdctl_print as P
 from ..cobra import suggestions
+from .types import EtcdError
 
 # etcdctl/ctlv3/ctl.go global flags: name -> type ("bool" | "str" | "int"); shorthands.
 GLOBAL = {
@@ -34,6 +38,27 @@ class Exit(Exception):
 
 class FlagError(Exit):
     """A command line cobra/pflag rejects: cobra prints the usage too."""
+
+
+def run_command_line(prog: str, command_line: str, main: Callable[[list[str], list[str]], None]) -> str:
+    """The shell around etcdctl and etcdutl: split ``command_line`` as a shell would, drop a
+    leading ``prog``, run ``main(args, out)`` and return what it printed, one line each.
+    Never raises for a bad command: :class:`Exit` (and an etcd error) end the output with
+    the ``Error: ...`` line both tools print (ExitWithError)."""
+    out: list[str] = []
+    try:
+        args = shlex.split(command_line)
+    except ValueError as e:
+        return f"Error: {e}"
+    if args and args[0] == prog:
+        args = args[1:]
+    try:
+        main(args, out)
+    except Exit as e:
+        out += e.before + [f"Error: {e}"]
+    except EtcdError as e:
+        out.append(f"Error: {e}")
+    return "\n".join(out)
 
 
 def suggest(typed: str, names) -> str:
@@ -114,6 +139,15 @@ def parse(args, spec, shorts):
             pos.append(a)
         i += 1
     return flags, pos
+
+
+def int_arg(text: str, base: int, message: str = "{}") -> int:
+    """``text`` parsed as Go's strconv.ParseInt(text, base, 64) does; a bad one ends the
+    command with ``message``, its ``{}`` the strconv error (each command words its own)."""
+    try:
+        return go_parse_int(text, base)
+    except BadInt as e:
+        raise Exit(message.format(e)) from None
 
 
 def _parse_bool(val, label):

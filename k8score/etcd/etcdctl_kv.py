@@ -7,7 +7,7 @@ request (also used by ``txn`` for its lines), the command runs it and prints.
 from __future__ import annotations
 
 from . import etcdctl_print as P
-from .etcdctl_args import BadInt, Ctx, Exit, go_parse_int
+from .etcdctl_args import Ctx, Exit, int_arg
 from .txn import OpDelete, OpGet, OpPut
 from .types import prefix_end
 
@@ -41,10 +41,7 @@ def put_op(f, args, stdin: str) -> OpPut:
             value = stdin     # ioutil.ReadAll: the whole input, newline included
         else:
             raise Exit("put command needs 1 argument and input from stdin or 2 arguments")
-    try:
-        lease = go_parse_int(f("lease", "0"), 16)
-    except BadInt as e:
-        raise Exit(f"bad lease ID ({e}), expecting ID in Hex") from None
+    lease = int_arg(f("lease", "0"), 16, "bad lease ID ({}), expecting ID in Hex")
     return OpPut(key, value, lease=lease, prev_kv=f("prev-kv", False),
                  ignore_value=ignore_value, ignore_lease=f("ignore-lease", False))
 
@@ -163,10 +160,7 @@ def delete(c: Ctx, args):
 def compaction(c: Ctx, args):
     if len(args) != 1:
         raise Exit("compaction command needs 1 argument")
-    try:
-        rev = go_parse_int(args[0], 10)
-    except BadInt as e:
-        raise Exit(str(e)) from None
+    rev = int_arg(args[0], 10)
     c.store.compact(rev)
     c.out.append(f"compacted revision {rev}")
 

@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from . import etcdctl_print as P
-from .etcdctl_args import BadInt, Ctx, Exit, go_parse_int
+from .etcdctl_args import Ctx, Exit, int_arg
 from .types import EtcdError
 
 
 def lease_id(arg):
-    try:
-        return go_parse_int(arg, 16)
-    except BadInt as e:
-        raise Exit(f"bad lease ID arg ({e}), expecting ID in Hex") from None
+    return int_arg(arg, 16, "bad lease ID arg ({}), expecting ID in Hex")
 
 
 def lease_grant(c: Ctx, args):
     if len(args) != 1:
         raise Exit("lease grant command needs TTL argument")
-    try:
-        ttl = go_parse_int(args[0], 10)
-    except BadInt as e:
-        raise Exit(f"bad TTL ({e})") from None
+    ttl = int_arg(args[0], 10, "bad TTL ({})")
     try:
         r = c.store.lease_grant(ttl)
     except EtcdError as e:

@@ -32,11 +32,10 @@ flag prints the error without cobra's usage text. Hashes and sizes are k8score's
 from __future__ import annotations
 
 import json
-import shlex
 
 from . import etcdctl_print as P
 from .cluster import restore as R
-from .etcdctl_args import Exit, FlagError, parse
+from .etcdctl_args import Exit, FlagError, parse, run_command_line
 from .etcdctl_table import human_bytes, table
 
 #: The release the simulated etcd reports (admin.SERVER_VERSION).
@@ -56,18 +55,7 @@ _DEFAULT_PEER_URLS = "http://localhost:2380"            # defaultInitialAdvertis
 def etcdutl(ec, command_line: str, on: str | None = None) -> str:
     """Run one etcdutl command line (with or without the leading ``etcdutl``) on the
     machine of member ``on``; returns what it prints. Never raises for a bad command."""
-    out: list[str] = []
-    try:
-        args = shlex.split(command_line)
-    except ValueError as e:
-        return f"Error: {e}"
-    if args and args[0] == "etcdutl":
-        args = args[1:]
-    try:
-        _main(ec, args, out, on)
-    except Exit as e:
-        out.append(f"Error: {e}")
-    return "\n".join(out)
+    return run_command_line("etcdutl", command_line, lambda args, out: _main(ec, args, out, on))
 
 
 def _main(ec, args, out, on):

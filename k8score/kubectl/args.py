@@ -151,6 +151,18 @@ class Args:
         return self.flags.get(name, default)
 
 
+def int_flag(args: Args, flag: str, default: int | None = None) -> int | None:
+    """An int flag's value (pflag's strconv.ParseInt, with its error), ``default`` when not given."""
+    value = args.get(flag)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise CommandError(f'error: invalid argument "{value}" for "--{flag}" flag: strconv.ParseInt: '
+                           f'parsing "{value}": invalid syntax\nSee \'kubectl {args.command} --help\' for usage.') from None
+
+
 def _bool(value: str, flag: str, command: str) -> bool:
     if value.lower() in ("true", "t", "1"):
         return True

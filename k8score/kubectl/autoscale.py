@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..api.errors import ApiError
 from ..api.quantity import QuantityError, parse_quantity
-from .args import Args, CommandError
+from .args import Args, CommandError, int_flag
 from .options import CLIENT, dry_run, operation, write_options
 from .reads import targets
 
@@ -27,17 +27,6 @@ if TYPE_CHECKING:
 _DEPRECATED = ("Flag --cpu-percent has been deprecated, Use --cpu with percentage or resource quantity format "
                "(e.g., '70%' for utilization or '500m' for milliCPU).")
 _SCALABLE = ("deployments", "replicasets", "statefulsets", "replicationcontrollers")
-
-
-def _int32(args: Args, flag: str, default: int) -> int:
-    value = args.get(flag)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise CommandError(f'error: invalid argument "{value}" for "--{flag}" flag: strconv.ParseInt: '
-                           f'parsing "{value}": invalid syntax\nSee \'kubectl autoscale --help\' for usage.') from None
 
 
 def _target(text: str, resource: str) -> dict:
@@ -64,8 +53,8 @@ def _target(text: str, resource: str) -> dict:
 def autoscale(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if args.get("max") is None:
         raise CommandError('error: required flag(s) "max" not set')
-    lo, hi = _int32(args, "min", -1), _int32(args, "max", -1)
-    percent = _int32(args, "cpu-percent", -1)
+    lo, hi = int_flag(args, "min", -1), int_flag(args, "max", -1)
+    percent = int_flag(args, "cpu-percent", -1)
     if args.get("cpu-percent") is not None:
         k.warn(_DEPRECATED)
     if hi < 1:

@@ -11,36 +11,13 @@ from __future__ import annotations
 
 from typing import Callable
 
+from .columns_services import SERVICE_TABLES
 from .podstatus import pod_row
+from .selectorfmt import format_labels, format_selector, selector_string  # re-exported: describers, tests
 from ..sim.clock import rfc3339
 from .timefmt import human_duration, seconds_of, since
 
 Column = tuple[str, int]
-
-
-def format_labels(labels: dict | None) -> str:
-    """apimachinery labels.FormatLabels: ``k=v,k2=v2`` sorted by key, or ``<none>``."""
-    if not labels:
-        return "<none>"
-    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-
-
-def selector_string(selector: dict | None) -> str:
-    """metav1.LabelSelectorAsSelector(...).String(): requirements sorted by key."""
-    reqs: list[tuple[str, str]] = []
-    for k, v in (selector or {}).get("matchLabels", {}).items():
-        reqs.append((k, f"{k}={v}"))
-    for e in (selector or {}).get("matchExpressions") or ():
-        key, op, values = e.get("key", ""), e.get("operator"), sorted(e.get("values") or [])
-        text = {"In": f"{key} in ({','.join(values)})", "NotIn": f"{key} notin ({','.join(values)})",
-                "Exists": key, "DoesNotExist": f"!{key}"}.get(op, key)
-        reqs.append((key, text))
-    return ",".join(t for _, t in sorted(reqs, key=lambda r: r[0]))
-
-
-def format_selector(selector: dict | None) -> str:
-    """metav1.FormatLabelSelector: like :func:`selector_string`, ``<none>`` when empty."""
-    return selector_string(selector) or "<none>"
 
 
 def _meta(obj: dict) -> dict:
@@ -163,104 +140,6 @@ def _statefulset_row(sts: dict, now: float, wide: bool) -> list[str]:
     return row
 
 
-# -- networking --------------------------------------------------------------------
-def _external_ip(svc: dict) -> str:
-    # printers.go getServiceExternalIP
-    spec = svc.get("spec") or {}
-    kind = spec.get("type", "ClusterIP")
-    external = spec.get("externalIPs") or []
-    if kind in ("ClusterIP", "NodePort"):
-        return ",".join(external) or "<none>"
-    if kind == "LoadBalancer":
-        ingress = ((svc.get("status") or {}).get("loadBalancer") or {}).get("ingress") or []
-        lb = sorted({i.get("ip") or i.get("hostname") for i in ingress if i.get("ip") or i.get("hostname")})
-        # loadBalancerStatusStringer clips to loadBalancerWidth (16) only when not wide, and the
-        # API server always renders Tables wide (pkg/printers/storage/storage.go): never clipped
-        lb_ips = ",".join(lb)
-        if external:
-            return ",".join((lb_ips.split(",") if lb_ips else []) + external)
-        return lb_ips or "<pending>"
-    if kind == "ExternalName":
-        return spec.get("externalName", "")
-    return "<unknown>"
-
-
-def service_ports(ports: list | None) -> str:
-    """printers.go makePortString: ``80/TCP`` or ``80:30080/TCP``, comma separated."""
-    out = []
-    for p in ports or ():
-        proto = p.get("protocol", "TCP")
-        if p.get("nodePort"):
-            out.append(f"{p.get('port')}:{p['nodePort']}/{proto}")
-        else:
-            out.append(f"{p.get('port')}/{proto}")
-    return ",".join(out)
-
-
-def _service_row(svc: dict, now: float, wide: bool) -> list[str]:
-    spec = svc.get("spec") or {}
-    ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
-    row = [_meta(svc).get("name", ""), spec.get("type", "ClusterIP"), ips[0] if ips else "<none>",
-           _external_ip(svc), service_ports(spec.get("ports")) or "<none>", _age(svc, now)]
-    if wide:
-        row.append(format_labels(spec.get("selector")))
-    return row
-
-
-def format_endpoints(ep: dict, port_names: set[str] | None = None) -> str:
-    """printers.go formatEndpoints: up to 3 ``ip:port``, then ``+ N more...``."""
-    subsets = ep.get("subsets") or []
-    if not subsets:
-        return "<none>"
-    items: list[str] = []
-    count, more = 0, False
-    for ss in subsets:
-        addrs = [a.get("ip", "") for a in ss.get("addresses") or ()]
-        ports = ss.get("ports") or []
-        if not ports:
-            count += len(addrs)
-            for ip in addrs:
-                if len(items) == 3:
-                    more = True
-                    break
-                items.append(ip)
-            continue
-        for p in ports:
-            if port_names is None or p.get("name", "") in port_names:
-                count += len(addrs)
-                for ip in addrs:
-                    if len(items) == 3:
-                        more = True
-                        break
-                    host = f"[{ip}]" if ":" in ip else ip
-                    items.append(f"{host}:{p.get('port')}")
-    if not items:   # only notReadyAddresses (printers.go formatEndpoints: len(list) == 0)
-        return "<none>"
-    text = ",".join(items)
-    return f"{text} + {count - 3} more..." if more else text
-
-
-def _endpoints_row(ep: dict, now: float, wide: bool) -> list[str]:
-    return [_meta(ep).get("name", ""), format_endpoints(ep), _age(ep, now)]
-
-
-def _list_with_more(items: list[str], count: int) -> str:
-    """printers.go listWithMoreString (max 3): ``a,b,c + 2 more...``, ``<unset>`` when empty."""
-    if count > 3:
-        return f"{','.join(items[:3])} + {count - 3} more..."
-    return ",".join(items) or "<unset>"
-
-
-def _endpointslice_row(eps: dict, now: float, wide: bool) -> list[str]:
-    """printers.go printEndpointSlice: formatDiscoveryPorts (port, else name, else ``*``) and
-    formatDiscoveryEndpoints (every address of every endpoint, ready or not)."""
-    ports = [str(p["port"]) if p.get("port") is not None else (p.get("name") if p.get("name") is not None else "*")
-             for p in eps.get("ports") or ()]
-    addrs = [a for ep in eps.get("endpoints") or () for a in ep.get("addresses") or ()]
-    return [_meta(eps).get("name", ""), eps.get("addressType", ""), _list_with_more(ports, len(ports)),
-            _list_with_more(addrs, len(addrs)), _age(eps, now)]
-
-
 # -- the rest ------------------------------------------------------------------------
 def _namespace_row(ns: dict, now: float, wide: bool) -> list[str]:
     return [_meta(ns).get("name", ""), (ns.get("status") or {}).get("phase", ""), _age(ns, now)]
@@ -363,11 +242,7 @@ TABLES: dict[str, tuple[list[Column], RowFn]] = {
                      _statefulset_row),
     "poddisruptionbudgets": ([("NAME", 0), ("MIN AVAILABLE", 0), ("MAX UNAVAILABLE", 0),
                               ("ALLOWED DISRUPTIONS", 0), ("AGE", 0)], _pdb_row),
-    "services": ([("NAME", 0), ("TYPE", 0), ("CLUSTER-IP", 0), ("EXTERNAL-IP", 0), ("PORT(S)", 0),
-                  ("AGE", 0), ("SELECTOR", 1)], _service_row),
-    "endpoints": ([("NAME", 0), ("ENDPOINTS", 0), ("AGE", 0)], _endpoints_row),
-    "endpointslices": ([("NAME", 0), ("ADDRESSTYPE", 0), ("PORTS", 0), ("ENDPOINTS", 0), ("AGE", 0)],
-                       _endpointslice_row),
+    **SERVICE_TABLES,   # services, endpoints, endpointslices (columns_services.py)
     "events": ([("LAST SEEN", 0), ("TYPE", 0), ("REASON", 0), ("OBJECT", 0), ("SUBOBJECT", 1),
                 ("SOURCE", 1), ("MESSAGE", 0), ("FIRST SEEN", 1), ("COUNT", 1), ("NAME", 1)], _event_row),
     "namespaces": ([("NAME", 0), ("STATUS", 0), ("AGE", 0)], _namespace_row),

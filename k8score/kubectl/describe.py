@@ -8,8 +8,9 @@ Deployment, the Endpoints of a Service) and returns the report text.
 from __future__ import annotations
 
 from .columns import format_labels, format_selector, selector_string
-from .describe_blocks import (Writer, controller_of, meta_of, qos_class, write_annotations, write_containers,
-                              write_events, write_header, write_labels, write_tolerations, write_volumes)
+from .describe_blocks import (Writer, controller_of, meta_of, write_annotations, write_events, write_header,
+                              write_labels, write_tolerations)
+from .describe_podspec import qos_class, write_containers, write_volumes
 from .describe_misc import (describe_configmap, describe_endpoints, describe_namespace, describe_resourcequota,
                             describe_serviceaccount,
                             describe_unstructured)
@@ -23,21 +24,19 @@ __all__ = ["describe_pod", "describe_replicaset", "describe_deployment", "descri
 
 def describe_pod(pod: dict, events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(pod), pod.get("spec") or {}, pod.get("status") or {}
-    w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
+    fields = []
     if spec.get("priority") is not None:
-        w.write(0, f"Priority:\t{spec['priority']}\n")
+        fields.append(("Priority", spec["priority"]))
     if spec.get("priorityClassName"):
-        w.write(0, f"Priority Class Name:\t{spec['priorityClassName']}\n")
+        fields.append(("Priority Class Name", spec["priorityClassName"]))
     if spec.get("serviceAccountName"):
-        w.write(0, f"Service Account:\t{spec['serviceAccountName']}\n")
+        fields.append(("Service Account", spec["serviceAccountName"]))
     node = spec.get("nodeName")
-    w.write(0, f"Node:\t{node}/{st.get('hostIP', '')}\n" if node else "Node:\t<none>\n")
+    fields.append(("Node", f"{node}/{st.get('hostIP', '')}" if node else "<none>"))
     if st.get("startTime"):
-        w.write(0, f"Start Time:\t{rfc1123z(st['startTime'])}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+        fields.append(("Start Time", rfc1123z(st["startTime"])))
+    w = Writer()
+    write_header(w, meta, fields)
     if meta.get("deletionTimestamp") and st.get("phase") not in ("Failed", "Succeeded"):
         w.write(0, f"Status:\tTerminating (lasts {since(meta['deletionTimestamp'], now)})\n")
         w.write(0, f"Termination Grace Period:\t{meta.get('deletionGracePeriodSeconds', 0)}s\n")
@@ -116,11 +115,7 @@ def _conditions_with_reason(w: Writer, conditions: list | None) -> None:
 def describe_replicaset(rs: dict, pods: list[dict], events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(rs), rs.get("spec") or {}, rs.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    w.write(0, f"Selector:\t{format_selector(spec.get('selector'))}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, [("Selector", format_selector(spec.get("selector")))])
     if controller_of(rs):
         w.write(0, f"Controlled By:\t{controller_of(rs)}\n")
     w.write(0, f"Replicas:\t{st.get('replicas', 0)} current / {spec.get('replicas', 1)} desired\n")
@@ -135,11 +130,7 @@ def describe_deployment(d: dict, old_rs: list[dict], new_rs: list[dict], events:
                         now: float) -> str:
     meta, spec, st = meta_of(d), d.get("spec") or {}, d.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, [("CreationTimestamp", rfc1123z(meta.get("creationTimestamp")))])
     w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
     w.write(0, f"Replicas:\t{spec.get('replicas', 1)} desired | {st.get('updatedReplicas', 0)} updated | "
                f"{st.get('replicas', 0)} total | {st.get('availableReplicas', 0)} available | "

@@ -22,7 +22,7 @@ Events:                                                <none>
 
 from __future__ import annotations
 
-from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_labels
+from .describe_blocks import Writer, meta_of, write_events, write_header
 from .timefmt import rfc1123z
 
 
@@ -75,10 +75,7 @@ def describe_hpa(hpa: dict, events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(hpa), hpa.get("spec") or {}, hpa.get("status") or {}
     ref = spec.get("scaleTargetRef") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp', ''))}\n")
     w.write(0, f"Reference:\t{ref.get('kind', '')}/{ref.get('name', '')}\n")
     w.write(0, "Metrics:\t( current / target )\n")

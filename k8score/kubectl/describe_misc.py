@@ -6,16 +6,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_header, write_labels
+from .describe_blocks import Writer, meta_of, write_events, write_header
 
 
 def describe_namespace(ns: dict) -> str:
     """describe.go describeNamespace (no quotas or limit ranges exist in the simulation)."""
     meta = meta_of(ns)
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, namespaced=False)
     w.write(0, f"Status:\t{(ns.get('status') or {}).get('phase', '')}\n")
     w.write(0, "\nNo resource quota.\n")
     w.write(0, "\nNo LimitRange resource.\n")

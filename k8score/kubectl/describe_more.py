@@ -9,15 +9,10 @@ import base64
 import binascii
 
 from .columns import format_labels, format_selector
-from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_labels
+from .describe_blocks import Writer, meta_of, write_events, write_header
 
 # storage/util: the annotations that mark the default StorageClass (IsDefaultAnnotationText)
 _DEFAULT_CLASS = ("storageclass.kubernetes.io/is-default-class", "storageclass.beta.kubernetes.io/is-default-class")
-
-
-def _name_ns(w: Writer, meta: dict) -> None:
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
 
 
 def _length(value: str) -> int:
@@ -31,9 +26,7 @@ def describe_secret(secret: dict) -> str:
     """Values are never shown: their length in bytes (a service account token excepted)."""
     meta, data = meta_of(secret), secret.get("data") or {}
     w = Writer()
-    _name_ns(w, meta)
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     kind = secret.get("type", "")
     w.write(0, f"\nType:\t{kind}\n")
     w.write(0, "\nData\n====\n")
@@ -48,7 +41,8 @@ def describe_secret(secret: dict) -> str:
 def describe_pdb(pdb: dict, events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(pdb), pdb.get("spec") or {}, pdb.get("status") or {}
     w = Writer()
-    _name_ns(w, meta)
+    w.write(0, f"Name:\t{meta.get('name', '')}\n")   # describePodDisruptionBudgetV1: no labels
+    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
     if spec.get("minAvailable") is not None:
         w.write(0, f"Min available:\t{spec['minAvailable']}\n")
     elif spec.get("maxUnavailable") is not None:
@@ -70,9 +64,7 @@ def describe_binding(binding: dict) -> str:
     """RoleBinding and ClusterRoleBinding alike (no namespace line, no events)."""
     meta, ref = meta_of(binding), binding.get("roleRef") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, namespaced=False)
     w.write(0, "Role:\n")
     w.write(1, f"Kind:\t{ref.get('kind', '')}\n")
     w.write(1, f"Name:\t{ref.get('name', '')}\n")

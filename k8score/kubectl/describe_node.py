@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from ..api.quantity import BINARY_SI, DECIMAL_SI, Quantity, parse_quantity
 from .columns import node_roles
-from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_labels, write_taints
+from .describe_blocks import Writer, meta_of, write_events, write_header, write_taints
 from .timefmt import rfc1123z, since
 
 
@@ -41,10 +41,7 @@ def describe_node(node: dict, pods: list[dict], lease: dict | None, events: list
                   now: float) -> str:
     meta, spec, st = meta_of(node), node.get("spec") or {}, node.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Roles:\t{','.join(node_roles(node)) or '<none>'}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, [("Roles", ",".join(node_roles(node)) or "<none>")], namespaced=False)
     w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}\n")
     write_taints(w, spec.get("taints"))
     w.write(0, f"Unschedulable:\t{'true' if spec.get('unschedulable') else 'false'}\n")

@@ -27,7 +27,7 @@ PolicyRule:
 
 from __future__ import annotations
 
-from .describe_blocks import Writer, meta_of, write_annotations, write_labels
+from .describe_blocks import Writer, meta_of, write_header
 
 __all__ = ["breakdown_rule", "compact_rules", "sort_rules", "rule_string", "combine_resource_group",
            "describe_role"]
@@ -115,9 +115,7 @@ def describe_role(role: dict) -> str:
     meta = meta_of(role)
     broken = [sub for rule in role.get("rules") or () if isinstance(rule, dict) for sub in breakdown_rule(rule)]
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, namespaced=False)
     w.write(0, "PolicyRule:\n")
     w.write(1, "Resources\tNon-Resource URLs\tResource Names\tVerbs\n")
     w.write(1, "---------\t-----------------\t--------------\t-----\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..api.quantity import canonical
 from ..api.storagehelpers import access_modes_string, claim_class, pod_claim_names
-from .describe_blocks import Writer, meta_of, write_annotations, write_events, write_labels
+from .describe_blocks import Writer, meta_of, write_events, write_header
 from .timefmt import since
 
 
@@ -16,16 +16,10 @@ def describe_pvc(pvc: dict, pods: list[dict], events: list[dict] | None, now: fl
     meta = meta_of(pvc)
     spec, st = pvc.get("spec") or {}, pvc.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    w.write(0, f"StorageClass:\t{claim_class(pvc)}\n")
-    if meta.get("deletionTimestamp"):
-        w.write(0, f"Status:\tTerminating (lasts {since(meta['deletionTimestamp'], now)})\n")
-    else:
-        w.write(0, f"Status:\t{st.get('phase', '')}\n")
-    w.write(0, f"Volume:\t{spec.get('volumeName', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    status = f"Terminating (lasts {since(meta['deletionTimestamp'], now)})" if meta.get("deletionTimestamp") \
+        else st.get("phase", "")
+    write_header(w, meta, [("StorageClass", claim_class(pvc)), ("Status", status),
+                           ("Volume", spec.get("volumeName", ""))])
     w.write(0, f"Finalizers:\t[{' '.join(meta.get('finalizers') or ())}]\n")
     capacity = modes = ""
     if spec.get("volumeName"):

@@ -44,7 +44,7 @@ from ..api.quantity import canonical
 from ..api.storagehelpers import claim_class
 from .columns import format_labels, selector_string
 from .describe import _pod_template, _pods_status
-from .describe_blocks import Writer, controller_of, meta_of, write_annotations, write_events, write_labels
+from .describe_blocks import Writer, controller_of, meta_of, write_events, write_header, write_labels
 from .timefmt import human_duration, rfc1123z, seconds_of
 
 __all__ = ["describe_statefulset", "describe_daemonset", "describe_job", "describe_cronjob",
@@ -82,12 +82,8 @@ def _volume_claim_templates(w: Writer, templates: list | None) -> None:
 def describe_statefulset(sts: dict, pods: list[dict], events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(sts), sts.get("spec") or {}, sts.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    w.write(0, f"CreationTimestamp:\t{rfc1123z(meta.get('creationTimestamp'))}\n")
-    w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, [("CreationTimestamp", rfc1123z(meta.get("creationTimestamp"))),
+                           ("Selector", selector_string(spec.get("selector")))])
     if spec.get("serviceName"):
         w.write(0, f"Service Name:\t{spec['serviceName']}\n")
     if spec.get("podManagementPolicy"):
@@ -116,12 +112,8 @@ def describe_daemonset(ds: dict, pods: list[dict], events: list[dict] | None, no
     meta, spec, st = meta_of(ds), ds.get("spec") or {}, ds.get("status") or {}
     template = spec.get("template") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
-    w.write(0, f"Node-Selector:\t{format_labels((template.get('spec') or {}).get('nodeSelector'))}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, [("Selector", selector_string(spec.get("selector"))),
+                           ("Node-Selector", format_labels((template.get("spec") or {}).get("nodeSelector")))])
     # no tabs: these five lines end the column block (upstream writes them so)
     w.write(0, f"Desired Number of Nodes Scheduled: {st.get('desiredNumberScheduled', 0)}\n")
     w.write(0, f"Current Number of Nodes Scheduled: {st.get('currentNumberScheduled', 0)}\n")
@@ -145,11 +137,7 @@ def _completed_indexes(indexes: str, soft_limit: int = 50) -> str:
 def describe_job(job: dict, events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(job), job.get("spec") or {}, job.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    w.write(0, f"Selector:\t{selector_string(spec.get('selector'))}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta, [("Selector", selector_string(spec.get("selector")))])
     if controller_of(job):
         w.write(0, f"Controlled By:\t{controller_of(job)}\n")
     if spec.get("parallelism") is not None:
@@ -200,10 +188,7 @@ def _job_template(w: Writer, template: dict | None) -> None:
 def describe_cronjob(cj: dict, events: list[dict] | None, now: float) -> str:
     meta, spec, st = meta_of(cj), cj.get("spec") or {}, cj.get("status") or {}
     w = Writer()
-    w.write(0, f"Name:\t{meta.get('name', '')}\n")
-    w.write(0, f"Namespace:\t{meta.get('namespace', '')}\n")
-    write_labels(w, "Labels", meta.get("labels"))
-    write_annotations(w, "Annotations", meta.get("annotations"))
+    write_header(w, meta)
     w.write(0, f"Schedule:\t{spec.get('schedule', '')}\n")
     w.write(0, f"Concurrency Policy:\t{spec.get('concurrencyPolicy', '')}\n")
     w.write(0, f"Suspend:\t{_bool_ptr(spec.get('suspend'))}\n")

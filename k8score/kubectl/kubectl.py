@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from ..api.resources import RESOURCES, ResourceInfo
 from ..client import ApiError
-from . import authcmd, clusterinfo, labels, podcmd, reads, rollout, session, writes
+from . import authcmd, clusterinfo, describe_cmd, labels, podcmd, reads, rollout, session, writes
 from . import exec as exec_cmd, logs as logs_cmd, run as run_cmd
 from . import autoscale as autoscale_cmd, top as top_cmd
 from .args import Args, CommandError, parse_args, split_command
@@ -166,7 +166,7 @@ class Kubectl:
     # -- dispatch ----------------------------------------------------------------------
     def _dispatch(self, args: Args, stdin: str | None) -> None:
         commands: dict[str, Callable[[Kubectl, Args, str | None], None]] = {
-            "get": reads.get, "describe": reads.describe, "api-resources": reads.api_resources,
+            "get": reads.get, "describe": describe_cmd.describe, "api-resources": reads.api_resources,
             "version": reads.version, "rollout": rollout.rollout, "cluster-info": clusterinfo.cluster_info,
             "events": reads.events, "set": rollout.set_image, "patch": writes.patch,
             "apply": writes.apply, "create": writes.create, "run": run_cmd.run,

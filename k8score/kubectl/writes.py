@@ -19,7 +19,7 @@ from ..apiserver.patch import apply_patch
 from ..client import ApiError
 from .apply import apply, apply_one, create_from_file, load_manifests, locate
 from .create_common import emit
-from .args import Args, CommandError
+from .args import Args, CommandError, int_flag
 from .options import CLIENT, SERVER, dry_run, print_result, write_options
 from .printers import kind_name, no_resources
 from .reads import targets
@@ -37,17 +37,6 @@ def _required(args: Args, flag: str) -> str:
     if value is None or value == []:
         raise CommandError(f'error: required flag(s) "{flag}" not set')
     return value
-
-
-def _int_flag(args: Args, flag: str, default: int | None = None) -> int | None:
-    value = args.get(flag)
-    if value is None:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise CommandError(f'error: invalid argument "{value}" for "--{flag}" flag: strconv.ParseInt: '
-                           f'parsing "{value}": invalid syntax\nSee \'kubectl {args.command} --help\' for usage.') from None
 
 
 def _need_names(args: Args, wanted: list[str]) -> None:
@@ -90,8 +79,8 @@ def _create_deployment(k: "Kubectl", args: Args, rest: list[str]) -> None:
         raise CommandError("error: exactly one NAME is required, got %d\nSee 'kubectl create deployment -h' "
                            "for help and examples" % len(rest))
     name = rest[0]
-    replicas = _int_flag(args, "replicas", 1)
-    port = _int_flag(args, "port", -1)
+    replicas = int_flag(args, "replicas", 1)
+    port = int_flag(args, "port", -1)
     # Go struct order (printed by -o json): name, image, ports, resources
     containers = [{"name": _container_name(img), "image": img} for img in images]
     if port is not None and port >= 0:
@@ -128,7 +117,7 @@ def run_pod(k: "Kubectl", args: Args, stdin: str | None) -> None:
         raise CommandError("error: NAME is required for run\nSee 'kubectl run -h' for help and examples")
     name = args.args[0]
     container = {"name": name, "image": images[0], "resources": {}}
-    port = _int_flag(args, "port", -1)
+    port = int_flag(args, "port", -1)
     if port is not None and port >= 0:
         container["ports"] = [{"containerPort": port}]
     body = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": name, "labels": {"run": name}},
@@ -141,7 +130,7 @@ def run_pod(k: "Kubectl", args: Args, stdin: str | None) -> None:
 def scale(k: "Kubectl", args: Args, stdin: str | None) -> None:
     if not args.args:
         raise CommandError(_NEED_RESOURCES)
-    replicas = _int_flag(args, "replicas")
+    replicas = int_flag(args, "replicas")
     if replicas is None:
         raise CommandError('error: required flag(s) "replicas" not set')
     if replicas < 0:
@@ -174,7 +163,7 @@ def scale(k: "Kubectl", args: Args, stdin: str | None) -> None:
 
 # -- delete ---------------------------------------------------------------------------------
 def delete(k: "Kubectl", args: Args, stdin: str | None) -> None:
-    grace = _int_flag(args, "grace-period")
+    grace = int_flag(args, "grace-period")
     if args.get("now"):
         grace = 1
     if args.get("force") and grace not in (None, 0):

@@ -147,8 +147,14 @@ def coredns_deployment(image: str = COREDNS_IMAGE, replicas: int = COREDNS_REPLI
 
 def install_addon(client: Any, dns_ip: str = CLUSTER_DNS, domain: str = CLUSTER_DOMAIN) -> list[dict]:
     """Create the addon's objects with an admin ``client``; ones that exist are left as they are."""
+    return create_or_get(client, addon_objects(dns_ip, domain))
+
+
+def create_or_get(client: Any, objects: Any) -> list[dict]:
+    """Create each ``(resource, namespace, object)`` with ``client``; one that already exists
+    is read back as it is (an addon installed twice changes nothing)."""
     out = []
-    for resource, ns, obj in addon_objects(dns_ip, domain):
+    for resource, ns, obj in objects:
         try:
             out.append(client.create(resource, obj, namespace=ns))
         except Exception as e:  # noqa: BLE001 - only AlreadyExists is expected

@@ -12,7 +12,7 @@ Role and RoleBinding ``kube-proxy`` (nodes joining may read the ConfigMap), the 
 The DaemonSet controller creates the pods, the scheduler binds them, each node's kubelet runs
 them. The process in the container (``/usr/local/bin/kube-proxy``) is the node's
 :class:`~k8score.proxy.KubeProxy` component, tied to it as the control-plane static pods are to
-theirs (:class:`KubeProxyProcess`, the model of :class:`k8score.node.controlplane.ControlPlaneProcess`):
+theirs (:class:`KubeProxyProcess` is a :class:`k8score.node.controlplane.ComponentProcess`):
 the process starting starts the component, the container being killed (``kubectl delete pod
 kube-proxy-xxxxx``) stops it until the DaemonSet's replacement runs, and ``Cluster.stop`` of the
 component makes the container exit and crash-loop until ``Cluster.start``.
@@ -20,11 +20,10 @@ component makes the container exit and crash-loop until ``Cluster.start``.
 
 from __future__ import annotations
 
-from typing import Any, Generator
+from typing import Any
 
-from ..client.errors import is_already_exists
-from ..container.process import SIGINT, SIGTERM, Sleep
-from ..node.controlplane import KUBERNETES_VERSION
+from ..node.controlplane import KUBERNETES_VERSION, ComponentProcess
+from .addon import create_or_get
 
 #: manifests.go: the kube-proxy image kubeadm deploys (images.GetKubernetesImage)
 KUBE_PROXY_IMAGE = f"registry.k8s.io/kube-proxy:{KUBERNETES_VERSION}"
@@ -156,51 +155,19 @@ def addon_objects(mode: str, cluster_cidr: str) -> list[tuple[str, str | None, d
 
 def install_kube_proxy_addon(client: Any, mode: str, cluster_cidr: str) -> list[dict]:
     """Create the addon's objects with an admin ``client``; ones that exist are left as they are."""
-    out = []
-    for resource, ns, obj in addon_objects(mode, cluster_cidr):
-        try:
-            out.append(client.create(resource, obj, namespace=ns))
-        except Exception as e:  # noqa: BLE001 - only AlreadyExists is expected
-            if not is_already_exists(e):
-                raise
-            out.append(client.get(resource, obj["metadata"]["name"], namespace=ns))
-    return out
+    return create_or_get(client, addon_objects(mode, cluster_cidr))
 
 
-class KubeProxyProcess:
+class KubeProxyProcess(ComponentProcess):
     """The process of a kube-proxy pod's container on one node: it runs the node's KubeProxy.
 
     ``held`` is set by ``Cluster.stop("kube-proxy/<node>")``: the process cannot stay up.
     """
 
     def __init__(self, component: Any):
-        self.component = component
+        super().__init__(component, component.name)
         self.name = component.name
-        self.held = False
 
-    def program(self, proc: Any) -> Generator[Any, Any, int]:
-        comp = self.component
-        if self.held:
-            proc.stderr.write(f"k8score: {self.name} is stopped (Cluster.stop); the process exits\n")
-            return 1
-        if not comp.running:
-            comp.start()
+    def _serve(self, proc: Any) -> None:
         # server.go: the first lines kube-proxy logs (the proxier it runs)
-        proc.stderr.write(f'I0000 server_linux.go] "Using {comp.mode} Proxier"\n')
-
-        def terminate(_sig: int) -> None:
-            proc.exit(0)
-
-        proc.on_signal[SIGTERM] = terminate
-        proc.on_signal[SIGINT] = terminate
-        ended_by_component = False
-        try:
-            while True:
-                yield Sleep(1.0)
-                if not comp.running:
-                    ended_by_component = True
-                    proc.stderr.write(f"k8score: {self.name} was stopped (Cluster.stop); the process exits\n")
-                    return 1
-        finally:
-            if not ended_by_component and comp.running:
-                comp.stop()          # the container is gone: so is the proxy (its rules stay)
+        proc.stderr.write(f'I0000 server_linux.go] "Using {self.component.mode} Proxier"\n')

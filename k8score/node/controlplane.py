@@ -189,15 +189,16 @@ HEALTH_PORTS = {"etcd": ETCD_METRICS_PORT, "kube-apiserver": KUBE_APISERVER_PORT
                 "kube-controller-manager": KUBE_CONTROLLER_MANAGER_PORT, "kube-scheduler": KUBE_SCHEDULER_PORT}
 
 
-class ControlPlaneProcess:
-    """The process a control-plane static pod's container runs for ``component`` (see module doc)."""
+class ComponentProcess:
+    """The process that *is* a component: a static pod's container, a kube-proxy pod's (see the
+    module doc). ``held`` is set by ``Cluster.stop(instance)``: the process cannot stay up.
+    Subclasses say what the process does once its component runs (:meth:`_serve`) and undo it
+    when the process ends (:meth:`_close`)."""
 
-    def __init__(self, name: str, component: Any, instance: str | None = None):
-        self.name = name             # the component (etcd, kube-apiserver...): its port
+    def __init__(self, component: Any, instance: str):
         self.component = component
-        #: the instance it runs (``kube-scheduler-2`` on an HA control plane; else ``name``)
-        self.instance = instance or name
-        self.held = False            # Cluster.stop(instance): the process cannot stay up
+        self.instance = instance     # the name Cluster.stop/start and the exit messages use
+        self.held = False
 
     def program(self, proc: Any) -> Generator[Any, Any, int]:
         comp = self.component
@@ -206,12 +207,7 @@ class ControlPlaneProcess:
             return 1
         if not comp.running:
             comp.start()
-        port = HEALTH_PORTS.get(self.name)
-        net = proc.net
-        if net is not None and port is not None:
-            # the components serve HTTPS on their secure ports; etcd's metrics port is plain HTTP
-            net.listen(port, self._health, tls=self.name != "etcd")
-
+        served = self._serve(proc)
         graceful = []
 
         def terminate(_sig: int) -> None:
@@ -229,15 +225,44 @@ class ControlPlaneProcess:
                     proc.stderr.write(f"k8score: {self.instance} was stopped (Cluster.stop); the process exits\n")
                     return 1
         finally:
-            if net is not None and port is not None:
-                try:
-                    net.unlisten(port)
-                except Exception:  # noqa: BLE001 - the network may already be gone with the sandbox
-                    pass
+            self._close(served)
             if not ended_by_component and comp.running:
-                # the process is gone: so is the component (on SIGTERM an API server with a
-                # graceful shutdown runs it: its pre-shutdown hooks; SIGKILL is a crash)
+                # the process is gone: so is the component (on SIGTERM one with a graceful
+                # shutdown runs it -- an API server its pre-shutdown hooks; SIGKILL is a crash)
                 (getattr(comp, "shutdown", comp.stop) if graceful else comp.stop)()
+
+    def _serve(self, proc: Any) -> Any:
+        """Called once the component runs; what it returns is handed to :meth:`_close`."""
+        return None
+
+    def _close(self, served: Any) -> None:
+        """Called as the process ends, before its component stops."""
+
+
+class ControlPlaneProcess(ComponentProcess):
+    """The process a control-plane static pod's container runs for ``component`` (see module doc)."""
+
+    def __init__(self, name: str, component: Any, instance: str | None = None):
+        #: ``instance``: the one it runs (``kube-scheduler-2`` on an HA control plane; else ``name``)
+        super().__init__(component, instance or name)
+        self.name = name             # the component (etcd, kube-apiserver...): its port
+
+    def _serve(self, proc: Any) -> Any:
+        port = HEALTH_PORTS.get(self.name)
+        net = proc.net
+        if net is None or port is None:
+            return None
+        # the components serve HTTPS on their secure ports; etcd's metrics port is plain HTTP
+        net.listen(port, self._health, tls=self.name != "etcd")
+        return net, port
+
+    def _close(self, served: Any) -> None:
+        if served is not None:
+            net, port = served
+            try:
+                net.unlisten(port)
+            except Exception:  # noqa: BLE001 - the network may already be gone with the sandbox
+                pass
 
     def _health(self, request: Any) -> Any:
         if self.component.running and request.path.split("?")[0] in ("/livez", "/readyz", "/healthz"):
@@ -356,7 +381,8 @@ def kubeconfig(user: str, ip: str) -> str:
             f"  user:\n    client-certificate-data: REDACTED\n    client-key-data: REDACTED\n")
 
 
-__all__ = ["manifests", "dump", "write_manifests", "ControlPlaneProcess", "program_for_host", "image_for",
+__all__ = ["manifests", "dump", "write_manifests", "ComponentProcess", "ControlPlaneProcess", "program_for_host",
+           "image_for",
            "LABEL_NODE_ROLE_CONTROL_PLANE", "LABEL_EXCLUDE_FROM_EXTERNAL_LB", "CONTROL_PLANE_TAINT",
            "CONTROL_PLANE_NODE", "COMPONENTS", "HEALTH_PORTS", "control_plane_nodes", "node_ip", "worker_ip",
            "instance_names", "initial_cluster", "install", "machine_components"]
