@@ -45,6 +45,17 @@ class _Names:
 _NAMES: "weakref.WeakKeyDictionary[Any, _Names]" = weakref.WeakKeyDictionary()
 
 
+_STAMP: list = [None, ""]   # (whole second, its rfc3339): a boot's events share few seconds
+
+
+def _rfc3339(seconds: float) -> str:
+    """clock.rfc3339, remembered for the last whole second asked (it formats whole seconds)."""
+    sec = int(seconds)
+    if sec != _STAMP[0]:
+        _STAMP[0], _STAMP[1] = sec, rfc3339(sec)
+    return _STAMP[1]
+
+
 def unix_nanos(seconds: float) -> int:
     """``time.Time.UnixNano()`` of the virtual instant ``seconds`` (clock.EPOCH + seconds)."""
     return _EPOCH_NANOS + round(seconds * 1_000_000_000)
@@ -104,7 +115,7 @@ class EventRecorder:
         ref = _object_reference(obj, field_path)
         namespace = ref.get("namespace") or "default"
         now = self.loop.now
-        stamp = rfc3339(now)
+        stamp = _rfc3339(now)
         self.log.append((now, event_type, reason, f"{ref.get('kind', '').lower()}/{ref.get('name')}", message))
         key = (ref.get("kind"), ref.get("namespace"), ref.get("name"), ref.get("uid"), ref.get("fieldPath"),
                event_type, reason, message, self.component, self.host)

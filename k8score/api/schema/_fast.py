@@ -6,6 +6,9 @@ duplicate keys, quantities and times canonical, finite floats. Then ``decode`` r
 body as it is; anything else goes to the precise walker, which builds the object and the
 error messages. Most requests take only this path, so the predicates are small closures
 specialised per schema (strings, int32, maps of strings...) with no path bookkeeping.
+
+``max_depth(schema)`` bounds how deep a value that passes can nest, so that a pass also
+proves the request-body limits (limits.check_value) for schemas that are not recursive.
 """
 
 from __future__ import annotations
@@ -103,12 +106,21 @@ def is_json(v: Any, depth: int = MAX_DEPTH) -> bool:
     return False
 
 
+#: how deep a ``raw`` value (FieldsV1, RawExtension) may nest on the fast path: deeper ones
+#: take the precise walker (same answer, slower), so that :func:`max_depth` stays bounded
+RAW_FAST_DEPTH = 32
+
+
+def _is_raw(v: Any) -> bool:
+    return is_json(v, RAW_FAST_DEPTH)
+
+
 _SCALARS: dict = {("string", None): _is_str, ("string", "byte"): _is_bytes,
                   ("boolean", None): _is_bool, ("integer", "int32"): _is_i32,
                   ("integer", "int64"): _is_i64, ("integer", None): _is_i64,
                   ("number", None): _is_number, ("number", "double"): _is_number}
 _CODECS: dict = {"quantity": _is_quantity, "int-or-string": _is_int_or_string,
-                 "time": _is_time, "microtime": _is_microtime, "raw": is_json}
+                 "time": _is_time, "microtime": _is_microtime, "raw": _is_raw}
 
 
 def fast_checker(s: Schema) -> Check:
@@ -208,3 +220,47 @@ def _array(elem: Schema | None) -> Check:
 def _fill(cell: list, s: Schema) -> Check:
     cell.append(fast_checker(s))
     return cell[0]
+
+
+_UNBOUNDED = 1 << 30
+_DEPTHS: dict[Schema, int] = {}   # Schema -> max_depth (schemas are shared and never change)
+
+
+def max_depth(s: Schema) -> int:
+    """The deepest nesting of maps and lists in any value ``fast_checker(s)`` accepts (a
+    map or list value itself counts 1, as limits.check_value counts), or a huge number
+    when no schema bound holds: recursive schemas (a CRD's JSONSchemaProps), untyped
+    values. A value that passes the fast check and whose schema gives at most
+    ``MAX_DEPTH`` therefore also passes ``check_value`` (no NaN/Infinity: the fast check
+    wants finite floats)."""
+    d = _DEPTHS.get(s)
+    if d is None:
+        d = _depth(s, set())
+    return d
+
+
+def _depth(s: Schema | None, seen: set) -> int:
+    if s is None:
+        return _UNBOUNDED   # an untyped array's items: is_json's bound only
+    d = _DEPTHS.get(s)
+    if d is not None:
+        return d
+    if s in seen:
+        return _UNBOUNDED   # a cycle: any depth fits
+    seen.add(s)
+    if s.codec is not None:
+        d = RAW_FAST_DEPTH if s.codec == "raw" else 0
+    elif s.type == "object" and s.additional is not None:
+        d = 1 + _depth(s.additional, seen)
+    elif s.type == "object" and s.name is not None:
+        d = 1 + max([_depth(p, seen) for p in s.properties.values()] or [0])
+    elif s.type == "array":
+        d = 1 + _depth(s.items, seen)
+    elif s.type in ("string", "boolean", "integer", "number"):
+        d = 0
+    else:
+        d = _UNBOUNDED   # is_json's relative bound only
+    seen.discard(s)
+    d = min(d, _UNBOUNDED)
+    _DEPTHS[s] = d
+    return d

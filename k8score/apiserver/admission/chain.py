@@ -19,6 +19,9 @@ class AdmissionChain:
 
     def __init__(self, plugins: list[Any]):
         self.plugins = list(plugins)
+        #: (the plugins as of the last call, {method: the plugins that have it}); rebuilt
+        #: when ``plugins`` changes (callers may edit the list)
+        self._having: tuple[tuple, dict[str, tuple]] = ((), {})
 
     def names(self) -> list[str]:
         return [p.name for p in self.plugins]
@@ -35,15 +38,29 @@ class AdmissionChain:
     def validate(self, rc: Any, operation: str, obj: Any, old: Any) -> None:
         self._run(rc, "validate", "validating admission", operation, obj, old)
 
+    def _with(self, method: str) -> tuple:
+        """The plugins that have ``method``, in order (each write asks twice)."""
+        now = tuple(self.plugins)
+        seen, having = self._having
+        if now != seen:
+            having = {}
+            self._having = (now, having)
+        found = having.get(method)
+        if found is None:
+            found = having[method] = tuple(p for p in now if getattr(p, method, None) is not None)
+        return found
+
     def _run(self, rc: Any, method: str, stage: str, operation: str, obj: Any, old: Any) -> None:
         attrs = AdmissionAttributes(operation=operation, info=rc.info, namespace=rc.namespace,
                                     name=rc.name, obj=obj, old=old, user=rc.user,
                                     subresource=rc.req.subresource, dry_run=rc.req.dry_run,
                                     options=rc.req.options, warnings=rc.warnings,
                                     annotations=rc.annotations)
-        for p in self.plugins:
+        for p in self._with(method):
+            if not p.handles(operation):
+                continue
             fn = getattr(p, method, None)
-            if fn is None or not p.handles(operation):
+            if fn is None:   # removed from the instance since
                 continue
             try:
                 note = fn(attrs)

@@ -30,6 +30,7 @@ from .rbac import rules_allow
 
 NODE_USER_PREFIX = "system:node:"  # pkg/auth/nodeidentifier/default.go
 NODE_LEASE_NAMESPACE = "kube-node-lease"  # pkg/apis/core/types.go NamespaceNodeLease
+_MAX_MEMO = 1024  # memoised rule answers; cleared when full (deterministic)
 
 
 def node_identity(user: Any) -> tuple[str, bool]:
@@ -66,6 +67,10 @@ class NodeAuthorizer:
     def __init__(self, ctx: Any):
         self.lister = ctx.lister
         self.node_rules = node_rules()
+        #: (rules, their count) the memo below was filled from; attributes -> allowed
+        self._memo_of: tuple = (None, 0)
+        self._allowed: dict[tuple, bool] = {}
+        self._by_name = False   # a rule lists resourceNames: the name is part of the key
 
     def authorize(self, attrs: AuthzAttributes) -> tuple[str, str]:
         node, is_node = node_identity(attrs.user)
@@ -88,9 +93,28 @@ class NodeAuthorizer:
                 return self._lease(node, attrs)
             if gr == ("storage.k8s.io", "csinodes"):
                 return self._csinode(node, attrs)
-        if rules_allow(attrs, self.node_rules):
+        if self._rules_allow(attrs):
             return ALLOW, ""
         return NO_OPINION, ""
+
+    def _rules_allow(self, a: AuthzAttributes) -> bool:
+        """rules_allow over the fixed ``system:node`` rules, memoised: the answer is a pure
+        function of the attributes the rules read (the name only when a rule lists
+        ``resourceNames``; NodeRules has none). Every kubelet request that is not
+        subdivided reaches it (events, pods/status, nodes), with few distinct keys."""
+        rules = self.node_rules
+        if self._memo_of[0] is not rules or self._memo_of[1] != len(rules):
+            self._memo_of = (rules, len(rules))
+            self._allowed = {}
+            self._by_name = any(isinstance(r, dict) and r.get("resourceNames") for r in rules)
+        key = (a.is_resource_request, a.verb, a.api_group, a.resource, a.subresource, a.path,
+               a.name if self._by_name else None)
+        hit = self._allowed.get(key)
+        if hit is None:
+            if len(self._allowed) >= _MAX_MEMO:
+                self._allowed.clear()
+            hit = self._allowed[key] = rules_allow(a, rules)
+        return hit
 
     def rules_for(self, user: Any, namespace: str | None) -> tuple[list, list, bool, str]:
         """Nodes' permissions cannot be enumerated (node_authorizer.go RulesFor)."""

@@ -26,7 +26,8 @@ from ...api.errors import ApiError
 from ...api.quantity import QuantityError
 from ...api.schema import schema_for
 from ...api.schema.decode import decode as decode_schema
-from ...api.schema.limits import JSONSyntaxError, check_value
+from ...api.schema._fast import max_depth
+from ...api.schema.limits import MAX_DEPTH, JSONSyntaxError, check_value
 from ..fieldmanager import DEFAULT_MANAGER, update_managed_fields
 from ..fieldmanager.apply import create_shape
 from ..jsonutil import copy_json, ordered_meta
@@ -91,24 +92,28 @@ def decode_body(rc: Any, body: Any, shared: str | None = None, base: dict | None
         if skip:
             return _decode_rest(rc, body, shared, skip)
     info = rc.info
-    try:
-        check_value(body)
-    except JSONSyntaxError as e:
-        raise ApiError.bad_request(f"the object provided is unrecognized (must be of type {info.kind}): "
-                                   f"couldn't get version/kind; json parse error: {e}") from None
-    except TypeError as e:
-        raise decode_error(info, e) from None
-    obj = check_type(info, body, shared)
-    mode = rc.req.options.get("fieldValidation") or ""
-    if mode not in ("Strict", "Warn", "Ignore", ""):
-        raise ApiError.bad_request(f'fieldValidation {mode} is invalid: valid values are "Ignore", '
-                                   f'"Warn", and "Strict"')
     hook = getattr(rc.strategy, "decode_body", None)
+    schema = schema_for(info.api_version, info.kind)
+    # The limits come first, but when the schema bounds the nesting below MAX_DEPTH, the
+    # schema's fast path below proves them (finite floats, depth): they are checked only
+    # before anything else can answer — an error, or the precise decoder.
+    pending = hook is None and schema is not None and type(body) is dict and max_depth(schema) <= MAX_DEPTH
+    if not pending:
+        _check_limits(info, body)
+    try:
+        obj = check_type(info, body, shared)
+        mode = rc.req.options.get("fieldValidation") or ""
+        if mode not in ("Strict", "Warn", "Ignore", ""):
+            raise ApiError.bad_request(f'fieldValidation {mode} is invalid: valid values are "Ignore", '
+                                       f'"Warn", and "Strict"')
+    except Exception:
+        if pending:
+            _check_limits(info, body)
+        raise
     if hook is not None:  # a custom resource: its CRD's structural schema
         rc.warnings += hook(obj, mode)
         return obj
     _drop_declared_nulls(obj, info)
-    schema = schema_for(info.api_version, info.kind)
     if schema is not None:
         # decode's own fast path (the object as it would store it), without the memo's keys
         if fast_decodes(schema, obj):
@@ -117,6 +122,8 @@ def decode_body(rc: Any, body: Any, shared: str | None = None, base: dict | None
             drop_struct_nulls(schema, obj)   # what decoding drops anyway (a null lastProbeTime)
             if fast_decodes(schema, obj):
                 return obj
+    if pending:
+        _check_limits(info, body)
     decoded, warnings = _DECODE.call(info.api_version, info.kind, mode, obj)
     if warnings:
         rc.warnings += [f"unknown field \"{w}\"" if not w.startswith("unknown field") else w
@@ -125,6 +132,17 @@ def decode_body(rc: Any, body: Any, shared: str | None = None, base: dict | None
 
 
 _ALWAYS_DECODED = ("apiVersion", "kind", "status")
+
+
+def _check_limits(info: Any, body: Any) -> None:
+    """limits.check_value as the decoder answers it: nesting or NaN/Infinity 400."""
+    try:
+        check_value(body)
+    except JSONSyntaxError as e:
+        raise ApiError.bad_request(f"the object provided is unrecognized (must be of type {info.kind}): "
+                                   f"couldn't get version/kind; json parse error: {e}") from None
+    except TypeError as e:
+        raise decode_error(info, e) from None
 
 
 def _decode_rest(rc: Any, body: dict, shared: str | None, skip: list) -> dict:
@@ -370,9 +388,17 @@ class Store:
                 and req.patch_type is None:
             new["metadata"]["managedFields"] = old["metadata"]["managedFields"]  # an update keeps them
         track_fields(rc, old, new)
+        kept = new["metadata"].get("managedFields")
+        if kept is not None and kept is old["metadata"].get("managedFields"):
+            # not replaced (an apply, or an object that does not fit its schema): the
+            # stored list is read-only, the object written and answered is private
+            new["metadata"]["managedFields"] = copy_json(kept)
         self.validate(rc, new, strategy.validate_update, new, old)
         self.api.admission.validate(rc, "UPDATE", new, old)
-        return self.write_update(rc, new, old, old_rev)
+        out = self.write_update(rc, new, old, old_rev)
+        # a write that changes nothing answers the stored object: the caller's may be the
+        # watch cache's (read-only), and the answer is the client's to keep
+        return copy_json(out) if out is old and current is not None else out
 
     def write_update(self, rc: Any, new: dict, old: dict, old_rev: int, changed: bool = False,
                      handoff: bool = False) -> dict:

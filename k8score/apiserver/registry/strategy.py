@@ -135,13 +135,32 @@ class Strategy:
             meta["generation"] = old_meta.get("generation", 0) + 1
 
     def prepare_for_status_update(self, new: dict, old: dict) -> dict:
-        """The status strategy: everything but status comes from the stored object."""
-        out = copy_json(old)
-        if "status" in new:
+        """The status strategy: everything but status comes from the stored object.
+
+        ``old`` is read-only (it may be the watch cache's). The result is a private copy of
+        it but for two values it does not copy: ``status`` (``new``'s replaces it) and
+        ``metadata.managedFields``, held by reference — field tracking replaces it, and
+        :meth:`Store.update <k8score.apiserver.registry.store.Store.update>` copies it
+        before the object leaves if it did not. Keys keep ``old``'s order."""
+        meta = old["metadata"]
+        fields = meta.get("managedFields")
+        rest = {k: v for k, v in old.items() if k != "status" and k != "metadata"}
+        rest["metadata"] = {k: v for k, v in meta.items() if k != "managedFields"}
+        copied = copy_json(rest)   # one C round trip for all of it
+        out_meta = copied["metadata"]
+        if "managedFields" in meta:
+            out_meta = {k: fields if k == "managedFields" else out_meta[k] for k in meta}
+        out = {}
+        for k in old:
+            if k == "metadata":
+                out[k] = out_meta
+            elif k != "status":
+                out[k] = copied[k]
+            elif "status" in new:
+                out[k] = new["status"]
+        if "status" in new and "status" not in old:
             out["status"] = new["status"]
-        else:
-            out.pop("status", None)
-        out["metadata"]["resourceVersion"] = new["metadata"].get("resourceVersion")
+        out_meta["resourceVersion"] = new["metadata"].get("resourceVersion")
         return out
 
     def validate_update(self, new: dict, old: dict) -> list[FieldError]:

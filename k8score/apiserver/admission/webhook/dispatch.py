@@ -63,6 +63,7 @@ class _WebhookPlugin:
     def __init__(self, ctx: PluginContext, servers: WebhookServers):
         self.ctx = ctx
         self.servers = servers
+        self._hooks: tuple = (None, [])   # (the configurations' cache token, their hooks)
 
     def handles(self, operation: str) -> bool:
         return operation in ("CREATE", "UPDATE", "DELETE", "CONNECT")
@@ -70,8 +71,20 @@ class _WebhookPlugin:
     def _matching(self, a: AdmissionAttributes) -> list[tuple[int, matching.Hook]]:
         if matching.is_exempt(a):
             return []
-        found = matching.hooks(self.ctx.lister, self._resource)
+        found = self._current_hooks()
         return [(i, h) for i, h in enumerate(found) if matching.should_call(h, a, self.ctx.lister)]
+
+    def _current_hooks(self) -> list[matching.Hook]:
+        """matching.hooks of the stored configurations, rebuilt only when they changed (the
+        lister's cache token: every write pays otherwise a list, a sort and a walk)."""
+        lister = self.ctx.lister
+        token_of = getattr(lister, "cache_token", None)
+        if token_of is None:
+            return matching.hooks(lister, self._resource)
+        token = token_of((self._resource,))
+        if self._hooks[0] != token:
+            self._hooks = (token, matching.hooks(lister, self._resource))
+        return self._hooks[1]
 
     def _call(self, hook: matching.Hook, a: AdmissionAttributes) -> dict:
         """Call one webhook; its verified ``response``. Raises CallError or ApiError."""
