@@ -379,7 +379,12 @@ class Store:
         if want and want != old_rev:
             raise ApiError.stale(info.group_resource, name)
         if sub == "status":
+            applied = new["metadata"].get("managedFields") if req.patch_type == "apply" else None
             new = _malformed(info, strategy.prepare_for_status_update, new, old)
+            if applied is not None:
+                # meta/v1 ResetObjectMetaForStatus leaves managedFields alone: an apply to the
+                # status subresource has already recorded its applier's entry in them
+                new["metadata"]["managedFields"] = applied
         else:
             _malformed(info, strategy.default, new)
             _malformed(info, strategy.prepare_for_update, new, old)
