@@ -172,6 +172,8 @@ class Cluster:
         self._timeline: list[tuple[float, str, str]] = []
         self._event_watch = SharedInformer(Client(self.apiserver, user="kubernetes-admin", watch_latency=0.0),
                                            self.loop, "events")
+        # the timeline reads five fields of each Event: its cache keeps only those
+        self._event_watch.set_transform(self._timeline_fields)
         self._event_watch.add_event_handler(on_add=self._record_event,
                                             on_update=lambda old, new: self._record_event(new, old))
         # scheduler_config: a KubeSchedulerConfiguration (YAML or dict); scheduler_plugins: the
@@ -528,6 +530,13 @@ class Cluster:
         ``since`` drops what happened before that virtual time (e.g. node registration).
         """
         return [entry for entry in self._timeline if entry[0] >= since]
+
+    @staticmethod
+    def _timeline_fields(ev: dict) -> dict:
+        """What :meth:`_record_event` reads of an Event (plus the keys the informer needs)."""
+        meta = ev.get("metadata") if isinstance(ev.get("metadata"), dict) else {}
+        return {"metadata": {k: meta[k] for k in ("name", "namespace", "resourceVersion") if k in meta},
+                **{k: ev[k] for k in ("count", "source", "involvedObject", "reason", "message") if k in ev}}
 
     def _record_event(self, ev: dict, old: dict | None = None) -> None:
         if old is not None and ev.get("count") == old.get("count"):

@@ -18,9 +18,12 @@ import random
 
 
 class ExponentialBackoff:
-    def __init__(self, rng: random.Random, initial: float = 0.8, cap: float = 30.0,
+    """``rng``: a Random, or the int seed of one made on the first jittered delay (most
+    informers never back off; a Mersenne Twister's state is 2.5 KB, some 20 per node)."""
+
+    def __init__(self, rng: random.Random | int, initial: float = 0.8, cap: float = 30.0,
                  reset_after: float = 120.0, factor: float = 2.0, jitter: float = 1.0):
-        self.rng = rng
+        self._rng = rng
         self.initial = initial
         self.cap = cap
         self.reset_after = reset_after
@@ -28,6 +31,12 @@ class ExponentialBackoff:
         self.jitter = jitter
         self._duration = initial
         self._last: float | None = None
+
+    @property
+    def rng(self) -> random.Random:
+        if not isinstance(self._rng, random.Random):
+            self._rng = random.Random(self._rng)
+        return self._rng
 
     def next(self, now: float) -> float:
         """The delay before the next attempt, as of virtual time ``now``."""

@@ -29,7 +29,6 @@ An item that is not an object at all is skipped with an error.
 
 from __future__ import annotations
 
-import random
 from typing import Any, Callable, Iterator
 
 from .backoff import ExponentialBackoff
@@ -70,6 +69,7 @@ class SharedInformer:
         self._indexers: dict[str, Callable[[dict], list[str]]] = {"namespace": _namespace_index}
         self._indices: dict[str, dict[str, dict[str, None]]] = {"namespace": {}}
         self._handlers: list[_Handlers] = []
+        self._transform: Callable[[dict], dict] | None = None
         self._rv: str | None = None
         self._synced = False
         self._running = False
@@ -77,7 +77,7 @@ class SharedInformer:
         self._watch_gen = 0          # events from an older watch are ignored
         self._timer: Any = None      # pending retry
         self._resync: Any = None
-        self._backoff = ExponentialBackoff(random.Random(loop.rng.getrandbits(32)))
+        self._backoff = ExponentialBackoff(loop.rng.getrandbits(32))   # the seed, drawn now as always
         #: What happened, for explanations and tests: ``(time, what, detail)``.
         self.history: list[tuple[float, str, str]] = []
         #: Handler/indexer failures; a component may replace it with its own log.
@@ -97,6 +97,17 @@ class SharedInformer:
                     on_add(obj)
                 except Exception as exc:  # noqa: BLE001 - as _emit_add
                     self._crash(f"add handler failed on {key_func(obj)}", exc)
+
+    def set_transform(self, fn: Callable[[dict], dict]) -> None:
+        """Pass every object through ``fn`` before it is cached and handed to the handlers
+        (client-go tools/cache/shared_informer.go ``SetTransform``: a cache that needs a few
+        fields keeps only those). ``fn`` must return a new object, never mutate its argument
+        (the watch cache shares one copy of an event among informers), and keep
+        ``metadata.name``/``namespace``/``resourceVersion`` (the cache is keyed and relisted
+        by them). Like client-go, only before :meth:`start`."""
+        if self._running:
+            raise RuntimeError("informer has already started")
+        self._transform = fn
 
     def get(self, key: str) -> dict | None:
         """The cached object for ``"namespace/name"`` (or ``"name"``), or None."""
@@ -197,6 +208,8 @@ class SharedInformer:
                 continue
             if kind and "kind" not in obj:
                 obj = dict(obj, kind=kind)
+            if self._transform is not None:
+                obj = self._transform(obj)
             fresh[key_func(obj)] = obj
         for key, obj in fresh.items():
             old = self._cache.get(key)
@@ -295,6 +308,8 @@ class SharedInformer:
             self._rv = rv
         if etype == "BOOKMARK":
             return
+        if self._transform is not None:
+            obj = self._transform(obj)
         key = key_func(obj)
         old = self._cache.get(key)
         if etype == "DELETED":

@@ -24,6 +24,7 @@ commands print what busybox prints (``cat: can't open '/tmp/x': No such file or 
 from __future__ import annotations
 
 import posixpath
+from sys import intern
 from typing import Callable, Iterator
 
 #: errno names -> strerror(3) texts (glibc/musl agree on these).
@@ -52,30 +53,37 @@ class FSError(OSError):
 
 
 class File:
-    """A regular file. Appends are O(length appended): the text is kept as chunks and joined
-    once when read (a container log grows line by line)."""
+    """A regular file. Appends are O(length appended): appended text is kept as chunks and
+    joined once when read (a container log grows line by line). Most files are never
+    appended to and hold just their text (no chunk list: one per file of every container's
+    image adds up)."""
 
-    __slots__ = ("_chunks", "mtime", "mode")
+    __slots__ = ("_text", "_more", "mtime", "mode")
 
     def __init__(self, data: str = "", mtime: float = 0.0, mode: int = 0o644):
-        self._chunks = [data] if data else []
+        self._text = data
+        self._more: list[str] | None = None
         self.mtime = mtime
         self.mode = mode
 
     @property
     def data(self) -> str:
-        chunks = self._chunks
-        if len(chunks) > 1:
-            self._chunks = chunks = ["".join(chunks)]
-        return chunks[0] if chunks else ""
+        if self._more is not None:
+            self._text = "".join([self._text, *self._more])
+            self._more = None
+        return self._text
 
     @data.setter
     def data(self, value: str) -> None:
-        self._chunks = [value] if value else []
+        self._text = value
+        self._more = None
 
     def append(self, text: str) -> None:
         if text:
-            self._chunks.append(text)
+            if self._more is None:
+                self._more = [text]
+            else:
+                self._more.append(text)
 
 
 class Dir:
@@ -327,7 +335,9 @@ class FileSystem:
 
 
 def _parts(path: str) -> list[str]:
-    return [p for p in posixpath.normpath("/" + path.lstrip("/")).split("/") if p]
+    # interned: the names become directory entries, and every container of an image has
+    # the same ones (one string each, not one per container)
+    return [intern(p) for p in posixpath.normpath("/" + path.lstrip("/")).split("/") if p]
 
 
 def _walk_to(root: Dir, parts: list[str], norm: str) -> File | Dir:

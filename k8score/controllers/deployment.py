@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from ..apiserver.jsonutil import copy_json
 from ..client import Requeue
 from ..client.errors import ApiError, is_already_exists
 from ..client.meta import controller_ref, owner_reference
@@ -105,7 +106,7 @@ class DeploymentController(RolloutMixin, ProgressMixin, Controller):
             return
         # A Go controller could not have decoded it: stop here (logged, retried with backoff).
         check_int32_fields(cached, "Deployment", _INT32_FIELDS)
-        d = copy.deepcopy(cached)
+        d = copy_json(cached)   # deepcopy's result, several times faster (marshal, in C)
         rs_list = self._owned_replicasets(d)
         if d["metadata"].get("deletionTimestamp"):
             new, old = self._get_all(d, rs_list, create=False)

@@ -37,6 +37,17 @@ def _network_mode(config: dict) -> str:
     return opts.get("network", "POD")
 
 
+def _pod_hosts(net: Any) -> range | list[int]:
+    """The addresses the bridge CNI (host-local IPAM) gives pods, as ints: the network's hosts
+    without the first (.1 is the bridge, the gateway). A ``range``, so membership and position
+    cost O(1) instead of listing 253 addresses (65,533 for a /16) per sandbox; tiny networks,
+    where ``hosts()`` has special cases (/31, /32, /127, /128), are listed."""
+    if net.num_addresses <= 4:
+        return [int(h) for h in net.hosts()][1:]
+    first = int(net.network_address) + 1   # hosts() starts after the network address ...
+    last = int(net.broadcast_address) - (1 if net.version == 4 else 0)   # ... IPv4 also drops broadcast
+    return range(first + 1, last + 1)
+
 class Sandbox:
     """One pod sandbox (what ``PodSandboxStatus`` reports)."""
 
@@ -113,8 +124,7 @@ class SandboxMixin:
         callback(sandbox.status_message(self._ns), None)
 
     def _allocate_ip(self, sandbox_id: str) -> str | None:
-        net = ipaddress.ip_network(self._pod_cidr)
-        hosts = [int(h) for h in net.hosts()][1:]  # .1 is the bridge (gateway)
+        hosts = _pod_hosts(ipaddress.ip_network(self._pod_cidr))
         if not hosts:
             return None
         start = 0

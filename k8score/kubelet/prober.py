@@ -92,7 +92,7 @@ class ProbeManager:
         self.loop = kubelet.loop
         #: prober_manager.go manager.start: within one period of it, first runs are jittered
         self.start = self.loop.now
-        self.rng = random.Random(self.loop.rng.getrandbits(64))
+        self._rng: random.Random | int = self.loop.rng.getrandbits(64)   # seeded now, made when first used
         #: ``on_change(pod_key)``: a readiness or startup result changed; sync the pod status.
         self.on_change: Callable[[str], Any] | None = None
         #: ``on_liveness_failure(pod_key, container_name, message)``: kill the container.
@@ -101,6 +101,13 @@ class ProbeManager:
         self._workers: dict[tuple[str, str, str], ProbeWorker] = {}
         self._containers: dict[tuple[str, str], ContainerState] = {}
         self._results: dict[str, dict[str, str]] = {k: {} for k in _KINDS}
+
+    @property
+    def rng(self) -> random.Random:
+        """Jitter of first probe runs and ephemeral ports (a 2.5 KB state: made when first needed)."""
+        if not isinstance(self._rng, random.Random):
+            self._rng = random.Random(self._rng)
+        return self._rng
 
     # -- the kubelet's calls ---------------------------------------------------------
     def add_pod(self, pod: dict) -> None:

@@ -184,7 +184,7 @@ class KubeProxy(Component):
         #: ``-m recent`` state for ClientIP session affinity: ``(KUBE-SEP chain, client) -> time``.
         self.recent: dict[tuple[str, str], float] = {}
         #: Seeded from the loop: traces without an explicit rng are reproducible per seed.
-        self.rng = random.Random(loop.rng.getrandbits(32))
+        self._rng: random.Random | int = loop.rng.getrandbits(32)   # seeded now, made when first used
         self.client: Client | None = None
         self.factory: SharedInformerFactory | None = None
         self.services: Any = None
@@ -200,6 +200,13 @@ class KubeProxy(Component):
         self._init_scheduled = False
 
     # -- lifecycle ----------------------------------------------------------------------
+    @property
+    def rng(self) -> random.Random:
+        """Draws of traced packets without their own rng (a 2.5 KB state: made when first needed)."""
+        if not isinstance(self._rng, random.Random):
+            self._rng = random.Random(self._rng)
+        return self._rng
+
     def on_start(self) -> None:
         self.client = Client(self.api, user="system:serviceaccount:kube-system:kube-proxy")
         self.factory = SharedInformerFactory(self.client, self.loop)
