@@ -54,6 +54,7 @@ from .request import (ALLOW, APISERVER, NO_OPINION, SYSTEM_MASTERS, PluginContex
 from .services import ServiceAllocator
 from .storage import Storage
 from .cacher import Cacher
+from .compactor import COMPACTION_INTERVAL, Compactor
 from .registry.crd import restore as restore_crds
 from .storage import try_decode
 from .tokens import uuid_from
@@ -108,6 +109,8 @@ class APIServer(Component):
         #: the watch cache: one Cacher per resource (group_resource -> Cacher), started lazily
         self.cachers: dict[str, Cacher] = {}
         self.requests = 0
+        #: the etcd compactor (compactor.py), made at each start
+        self.compactor: Compactor | None = None
         #: recent requests: (virtual time, user, verb, resource, namespace, name, HTTP code)
         self.audit: deque = deque(maxlen=AUDIT_LOG_SIZE)
         #: traces of recent requests (see trace.py); ``last_trace`` is the newest
@@ -130,6 +133,9 @@ class APIServer(Component):
         # the rbac/bootstrap-roles post-start hook, then what kubeadm init adds
         for obj in bootstrap_objects() + kubeadm_bindings():
             self._ensure(self.registry.table.by_kind(obj["apiVersion"], obj["kind"]).plural, obj)
+        # etcd3/compact.go: every server runs a compactor (a new process starts a new one)
+        self.compactor = Compactor(self.storage.store)
+        self.every(COMPACTION_INTERVAL, lambda: self.compactor.tick(self.loop.now))
 
     def on_stop(self) -> None:
         # every open watch ends with 503; a restart relists into fresh caches
