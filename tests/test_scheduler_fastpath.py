@@ -16,16 +16,21 @@ pods, PreferNoSchedule/NoSchedule taints, cordoned nodes, nodes filling up, node
 removals and additions is placed pod by pod through ``SchedulerCache`` and ``Algorithm``;
 the placements must be those of the plain per-node path (``use_columns = False``) and of
 the code before the columns existed (``PINNED``).
+
+Also: a status-only update of an assigned pod (``cache.go: updatePod``) leaves its node's copy
+in the snapshot alone, and a pod whose PreFilter names its nodes (NodeAffinity ``matchFields``,
+``schedule_one.go: findNodesThatFitPod``) is filtered on those alone, in node order.
 """
 
-import hashlib
 import random
 
-from k8score.scheduler import CycleState, Framework, SchedulerCache, Snapshot
-from k8score.scheduler.algorithm import Algorithm, FitError
-from k8score.scheduler.plugins import default_profile
+import pytest
+
+from k8score.scheduler import SchedulerCache, Snapshot
 from k8score.scheduler.plugins.helper import default_normalize_list, default_normalize_score
 from k8score.scheduler.testing import make_node, make_pod, taint, toleration
+
+from schedhelpers import digest, place_pods
 
 #: sha256 of the placements ``run_workload()`` gave before the columns (git HEAD d1541f8)
 PINNED = "4c2decd8ff8ff84e5bd6c362a8779df7c00a750aebd8a7538422c871c3b48d36"
@@ -47,15 +52,8 @@ def run_workload(use_columns: bool = True, pods: int = 700, nodes: int = 130) ->
     """Place ``pods`` pods one by one on ``nodes`` nodes; returns ``"pod node"`` lines (``-``
     when none fits) and the snapshot."""
     rng = random.Random(7)
-    cache = SchedulerCache()
-    for i in range(nodes):
-        cache.add_node(_node(i))
-    snap = Snapshot()
-    fw = Framework(default_profile())
-    alg = Algorithm(random.Random(1))
-    alg.use_columns = use_columns
-    out = []
-    for k in range(pods):
+
+    def before(k, cache, placed):
         if k == 200:
             cache.update_node(_node(40) | {"spec": {"taints": [taint("slow", effect="PreferNoSchedule")]}})
             cache.update_node(make_node("node-041", cpu="4", memory="8Gi", unschedulable=True))
@@ -64,23 +62,14 @@ def run_workload(use_columns: bool = True, pods: int = 700, nodes: int = 130) ->
             cache.add_node(make_node("node-200", cpu="8", memory="16Gi"))
         if k == 400:
             cache.update_node(make_node("node-041", cpu="4", memory="8Gi"))
-        shape = SHAPES[rng.randrange(len(SHAPES))]
-        tol = (toleration("slow", effect="PreferNoSchedule"),) if k % 5 == 0 else ()
-        pod = make_pod(f"pod-{k:04d}", shape, tolerations=tol)
-        cache.update_snapshot(snap)
-        try:
-            host = alg.schedule(fw, CycleState(), pod, snap).suggested_host
-        except FitError:
-            out.append(f"pod-{k:04d} -")
-            continue
-        pod["spec"]["nodeName"] = host
-        cache.add_pod(pod)
-        out.append(f"pod-{k:04d} {host}")
-    return out, snap
 
+    def workload():
+        for k in range(pods):
+            shape = SHAPES[rng.randrange(len(SHAPES))]
+            tol = (toleration("slow", effect="PreferNoSchedule"),) if k % 5 == 0 else ()
+            yield make_pod(f"pod-{k:04d}", shape, tolerations=tol)
 
-def digest(lines: list[str]) -> str:
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+    return place_pods(map(_node, range(nodes)), workload(), use_columns=use_columns, before=before)
 
 
 def test_columns_place_every_pod_as_the_per_node_path():
@@ -130,3 +119,67 @@ def test_list_normalization_equals_the_map_one():
             by_name = {f"n{i}": v for i, v in enumerate(raw)}
             default_normalize_score(100, reverse, by_name)
             assert default_normalize_list(100, reverse, raw) == list(by_name.values())
+
+
+def test_a_status_only_pod_update_keeps_the_node_copy_a_spec_or_label_change_does_not():
+    """``backend/cache/cache.go: updatePod`` re-adds the pod; when only its status changed
+    (the kubelet's reports) the numbers are the same, so the node is not copied again."""
+    cache = SchedulerCache()
+    cache.add_node(make_node("node-0", cpu="4"))
+    pod = make_pod("web-1", {"cpu": "1"}, node_name="node-0")
+    cache.add_pod(pod)
+    snap = Snapshot()
+    cache.update_snapshot(snap)
+    calls = []
+
+    def used(ni):
+        calls.append(ni.name)
+        return ni.requested_cpu, tuple(sorted(p.labels.get("app", "") for p in ni.pods.values()))
+
+    assert snap.column_range("used", used, 0, 1) == [(1000, ("",))]
+    running = pod | {"status": {"phase": "Running", "startTime": "2024-01-01T00:00:00Z"}}
+    cache.update_pod(running)
+    cache.update_snapshot(snap)
+    assert snap.column_range("used", used, 0, 1) == [(1000, ("",))] and calls == ["node-0"]
+    assert cache.get_pod("default/web-1") is running                 # the newest object is kept
+    assert snap.get("node-0").pods["default/web-1"].pod is running   # the snapshot sees it too
+    labelled = running | {"metadata": running["metadata"] | {"labels": {"app": "web"}}}
+    cache.update_pod(labelled)                                         # a label: recomputed
+    cache.update_snapshot(snap)
+    assert snap.column_range("used", used, 0, 1) == [(1000, ("web",))] and calls == ["node-0"] * 2
+    resized = labelled | {"spec": labelled["spec"] | {"containers": [
+        {"name": "c", "image": "nginx", "resources": {"requests": {"cpu": "2"}}}]}}
+    cache.update_pod(resized)                                          # the second change: resized
+    cache.update_snapshot(snap)
+    assert snap.column_range("used", used, 0, 1) == [(2000, ("web",))] and len(calls) == 3
+
+
+def test_a_pod_for_named_nodes_looks_at_those_alone_in_node_order():
+    """``schedule_one.go: findNodesThatFitPod``: with a PreFilterResult naming nodes (NodeAffinity's
+    ``matchFields`` on ``metadata.name``, a DaemonSet pod's own node) only those are filtered, in
+    the snapshot's order; the others share one verdict in the FitError."""
+    from k8score.scheduler import CycleState, Framework
+    from k8score.scheduler.algorithm import Algorithm, FitError
+    from k8score.scheduler.plugins import default_profile
+
+    cache = SchedulerCache()
+    for i in range(40):
+        cache.add_node(make_node(f"node-{i:03d}", cpu="2"))
+    snap = Snapshot()
+    cache.update_snapshot(snap)
+    fw, alg = Framework(default_profile()), Algorithm(random.Random(1))
+
+    def pinned(name, cpu, nodes):
+        pod = make_pod(name, {"cpu": cpu})
+        pod["spec"]["affinity"] = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchFields": [{"key": "metadata.name", "operator": "In", "values": nodes}]}]}}}
+        return pod
+
+    r = alg.schedule(fw, CycleState(), pinned("a", "1", ["node-030", "node-ghost", "node-005"]), snap)
+    assert r.diagnosis.evaluated == ["node-005", "node-030"] and r.suggested_host in ("node-005", "node-030")
+    cache.add_pod(make_pod("big", {"cpu": "2"}, node_name="node-007"))
+    cache.update_snapshot(snap)
+    with pytest.raises(FitError) as e:
+        alg.schedule(fw, CycleState(), pinned("b", "1", ["node-007"]), snap)
+    assert str(e.value) == ("0/40 nodes are available: 1 Insufficient cpu, "
+                            "39 node(s) didn't satisfy plugin(s) [NodeAffinity].")

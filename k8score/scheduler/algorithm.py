@@ -202,7 +202,11 @@ class Algorithm:
         nodes = all_nodes
         if not pre_res.all_nodes():
             wanted = pre_res.node_names
-            nodes = [ni for ni in all_nodes if ni.name in wanted]
+            if len(wanted) * 8 < len(all_nodes):
+                # a few names (a DaemonSet pod's own node): looked up, not a scan of every node
+                nodes = snapshot.in_order(wanted)
+            else:
+                nodes = [ni for ni in all_nodes if ni.name in wanted]
             # Go's %v of a []string: "[A B]"
             diagnosis.absent_status = Status(
                 Code.UNSCHEDULABLE_AND_UNRESOLVABLE,

@@ -106,12 +106,22 @@ class SchedulerCache:
                 self._remove(key)  # bound somewhere else than assumed (another scheduler?)
                 self._add(PodInfo(pod))
             elif current is not None:
-                self._replace(PodInfo(pod))
+                if same_accounting(current.pod, pod):
+                    current.pod = pod       # as below: confirmed as assumed, numbers unchanged
+                else:
+                    self._replace(PodInfo(pod))
             return
-        if key in self._pods:
-            self._replace(PodInfo(pod))
-        else:
+        current = self._pods.get(key)
+        if current is None:
             self._add(PodInfo(pod))
+        elif same_accounting(current.pod, pod):
+            # a status-only change (the kubelet's reports, several per pod): upstream's
+            # updatePod removes and re-adds the pod, but every number, label and term the
+            # plugins read is unchanged, so the entry (shared with the snapshot's copy of the
+            # node) takes the new object in place and the node needs no new copy
+            current.pod = pod
+        else:
+            self._replace(PodInfo(pod))
 
     def update_pod(self, pod: dict) -> None:
         self.add_pod(pod)
@@ -229,6 +239,17 @@ def _affinity_flags(ni: NodeInfo) -> tuple[bool, bool]:
     (``updateNodesHavePodsWithAffinity``): a second affinity pod on a listed node changes
     nothing, and the in-place copy of the node keeps the list's entry current."""
     return bool(ni.with_affinity), bool(ni.with_required_anti_affinity)
+
+
+def same_accounting(old: dict, new: dict) -> bool:
+    """Whether ``new`` gives the same :class:`PodInfo` numbers as ``old``: the same spec
+    (requests, priority, affinity, ports, node) and the same labels and deletion state."""
+    o_spec, n_spec = old.get("spec"), new.get("spec")
+    if o_spec is not n_spec and o_spec != n_spec:
+        return False
+    o_meta, n_meta = old.get("metadata") or {}, new.get("metadata") or {}
+    return (o_meta.get("labels") == n_meta.get("labels")
+            and o_meta.get("deletionTimestamp") == n_meta.get("deletionTimestamp"))
 
 
 def _node_name(pod: dict) -> str:

@@ -440,6 +440,15 @@ class Snapshot:
         pos = self._pos
         return [pos[ni.name] for ni in infos]
 
+    def in_order(self, names) -> list[NodeInfo]:
+        """The NodeInfos of ``names`` found in :attr:`node_infos`, in its order (``names``
+        may be a set: its iteration order does not matter)."""
+        if self._columns_for is not self.node_infos or len(self._pos) != len(self.node_infos):
+            self._drop_columns()
+        pos = self._pos
+        found = sorted(p for p in map(pos.get, names) if p is not None)
+        return list(map(self.node_infos.__getitem__, found))
+
     def num_nodes(self) -> int:
         return len(self.node_infos)
 

@@ -49,7 +49,7 @@ from ..lang import Text
 from ..sim import Component
 from ..sim.clock import rfc3339
 from .algorithm import Algorithm, FitError, NoNodesAvailable, SchedulingError
-from .cache import SchedulerCache
+from .cache import SchedulerCache, same_accounting
 from .events import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, NODE_ADD, ActionType, ClusterEvent,
                      node_update_action)
 from .explain import AttemptRecord, format_explanation, record_for
@@ -230,8 +230,10 @@ class Scheduler(Component):
                 self.cache.add_pod(new)
                 self._move(ASSIGNED_POD_ADD, None, new)
                 return
-            old_req = PodInfo(old)
             self.cache.update_pod(new)
+            if same_accounting(old, new):
+                return                # status only: no scale-down, no label change to announce
+            old_req = PodInfo(old)
             new_req = PodInfo(new)
             action = ActionType(0)
             if new_req.cpu < old_req.cpu or new_req.memory < old_req.memory:

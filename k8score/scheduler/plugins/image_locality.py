@@ -10,6 +10,8 @@ that has a rare image); clamp the sum to [23 MB, 1000 MB x containers]; the scor
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from ..interface import MAX_NODE_SCORE, PreScorePlugin, ScorePlugin
 from ..nodeinfo import normalized_image_name
 from ..status import Status
@@ -52,3 +54,34 @@ class ImageLocality(PreScorePlugin, ScorePlugin):
             if size is not None:
                 s += int(size * (spread.get(name, 0) / total))     # scaledImageScore
         return calculate_priority(s, n_containers)
+
+    def score_nodes(self, state, pod, nodes):
+        """:meth:`score` of every node, worked out once per distinct set of image sizes found
+        (most nodes have the pod's images at the same sizes, or none of them); the nodes'
+        image maps come from a snapshot column at ``state.node_range``."""
+        data = state.get(_PRE_SCORE_KEY)
+        if data is None:
+            return super().score_nodes(state, pod, nodes)
+        images, n_containers, spread, total = data
+        rng = state.node_range
+        if rng is not None:
+            snap, start, count = rng
+            have = snap.column_range("images", _images, start, count)
+        else:
+            have = list(map(_images, nodes))
+        memo: dict = {}
+        out = []
+        for node_images in have:
+            sizes = tuple(map(node_images.get, images))       # each image's size, None if absent
+            score = memo.get(sizes)
+            if score is None:
+                s = 0
+                for name, size in zip(images, sizes):
+                    if size is not None:
+                        s += int(size * (spread.get(name, 0) / total))     # scaledImageScore
+                score = memo[sizes] = calculate_priority(s, n_containers)
+            out.append(score)
+        return out
+
+
+_images = attrgetter("images")

@@ -25,59 +25,31 @@ the node's own pods and uses the number of scored nodes as its domain count), ro
 then ``100 * (max + min - s) // max``. Worked example (defaults, 3 nodes without zone
 labels, 0/1/2 matching pods): weight log(5) = 1.609; raw 2, 4, 5 -> 100*(5+2-2)//5 = 100,
 60, 40.
+Score lives in :mod:`.topology_spread_scoring` (``scoring.go``), shared parts in
+:mod:`.topology_spread_common` (``common.go``).
 """
 
 from __future__ import annotations
 
-import math
-
-from ...api.taints import do_not_schedule, find_untolerated
 from ..events import ActionType, ClusterEvent
-from ..interface import MAX_NODE_SCORE, FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin
+from ..interface import FilterPlugin, PreFilterPlugin, PreScorePlugin, ScorePlugin
 from ..status import Status
-from .helper import as_selector, selector_matches, snapshot_for, with_label_values
-from .node_affinity import required_matches
+from .helper import selector_matches
+from .topology_spread_common import (COLUMN, DO_NOT_SCHEDULE, LABEL_HOSTNAME, LABEL_ZONE,  # noqa: F401
+                                     SCHEDULE_ANYWAY, Constraint, _domain_count_fn, _inclusion_trivial,
+                                     _keys_present, _label_fn, _selector_key,
+                                     count_matching)
+from .topology_spread_scoring import SpreadScoring
 
 # podtopologyspread/plugin.go: ErrReasonConstraintsNotMatch, ErrReasonNodeLabelNotMatch
 ERR_REASON_CONSTRAINTS_NOT_MATCH = "node(s) didn't match pod topology spread constraints"
 ERR_REASON_NODE_LABEL_NOT_MATCH = ERR_REASON_CONSTRAINTS_NOT_MATCH + " (missing required label)"
-LABEL_HOSTNAME = "kubernetes.io/hostname"
-LABEL_ZONE = "topology.kubernetes.io/zone"
-DO_NOT_SCHEDULE, SCHEDULE_ANYWAY = "DoNotSchedule", "ScheduleAnyway"
 # plugin.go: systemDefaultConstraints
 SYSTEM_DEFAULT_CONSTRAINTS = (
     {"topologyKey": LABEL_HOSTNAME, "whenUnsatisfiable": SCHEDULE_ANYWAY, "maxSkew": 3},
     {"topologyKey": LABEL_ZONE, "whenUnsatisfiable": SCHEDULE_ANYWAY, "maxSkew": 5},
 )
 _PRE_FILTER_KEY = "PreFilterPodTopologySpread"
-_PRE_SCORE_KEY = "PreScorePodTopologySpread"
-_INVALID = -1
-
-
-class Constraint:
-    """``topologySpreadConstraint``: the API constraint with its selector parsed."""
-
-    __slots__ = ("max_skew", "key", "selector", "min_domains", "honor_affinity", "honor_taints")
-
-    def __init__(self, c: dict, pod_labels: dict, selector=None):
-        self.max_skew = int(c.get("maxSkew") or 1)
-        self.key = c.get("topologyKey") or ""
-        if selector is None:
-            selector = with_label_values(as_selector(c.get("labelSelector")), pod_labels,
-                                         c.get("matchLabelKeys"))
-        self.selector = selector
-        self.min_domains = int(c.get("minDomains") or 1)           # nil is 1
-        self.honor_affinity = (c.get("nodeAffinityPolicy") or "Honor") == "Honor"
-        self.honor_taints = (c.get("nodeTaintsPolicy") or "Ignore") == "Honor"
-
-    def includes(self, pod: dict, ni) -> bool:
-        """``matchNodeInclusionPolicies``."""
-        if self.honor_affinity and not required_matches(pod, ni.labels, ni.name):
-            return False
-        if self.honor_taints and ni.taints and find_untolerated(
-                ni.taints, (pod.get("spec") or {}).get("tolerations") or [], do_not_schedule) is not None:
-            return False
-        return True
 
 
 class _FilterState:
@@ -95,54 +67,7 @@ class _FilterState:
         return _FilterState(self.constraints, [dict(m) for m in self.counts])
 
 
-def count_matching(ni, selector, namespace: str) -> int:
-    """``countPodsMatchSelector``: pods on the node in ``namespace`` matching, not terminating."""
-    if selector is None:
-        return 0
-    n = 0
-    for p in ni.pods.values():
-        if p.namespace == namespace and not p.terminating and selector.matches(p.labels):
-            n += 1
-    return n
-
-
-def _selector_key(selector):
-    """A hashable stand-in for ``selector`` (its sorted requirements; None matches nothing)."""
-    return None if selector is None else tuple(selector.requirements)
-
-
-def _domain_count_fn(keys: tuple, key: str, selector, namespace: str):
-    """Per node: ``(its value of key, pods matching)``, or None for a node PreFilter leaves
-    out (no Node object, or a topology key of the pod's constraints missing)."""
-    def domain_count(ni):
-        labels = ni.labels
-        if ni.node is None or not all(k in labels for k in keys):
-            return None
-        return labels[key], (count_matching(ni, selector, namespace) if ni.pods else 0)
-    return domain_count
-
-
-def _label_fn(key: str):
-    def label(ni):
-        return ni.labels.get(key)
-    return label
-
-
-def _inclusion_trivial(pod: dict, constraints: list[Constraint]) -> bool:
-    """Every node passes every constraint's inclusion policies: no taint policy to honor,
-    and no required node affinity / nodeSelector for the affinity policy to check."""
-    if any(c.honor_taints for c in constraints):
-        return False
-    spec = pod.get("spec") or {}
-    na = (spec.get("affinity") or {}).get("nodeAffinity") or {}
-    return not spec.get("nodeSelector") and not na.get("requiredDuringSchedulingIgnoredDuringExecution")
-
-
-def _keys_present(labels: dict, constraints: list[Constraint]) -> bool:
-    return all(c.key in labels for c in constraints)
-
-
-class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
+class PodTopologySpread(SpreadScoring, PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlugin):
     name = "PodTopologySpread"
 
     def __init__(self, default_constraints: tuple[dict, ...] = SYSTEM_DEFAULT_CONSTRAINTS,
@@ -214,7 +139,7 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             # (upstream rebuilds TpPairToMatchNum each cycle; here only changed nodes cost)
             keys = tuple(c.key for c in constraints)
             counts = [{v: t[1] for v, t in snap.column_totals(
-                          (PodTopologySpread, "matching", keys, c.key, _selector_key(c.selector), ns),
+                          (COLUMN, "matching", keys, c.key, _selector_key(c.selector), ns),
                           _domain_count_fn(keys, c.key, c.selector, ns)).items()}
                       for c in constraints]
             state.write(_PRE_FILTER_KEY, _FilterState(constraints, counts))
@@ -322,81 +247,6 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
                 out = [a if a is not None else b for a, b in zip(out, verdicts)]
         return out if out is not None else [None] * len(nodes)
 
-    # -- score -------------------------------------------------------------------
-    def pre_score(self, state, pod, nodes):
-        constraints = self._constraints(pod, SCHEDULE_ANYWAY)
-        if not constraints or not nodes:
-            return Status.skip()
-        require_all = bool((pod.get("spec") or {}).get("topologySpreadConstraints")) or not self.system_defaulted
-        ignored: set[str] = set()
-        counts: list[dict[str, int] | None] = [None if c.key == LABEL_HOSTNAME else {} for c in constraints]
-        for ni in nodes:
-            labels = ni.labels
-            if require_all and not _keys_present(labels, constraints):
-                ignored.add(ni.name)
-                continue
-            for i, c in enumerate(constraints):
-                m = counts[i]
-                if m is not None:
-                    # upstream files a node without the key under the value "" (system
-                    # defaults only): it counts as a domain for the weight, never scores
-                    m.setdefault(labels.get(c.key, ""), 0)
-        weights = []
-        for i, c in enumerate(constraints):
-            size = len(nodes) - len(ignored) if counts[i] is None else len(counts[i])
-            weights.append(math.log(size + 2))        # topologyNormalizingWeight
-        if any(k for m in counts if m for k in m):   # some labelled domain to count
-            ns = (pod.get("metadata") or {}).get("namespace") or "default"
-            trivial = _inclusion_trivial(pod, constraints)
-            zoned = [(i, c, counts[i]) for i, c in enumerate(constraints) if counts[i]]
-            for ni in snapshot_for(self, nodes).node_infos:
-                if not ni.pods:
-                    continue          # adds 0 to its domain: skip before reading anything
-                labels = ni.labels
-                if require_all and not _keys_present(labels, constraints):
-                    continue
-                for i, c, m in zoned:
-                    value = labels.get(c.key)
-                    if value is None or value not in m:
-                        continue
-                    if not trivial and not c.includes(pod, ni):
-                        continue
-                    m[value] += count_matching(ni, c.selector, ns)
-        ns = (pod.get("metadata") or {}).get("namespace") or "default"
-        state.write(_PRE_SCORE_KEY, (constraints, counts, weights, ignored, ns))
-        return None
-
-    def score(self, state, pod, node_info):
-        constraints, counts, weights, ignored, ns = state.get(_PRE_SCORE_KEY)
-        if node_info.name in ignored:
-            return 0
-        labels = node_info.labels
-        total = 0.0
-        for i, c in enumerate(constraints):
-            value = labels.get(c.key)
-            if value is None:
-                continue
-            m = counts[i]
-            cnt = count_matching(node_info, c.selector, ns) if m is None else m.get(value, 0)
-            total += cnt * weights[i] + (c.max_skew - 1)     # scoreForCount
-        return _round_half_away(total)
-
-    def normalize_score(self, state, pod, scores):
-        data = state.get(_PRE_SCORE_KEY)
-        if data is None:
-            return None
-        ignored = data[3]
-        valid = [v for k, v in scores.items() if k not in ignored]
-        lo, hi = (min(valid), max(valid)) if valid else (0, 0)
-        for k, v in scores.items():
-            if k in ignored:
-                scores[k] = 0
-            elif hi == 0:
-                scores[k] = MAX_NODE_SCORE
-            else:
-                scores[k] = MAX_NODE_SCORE * (hi + lo - v) // hi
-        return None
-
     # -- queueing hints (plugin.go EventsToRegister) -------------------------------
     def events_to_register(self):
         return (ClusterEvent("Pod", ActionType.ADD | ActionType.UPDATE_POD_LABEL | ActionType.DELETE,
@@ -432,8 +282,3 @@ class PodTopologySpread(PreFilterPlugin, FilterPlugin, PreScorePlugin, ScorePlug
             return True
         return any(c.honor_taints for c in constraints) and \
             ((old.get("spec") or {}).get("taints") or []) != ((new.get("spec") or {}).get("taints") or [])
-
-
-def _round_half_away(x: float) -> int:
-    """Go's ``math.Round``: halves away from zero (Python's ``round`` goes to even)."""
-    return int(math.floor(x + 0.5)) if x >= 0 else -int(math.floor(-x + 0.5))
