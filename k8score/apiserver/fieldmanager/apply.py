@@ -19,8 +19,9 @@ from typing import Any
 
 from ...api.errors import ApiError, status
 from .fieldpath import Set, path_string
-from .managers import (BEFORE_FIRST_APPLY, DecodeError, Managed, VersionedSet, cap_update_managers,
-                       decode, encode, identifier, print_manager, strip_meta)
+from .fastpath import canonical, reuse
+from .managers import (BEFORE_FIRST_APPLY, DEFAULT_MANAGER, DecodeError, Managed, VersionedSet,
+                       cap_update_managers, decode, encode, identifier, print_manager, strip_meta)
 from .typed import (TypedError, child_schema, compare, ensure_named_fields_are_members, merge, remove_items,
                     to_field_set)
 
@@ -111,20 +112,44 @@ def update_managed_fields(old: dict | None, new: dict, manager: str, schema: Any
     create or an apply starts tracking). Returns the list to store (may be empty).
     """
     reset = reset_fields if reset_fields is not None else default_reset_fields(subresource)
+    diff = None
+    if old is not None and operation == "Update":
+        # fastpath.py: the stored entries answer most updates without decoding them
+        entries = _live_or_new_entries(old, new, bool(subresource))
+        if canonical(entries):
+            try:
+                diff = _filtered_compare(_without_managed_fields(old), _without_managed_fields(new),
+                                         schema, reset)
+            except TypedError:
+                return _kept(old)
+            out = reuse(entries, *diff, manager or DEFAULT_MANAGER, api_version, subresource or "", now_text)
+            if out is not None:
+                return out
+    return _full_update(old, new, manager, schema, now_text, api_version, operation, subresource, reset, diff)
+
+
+def _full_update(old: dict | None, new: dict, manager: str, schema: Any, now_text: str, api_version: str,
+                 operation: str, subresource: str | None, reset: Set, diff: tuple | None = None) -> list:
+    """update_managed_fields by decoding, updating and encoding every entry (``diff``: the
+    filtered comparison of old and new, when already made)."""
     managed = _live_or_new(old, new, bool(subresource))
     if not managed.fields and old is not None:
         return []
     old_obj = _without_managed_fields(old) if old is not None else _empty_like(new, schema)
     try:
         _update(managed, old_obj, _without_managed_fields(new), manager, schema, now_text,
-                api_version, subresource, reset, operation)
+                api_version, subresource, reset, operation, diff)
     except TypedError:
         # fieldmanager.go UpdateNoErrors: an object that does not fit its schema keeps the
         # live managedFields (validation will refuse the object anyway)
-        kept = _meta(old).get("managedFields")
-        return copy.deepcopy(kept) if isinstance(kept, list) else []
+        return _kept(old)
     cap_update_managers(managed)
     return encode(managed)
+
+
+def _kept(old: Any) -> list:
+    kept = _meta(old).get("managedFields")
+    return copy.deepcopy(kept) if isinstance(kept, list) else []
 
 
 def create_shape(obj: Any) -> Any:
@@ -169,10 +194,11 @@ def _shape(d: dict) -> dict:
 # -- internals -------------------------------------------------------------------------------
 
 def _update(managed: Managed, old: dict, new: dict, manager: str, schema: Any, now_text: str,
-            api_version: str, subresource: str | None, reset: Set, operation: str = "Update") -> None:
+            api_version: str, subresource: str | None, reset: Set, operation: str = "Update",
+            diff: tuple | None = None) -> None:
     """managedfieldsupdater.go + update.go Update: the write's changes as a temporary manager,
     merged into the writer's entry (with a new time) only when not empty."""
-    added, modified, removed = _filtered_compare(old, new, schema, reset)
+    added, modified, removed = diff if diff is not None else _filtered_compare(old, new, schema, reset)
     for ident in list(managed.fields):
         vs = managed.fields[ident]
         s = vs.set.difference(modified.union(added)).difference(removed)
@@ -277,6 +303,13 @@ def _conflict_error(conflicts: list) -> ApiError:
             lines.extend(f"- {p}" for p in by_manager[name])
         msg = f"Apply failed with {len(conflicts)} conflicts: " + "\n".join(lines)
     return ApiError(status(409, "Conflict", msg, {"causes": causes}))
+
+
+def _live_or_new_entries(old: dict, new: dict, subresource: bool) -> Any:
+    """The raw managedFields :func:`_live_or_new` decodes when they are canonical (a sent
+    list that is not falls back to the full path, which decides between sent and live)."""
+    sent = None if subresource else _meta(new).get("managedFields")
+    return _meta(old).get("managedFields") if sent is None else sent
 
 
 def _live_or_new(old: dict | None, new: dict, subresource: bool) -> Managed:

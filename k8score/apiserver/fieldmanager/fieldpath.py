@@ -125,11 +125,41 @@ def path_string(path: Iterable[PE]) -> str:
     return "".join(pe_string(pe) for pe in path)
 
 
+# Key texts repeat across every object of a kind (``k:{"type":"Ready"}``): both directions
+# are memoised, bounded (cleared when full). PEs holding a float are not cached by PE: 80.0
+# and 80 are equal keys of a dict but serialise differently.
+_CACHE_MAX = 1 << 16
+_SERIALIZED: dict = {}
+_DESERIALIZED: dict = {}
+
+
+def _has_float(payload: Any) -> bool:
+    if type(payload) is float:
+        return True
+    if type(payload) is tuple:
+        return any(_has_float(x) for x in payload)
+    return False
+
+
 def serialize_pe(pe: PE) -> str:
     """serialize-pe.go SerializePathElement: ``f:name``, ``k:{...}``, ``v:...``, ``i:N``."""
     kind, payload = pe
     if kind == "f":
         return "f:" + payload
+    if _has_float(payload):   # before the lookup: (0, 80.0) would find (0, 80)'s text
+        return _serialize(kind, payload)
+    try:
+        return _SERIALIZED[pe]
+    except KeyError:
+        pass
+    out = _serialize(kind, payload)
+    if len(_SERIALIZED) >= _CACHE_MAX:
+        _SERIALIZED.clear()
+    _SERIALIZED[pe] = out
+    return out
+
+
+def _serialize(kind: str, payload: Any) -> str:
     if kind == "k":
         return "k:{" + ",".join(go_json(k) + ":" + go_json(thaw(v)) for k, v in payload) + "}"
     if kind == "v":
@@ -143,6 +173,18 @@ class FieldsV1Error(ValueError):
 
 def deserialize_pe(s: str) -> PE | None:
     """The PE a ``fieldsV1`` key names; None for an unknown prefix (upstream ignores those)."""
+    try:
+        return _DESERIALIZED[s]
+    except KeyError:
+        pass
+    pe = _deserialize(s)
+    if len(_DESERIALIZED) >= _CACHE_MAX:
+        _DESERIALIZED.clear()
+    _DESERIALIZED[s] = pe
+    return pe
+
+
+def _deserialize(s: str) -> PE | None:
     if len(s) < 2:
         raise FieldsV1Error("key must be 2 characters long:")
     if s[1] != ":":

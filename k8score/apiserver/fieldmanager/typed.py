@@ -73,6 +73,12 @@ def list_kind(sch: Any) -> tuple[str, tuple]:
 
 def item_pe(sch: Any, keys: tuple, kind: str, item: Any) -> PE:
     """helpers.go listItemToPathElement: the PE naming one item of a granular list."""
+    if len(keys) == 1 and type(item) is dict:
+        # the common one-key list (conditions by type, containers by name): the PE key()
+        # builds, without sorting or freezing
+        v = item.get(keys[0])
+        if type(v) is str:
+            return ("k", ((keys[0], (1, v)),))
     if kind == "set":
         if isinstance(item, dict):
             raise TypedError("associative list without keys has an element that's a map type")
@@ -196,8 +202,10 @@ def compare(lhs: Any, rhs: Any, sch: Any) -> tuple[Set, Set, Set]:
 
 
 def _cmp(l: Any, r: Any, sch: Any, path: tuple, a: Set, m: Set, rm: Set) -> None:
-    if l is r or (type(l) is type(r) and type(l) in (dict, list) and l == r):
-        return  # an unchanged subtree (C-speed equality) adds, modifies and removes nothing
+    if l is r or (type(l) is type(r) and l == r):
+        # an unchanged subtree or leaf (C-speed equality; same type, so 1 and True or 1.0
+        # never meet here) adds, modifies and removes nothing
+        return
     if l is MISSING:
         _added(r, sch, path, a)  # all of a new subtree is added (most of a create)
         return
@@ -212,8 +220,10 @@ def _cmp(l: Any, r: Any, sch: Any, path: tuple, a: Set, m: Set, rm: Set) -> None
         if not map_is_atomic(sch) and (lv or rv):  # both empty: a leaf, keeping {} vs absent
             leaf = False
             for k in list(lv) + [k for k in rv if k not in lv]:
-                sub, _ = child_schema(sch, k)
-                _cmp(lv.get(k, MISSING), rv.get(k, MISSING), sub, path + (field(k),), a, m, rm)
+                x, y = lv.get(k, MISSING), rv.get(k, MISSING)
+                if x is y or (type(x) is type(y) and x == y):
+                    continue  # what _cmp would return at once, without the call
+                _cmp(x, y, child_schema(sch, k)[0], path + (field(k),), a, m, rm)
     elif (llist or rlist) and (llist or l is MISSING or l is None) and (rlist or r is MISSING or r is None):
         lv = l if llist else []
         rv = r if rlist else []
