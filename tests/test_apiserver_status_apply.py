@@ -41,3 +41,8 @@ def test_an_apply_to_pods_status_records_its_applier_and_keeps_the_others(api):
     fields = next(m for m in stored["metadata"]["managedFields"] if m["manager"] == "tool")["fieldsV1"]
     assert fields == {"f:status": {"f:conditions": {'k:{"type":"example.com/Checked"}': {
         ".": {}, "f:status": {}, "f:type": {}}}}}
+def test_a_second_apply_without_the_condition_removes_it(api):
+    _pod(api)
+    _apply(api, BODY)
+    out = _apply(api, {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web"}, "status": {}})
+    assert not any(c["type"] == "example.com/Checked" for c in out["status"].get("conditions") or ())

@@ -390,16 +390,20 @@ def _merge_list(l: list, r: list, sch: Any, path: tuple) -> list:
 # -- RemoveItems ------------------------------------------------------------------------------
 
 def remove_items(obj: Any, to_remove: Set, sch: Any) -> Any:
-    """remove.go: obj without the members of ``to_remove`` (a member removes the whole field or
-    item). A map or list left empty by the removal disappears from its parent."""
+    """remove.go (``removeItemsWithSchema``, not extracting): obj without the members of
+    ``to_remove`` (a member removes the whole field or item). A map or list that the removal
+    leaves empty, that was empty already, or that is atomic with something under it to remove,
+    becomes null and stays in its parent (remove.go sets ``w.out`` only for a non-empty result):
+    the parent still has the field, so a later field set still counts it. Null values decode
+    as absent."""
     out = _remove(obj, to_remove, sch)
-    return {} if out is MISSING and isinstance(obj, dict) else out
+    return {} if out is None and isinstance(obj, dict) else out
 
 
 def _remove(v: Any, s: Set, sch: Any) -> Any:
     if isinstance(v, dict):
         if not v or map_is_atomic(sch):
-            return MISSING
+            return None
         out = {}
         for k, x in v.items():
             pe = field(k)
@@ -408,14 +412,12 @@ def _remove(v: Any, s: Set, sch: Any) -> Any:
             sub = s.children.get(pe)
             if sub is not None and not sub.empty():
                 x = _remove(x, sub, child_schema(sch, k)[0])
-                if x is MISSING:
-                    continue
             out[k] = x
-        return out if out else MISSING
+        return out if out else None
     if isinstance(v, list):
         kind, keys = list_kind(sch)
         if not v or kind == "atomic":
-            return MISSING
+            return None
         out_l = []
         for x in v:
             pe = item_pe(sch, keys, kind, x)
@@ -424,8 +426,6 @@ def _remove(v: Any, s: Set, sch: Any) -> Any:
             sub = s.children.get(pe)
             if sub is not None and not sub.empty():
                 x = _remove(x, sub, items_schema(sch))
-                if x is MISSING:
-                    continue
             out_l.append(x)
-        return out_l if out_l else MISSING
+        return out_l if out_l else None
     return v
