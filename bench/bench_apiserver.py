@@ -12,7 +12,7 @@ event to its consumer (decoding and filtering happen on the watcher's side of th
 (bench_scheduler_perf.py) without the scheduling cycle — per pod the create (as the
 admin), ``POST pods/<name>/binding`` and the ``Scheduled`` Event (as kube-scheduler, its
 recorder), with the scheduler's node and pod informers open on 1,000 nodes and its
-collector settings (scheduler/gctune.py). Prints CPU microseconds per pod for each request.
+collector settings (sim/gcpolicy.py). Prints CPU microseconds per pod for each request.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def scheduling(n: int = 2000, nodes: int = 1000) -> dict[str, float]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_scheduler_perf import Bench, pod_default  # noqa: E402  (the same cluster setup)
     from k8score.client import Client, EventRecorder, SharedInformerFactory  # noqa: E402
-    from k8score.scheduler import gctune  # noqa: E402
+    from k8score.sim import gcpolicy  # noqa: E402
 
     b = Bench()
     b.create_nodes(nodes, None)
@@ -82,7 +82,7 @@ def scheduling(n: int = 2000, nodes: int = 1000) -> dict[str, float]:
     thresholds = gc.get_threshold()
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*gctune.THRESHOLDS)
+    gc.set_threshold(*gcpolicy.THRESHOLDS)
     spent = dict.fromkeys(("create", "binding", "event", "delivery"), 0.0)
     clock = time.process_time
     try:

@@ -14,7 +14,6 @@ import random
 import pytest
 
 from k8score.scheduler import CycleState, Framework, SchedulerCache, Snapshot
-from k8score.scheduler import gctune
 from k8score.scheduler.algorithm import Algorithm, Diagnosis, SchedulingError, _Rotated
 from k8score.scheduler.interface import FilterPlugin
 from k8score.scheduler.nodeinfo import NodeInfo
@@ -277,26 +276,3 @@ def test_the_score_table_reads_as_node_scores_and_select_host_draws_the_same_hos
     picks = {Algorithm(random.Random(seed)).select_host(t)[0] for seed in range(40)}
     assert picks == {"b", "d"}
     assert Algorithm(random.Random(1)).select_host(t)[1] == ["b", "d"]
-
-
-# -- the garbage collector -------------------------------------------------------------------
-
-def test_gc_is_frozen_once_a_big_cluster_schedules_and_again_when_pods_double(monkeypatch):
-    calls = []
-    monkeypatch.setattr(gctune.gc, "collect", lambda *a: calls.append("collect"))
-    monkeypatch.setattr(gctune.gc, "freeze", lambda: calls.append("freeze"))
-    monkeypatch.setattr(gctune.gc, "set_threshold", lambda *t: calls.append(("threshold", t)))
-    monkeypatch.setattr(gctune.gc, "get_threshold", lambda: (700, 10, 10))
-    g = gctune.GCSettler()
-    g.after_cycle(gctune.MIN_NODES - 1, 0)          # a small cluster: left alone
-    assert calls == []
-    g.after_cycle(gctune.MIN_NODES, 10)
-    assert calls == [("threshold", gctune.THRESHOLDS), "collect", "freeze"]
-    calls.clear()
-    g.after_cycle(gctune.MIN_NODES, 2 * gctune.MIN_NODES - 1)   # not yet twice max(10, nodes)
-    assert calls == []
-    g.after_cycle(gctune.MIN_NODES, 2 * gctune.MIN_NODES)
-    assert calls == ["collect", "freeze"]
-    calls.clear()
-    g.after_cycle(gctune.MIN_NODES, 3 * gctune.MIN_NODES)
-    assert calls == []

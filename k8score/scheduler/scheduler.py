@@ -54,7 +54,6 @@ from .events import (ASSIGNED_POD_ADD, ASSIGNED_POD_DELETE, NODE_ADD, ActionType
                      node_update_action)
 from .explain import AttemptRecord, format_explanation, record_for
 from .framework import Framework, Profile
-from .gctune import GCSettler
 from .interface import CycleState
 from .nodeinfo import PodInfo, Snapshot, pod_key
 from .nominator import Nominator
@@ -123,8 +122,6 @@ class Scheduler(Component):
         self._last: collections.OrderedDict[str, AttemptRecord] = collections.OrderedDict()
         #: Errors recovered from (broken objects, failed handlers), kept across restarts.
         self.errors = ErrorLog(loop, name)
-        #: CPython's cyclic GC settled once the cluster is big (gctune.py: why)
-        self._gc = GCSettler()
         self._reset()
 
     # -- lifecycle -----------------------------------------------------------------
@@ -427,7 +424,6 @@ class Scheduler(Component):
         self._busy_until = self.loop.now + cost
         self._kick()
         self._arm_flush()
-        self._gc.after_cycle(self.cache.node_count(), self.cache.pod_count())
 
     def _record(self, info: QueuedPodInfo, cycle: int, fw: Framework, outcome: Any) -> AttemptRecord:
         rec = record_for(info.key, self.loop.now, info.attempts, cycle, fw.weights,
