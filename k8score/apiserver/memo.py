@@ -99,3 +99,29 @@ class CopyMemo:
             self._table.clear()
         self._table[key] = packed
         return out
+
+
+class BoundedCache:
+    """``get(key, compute)``: the value kept for ``key``, else ``compute(key)``, kept. At most
+    ``size`` entries: when full the table is cleared (the hot keys come back at once)."""
+
+    __slots__ = ("_table", "_size")
+
+    def __init__(self, size: int):
+        self._table: dict = {}
+        self._size = size
+
+    def get(self, key: Any, compute: Callable[[Any], Any]) -> Any:
+        table = self._table
+        try:
+            return table[key]
+        except KeyError:
+            pass
+        value = compute(key)
+        if len(table) >= self._size:
+            table.clear()
+        table[key] = value
+        return value
+
+    def __len__(self) -> int:
+        return len(self._table)

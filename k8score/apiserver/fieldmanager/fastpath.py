@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..jsonutil import copy_json
-from ..memo import dumps
+from ..memo import BoundedCache, dumps
 from .fieldpath import (FieldsV1Error, Set, _has_float, deserialize_pe, serialize_pe, sort_key, to_fields_v1)
 from .managers import MAX_UPDATE_MANAGERS, STRIP_SET
 
@@ -48,8 +48,7 @@ _SHAPES = frozenset((("manager", "operation", "apiVersion") + t + ("fieldsType",
 
 _CACHE_MAX = 1 << 16
 _KEYS: dict = {}   # fieldsV1 key text -> sort key of its PE, or None when not canonical
-_CANONICAL_MAX = 1 << 14
-_CANONICAL: dict = {}   # marshal bytes of a fieldsV1 document -> whether encode writes it so
+_CANONICAL = BoundedCache(1 << 14)   # marshal bytes of a fieldsV1 document -> whether encode writes it so
 
 
 def _key_info(k: str) -> Any:
@@ -130,15 +129,7 @@ def _canonical_set(fv: dict) -> bool:
         key = dumps(fv)
     except ValueError:
         return False   # not plain JSON data
-    try:
-        return _CANONICAL[key]
-    except KeyError:
-        pass
-    ok = _canonical_fields(fv, False)
-    if len(_CANONICAL) >= _CANONICAL_MAX:
-        _CANONICAL.clear()
-    _CANONICAL[key] = ok
-    return ok
+    return _CANONICAL.get(key, lambda _: _canonical_fields(fv, False))
 
 
 def _canonical_fields(d: dict, member: bool) -> bool:

@@ -32,6 +32,8 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Iterator
 
+from ..memo import BoundedCache
+
 PE = tuple
 Path = tuple
 
@@ -128,9 +130,8 @@ def path_string(path: Iterable[PE]) -> str:
 # Key texts repeat across every object of a kind (``k:{"type":"Ready"}``): both directions
 # are memoised, bounded (cleared when full). PEs holding a float are not cached by PE: 80.0
 # and 80 are equal keys of a dict but serialise differently.
-_CACHE_MAX = 1 << 16
-_SERIALIZED: dict = {}
-_DESERIALIZED: dict = {}
+_SERIALIZED = BoundedCache(1 << 16)
+_DESERIALIZED = BoundedCache(1 << 16)
 
 
 def _has_float(payload: Any) -> bool:
@@ -148,15 +149,11 @@ def serialize_pe(pe: PE) -> str:
         return "f:" + payload
     if _has_float(payload):   # before the lookup: (0, 80.0) would find (0, 80)'s text
         return _serialize(kind, payload)
-    try:
-        return _SERIALIZED[pe]
-    except KeyError:
-        pass
-    out = _serialize(kind, payload)
-    if len(_SERIALIZED) >= _CACHE_MAX:
-        _SERIALIZED.clear()
-    _SERIALIZED[pe] = out
-    return out
+    return _SERIALIZED.get(pe, _serialize_pe)
+
+
+def _serialize_pe(pe: PE) -> str:
+    return _serialize(*pe)
 
 
 def _serialize(kind: str, payload: Any) -> str:
@@ -173,15 +170,7 @@ class FieldsV1Error(ValueError):
 
 def deserialize_pe(s: str) -> PE | None:
     """The PE a ``fieldsV1`` key names; None for an unknown prefix (upstream ignores those)."""
-    try:
-        return _DESERIALIZED[s]
-    except KeyError:
-        pass
-    pe = _deserialize(s)
-    if len(_DESERIALIZED) >= _CACHE_MAX:
-        _DESERIALIZED.clear()
-    _DESERIALIZED[s] = pe
-    return pe
+    return _DESERIALIZED.get(s, _deserialize)
 
 
 def _deserialize(s: str) -> PE | None:
