@@ -294,12 +294,7 @@ class Framework(Handle):
         Each plugin scores all the nodes in one call (``score_nodes``: the per-node Score
         unless the plugin inlines its formula), and the table keeps flat lists, so the cost
         per node is a few list slots, not objects."""
-        rng = state.node_range
-        if rng is not None:
-            snap, start, count = rng
-            names = snap.column_range("name", _node_name, start, count)
-        else:
-            names = list(map(_node_name, nodes))
+        names = state.node_values("name", _node_name, nodes)
         table = ScoreTable(names)
         skip = state.skip_score_plugins
         for pl in self._points["Score"]:

@@ -82,6 +82,16 @@ class CycleState:
     def delete(self, key: str) -> None:
         self._data.pop(key, None)
 
+    def node_values(self, key: Any, fn: Any, nodes: list) -> list:
+        """``[fn(n) for n in nodes]``, read from the snapshot's column ``key`` (kept across
+        cycles, recomputed only for changed nodes) when :attr:`node_range` says where
+        ``nodes`` sit in it."""
+        rng = self.node_range
+        if rng is not None:
+            snap, start, count = rng
+            return snap.column_range(key, fn, start, count)
+        return list(map(fn, nodes))
+
     def clone(self) -> "CycleState":
         """A copy for a what-if (preemption's dry run per node): values with a ``clone()``
         method are cloned, the rest shared (``CycleState.Clone``)."""

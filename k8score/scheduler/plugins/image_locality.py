@@ -63,12 +63,7 @@ class ImageLocality(PreScorePlugin, ScorePlugin):
         if data is None:
             return super().score_nodes(state, pod, nodes)
         images, n_containers, spread, total = data
-        rng = state.node_range
-        if rng is not None:
-            snap, start, count = rng
-            have = snap.column_range("images", _images, start, count)
-        else:
-            have = list(map(_images, nodes))
+        have = state.node_values("images", _images, nodes)
         memo: dict = {}
         out = []
         for node_images in have:
