@@ -345,17 +345,12 @@ class Snapshot:
         last call with ``key``. ``key`` must name everything ``fn`` depends on besides the
         NodeInfo (the plugin instance, the pod's requests)."""
         infos = self.node_infos
-        if self._columns_for is not infos or len(self._pos) != len(infos) \
-                or len(self._changes) > 4 * len(infos) + 64:
-            self._drop_columns()          # a list set from outside, or a long log: start over
-        columns = self._columns
+        columns = self._columns_now()
         col = columns.get(key)
         changes = self._changes
         if col is None:
-            if len(columns) >= MAX_COLUMNS:
-                del columns[next(iter(columns))]
             values = list(map(fn, infos))
-            columns[key] = [len(changes), values]
+            self._new_column(key, [len(changes), values])
             return values
         done, values = col
         if done < len(changes):
@@ -377,26 +372,16 @@ class Snapshot:
         {'z1': [2, 2], 'z2': [1, 1]}
         """
         infos = self.node_infos
-        if self._columns_for is not infos or len(self._pos) != len(infos) \
-                or len(self._changes) > 4 * len(infos) + 64:
-            self._drop_columns()
-        columns = self._columns
+        columns = self._columns_now()
         col = columns.get(key)
         changes = self._changes
         if col is None:
-            if len(columns) >= MAX_COLUMNS:
-                del columns[next(iter(columns))]
             values = list(map(fn, infos))
             totals: dict = {}
             for v in values:
                 if v is not None:
-                    t = totals.get(v[0])
-                    if t is None:
-                        totals[v[0]] = [1, v[1]]
-                    else:
-                        t[0] += 1
-                        t[1] += v[1]
-            columns[key] = [len(changes), values, totals]
+                    _add_total(totals, v)
+            self._new_column(key, [len(changes), values, totals])
             return totals
         done, values, totals = col
         if done < len(changes):
@@ -412,14 +397,24 @@ class Snapshot:
                     if not t[0]:
                         del totals[old[0]]
                 if new is not None:
-                    t = totals.get(new[0])
-                    if t is None:
-                        totals[new[0]] = [1, new[1]]
-                    else:
-                        t[0] += 1
-                        t[1] += new[1]
+                    _add_total(totals, new)
             col[0] = len(changes)
         return totals
+
+    def _columns_now(self) -> dict:
+        """The column table, started over when :attr:`node_infos` was set from outside or the
+        change log grew long (recomputing then costs less than replaying it)."""
+        infos = self.node_infos
+        if self._columns_for is not infos or len(self._pos) != len(infos) \
+                or len(self._changes) > 4 * len(infos) + 64:
+            self._drop_columns()
+        return self._columns
+
+    def _new_column(self, key, col: list) -> None:
+        columns = self._columns
+        if len(columns) >= MAX_COLUMNS:
+            del columns[next(iter(columns))]     # the oldest column goes
+        columns[key] = col
 
     def column_range(self, key, fn, start: "int | list[int]", count: int) -> list:
         """``count`` values of :meth:`column` from position ``start``, wrapping round; or,
@@ -473,3 +468,13 @@ class Snapshot:
         snap.set_node_infos(snap.node_infos)
         snap.refresh_lists()
         return snap
+
+
+def _add_total(totals: dict, value: tuple) -> None:
+    """Count ``value`` = ``(group, count)`` into ``totals[group]`` = ``[nodes, total]``."""
+    t = totals.get(value[0])
+    if t is None:
+        totals[value[0]] = [1, value[1]]
+    else:
+        t[0] += 1
+        t[1] += value[1]
