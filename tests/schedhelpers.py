@@ -78,3 +78,14 @@ def place_pods(nodes: Iterable[dict], pods: Iterable[dict], *, use_columns: bool
 
 def digest(lines: list[str]) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def same_as_plain_path(run_workload: Callable[..., tuple], pinned: str) -> tuple[list[str], Snapshot, Snapshot]:
+    """Run a workload with the snapshot's columns and without; assert both place every pod
+    alike and that the placements hash to ``pinned`` (what they were before the fast path).
+    Returns ``(placements, snapshot with columns, plain snapshot)``."""
+    fast, snap = run_workload(use_columns=True)
+    plain, plain_snap = run_workload(use_columns=False)
+    assert fast == plain
+    assert digest(fast) == pinned
+    return fast, snap, plain_snap

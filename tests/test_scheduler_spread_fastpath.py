@@ -27,7 +27,7 @@ partly holding the pods' image, must be placed as before (``PINNED_DEFAULTS``).
 from k8score.scheduler import SchedulerCache, Snapshot
 from k8score.scheduler.testing import make_node, make_pod
 
-from schedhelpers import digest, place_pods
+from schedhelpers import digest, place_pods, same_as_plain_path
 
 #: sha256 of the placements ``run_workload()`` gave before the sums (git HEAD 1b37b8d)
 PINNED = "1533a2faf7c1780fdad265cb1d95e0fb8b374a83ed3761ae7991e1e2d497fd32"
@@ -71,10 +71,7 @@ def run_workload(use_columns: bool = True, pods: int = 360, nodes: int = 24) -> 
 
 
 def test_spread_sums_place_every_pod_as_the_plain_path():
-    fast, snap = run_workload(use_columns=True)
-    plain, plain_snap = run_workload(use_columns=False)
-    assert fast == plain
-    assert digest(fast) == PINNED
+    fast, snap, plain_snap = same_as_plain_path(run_workload, PINNED)
     # both sides: pods placed, and pods no node could take
     assert sum(line.endswith(" -") for line in fast) > 0
     assert sum(not line.endswith(" -") for line in fast) > 200
