@@ -54,6 +54,7 @@ from ..etcd.types import ERR_COMPACTED
 from .cacher_watch import (ADDED, DELETED, MODIFIED, CacheEvent, CacheWatch, History, Watchers,
                            index_value)
 from .jsonutil import copy_json
+from .cacheshare import compact
 
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"  # storage.AnnotateInitialEventsEndBookmark
 _SERIALS = count(1)  # Cacher serial numbers: a new cache never repeats an old one's version()
@@ -115,11 +116,14 @@ class Cacher:
             return
         r = self.store.range(self.prefix, prefix_end(self.prefix))
         self._objs, self._keys, self.corrupt = {}, [], {}
+        self.watchers._live = self._objs      # copies share with earlier ones while live
+        self.watchers.last_copy.clear()
         self._by_value = {n: {} for n in self._indexers}
         self._value_of = {n: {} for n in self._indexers}
         for kv in r.kvs:
             obj = self._decoded(kv)
             if obj is not None:
+                compact(obj, None)
                 self._objs[kv.key] = obj
                 self._keys.append(kv.key)
                 for name, fn in self._indexers.items():
@@ -283,6 +287,8 @@ class Cacher:
         self.events += 1
         prev = self._objs.get(key)
         obj = self._decoded(kv) if put else None
+        if obj is not None:
+            compact(obj, prev)   # interned keys, subtrees shared with prev (cacheshare.py)
         if not put:
             self.corrupt.pop(key, None)
         if obj is None and prev is None:

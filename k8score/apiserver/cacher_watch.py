@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from ..sim import Channel
+from .copyshare import EventCopies
 from .jsonutil import copy_json
 
 ADDED, MODIFIED, DELETED = "ADDED", "MODIFIED", "DELETED"
@@ -211,7 +212,7 @@ class CacheWatch:
                 return False
         return self._fields is None or self._fields.matches(obj)
 
-    def _offer(self, ev: CacheEvent, copies: dict | None = None) -> None:
+    def _offer(self, ev: CacheEvent, copies: EventCopies | None = None) -> None:
         """The cacher's dispatch: translate ``ev`` for this watcher and queue it, or drop it
         (cache_watcher.go ``convertToWatchEvent``: an object that starts matching is
         ADDED, one that stops matching is DELETED with its old state at the new RV).
@@ -248,12 +249,8 @@ class CacheWatch:
             # alive while this message holds it; one event can offer two objects, its new
             # state and, to a watch it leaves, its old one.)
             copies = message[2] if len(message) == 3 and self._read_only else None
-            if copies is None:
-                mine = copy_json(obj)
-            else:
-                mine = copies.get(id(obj))
-                if mine is None:
-                    mine = copies[id(obj)] = copy_json(obj)
+            mine = copy_json(obj) if copies is None else copies.get(
+                obj, getattr(self._callback, "keeps_objects", True) is True)
             message = {"type": etype, "object": mine}
         self._callback(message)
 
@@ -294,6 +291,11 @@ class Watchers:
         self._buckets: dict[int, list[CacheWatch]] = {}  # whole seconds since _born -> watches
         self._timer: Any = None
         self.offers = 0  # (event, watcher) pairs dispatch looked at
+        # key -> (cache object, the read-only watchers' copy of it): what the next copy of
+        # that key shares its unchanged subtrees with (copyshare.py); ``_live``: the cache's
+        # objects by key (set by the cacher)
+        self.last_copy: dict[str, tuple[dict, dict]] = {}
+        self._live: dict = {}
 
     def new(self, callback: Callable[[dict], Any], latency: float, key_prefix: str | None,
             index: tuple | None, labels: Any, fields: Any, allow_bookmarks: bool) -> CacheWatch:
@@ -364,6 +366,8 @@ class Watchers:
                 b = by_value.get(old)
                 if b:
                     buckets.append(b)
+        if ev.type == DELETED:
+            self.last_copy.pop(ev.key, None)
         if not buckets:
             return
         targets = list(buckets[0].values())
@@ -372,7 +376,8 @@ class Watchers:
                 targets.extend(b.values())
             targets.sort(key=_watch_id)
         self.offers += len(targets)
-        copies: dict = {}   # the read-only watchers' one copy per object of this event
+        # the read-only watchers' one copy per object of this event (copyshare.py)
+        copies = EventCopies(self.last_copy, self._live, ev.key)
         for w in targets:
             w._offer(ev, copies)
 

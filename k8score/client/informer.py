@@ -408,6 +408,12 @@ class _EventSink:
     __slots__ = ("informer", "gen")
     read_only = True
 
+    @property
+    def keeps_objects(self) -> bool:
+        """Whether the informer stores what it receives (not when a transform slims it):
+        the watch cache bases later copies on an object only while someone keeps it."""
+        return self.informer._transform is None
+
     def __init__(self, informer: "SharedInformer", gen: int):
         self.informer = informer
         self.gen = gen
