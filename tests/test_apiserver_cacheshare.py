@@ -91,6 +91,15 @@ def test_copy_like_equals_a_deep_copy_and_never_shares_with_the_cache(obj, base)
             assert mine[k] is base_copy[k]                     # unchanged: the earlier copy
 
 
+def test_equal_is_not_enough_to_share_key_order_and_number_types_are_kept():
+    old = compact({"metadata": {}, "a": {"x": 1, "y": 2}, "b": [False, 1], "c": {"n": 1}}, None)
+    new = compact({"metadata": {}, "a": {"y": 2, "x": 1}, "b": [0, True], "c": {"n": 1.0}}, old)
+    assert json.dumps(new) == '{"metadata": {}, "a": {"y": 2, "x": 1}, "b": [0, true], "c": {"n": 1.0}}'
+    assert new["a"] is not old["a"] and new["b"] is not old["b"] and new["c"] is not old["c"]
+    same = compact({"metadata": {}, "a": {"x": 1, "y": 2}}, old)
+    assert same["a"] is old["a"]
+
+
 def test_intern_keys_rebuilds_only_to_intern():
     key = fresh("terminationMessagePath")
     assert sys.intern(key) is not key
@@ -157,7 +166,25 @@ def test_deleted_keys_and_slimmed_receivers_leave_no_base_behind():
     c.run(60)
     assert set(pods.watchers.last_copy) == set(pods._objs)
     assert len([k for k in pods._objs if "/default/web-" in k]) == 1
-    # the timeline's Event informer slims what it gets (set_transform): no copy is kept for it
-    events = c.apiserver.cachers["events"]
-    assert len(events._objs) > 10
-    assert events.watchers.last_copy == {}
+
+
+def test_a_slimming_informer_leaves_no_base_copy_and_a_keeping_one_does(api, loop):
+    from k8score.client import Client
+    from k8score.client.informer import SharedInformer
+    for i in range(3):
+        api.create("configmaps", {"metadata": {"name": f"cm{i}"}, "data": {"k": "v"}}, namespace="default")
+    slim = SharedInformer(Client(api, user="kubernetes-admin"), loop, "configmaps", namespace="default")
+    slim.set_transform(lambda o: {"metadata": {k: o["metadata"][k] for k in ("name", "namespace", "resourceVersion")}})
+    slim.start()
+    loop.run(until=loop.now + 1)
+    api.create("configmaps", {"metadata": {"name": "cm3"}, "data": {"k": "v"}}, namespace="default")
+    loop.run(until=loop.now + 1)
+    cms = api.cachers["configmaps"]
+    assert len(slim) == 4 and cms.watchers.last_copy == {}
+    keeper = SharedInformer(Client(api, user="kubernetes-admin"), loop, "configmaps", namespace="default")
+    keeper.start()
+    loop.run(until=loop.now + 1)
+    api.create("configmaps", {"metadata": {"name": "cm4"}, "data": {"k": "v"}}, namespace="default")
+    loop.run(until=loop.now + 1)
+    assert list(cms.watchers.last_copy) == ["/registry/configmaps/default/cm4"]
+    assert cms.watchers.last_copy["/registry/configmaps/default/cm4"][1] is keeper.get("default/cm4")

@@ -22,6 +22,7 @@ identity are unchanged; only which equal strings/subtrees are the same Python ob
 from __future__ import annotations
 
 import sys
+from marshal import dumps as _mdumps
 from typing import Any
 
 _intern = sys.intern
@@ -50,7 +51,7 @@ def compact(new: dict, old: dict | None) -> dict:
 def _compact(v: Any, o: Any, top: bool = False) -> Any:
     """The compact form of ``v`` (dict or list) given its counterpart ``o`` in the previous
     version (None if none): ``o`` itself when equal, else a new container."""
-    if o is not None and not top and type(o) is type(v) and v == o:
+    if o is not None and not top and type(o) is type(v) and v == o and _same(v, o):
         return o
     if type(v) is dict:
         get = o.get if type(o) is dict else None
@@ -83,3 +84,13 @@ def _compact(v: Any, o: Any, top: bool = False) -> Any:
                     x = ox
         out.append(x)
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Exactly the same JSON value: ``==`` alone is not (``False == 0``, ``1 == 1.0``, and
+    dicts compare without their key order). marshal format 0 writes bools, ints and floats
+    as distinct types, dicts in order, and strings whether interned or not alike."""
+    try:
+        return _mdumps(a, 0) == _mdumps(b, 0)
+    except ValueError:
+        return False

@@ -54,6 +54,7 @@ from .request import (ALLOW, APISERVER, NO_OPINION, SYSTEM_MASTERS, PluginContex
 from .services import ServiceAllocator
 from .storage import Storage
 from .cacher import Cacher
+from .uncached import UNCACHED, Uncached
 from .compactor import COMPACTION_INTERVAL, Compactor
 from .registry.crd import restore as restore_crds
 from .storage import try_decode
@@ -148,7 +149,8 @@ class APIServer(Component):
         key = strategy.info.group_resource
         c = self.cachers.get(key)
         if c is None:
-            c = Cacher(self.loop, self.store, strategy.prefix(), self._decoder(strategy),
+            cls = Uncached if key in UNCACHED else Cacher   # events: no watch cache (uncached.py)
+            c = cls(self.loop, self.store, strategy.prefix(), self._decoder(strategy, cls is Cacher),
                        strategy.indexers, kind=strategy.info.kind,
                        api_version=strategy.info.api_version, owner=self.name)
             c.start()
@@ -161,9 +163,11 @@ class APIServer(Component):
         if c is not None:
             c.stop(ApiError.gone(f"the resource {info.group_resource} is no longer served").status)
 
-    def _decoder(self, strategy: Any) -> Callable[[str, int], Any]:
+    def _decoder(self, strategy: Any, handoff: bool = True) -> Callable[[str, int], Any]:
+        """Decode a stored value; ``handoff``: take the object this server just wrote instead
+        (only a watch cache may: it is the one reader of each write, see Storage.update)."""
         fix = getattr(strategy, "decode_stored", None)
-        take = self.storage.take
+        take = self.storage.take if handoff else (lambda value: None)
         def decode(value: str, rev: int) -> Any:
             obj = take(value)   # what this server just wrote, handed over (Storage.update)
             if obj is not None:
