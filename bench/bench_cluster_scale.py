@@ -11,7 +11,7 @@ Run::
 
     .venv/bin/python bench/bench_cluster_scale.py boot 5000
     .venv/bin/python bench/bench_cluster_scale.py flow 100 1000      # (d): prints the ratio
-    .venv/bin/python bench/bench_cluster_scale.py flow 5000 --timeout 600
+    .venv/bin/python bench/bench_cluster_scale.py flow 5000 --per-node 30 --timeout 3600   # (c)
     .venv/bin/python bench/bench_cluster_scale.py pyodide 100         # (e)
     .venv/bin/python bench/bench_cluster_scale.py profile-boot 250    # top of a cProfile
 
@@ -164,6 +164,8 @@ def main() -> None:
     p.add_argument("--timeout", type=float, default=600.0)
     p.add_argument("--gc-freeze", action="store_true")
     p.add_argument("--gc-threshold", type=int, default=0)
+    p.add_argument("--per-node", type=int, default=3,
+                   help="replicas per node (c: 30, Kubernetes' 150,000 pods on 5,000 nodes)")
     p.add_argument("--json", action="store_true", help="(internal) one measurement, JSON on the last line")
     a = p.parse_args()
     _GC.update(freeze=a.gc_freeze, threshold=a.gc_threshold)
@@ -176,10 +178,11 @@ def main() -> None:
         pyodide_flow(a.nodes[0])
         return
     if a.json:
-        out = boot(a.nodes[0]) if a.what == "boot" else flow(a.nodes[0], a.timeout)
+        out = boot(a.nodes[0]) if a.what == "boot" else flow(a.nodes[0], a.timeout, a.per_node)
         print(json.dumps(out))
         return
-    results = [_subprocess([a.what, str(n), "--timeout", str(a.timeout), *gc_args]) for n in a.nodes]
+    results = [_subprocess([a.what, str(n), "--timeout", str(a.timeout), "--per-node", str(a.per_node), *gc_args])
+               for n in a.nodes]
     if a.what == "flow" and len(results) == 2:
         small, big = results
         ratio = big["run_cpu_s"] / max(small["run_cpu_s"], 1e-9)
