@@ -12,7 +12,9 @@ messages as dicts keyed by the proto's JSON (camelCase) names:
 
 Calls that take time complete through a callback on the virtual clock. Timestamps in messages
 are Unix nanoseconds (the simulation's second 0 is ``2026-01-01T00:00:00Z``;
-:func:`virtual_seconds` converts back). Every call is appended to :attr:`RuntimeBase.calls`.
+:func:`virtual_seconds` converts back). Every call is appended to :attr:`RuntimeBase.calls`
+(the last 750 to 1,000: the kubelet polls every second, and a 5,000-node cluster keeps one
+log per node).
 
 The flavours differ where the real ones do: version strings, image IDs, the log line
 timestamps, the image store, error texts (a missing image, a missing executable — runc under
@@ -52,6 +54,10 @@ EVENT_TYPES = ("CONTAINER_CREATED_EVENT", "CONTAINER_STARTED_EVENT", "CONTAINER_
 def virtual_seconds(ns: int) -> float:
     """A message timestamp (Unix ns) as virtual seconds since the simulation started."""
     return (int(ns) - _EPOCH_NS) / 1e9
+
+
+#: how many calls :attr:`RuntimeBase.calls` keeps (a quarter is dropped when it is full)
+_CALL_LOG = 1000
 
 
 class RuntimeBase(ImageServiceMixin, SandboxMixin, LifecycleMixin, ExecMixin, StatsMixin):
@@ -95,8 +101,8 @@ class RuntimeBase(ImageServiceMixin, SandboxMixin, LifecycleMixin, ExecMixin, St
     # -- bookkeeping ------------------------------------------------------------------
     def _log(self, call: str, detail: str = "") -> None:
         self.calls.append((self.loop.now, call, detail))
-        if len(self.calls) > 2000:
-            del self.calls[:500]
+        if len(self.calls) > _CALL_LOG:
+            del self.calls[:_CALL_LOG // 4]
 
     def _new_id(self) -> str:
         return f"{self.rng.getrandbits(256):064x}"
