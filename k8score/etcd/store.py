@@ -186,6 +186,7 @@ class Store(TxnApplier, WatchHub, Lessor):
             kv = KeyValue(key, value, old.create_revision, rev, old.version + 1, 0)
             self._hist[key].append(kv)
             self._live[key] = kv
+            old.pack()      # superseded: history, held compressed
         else:
             kv = self._put(key, value, lease, rev, old)
         self.revision = rev
@@ -220,6 +221,7 @@ class Store(TxnApplier, WatchHub, Lessor):
         else:
             kv = KeyValue(key, value, old.create_revision, rev, old.version + 1, lease)
             self._hist[key].append(kv)
+            old.pack()
             if old.lease:
                 self._detach(old.lease, key)
         if lease:
@@ -234,6 +236,7 @@ class Store(TxnApplier, WatchHub, Lessor):
         del keys[bisect_left(keys, key)]
         tomb = KeyValue(key, "", 0, rev, 0, 0)
         self._hist[key].append(tomb)
+        old.pack()
         if old.lease:
             self._detach(old.lease, key)
         return tomb, old
