@@ -31,6 +31,12 @@ from .errors import ApiError
 
 #: client-go tools/record/events_cache.go: maxLruCacheEntries (we keep a plain dict, bounded).
 _CACHE_SIZE = 4096
+#: events_cache.go defaultAggregateMaxEvents, defaultAggregateIntervalInSeconds
+AGGREGATE_MAX_EVENTS = 10
+AGGREGATE_INTERVAL = 600.0
+#: events_cache.go defaultSpamBurst, defaultSpamQPS (one event per 5 minutes)
+SPAM_BURST = 25
+SPAM_QPS = 1.0 / 300.0
 _EPOCH_NANOS = int(EPOCH.timestamp()) * 1_000_000_000
 
 
@@ -95,11 +101,28 @@ def event_name(loop: Any, namespace: str, name: str) -> str:
 
 
 class EventRecorder:
-    def __init__(self, client: Any, component: str, host: str | None = None, loop: Any = None):
+    """Writes Events for one component (``source {component, host}``).
+
+    ``correlate`` (default): client-go tools/record's EventCorrelator runs first
+    (events_cache.go): similar events — same source, object, type and reason, another message —
+    seen 10 times within 10 minutes are *aggregated* into one Event whose message is
+    ``(combined from similar events): <latest message>``, counted up from then on; and a
+    source may write 25 events about one object, then one per 5 minutes (a token bucket per
+    source and object): the rest are dropped (counted in :attr:`filtered`). The scheduler
+    records through events.k8s.io (tools/events), which has neither: it passes False.
+    """
+
+    def __init__(self, client: Any, component: str, host: str | None = None, loop: Any = None,
+                 correlate: bool = True):
         self.client = client
         self.component = component
         self.host = host
+        self.correlate = correlate
         self.loop = loop if loop is not None else client.api.loop
+        self._aggregates: dict[tuple, tuple[dict, float]] = {}   # aggregate key -> (messages, last)
+        self._spam: dict[tuple, tuple[float, float]] = {}        # spam key -> (tokens, at)
+        #: Events the spam filter dropped (client-go: "skip" in EventCorrelate).
+        self.filtered = 0
         # Names no longer come from an RNG (event_name), but the draw stays: it keeps the seeded
         # sequence every later component draws from (pod-name suffixes, ...) what it was.
         self.loop.rng.getrandbits(64)
@@ -119,12 +142,24 @@ class EventRecorder:
         self.log.append((now, event_type, reason, f"{ref.get('kind', '').lower()}/{ref.get('name')}", message))
         key = (ref.get("kind"), ref.get("namespace"), ref.get("name"), ref.get("uid"), ref.get("fieldPath"),
                event_type, reason, message, self.component, self.host)
+        if self.correlate:
+            key, message = self._aggregate(ref, event_type, reason, message, key, now)
         seen = self._seen.get(key)
+        if self.correlate:
+            # eventObserve counts the occurrence before the spam filter looks (events_cache.go
+            # EventCorrelate): a dropped repeat still moves the count the next write sends
+            if seen is not None:
+                self._seen[key] = seen = seen[:2] + (seen[2] + 1,) + seen[3:]
+            if self._spam_filtered(ref, now):
+                self.filtered += 1
+                return None
+            if seen is not None:
+                seen = seen[:2] + (seen[2] - 1,) + seen[3:]
         if seen is not None:
             ns, name, count, first = seen
             try:
-                stored = self.client.patch("events", name, {"count": count + 1, "lastTimestamp": stamp},
-                                           namespace=ns)
+                stored = self.client.patch("events", name, {"count": count + 1, "lastTimestamp": stamp,
+                                                            "message": message}, namespace=ns)
             except ApiError:
                 stored = None
             if stored is not None:
@@ -157,6 +192,43 @@ class EventRecorder:
             self._seen.pop(next(iter(self._seen)))
         self._seen[key] = (namespace, name, 1, stamp)
         return stored
+
+    def _aggregate(self, ref: dict, event_type: str, reason: str, message: str, key: tuple,
+                   now: float) -> tuple[tuple, str]:
+        """events_cache.go EventAggregate: the cache key and message to record. Under 10
+        distinct messages of one (source, object, type, reason) within 600 s: the event as is;
+        from the 10th on, the aggregate event (keyed by the group, so it is counted up)."""
+        agg = (self.component, self.host, ref.get("kind"), ref.get("namespace"), ref.get("name"),
+               ref.get("uid"), ref.get("apiVersion"), event_type, reason)
+        record = self._aggregates.pop(agg, None)
+        if record is None or now - record[1] > AGGREGATE_INTERVAL:
+            record = ({}, now)
+        messages = record[0]
+        messages[message] = None
+        if len(self._aggregates) >= _CACHE_SIZE:
+            self._aggregates.pop(next(iter(self._aggregates)))
+        self._aggregates[agg] = (messages, now)
+        if len(messages) < AGGREGATE_MAX_EVENTS:
+            return key, message
+        # "do not grow our local key set any larger than max": upstream pops an arbitrary
+        # member (a Go map); here the oldest, so a seed reproduces the run
+        del messages[next(iter(messages))]
+        return ("aggregate",) + agg, "(combined from similar events): " + message
+
+    def _spam_filtered(self, ref: dict, now: float) -> bool:
+        """EventSourceObjectSpamFilter: a token bucket per (source, object), 25 deep, refilled
+        at one token per 300 s (flowcontrol token bucket: starts full)."""
+        key = (self.component, self.host, ref.get("kind"), ref.get("namespace"), ref.get("name"),
+               ref.get("uid"), ref.get("apiVersion"))
+        tokens, at = self._spam.pop(key, (float(SPAM_BURST), now))
+        tokens = min(float(SPAM_BURST), tokens + (now - at) * SPAM_QPS)
+        ok = tokens >= 1.0
+        if ok:
+            tokens -= 1.0
+        if len(self._spam) >= _CACHE_SIZE:
+            self._spam.pop(next(iter(self._spam)))
+        self._spam[key] = (tokens, now)
+        return not ok
 
     def eventf(self, obj: dict, event_type: str, reason: str, fmt: str, *args: Any) -> dict | None:
         return self.event(obj, event_type, reason, fmt % args if args else fmt)

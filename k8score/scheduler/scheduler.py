@@ -111,11 +111,13 @@ class Scheduler(Component):
         self.profiles: list[Profile] = profiles
         self.frameworks: dict[str, Framework] = {}
         self.seed = seed if seed is not None else loop.rng.getrandbits(64)
-        self.recorder = EventRecorder(self.client, component=DEFAULT_SCHEDULER_NAME, loop=loop)
+        # upstream records through events.k8s.io (tools/events): no spam filter, no aggregation
+        self.recorder = EventRecorder(self.client, component=DEFAULT_SCHEDULER_NAME, loop=loop,
+                                      correlate=False)
         # profile.NewMap: each profile records events as its schedulerName
         self._recorders = {p.scheduler_name: (self.recorder if p.scheduler_name == DEFAULT_SCHEDULER_NAME
                                               else EventRecorder(self.client, component=p.scheduler_name,
-                                                                 loop=loop))
+                                                                 loop=loop, correlate=False))
                            for p in profiles}
         #: every attempt, most recent last (bounded)
         self.history: collections.deque[AttemptRecord] = collections.deque(maxlen=HISTORY_ATTEMPTS)
