@@ -7,12 +7,14 @@ before it (watch_cache.go keeps its cyclic buffer of events the same way), so a 
 changed six times is held six times. Two exact, value-preserving reductions, applied once
 per etcd event by the :class:`~.cacher.Cacher`:
 
-* :func:`intern_keys` — every dict key becomes the interned string (``sys.intern``), so all
-  objects share one ``"terminationMessagePath"``. ``marshal``-based copies
-  (:func:`~.jsonutil.copy_json`) keep keys interned, so the informers' copies share them too.
-* :func:`share` — a new version reuses every subtree of the previous version that is equal
-  to its own (a status update keeps the old ``spec``; a bind keeps the old ``status``), so
-  history costs what changed, not a whole object per event.
+* interning — every dict key, and every string value up to 40 characters, becomes the
+  interned string (``sys.intern``), so all objects share one ``"terminationMessagePath"``.
+  ``marshal``-based copies (:func:`~.jsonutil.copy_json`) keep them interned, so the
+  informers' copies share them too (:func:`intern_keys` alone does this part);
+* sharing — :func:`compact` makes a new version reuse every subtree of the previous version
+  that is *exactly* equal to its own (same key order, ``False`` is not ``0``): a status update
+  keeps the old ``spec``, a bind the old ``status``, so history costs what changed, not a
+  whole object per event.
 
 Both rely on the cache's contract (cacher_watch.py): its objects are read-only — receivers get
 copies — so two versions may share a subtree. Values, key order and the top-level object's
