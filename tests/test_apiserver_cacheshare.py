@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from k8score import Cluster
 from k8score.apiserver.cacher import Cacher
-from k8score.apiserver.cacheshare import compact, intern_keys
+from k8score.apiserver.cacheshare import compact
 from k8score.apiserver.copyshare import EventCopies, copy_like
 from k8score.apiserver.jsonutil import copy_json
 
@@ -100,10 +100,10 @@ def test_equal_is_not_enough_to_share_key_order_and_number_types_are_kept():
     assert same["a"] is old["a"]
 
 
-def test_intern_keys_rebuilds_only_to_intern():
+def test_compact_interns_the_keys_of_a_first_version():
     key = fresh("terminationMessagePath")
     assert sys.intern(key) is not key
-    out = intern_keys({"spec": [{key: "x"}]})
+    out = compact({"spec": [{key: "x"}]}, None)
     assert list(out["spec"][0]) == ["terminationMessagePath"]
     assert next(iter(out["spec"][0])) is sys.intern("terminationMessagePath")
 

@@ -237,14 +237,16 @@ class Cacher:
         i = bisect_left(keys, lo)
         return keys[i:bisect_left(keys, hi, i)]
 
-    def _list_from_etcd(self, namespace, index, rv, labels, fields) -> tuple[list[dict], int]:
-        prefix = self.prefix if namespace is None else f"{self.prefix}{namespace}/"
-        try:
-            kvs = self.store.range(prefix, prefix_end(prefix), revision=rv).kvs
-        except EtcdError as e:
-            if e.message == ERR_COMPACTED:  # storage/etcd3/store.go -> apiserver wording
-                raise ApiError.expired("The resourceVersion for the provided list is too old.") from None
-            raise ApiError.internal(str(e)) from None
+    def _list_from_etcd(self, namespace, index, rv, labels, fields,
+                        key: str | None = None) -> tuple[list[dict], int]:
+        """The objects under the prefix (or ``namespace``'s, or the one ``key``) at revision
+        ``rv``, read from etcd and decoded for this request only."""
+        if key is not None:
+            kvs = self._range(key, None, rv)
+        else:
+            prefix = self.prefix if namespace is None else f"{self.prefix}{namespace}/"
+            kvs = self._range(prefix, prefix_end(prefix), rv)
+        self.list_scanned += len(kvs)
         out = []
         want = self._indexers[index[0]] if index is not None else None
         for kv in kvs:
@@ -258,6 +260,15 @@ class Cacher:
                 continue
             out.append(obj)
         return out, rv
+
+    def _range(self, key: str, end: str | None, rev: int) -> list:
+        """etcd's kvs for [key, end) at ``rev`` (0: now), its errors as the API server's."""
+        try:
+            return self.store.range(key, end, revision=rev).kvs
+        except EtcdError as e:
+            if e.message == ERR_COMPACTED:  # storage/etcd3/store.go -> apiserver wording
+                raise ApiError.expired("The resourceVersion for the provided list is too old.") from None
+            raise ApiError.internal(str(e)) from None
 
     def _check_ready(self) -> None:
         if not self._started:

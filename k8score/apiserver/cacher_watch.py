@@ -168,6 +168,8 @@ class CacheWatch:
         self.id = wid
         self._callback = callback
         self._read_only = getattr(callback, "read_only", False) is True
+        # a read-only receiver that stores what it gets: its copy may base the next one
+        self._keeps = getattr(callback, "keeps_objects", True) is True
         self._channel = Channel(watchers.loop, self._deliver, latency=latency, owner=watchers.owner)
         self._prefix = key_prefix     # namespace scope: keys under prefix + ns + "/"
         self._index = index           # (indexer fn, value) asked for explicitly, or None
@@ -249,8 +251,7 @@ class CacheWatch:
             # alive while this message holds it; one event can offer two objects, its new
             # state and, to a watch it leaves, its old one.)
             copies = message[2] if len(message) == 3 and self._read_only else None
-            mine = copy_json(obj) if copies is None else copies.get(
-                obj, getattr(self._callback, "keeps_objects", True) is True)
+            mine = copy_json(obj) if copies is None else copies.get(obj, self._keeps)
             message = {"type": etype, "object": mine}
         self._callback(message)
 

@@ -10,7 +10,7 @@ per etcd event by the :class:`~.cacher.Cacher`:
 * interning — every dict key, and every string value up to 40 characters, becomes the
   interned string (``sys.intern``), so all objects share one ``"terminationMessagePath"``.
   ``marshal``-based copies (:func:`~.jsonutil.copy_json`) keep them interned, so the
-  informers' copies share them too (:func:`intern_keys` alone does this part);
+  informers' copies share them too;
 * sharing — :func:`compact` makes a new version reuse every subtree of the previous version
   that is *exactly* equal to its own (same key order, ``False`` is not ``0``): a status update
   keeps the old ``spec``, a bind the old ``status``, so history costs what changed, not a
@@ -31,11 +31,6 @@ _intern = sys.intern
 #: string values up to this length are interned too: timestamps, names, "True", "Ready",
 #: image and manager names repeat across objects (longer ones are mostly unique)
 _SHORT = 40
-
-
-def intern_keys(value: Any) -> Any:
-    """``value`` with every dict key below it interned (dicts and lists are rebuilt)."""
-    return _compact(value, None)
 
 
 def compact(new: dict, old: dict | None) -> dict:

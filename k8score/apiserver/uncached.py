@@ -25,8 +25,6 @@ from typing import Any
 
 from ..api.errors import ApiError
 from ..etcd import prefix_end
-from ..etcd import EtcdError
-from ..etcd.types import ERR_COMPACTED
 from .cacher import Cacher, exact_match
 from .cacher_watch import DELETED, MODIFIED, ADDED, CacheEvent, CacheWatch
 
@@ -110,21 +108,7 @@ class Uncached(Cacher):
         if rv > current:
             raise ApiError.too_large_resource_version(rv, current)
         at = rv if rv_match == "Exact" and rv else current
-        if key is not None:
-            kvs = self._range(key, None, at)
-            self.list_scanned += len(kvs)
-            out = [o for o in map(self._decoded, kvs) if o is not None and
-                   _selected(o, label_selector, field_selector)]
-            return out, at
-        return self._list_from_etcd(namespace, None, at, label_selector, field_selector)
-
-    def _range(self, key: str, end: str | None, rev: int) -> list:
-        try:
-            return self.store.range(key, end, revision=rev).kvs
-        except EtcdError as e:
-            if e.message == ERR_COMPACTED:  # storage/etcd3/store.go -> apiserver wording
-                raise ApiError.expired("The resourceVersion for the provided list is too old.") from None
-            raise ApiError.internal(str(e)) from None
+        return self._list_from_etcd(namespace, None, at, label_selector, field_selector, key=key)
 
     # -- watch ------------------------------------------------------------------------
     def watch(self, start_rv: int, callback: Any, namespace: str | None = None,
@@ -199,8 +183,3 @@ class Uncached(Cacher):
 #: a stand-in for a previous state nobody will read (it only says: the key existed)
 _EXISTED: dict = {"metadata": {}}
 
-
-def _selected(obj: dict, labels: Any, fields: Any) -> bool:
-    if labels is not None and not labels.empty() and not labels.matches(obj["metadata"].get("labels")):
-        return False
-    return fields is None or fields.empty() or fields.matches(obj)

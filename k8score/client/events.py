@@ -149,12 +149,10 @@ class EventRecorder:
             # eventObserve counts the occurrence before the spam filter looks (events_cache.go
             # EventCorrelate): a dropped repeat still moves the count the next write sends
             if seen is not None:
-                self._seen[key] = seen = seen[:2] + (seen[2] + 1,) + seen[3:]
+                self._seen[key] = seen[:2] + (seen[2] + 1,) + seen[3:]
             if self._spam_filtered(ref, now):
                 self.filtered += 1
                 return None
-            if seen is not None:
-                seen = seen[:2] + (seen[2] - 1,) + seen[3:]
         if seen is not None:
             ns, name, count, first = seen
             try:
